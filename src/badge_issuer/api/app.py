@@ -1,0 +1,56 @@
+"""``create_app(settings)``: the FastAPI application and everything it is built from."""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+
+from fastapi import FastAPI
+
+from badge_issuer import __version__
+from badge_issuer.api import problems
+from badge_issuer.api.routes import dids, health
+from badge_issuer.api.services import Services
+from badge_issuer.clock import Clock, system_clock
+from badge_issuer.config import Settings
+from badge_issuer.crypto.keystore import KeyStore
+from badge_issuer.db.migrate import upgrade
+from badge_issuer.db.session import make_engine, make_sessionmaker
+from badge_issuer.jsonld.loader import DocumentLoader
+
+
+def build_services(settings: Settings, *, clock: Clock = system_clock) -> Services:
+    """The collaborators of one application instance (also used by the CLI)."""
+    engine = make_engine(settings.database_url)
+    passphrase = settings.key_passphrase.get_secret_value() if settings.key_passphrase else None
+    return Services(
+        settings=settings,
+        clock=clock,
+        loader=DocumentLoader.pinned(),
+        keystore=KeyStore(settings.keys_dir, passphrase=passphrase),
+        engine=engine,
+        sessions=make_sessionmaker(engine),
+    )
+
+
+def create_app(settings: Settings, *, clock: Clock = system_clock) -> FastAPI:
+    """The application: routes, problem+json handlers, and a lifespan that migrates and disposes."""
+    services = build_services(settings, clock=clock)
+
+    @asynccontextmanager
+    async def lifespan(app: FastAPI) -> AsyncIterator[None]:
+        upgrade(services.engine)
+        yield
+        services.engine.dispose()
+
+    app = FastAPI(
+        title="badge_issuer",
+        version=__version__,
+        summary="Open Badges 3.0 issuing and verification",
+        lifespan=lifespan,
+    )
+    app.state.services = services
+    problems.install(app)
+    app.include_router(health.router)
+    app.include_router(dids.router)
+    return app

@@ -1,0 +1,104 @@
+"""The only place where domain errors become HTTP: RFC 9457 ``application/problem+json`` responses."""
+
+from __future__ import annotations
+
+import logging
+from typing import Any
+
+from fastapi import FastAPI, Request
+from fastapi.exceptions import RequestValidationError
+from fastapi.responses import JSONResponse
+from starlette.exceptions import HTTPException as StarletteHTTPException
+
+from badge_issuer import errors
+
+PROBLEM_MEDIA_TYPE = "application/problem+json"
+TYPE_PREFIX = "tag:badge-issuer,2026:problem:"
+
+log = logging.getLogger(__name__)
+
+# most specific first: the first class an error is an instance of decides its status
+_STATUS: tuple[tuple[type[errors.BadgeIssuerError], int, str], ...] = (
+    (errors.PayloadTooLarge, 413, "Payload too large"),
+    (errors.IdempotencyConflict, 409, "Idempotency key reused with a different request"),
+    (errors.ParseError, 400, "Request could not be parsed"),
+    (errors.ValidationFailed, 422, "Validation failed"),
+    (errors.InputError, 400, "Invalid input"),
+    (errors.NotFound, 404, "Not found"),
+    (errors.Unauthenticated, 401, "Authentication required"),
+    (errors.Forbidden, 403, "Forbidden"),
+    (errors.JsonLdError, 422, "JSON-LD processing refused the document"),
+    (errors.CryptoError, 422, "Cryptographic check failed"),
+    (errors.FetchRefused, 422, "Outbound fetch refused"),
+    (errors.ResolutionError, 502, "Could not obtain a remote document"),
+    (errors.ConfigurationError, 500, "Service misconfigured"),
+)
+
+
+def problem_response(status: int, code: str, title: str, detail: str, **extra: Any) -> JSONResponse:
+    """A problem+json response with a stable ``type`` built from ``code``."""
+    body: dict[str, Any] = {"type": TYPE_PREFIX + code, "title": title, "status": status}
+    if detail:
+        body["detail"] = detail
+    body.update({key: value for key, value in extra.items() if value is not None})
+    headers = {"WWW-Authenticate": "Bearer"} if status == 401 else None
+    return JSONResponse(body, status_code=status, media_type=PROBLEM_MEDIA_TYPE, headers=headers)
+
+
+def problem_for(exc: errors.BadgeIssuerError) -> JSONResponse:
+    """The response for a domain error."""
+    status, title = next(
+        ((status, title) for cls, status, title in _STATUS if isinstance(exc, cls)),
+        (500, "Internal error"),
+    )
+    extra: dict[str, Any] = {"pointer": exc.pointer}
+    if isinstance(exc, errors.ValidationFailed) and exc.issues:
+        extra["errors"] = [{"pointer": i.pointer, "detail": i.message} for i in exc.issues]
+    if isinstance(exc, errors.UndefinedTerms):
+        extra["terms"] = list(exc.terms)
+    if status >= 500:
+        log.error("request failed: %s", exc.message)
+    return problem_response(status, exc.code, title, exc.message, **extra)
+
+
+def install(app: FastAPI) -> None:
+    """Register the handlers so that every error leaves as problem+json."""
+
+    async def on_domain_error(request: Request, exc: Exception) -> JSONResponse:
+        assert isinstance(exc, errors.BadgeIssuerError)
+        return problem_for(exc)
+
+    async def on_validation_error(request: Request, exc: Exception) -> JSONResponse:
+        assert isinstance(exc, RequestValidationError)
+        issues = [
+            {
+                "pointer": "/" + "/".join(str(part) for part in err.get("loc", ())[1:]),
+                "detail": str(err.get("msg", "invalid")),
+            }
+            for err in exc.errors()
+        ]
+        first = issues[0] if issues else {"pointer": None, "detail": "invalid request"}
+        return problem_response(
+            422,
+            "validation-failed",
+            "Validation failed",
+            first["detail"] or "",
+            pointer=first["pointer"],
+            errors=issues,
+        )
+
+    async def on_http_error(request: Request, exc: Exception) -> JSONResponse:
+        assert isinstance(exc, StarletteHTTPException)
+        code = {404: "not-found", 405: "method-not-allowed", 413: "payload-too-large"}.get(
+            exc.status_code, "http-error"
+        )
+        return problem_response(exc.status_code, code, str(exc.detail), "")
+
+    async def on_unexpected(request: Request, exc: Exception) -> JSONResponse:
+        log.exception("unhandled error on %s %s", request.method, request.url.path)
+        return problem_response(500, "internal", "Internal error", "an unexpected error occurred")
+
+    app.add_exception_handler(errors.BadgeIssuerError, on_domain_error)
+    app.add_exception_handler(RequestValidationError, on_validation_error)
+    app.add_exception_handler(StarletteHTTPException, on_http_error)
+    app.add_exception_handler(Exception, on_unexpected)

@@ -1,0 +1,1 @@
+"""HTTP routes; each module only parses, calls a spine or a repository, and serialises."""

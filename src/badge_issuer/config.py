@@ -1,0 +1,63 @@
+"""Settings, read from the environment with the ``BADGE_`` prefix. No instance is created here."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from pydantic import Field, SecretStr, model_validator
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+
+DEV_PEPPER = "dev-only-recipient-pepper"
+
+
+class Settings(BaseSettings):
+    """Everything configurable. Build one with ``Settings()`` (reads the environment) and pass it on."""
+
+    model_config = SettingsConfigDict(env_prefix="BADGE_", env_file=None, extra="ignore")
+
+    #: "dev" allows the conveniences below; anything else refuses them
+    environment: str = "dev"
+    #: public base URL of this service; ids, DIDs and links are derived from it
+    base_url: str = "http://127.0.0.1:8000"
+    #: SQLAlchemy URL; SQLite (WAL) is the embedded default, PostgreSQL is supported
+    database_url: str = "sqlite:///var/badge_issuer.sqlite3"
+    #: folder holding Ed25519 private keys (PKCS#8 PEM)
+    keys_dir: Path = Path("keys")
+    #: encrypts key files when set
+    key_passphrase: SecretStr | None = None
+    #: JSON Schemas folder; None = the copy shipped with the package / repository
+    schemas_dir: Path | None = None
+    #: largest request body accepted, in bytes
+    max_body_bytes: int = Field(default=1_000_000, gt=0)
+    #: RDFC-1.0 work bound: Hash N-Degree Quads calls allowed per blank node
+    canon_work_factor: int = Field(default=4, ge=1)
+    #: tolerated clock skew, in seconds, when checking validity dates
+    clock_skew_seconds: int = Field(default=300, ge=0)
+    #: development only: let outbound fetches reach loopback / private addresses
+    allow_private_fetch: bool = False
+    #: outbound fetches (did:web, key documents, status lists, credential URLs): total time allowed, seconds
+    fetch_timeout_seconds: float = Field(default=5.0, gt=0)
+    #: outbound fetches: time allowed to connect, seconds
+    fetch_connect_timeout_seconds: float = Field(default=3.0, gt=0)
+    #: outbound fetches: largest response body read, in bytes
+    fetch_max_bytes: int = Field(default=512 * 1024, gt=0)
+    #: outbound fetches: how long a fetched document is reused, seconds (0 disables the cache)
+    fetch_cache_ttl_seconds: float = Field(default=300.0, ge=0)
+    #: keep the recipient's plain email in issuance records (off: only a keyed hash is stored)
+    store_recipient_email: bool = False
+    #: HMAC key for the recipient lookup hash in records; must be changed outside dev
+    recipient_pepper: SecretStr = SecretStr(DEV_PEPPER)
+    #: entries per Bitstring Status List (the spec's minimum is 131,072)
+    status_list_size: int = Field(default=131_072, ge=131_072)
+    #: how long verifiers may cache a status list credential, in seconds
+    status_list_ttl_seconds: int = Field(default=300, ge=0)
+
+    @model_validator(mode="after")
+    def _no_dev_secrets_outside_dev(self) -> Settings:
+        if self.environment != "dev":
+            if self.recipient_pepper.get_secret_value() == DEV_PEPPER:
+                raise ValueError("BADGE_RECIPIENT_PEPPER must be set outside the dev environment")
+            if self.allow_private_fetch:
+                raise ValueError("BADGE_ALLOW_PRIVATE_FETCH is a development setting only")
+        return self

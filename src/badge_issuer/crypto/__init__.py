@@ -1,0 +1,1 @@
+"""Keys, DIDs and Data Integrity proofs."""

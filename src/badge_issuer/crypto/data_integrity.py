@@ -1,0 +1,154 @@
+"""The suite-agnostic Data Integrity engine: add a proof to a document, verify one proof.
+
+It handles proof sets (several independent proofs) and proof chains (``previousProof``), the proof
+purpose, and the verification method lookup; everything suite-specific is in ``crypto.suites``.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any
+
+from badge_issuer.clock import isoformat_z
+from badge_issuer.crypto.keys import Signer
+from badge_issuer.crypto.resolver import KeyResolver, VerificationMethod
+from badge_issuer.crypto.suites import CanonOptions, Cryptosuite, suite_for_proof
+from badge_issuer.errors import ProofError
+
+ASSERTION_METHOD = "assertionMethod"
+_DATETIME = re.compile(r"^-?\d{4,}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}(\.\d+)?(Z|[+-]\d{2}:\d{2})?$")
+
+
+@dataclass(frozen=True)
+class ProofOptions:
+    """What the signer chooses for a new proof."""
+
+    created: datetime | None
+    proof_purpose: str = ASSERTION_METHOD
+    proof_id: str | None = None
+    previous_proof: str | Sequence[str] | None = None
+    domain: str | None = None
+    challenge: str | None = None
+
+
+@dataclass(frozen=True)
+class VerifiedProof:
+    """A proof whose signature verified, with the key that made it."""
+
+    proof: Mapping[str, Any]
+    suite: str
+    verification_method: VerificationMethod
+
+
+def proofs_of(document: Mapping[str, Any]) -> list[Mapping[str, Any]]:
+    """The document's proofs as a list (``proof`` may be one object or an array)."""
+    proof = document.get("proof")
+    if proof is None:
+        return []
+    items = proof if isinstance(proof, list) else [proof]
+    if not all(isinstance(item, Mapping) for item in items):
+        raise ProofError("proof must be an object or an array of objects")
+    return items
+
+
+def add_proof(
+    document: Mapping[str, Any],
+    *,
+    suite: Cryptosuite,
+    signer: Signer,
+    canon: CanonOptions,
+    options: ProofOptions,
+) -> dict[str, Any]:
+    """A copy of ``document`` with one more proof by ``signer`` (an existing proof makes a proof set)."""
+    contexts = _contexts(document)
+    missing = [url for url in suite.required_contexts if url not in contexts]
+    if missing:
+        raise ProofError(f"{suite.proof_type} needs these @context entries: {', '.join(missing)}")
+    existing = proofs_of(document)
+    proof: dict[str, Any] = {"type": suite.proof_type}
+    if options.proof_id:
+        proof["id"] = options.proof_id
+    if suite.name:
+        proof["cryptosuite"] = suite.name
+    if options.created is not None:
+        proof["created"] = isoformat_z(options.created)
+    proof["verificationMethod"] = signer.verification_method
+    proof["proofPurpose"] = options.proof_purpose
+    if options.previous_proof is not None:
+        previous = options.previous_proof
+        proof["previousProof"] = previous if isinstance(previous, str) else list(previous)
+    if options.domain is not None:
+        proof["domain"] = options.domain
+    if options.challenge is not None:
+        proof["challenge"] = options.challenge
+    unsecured = _unsecured(document, proof, existing)
+    proof = suite.prepare_proof(proof, unsecured)
+    config = suite.proof_config(proof, unsecured)
+    proof["proofValue"] = suite.sign(suite.create_verify_data(unsecured, config, canon), signer)
+    secured = dict(document)
+    secured["proof"] = [*existing, proof] if existing else proof
+    return secured
+
+
+def verify_proof(
+    document: Mapping[str, Any],
+    proof: Mapping[str, Any],
+    *,
+    canon: CanonOptions,
+    resolver: KeyResolver,
+    expected_purpose: str = ASSERTION_METHOD,
+    domain: str | None = None,
+    challenge: str | None = None,
+) -> VerifiedProof:
+    """Verify one proof of ``document``; raise ProofError/SignatureInvalid/ResolutionError if it fails."""
+    for field in ("type", "verificationMethod", "proofPurpose", "proofValue"):
+        if not isinstance(proof.get(field), str) or not proof[field]:
+            raise ProofError(f"proof.{field} is missing or not a string")
+    if proof["proofPurpose"] != expected_purpose:
+        raise ProofError(f"proof purpose is {proof['proofPurpose']!r}, expected {expected_purpose!r}")
+    for name, expected in (("domain", domain), ("challenge", challenge)):
+        if expected is not None and proof.get(name) != expected:
+            raise ProofError(f"proof.{name} does not match the expected {name}")
+    created = proof.get("created")
+    if created is not None and (not isinstance(created, str) or not _DATETIME.match(created)):
+        raise ProofError("proof.created is not an XML Schema dateTime")
+    suite = suite_for_proof(proof)
+    unsecured = suite.prepare_unsecured(_unsecured(document, proof, proofs_of(document)), proof)
+    config = suite.proof_config(proof, unsecured)
+    verify_data = suite.create_verify_data(unsecured, config, canon)
+    method = resolver.resolve(proof["verificationMethod"])
+    if method.purposes and expected_purpose not in method.purposes:
+        raise ProofError(
+            f"verification method {method.id} is not listed under {expected_purpose} by its controller"
+        )
+    suite.verify(verify_data, proof["proofValue"], method.public_key)
+    return VerifiedProof(proof=proof, suite=suite.name or suite.proof_type, verification_method=method)
+
+
+def _unsecured(
+    document: Mapping[str, Any], proof: Mapping[str, Any], all_proofs: Sequence[Mapping[str, Any]]
+) -> dict[str, Any]:
+    """The document a proof covers: no proofs, except those it names in ``previousProof`` (a chain)."""
+    unsecured = {key: value for key, value in document.items() if key != "proof"}
+    previous = proof.get("previousProof")
+    if previous is None:
+        return unsecured
+    wanted = [previous] if isinstance(previous, str) else previous
+    if not isinstance(wanted, list) or not all(isinstance(item, str) for item in wanted):
+        raise ProofError("previousProof must be a string or an array of strings")
+    by_id = {item.get("id"): item for item in all_proofs if item.get("id")}
+    missing = [item for item in wanted if item not in by_id]
+    if missing:
+        raise ProofError(f"previousProof names proofs that are not present: {', '.join(missing)}")
+    unsecured["proof"] = [by_id[item] for item in wanted]
+    return unsecured
+
+
+def _contexts(document: Mapping[str, Any]) -> list[Any]:
+    context = document.get("@context")
+    if context is None:
+        return []
+    return list(context) if isinstance(context, list) else [context]

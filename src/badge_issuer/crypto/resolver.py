@@ -1,0 +1,144 @@
+"""Verification methods: from a proof's ``verificationMethod`` URL to a public key and controller.
+
+A resolver turns a key URL into a ``VerificationMethod``: the raw Ed25519 key, the controller that
+lists it, and the verification relationships (``assertionMethod``, …) under which the controller
+lists it. ``did:key`` is computed locally; other controllers come from a ``ControllerSource``
+(a fixed map in tests and for our own issuers; the guarded HTTPS fetcher for everyone else).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass
+from typing import Any, Protocol
+
+from badge_issuer.crypto.did import did_key_document
+from badge_issuer.crypto.keys import public_key_from_multibase
+from badge_issuer.crypto.multibase import b64url_decode
+from badge_issuer.errors import InvalidKey, ParseError, ResolutionError
+
+RELATIONSHIPS = (
+    "assertionMethod",
+    "authentication",
+    "capabilityInvocation",
+    "capabilityDelegation",
+)
+_KEY_TYPES = ("Multikey", "Ed25519VerificationKey2020", "JsonWebKey", "JsonWebKey2020")
+
+
+@dataclass(frozen=True)
+class VerificationMethod:
+    """A resolved key: its URL, type, controller, raw Ed25519 public key and relationships."""
+
+    id: str
+    type: str
+    controller: str
+    public_key: bytes
+    purposes: frozenset[str]
+
+
+class KeyResolver(Protocol):
+    def resolve(self, method_id: str) -> VerificationMethod:
+        """The verification method at ``method_id``; ResolutionError when it cannot be had."""
+        ...
+
+
+class ControllerSource(Protocol):
+    def controller_document(self, url: str) -> Mapping[str, Any]:
+        """The controller (DID or key) document at ``url``; ResolutionError when unavailable."""
+        ...
+
+
+def method_from_controller(document: Mapping[str, Any], method_id: str) -> VerificationMethod:
+    """Find ``method_id`` in a controller document and read its key and relationships."""
+    methods = document.get("verificationMethod", [])
+    candidates = [m for m in methods if isinstance(m, Mapping)] if isinstance(methods, list) else []
+    purposes: set[str] = set()
+    found: Mapping[str, Any] | None = None
+    for relationship in RELATIONSHIPS:
+        listed = document.get(relationship, [])
+        for item in listed if isinstance(listed, list) else [listed]:
+            if item == method_id:
+                purposes.add(relationship)
+            elif isinstance(item, Mapping) and item.get("id") == method_id:
+                purposes.add(relationship)
+                found = item
+    for candidate in candidates:
+        if candidate.get("id") == method_id:
+            found = candidate
+    if found is None and document.get("id") == method_id and "controller" in document:
+        found = document  # a standalone key document
+    if found is None:
+        raise ResolutionError(f"{method_id} is not listed in its controller's document")
+    controller = found.get("controller")
+    if not isinstance(controller, str):
+        raise ResolutionError(f"verification method {method_id} names no controller")
+    return VerificationMethod(
+        id=method_id,
+        type=str(found.get("type", "")),
+        controller=controller,
+        public_key=_public_key(found),
+        purposes=frozenset(purposes),
+    )
+
+
+def _public_key(method: Mapping[str, Any]) -> bytes:
+    if method.get("type") not in _KEY_TYPES:
+        raise InvalidKey(f"unsupported verification method type {method.get('type')!r}")
+    if isinstance(method.get("publicKeyMultibase"), str):
+        return public_key_from_multibase(method["publicKeyMultibase"])
+    jwk = method.get("publicKeyJwk")
+    if isinstance(jwk, Mapping) and jwk.get("kty") == "OKP" and jwk.get("crv") == "Ed25519":
+        if "d" in jwk:
+            raise InvalidKey("a public JWK must not contain the private 'd' member")
+        try:
+            key = b64url_decode(str(jwk.get("x", "")))
+        except ParseError as exc:
+            raise InvalidKey(f"publicKeyJwk.x: {exc.message}") from None
+        if len(key) == 32:
+            return key
+    raise InvalidKey("the verification method carries no Ed25519 public key")
+
+
+class DidKeyResolver:
+    """Resolves ``did:key`` verification methods locally; refuses everything else."""
+
+    def resolve(self, method_id: str) -> VerificationMethod:
+        if not method_id.startswith("did:key:"):
+            raise ResolutionError(f"{method_id} is not a did:key")
+        did = method_id.split("#", 1)[0]
+        return method_from_controller(did_key_document(did), method_id)
+
+
+class StaticResolver:
+    """Resolves against fixed controller documents (keyed by controller id), plus did:key."""
+
+    def __init__(self, controllers: Mapping[str, Mapping[str, Any]]) -> None:
+        self._controllers = dict(controllers)
+
+    def controller_document(self, url: str) -> Mapping[str, Any]:
+        try:
+            return self._controllers[url]
+        except KeyError:
+            raise ResolutionError(f"no controller document is known for {url}") from None
+
+    def resolve(self, method_id: str) -> VerificationMethod:
+        return SourceResolver(self).resolve(method_id)
+
+
+class SourceResolver:
+    """did:key locally; any other controller document from a ``ControllerSource``."""
+
+    def __init__(self, source: ControllerSource) -> None:
+        self._source = source
+
+    def resolve(self, method_id: str) -> VerificationMethod:
+        if method_id.startswith("did:key:"):
+            return DidKeyResolver().resolve(method_id)
+        controller_url = method_id.split("#", 1)[0]
+        document = self._source.controller_document(controller_url)
+        if document.get("id") not in (controller_url, method_id):
+            raise ResolutionError(
+                f"the document at {controller_url} describes {document.get('id')!r}, not that key"
+            )
+        return method_from_controller(document, method_id)

@@ -1,0 +1,159 @@
+"""The database tables (SQLAlchemy 2.0 declarative). Alembic migrations create them.
+
+Signed credentials are stored as the exact JSON text that was signed, so what we serve later is
+byte for byte what we issued.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+from sqlalchemy import (
+    Boolean,
+    DateTime,
+    ForeignKey,
+    Index,
+    Integer,
+    LargeBinary,
+    String,
+    Text,
+    UniqueConstraint,
+)
+from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
+
+
+class Base(DeclarativeBase):
+    pass
+
+
+class Issuer(Base):
+    __tablename__ = "issuers"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    slug: Mapped[str] = mapped_column(String(64), unique=True)
+    did: Mapped[str] = mapped_column(String(512), unique=True)
+    did_method: Mapped[str] = mapped_column(String(8))  # "web" | "key"
+    profile_json: Mapped[str] = mapped_column(Text)  # the Profile without id/type
+    suspension_enabled: Mapped[bool] = mapped_column(Boolean, default=False)
+    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+
+
+class IssuerKey(Base):
+    __tablename__ = "issuer_keys"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    issuer_id: Mapped[int] = mapped_column(ForeignKey("issuers.id"), index=True)
+    key_name: Mapped[str] = mapped_column(String(64), unique=True)  # name in the key store
+    public_key_multibase: Mapped[str] = mapped_column(String(64))
+    active: Mapped[bool] = mapped_column(Boolean, default=True)
+    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+
+
+class ApiClient(Base):
+    __tablename__ = "api_clients"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    issuer_id: Mapped[int] = mapped_column(ForeignKey("issuers.id"), index=True)
+    name: Mapped[str] = mapped_column(String(200))
+    key_id: Mapped[str] = mapped_column(String(32), unique=True)  # public part of the API key
+    secret_hash: Mapped[str] = mapped_column(String(64))  # sha256 hex of the secret part
+    scopes: Mapped[str] = mapped_column(String(200))  # space-separated
+    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+    revoked_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True), nullable=True)
+
+
+class Achievement(Base):
+    __tablename__ = "achievements"
+    __table_args__ = (UniqueConstraint("issuer_id", "slug"),)
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    issuer_id: Mapped[int] = mapped_column(ForeignKey("issuers.id"), index=True)
+    slug: Mapped[str] = mapped_column(String(64))
+    current_version: Mapped[int] = mapped_column(Integer, default=1)
+    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+    updated_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+
+
+class AchievementVersion(Base):
+    __tablename__ = "achievement_versions"
+    __table_args__ = (UniqueConstraint("achievement_id", "version"),)
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    achievement_id: Mapped[int] = mapped_column(ForeignKey("achievements.id"), index=True)
+    version: Mapped[int] = mapped_column(Integer)
+    document_json: Mapped[str] = mapped_column(Text)  # the Achievement as published
+    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+
+
+class StoredImage(Base):
+    __tablename__ = "images"
+
+    id: Mapped[str] = mapped_column(String(64), primary_key=True)  # sha256 of the bytes
+    issuer_id: Mapped[int] = mapped_column(ForeignKey("issuers.id"), index=True)
+    media_type: Mapped[str] = mapped_column(String(32))
+    data: Mapped[bytes] = mapped_column(LargeBinary)
+    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+
+
+class Credential(Base):
+    """One issuance record."""
+
+    __tablename__ = "credentials"
+    __table_args__ = (
+        UniqueConstraint("client_id", "idempotency_key"),
+        Index("ix_credentials_issuer_created", "issuer_id", "created_at", "id"),
+    )
+
+    id: Mapped[str] = mapped_column(String(36), primary_key=True)  # UUID, last segment of the URL
+    issuer_id: Mapped[int] = mapped_column(ForeignKey("issuers.id"))
+    achievement_id: Mapped[int] = mapped_column(ForeignKey("achievements.id"), index=True)
+    achievement_version_id: Mapped[int] = mapped_column(ForeignKey("achievement_versions.id"))
+    client_id: Mapped[int | None] = mapped_column(ForeignKey("api_clients.id"), nullable=True)
+    credential_json: Mapped[str] = mapped_column(Text)  # exactly as signed
+    recipient_hash: Mapped[str] = mapped_column(String(128), index=True)  # sha256 of the identifier
+    recipient_email: Mapped[str | None] = mapped_column(String(320), nullable=True)
+    idempotency_key: Mapped[str | None] = mapped_column(String(255), nullable=True)
+    request_hash: Mapped[str] = mapped_column(String(64))
+    status: Mapped[str] = mapped_column(String(16), default="active", index=True)
+    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+    updated_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+
+
+class StatusList(Base):
+    __tablename__ = "status_lists"
+    __table_args__ = (UniqueConstraint("issuer_id", "purpose", "sequence"),)
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    issuer_id: Mapped[int] = mapped_column(ForeignKey("issuers.id"))
+    purpose: Mapped[str] = mapped_column(String(16))  # "revocation" | "suspension"
+    sequence: Mapped[int] = mapped_column(Integer)  # 1, 2, … per issuer and purpose
+    size: Mapped[int] = mapped_column(Integer)  # entries
+    allocated: Mapped[int] = mapped_column(Integer, default=0)
+    bits: Mapped[bytes] = mapped_column(LargeBinary)
+    revision: Mapped[int] = mapped_column(Integer, default=0)  # bumped on every bit change
+    signed_json: Mapped[str | None] = mapped_column(Text, nullable=True)  # cached list credential
+    signed_revision: Mapped[int] = mapped_column(Integer, default=-1)
+    updated_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+
+
+class StatusEntry(Base):
+    __tablename__ = "status_entries"
+    __table_args__ = (UniqueConstraint("list_id", "position"),)
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    list_id: Mapped[int] = mapped_column(ForeignKey("status_lists.id"))
+    position: Mapped[int] = mapped_column(Integer)
+    credential_id: Mapped[str] = mapped_column(ForeignKey("credentials.id"), index=True)
+
+
+class StatusEvent(Base):
+    """Audit trail of revoke / suspend / unsuspend: who, when, why (never published)."""
+
+    __tablename__ = "status_events"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    credential_id: Mapped[str] = mapped_column(ForeignKey("credentials.id"), index=True)
+    action: Mapped[str] = mapped_column(String(16))
+    reason: Mapped[str] = mapped_column(Text)
+    client_id: Mapped[int | None] = mapped_column(ForeignKey("api_clients.id"), nullable=True)
+    at: Mapped[datetime] = mapped_column(DateTime(timezone=True))

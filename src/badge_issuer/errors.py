@@ -1,0 +1,151 @@
+"""The one exception tree of badge_issuer.
+
+Domain errors say *what* went wrong, never which HTTP status that is: ``api/problems.py`` is the
+only place that maps them to RFC 9457 ``application/problem+json`` responses.
+
+::
+
+    BadgeIssuerError
+    ├── ConfigurationError          settings or key material unusable
+    ├── InputError                  the caller sent something we cannot accept
+    │   ├── ParseError              not JSON / not a credential / undecodable envelope
+    │   ├── ValidationFailed        schema or model validation (carries ``issues``)
+    │   ├── PayloadTooLarge         over a configured size, depth or count bound
+    │   └── IdempotencyConflict     an Idempotency-Key reused with a different body
+    ├── NotFound                    no such issuer / achievement / credential / key
+    ├── AuthError
+    │   ├── Unauthenticated         no or unknown credentials
+    │   └── Forbidden               authenticated, but not allowed (scope)
+    ├── JsonLdError                 JSON-LD processing refused the document
+    │   ├── ContextNotAllowed       a context URL we do not pin (never fetched)
+    │   ├── UndefinedTerms          safe mode: terms the contexts do not define (``terms``)
+    │   └── CanonicalizationLimit   RDFC-1.0 work bound exceeded (dataset poisoning)
+    ├── CryptoError
+    │   ├── InvalidKey              malformed key material / wrong multicodec prefix
+    │   ├── ProofError              malformed or unsupported proof
+    │   └── SignatureInvalid        the signature does not verify
+    └── ResolutionError             a DID, key or status list could not be obtained
+        └── FetchRefused            an outbound fetch was refused by policy (SSRF guard)
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+
+
+class BadgeIssuerError(Exception):
+    """Root of every error badge_issuer raises on purpose."""
+
+    #: stable machine-readable code, used as the last segment of the problem ``type`` URI
+    code: str = "error"
+
+    def __init__(self, message: str, *, pointer: str | None = None) -> None:
+        super().__init__(message)
+        self.message = message
+        #: JSON Pointer (RFC 6901) or field name of the offending input, when there is one
+        self.pointer = pointer
+
+
+class ConfigurationError(BadgeIssuerError):
+    code = "configuration"
+
+
+class InputError(BadgeIssuerError):
+    code = "invalid-input"
+
+
+class ParseError(InputError):
+    code = "parse-error"
+
+
+@dataclass(frozen=True)
+class Issue:
+    """One validation finding: where (JSON Pointer) and what."""
+
+    pointer: str
+    message: str
+
+
+class ValidationFailed(InputError):
+    code = "validation-failed"
+
+    def __init__(self, message: str, issues: Sequence[Issue] = (), *, pointer: str | None = None):
+        super().__init__(message, pointer=pointer or (issues[0].pointer if issues else None))
+        self.issues = tuple(issues)
+
+
+class PayloadTooLarge(InputError):
+    code = "payload-too-large"
+
+
+class IdempotencyConflict(InputError):
+    code = "idempotency-conflict"
+
+
+class NotFound(BadgeIssuerError):
+    code = "not-found"
+
+
+class AuthError(BadgeIssuerError):
+    code = "auth"
+
+
+class Unauthenticated(AuthError):
+    code = "unauthenticated"
+
+
+class Forbidden(AuthError):
+    code = "forbidden"
+
+
+class JsonLdError(BadgeIssuerError):
+    code = "jsonld"
+
+
+class ContextNotAllowed(JsonLdError):
+    code = "context-not-allowed"
+
+    def __init__(self, url: str) -> None:
+        super().__init__(
+            f"JSON-LD context {url!r} is not one of the pinned contexts; "
+            "contexts are never fetched from the network"
+        )
+        self.url = url
+
+
+class UndefinedTerms(JsonLdError):
+    code = "undefined-terms"
+
+    def __init__(self, terms: Sequence[str]) -> None:
+        listed = ", ".join(sorted(set(terms)))
+        super().__init__(f"not defined by the document's contexts (would be unsigned): {listed}")
+        self.terms = tuple(sorted(set(terms)))
+
+
+class CanonicalizationLimit(JsonLdError):
+    code = "canonicalization-limit"
+
+
+class CryptoError(BadgeIssuerError):
+    code = "crypto"
+
+
+class InvalidKey(CryptoError):
+    code = "invalid-key"
+
+
+class ProofError(CryptoError):
+    code = "proof-error"
+
+
+class SignatureInvalid(CryptoError):
+    code = "signature-invalid"
+
+
+class ResolutionError(BadgeIssuerError):
+    code = "resolution-error"
+
+
+class FetchRefused(ResolutionError):
+    code = "fetch-refused"

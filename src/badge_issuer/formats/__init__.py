@@ -1,0 +1,1 @@
+"""Presented-badge formats: JSON, VC-JWT, baked PNG and SVG."""

@@ -1,0 +1,339 @@
+"""RDFC-1.0 (W3C RDF Dataset Canonicalization, Recommendation of 21 May 2024), bounded.
+
+The algorithm gives every blank node a canonical label ``c14nN`` and prints the dataset as
+sorted canonical N-Quads (REC §4.4, Appendix A):
+
+1. §4.6 Hash First Degree Quads: hash each blank node's mention set, the node itself written
+   ``_:a`` and every other blank node ``_:z``. A node whose hash is unique is labelled at once,
+   in hash order (§4.4.3 step 4).
+2. §4.8 Hash N-Degree Quads settles nodes that share a hash (step 5): it hashes the paths
+   to related blank nodes (§4.7 Hash Related Blank Node), trying every permutation of the
+   nodes that share a related hash and recursing into nodes not labelled yet. The
+   lexically least path wins; its temporary issuer (§4.5) fixes the order of the canonical
+   labels issued for those nodes.
+
+Step 2 is exponential on purpose-built inputs (cliques, "dataset poisoning", REC §7.1). The
+bound: calls to Hash N-Degree Quads, and permutations tried in its step 5.4, are each limited
+to ``work_factor × number of blank nodes`` (at least ``work_factor``), counted on every call
+and every permutation, and recursion deeper than ``_MAX_DEPTH`` is refused; past any bound
+:class:`~badge_issuer.errors.CanonicalizationLimit` is raised. Typical credentials have only
+unique first-degree hashes and make no call at all.
+
+Input is the dataset shape of pyld 3.3 (``jsonld.to_rdf(doc)`` without ``format``):
+``{graph name: [quad]}``, graph name ``"@default"``, an IRI or ``"_:label"``; each quad
+``{"subject"|"predicate"|"object": {"type": "IRI"|"blank node"|"literal", "value": ...,
+"datatype"?: ..., "language"?: ...}}``; blank node values carry ``_:``. :func:`parse_nquads`
+builds the same shape from an N-Quads document (pyld's own parser ignores ``\\u`` escapes).
+Terms the canonical form cannot represent (IRIs with characters outside IRIREF, malformed
+language tags, blank-node predicates) raise :class:`~badge_issuer.errors.JsonLdError`.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import re
+from collections.abc import Callable, Mapping, Sequence
+from itertools import permutations
+from typing import Literal, Protocol, TypeAlias
+
+from badge_issuer.errors import CanonicalizationLimit, JsonLdError, ParseError
+
+Term: TypeAlias = Mapping[str, str]
+Quad: TypeAlias = Mapping[str, Term]
+Dataset: TypeAlias = Mapping[str, Sequence[Quad]]
+HashAlgorithm: TypeAlias = Literal["sha256", "sha384"]
+
+XSD_STRING = "http://www.w3.org/2001/XMLSchema#string"
+RDF_LANG_STRING = "http://www.w3.org/1999/02/22-rdf-syntax-ns#langString"
+_MAX_DEPTH = 256  # Hash N-Degree Quads recursion; far below Python's own recursion limit
+
+
+class _Digest(Protocol):
+    def hexdigest(self) -> str: ...
+
+
+_HASHES: dict[str, Callable[[bytes], _Digest]] = {
+    "sha256": hashlib.sha256,
+    "sha384": hashlib.sha384,
+}
+
+# Appendix A: BS HT LF FF CR " \ use ECHAR; other C0 controls, DEL and non-XML-1.1-Char code
+# points (surrogates, U+FFFE, U+FFFF) use \u with four uppercase HEX; the rest stay as they are.
+_ECHAR = {"\b": "\\b", "\t": "\\t", "\n": "\\n", "\f": "\\f", "\r": "\\r", '"': '\\"', "\\": "\\\\"}
+_TO_ESCAPE = re.compile(r'[\x00-\x1f"\\\x7f\ud800-\udfff\ufffe\uffff]')
+_BAD_IRI = re.compile(r'[\x00-\x20<>"{}|^`\\\ud800-\udfff]')
+_LANGTAG = re.compile(r"[a-zA-Z]+(?:-[a-zA-Z0-9]+)*")
+
+QuadKey: TypeAlias = tuple[str, str, str, str]  # canonical terms; "" is the default graph
+
+
+def _escape(match: re.Match[str]) -> str:
+    char = match.group()
+    return _ECHAR.get(char) or f"\\u{ord(char):04X}"
+
+
+def _iri(value: str) -> str:
+    if not value or _BAD_IRI.search(value):
+        raise JsonLdError(f"IRI {value!r} cannot be written in canonical N-Quads")
+    return f"<{value}>"
+
+
+def _term(term: Term, *, allow_literal: bool = False, allow_blank: bool = True) -> str:
+    """One RDF term in canonical N-Quads form; blank nodes keep their input label."""
+    kind, value = term["type"], term["value"]
+    if kind == "IRI":
+        return _iri(value)
+    if kind == "blank node" and allow_blank:
+        return value if value.startswith("_:") else f"_:{value}"
+    if kind != "literal" or not allow_literal:
+        raise JsonLdError(f"an RDF term of type {kind!r} is not allowed here")
+    text = '"' + _TO_ESCAPE.sub(_escape, value) + '"'
+    language = term.get("language")
+    if language is not None:
+        if not _LANGTAG.fullmatch(language):
+            raise JsonLdError(f"language tag {language!r} is not well-formed")
+        return f"{text}@{language}"
+    datatype = term.get("datatype", XSD_STRING)
+    return text if datatype == XSD_STRING else f"{text}^^{_iri(datatype)}"
+
+
+def _line(quad: QuadKey, label: Callable[[str], str]) -> str:
+    s, p, o, g = (label(t) if t.startswith("_:") else t for t in quad)
+    return f"{s} {p} {o} {g} .\n" if g else f"{s} {p} {o} .\n"
+
+
+def _issue(issued: dict[str, str], prefix: str, existing: str) -> str:
+    """§4.5 Issue Identifier; the counter is the size of the (insertion-ordered) map."""
+    found = issued.get(existing)
+    if found is None:
+        found = issued[existing] = f"{prefix}{len(issued)}"
+    return found
+
+
+class _Canonicalizer:
+    """The canonicalization state (§4.2) of one run, plus the work counters."""
+
+    def __init__(self, dataset: Dataset, work_factor: int, hash_algorithm: str) -> None:
+        if work_factor < 0:
+            raise ValueError("work_factor must not be negative")
+        if hash_algorithm not in _HASHES:
+            raise ValueError(f"unsupported hash algorithm {hash_algorithm!r}")
+        self._digest = _HASHES[hash_algorithm]
+        keys: dict[QuadKey, None] = {}  # an RDF dataset is a set: duplicates go
+        for graph_name, quads in dataset.items():
+            g = "" if graph_name == "@default" else _graph_name(graph_name)
+            for item in quads:
+                s = _term(item["subject"])
+                p = _term(item["predicate"], allow_blank=False)
+                keys[(s, p, _term(item["object"], allow_literal=True), g)] = None
+        self.quads = list(keys)
+        self.mentions: dict[str, list[QuadKey]] = {}  # blank node to quads map (§4.4.3 step 2)
+        for quad in self.quads:
+            for term in dict.fromkeys((quad[0], quad[2], quad[3])):
+                if term.startswith("_:"):
+                    self.mentions.setdefault(term[2:], []).append(quad)
+        self.canonical: dict[str, str] = {}
+        self.first_degree: dict[str, str] = {}
+        self.limit = work_factor * max(len(self.mentions), 1)
+        self.calls = 0
+        self.tries = 0
+
+    def hash(self, text: str) -> str:
+        return self._digest(text.encode("utf-8")).hexdigest()
+
+    def run(self) -> dict[str, str]:
+        """§4.4.3 steps 3 to 5; returns the issued identifiers map."""
+        by_hash: dict[str, list[str]] = {}
+        for node, quads in self.mentions.items():
+            self.first_degree[node] = digest = self.hash_first_degree(node, quads)
+            by_hash.setdefault(digest, []).append(node)
+        shared: list[list[str]] = []
+        for digest in sorted(by_hash):
+            nodes = by_hash[digest]
+            if len(nodes) == 1:
+                _issue(self.canonical, "c14n", nodes[0])
+            else:
+                shared.append(nodes)
+        for nodes in shared:
+            paths = [
+                self.hash_n_degree(node, {node: "b0"}, 0)
+                for node in nodes
+                if node not in self.canonical
+            ]
+            paths.sort(key=lambda result: result[0])
+            for _, issuer in paths:
+                for existing in issuer:
+                    _issue(self.canonical, "c14n", existing)
+        return self.canonical
+
+    def hash_first_degree(self, node: str, quads: list[QuadKey]) -> str:
+        """§4.6 Hash First Degree Quads: ``node`` written ``_:a``, other blank nodes ``_:z``."""
+        ref = f"_:{node}"
+
+        def label(term: str) -> str:
+            return "_:a" if term == ref else "_:z"
+
+        return self.hash("".join(sorted(_line(quad, label) for quad in quads)))
+
+    def hash_related(self, related: str, predicate: str, issuer: dict[str, str], pos: str) -> str:
+        """§4.7 Hash Related Blank Node (``predicate`` is already ``<iri>``)."""
+        known = self.canonical.get(related) or issuer.get(related)
+        text = pos if pos == "g" else pos + predicate
+        return self.hash(text + (f"_:{known}" if known else self.first_degree[related]))
+
+    def _spend(self, what: str) -> None:
+        if self.calls > self.limit or self.tries > self.limit:
+            raise CanonicalizationLimit(
+                f"RDFC-1.0 work bound exceeded ({what}; limit {self.limit} for "
+                f"{len(self.mentions)} blank nodes): refusing a likely poisoned dataset"
+            )
+
+    def hash_n_degree(
+        self, node: str, issuer: dict[str, str], depth: int
+    ) -> tuple[str, dict[str, str]]:
+        """§4.8 Hash N-Degree Quads; ``issuer`` is never mutated, the chosen one is returned."""
+        self.calls += 1
+        self._spend("Hash N-Degree Quads calls")
+        if depth > _MAX_DEPTH:
+            raise CanonicalizationLimit("RDFC-1.0 recursion too deep: refusing the dataset")
+        related_by_hash: dict[str, list[str]] = {}  # Hn
+        ref = f"_:{node}"
+        for quad in self.mentions[node]:
+            for term, pos in ((quad[0], "s"), (quad[2], "o"), (quad[3], "g")):
+                if term.startswith("_:") and term != ref:
+                    digest = self.hash_related(term[2:], quad[1], issuer, pos)
+                    related_by_hash.setdefault(digest, []).append(term[2:])
+        data: list[str] = []
+        for related_hash in sorted(related_by_hash):
+            data.append(related_hash)
+            chosen_path, chosen_issuer = "", issuer
+            for perm in permutations(related_by_hash[related_hash]):
+                self.tries += 1
+                self._spend("permutations")
+                path = self._try_path(perm, issuer, chosen_path, depth)
+                if path is not None and (not chosen_path or path[0] < chosen_path):
+                    chosen_path, chosen_issuer = path
+            data.append(chosen_path)
+            issuer = chosen_issuer
+        return self.hash("".join(data)), issuer
+
+    def _try_path(
+        self, perm: tuple[str, ...], issuer: dict[str, str], chosen: str, depth: int
+    ) -> tuple[str, dict[str, str]] | None:
+        """§4.8.3 steps 5.4.1 to 5.4.5 for one permutation; None when it cannot win."""
+        copy = dict(issuer)
+        path = ""
+        recursion: list[str] = []
+        for related in perm:
+            canonical = self.canonical.get(related)
+            if canonical is not None:
+                path += f"_:{canonical}"
+            else:
+                if related not in copy:
+                    recursion.append(related)
+                path += f"_:{_issue(copy, 'b', related)}"
+            if chosen and len(path) >= len(chosen) and path > chosen:
+                return None
+        for related in recursion:
+            result_hash, result_issuer = self.hash_n_degree(related, copy, depth + 1)
+            path += f"_:{_issue(copy, 'b', related)}<{result_hash}>"
+            copy = result_issuer
+            if chosen and len(path) >= len(chosen) and path > chosen:
+                return None
+        return path, copy
+
+
+def _graph_name(name: str) -> str:
+    return name if name.startswith("_:") else _iri(name)
+
+
+def canonical_issuer_map(
+    dataset: Dataset, *, work_factor: int = 4, hash_algorithm: HashAlgorithm = "sha256"
+) -> dict[str, str]:
+    """The issued identifiers map: input blank node label → canonical label, both WITHOUT
+    the ``_:`` prefix (the form of the W3C ``*-rdfc10map.json`` files), in issue order."""
+    return dict(_Canonicalizer(dataset, work_factor, hash_algorithm).run())
+
+
+def canonicalize(
+    dataset: Dataset, *, work_factor: int = 4, hash_algorithm: HashAlgorithm = "sha256"
+) -> str:
+    """The canonical N-Quads document of ``dataset`` (REC §4.4.3 step 7 and §5): one
+    ``\\n``-terminated line per distinct quad, sorted by code point, blank nodes ``_:c14nN``.
+
+    Raises CanonicalizationLimit past the work bound (see the module docstring)."""
+    state = _Canonicalizer(dataset, work_factor, hash_algorithm)
+    labels = state.run()
+    return "".join(sorted(_line(q, lambda t: f"_:{labels[t[2:]]}") for q in state.quads))
+
+
+# --- a strict N-Quads 1.1 reader (pyld's parse_nquads leaves \u and \b \f \' escapes as-is) --
+_PN_BASE = (
+    "A-Za-z\u00c0-\u00d6\u00d8-\u00f6\u00f8-\u02ff\u0370-\u037d\u037f-\u1fff\u200c-\u200d"
+    "\u2070-\u218f\u2c00-\u2fef\u3001-\ud7ff\uf900-\ufdcf\ufdf0-\ufffd\U00010000-\U000effff"
+)
+_PN = _PN_BASE + "_:\\-0-9\u00b7\u0300-\u036f\u203f-\u2040"
+_UCHAR = r"\\u[0-9A-Fa-f]{4}|\\U[0-9A-Fa-f]{8}"
+_IRIREF = rf'<((?:[^\x00-\x20<>"{{}}|^`\\]|{_UCHAR})*)>'
+_BNODE = rf"_:([{_PN_BASE}_:0-9](?:[{_PN}.]*[{_PN}])?)"
+_NODE = rf"(?:{_IRIREF}|{_BNODE})"
+_STATEMENT = re.compile(
+    rf"[ \t]*{_NODE}[ \t]*{_IRIREF}[ \t]*"
+    rf'(?:{_NODE}|"((?:[^"\\\n\r]|\\[tbnrf"\'\\]|{_UCHAR})*)"'
+    rf"(?:\^\^{_IRIREF}|@([a-zA-Z]+(?:-[a-zA-Z0-9]+)*))?)"
+    rf"[ \t]*(?:{_NODE}[ \t]*)?\.[ \t]*(?:#.*)?"
+)
+_UNESCAPE = re.compile(rf"\\[tbnrf\"'\\]|{_UCHAR}")
+_UNECHAR = {"t": "\t", "b": "\b", "n": "\n", "r": "\r", "f": "\f", '"': '"', "'": "'", "\\": "\\"}
+
+
+def _unescape(match: re.Match[str]) -> str:
+    text = match.group()
+    if text[1] in "uU":
+        code = int(text[2:], 16)
+        if code > 0x10FFFF or 0xD800 <= code <= 0xDFFF:
+            raise ParseError(f"N-Quads escape {text} is not a Unicode scalar value")
+        return chr(code)
+    return _UNECHAR[text[1]]
+
+
+def _node(iri: str | None, label: str | None) -> dict[str, str]:
+    if label is not None:
+        return {"type": "blank node", "value": f"_:{label}"}
+    value = _UNESCAPE.sub(_unescape, iri or "")
+    if _BAD_IRI.search(value):
+        raise ParseError(f"IRI {value!r} contains characters IRIREF does not allow")
+    return {"type": "IRI", "value": value}
+
+
+def parse_nquads(text: str) -> dict[str, list[dict[str, dict[str, str]]]]:
+    """Parse an N-Quads 1.1 document into the pyld dataset shape, dropping duplicate quads.
+
+    Raises ParseError on any line that is not a statement, blank or a comment."""
+    dataset: dict[str, list[dict[str, dict[str, str]]]] = {}
+    seen: set[tuple[str, ...]] = set()
+    for number, line in enumerate(re.split(r"[\r\n]+", text), start=1):
+        if not line.strip(" \t") or line.lstrip(" \t").startswith("#"):
+            continue
+        m = _STATEMENT.fullmatch(line)
+        if m is None:
+            raise ParseError(f"N-Quads line {number} is not a valid statement")
+        s_iri, s_bn, p_iri, o_iri, o_bn, lit, dt, lang, g_iri, g_bn = m.groups()
+        obj: dict[str, str]
+        if lit is None:
+            obj = _node(o_iri, o_bn)
+        else:
+            obj = {"type": "literal", "value": _UNESCAPE.sub(_unescape, lit)}
+            if lang is not None:
+                obj |= {"datatype": RDF_LANG_STRING, "language": lang}
+            else:
+                obj["datatype"] = XSD_STRING if dt is None else _node(dt, None)["value"]
+        quad = {"subject": _node(s_iri, s_bn), "predicate": _node(p_iri, None), "object": obj}
+        graph = "@default"
+        if g_iri is not None or g_bn is not None:
+            graph = _node(g_iri, g_bn)["value"]
+        key = (graph, *(f"{t['type']}\0{t['value']}" for t in quad.values()), *obj.values())
+        if key not in seen:
+            seen.add(key)
+            dataset.setdefault(graph, []).append(quad)
+    return dataset

@@ -1,0 +1,82 @@
+"""JSON-LD → RDF dataset with pyld, offline and (by default) in safe mode.
+
+Every call gets its own pyld processor and the caller's pinned ``DocumentLoader``; pyld's global
+loader and caches are never touched.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from typing import Any, cast
+
+from pyld import jsonld
+from pyld.context_resolver import ContextResolver
+
+from badge_issuer.errors import ContextNotAllowed, JsonLdError
+from badge_issuer.jsonld.loader import DocumentLoader
+from badge_issuer.jsonld.safemode import RELATIVE_BASE, Findings
+
+#: pyld's dataset: graph name → list of quads (each a dict of subject/predicate/object terms)
+Dataset = dict[str, list[dict[str, Any]]]
+
+
+def _options(loader: DocumentLoader) -> dict[str, Any]:
+    return {
+        "documentLoader": loader,
+        "contextResolver": ContextResolver(loader.context_cache, loader),
+        "base": RELATIVE_BASE,
+        "processingMode": "json-ld-1.1",
+    }
+
+
+def _unwrap(exc: jsonld.JsonLdError) -> BaseException:
+    """The innermost cause of a pyld error (pyld wraps our loader's errors)."""
+    cause: BaseException = exc
+    while cause.__cause__ is not None:
+        cause = cause.__cause__
+    details = getattr(cause, "details", None)
+    if isinstance(details, Mapping) and isinstance(details.get("cause"), BaseException):
+        return cast(BaseException, details["cause"])
+    return cause
+
+
+def _refuse(exc: jsonld.JsonLdError) -> JsonLdError:
+    cause = _unwrap(exc)
+    if isinstance(cause, ContextNotAllowed):
+        return cause
+    message = getattr(cause, "message", None) or str(cause).split("\n", 1)[0]
+    return JsonLdError(f"JSON-LD processing failed: {message}")
+
+
+def expand(document: Mapping[str, Any], *, loader: DocumentLoader, safe: bool = True) -> Any:
+    """The expanded form; in safe mode, UndefinedTerms names every term the contexts lack."""
+    findings = Findings()
+    processor = jsonld.JsonLdProcessor(on_property_dropped=findings.on_property_dropped)
+    try:
+        expanded = processor.expand(dict(document), _options(loader))
+    except jsonld.JsonLdError as exc:
+        raise _refuse(exc) from None
+    if safe:
+        findings.raise_if_any(expanded)
+    return expanded
+
+
+def undefined_terms(document: Mapping[str, Any], *, loader: DocumentLoader) -> list[str]:
+    """The terms of ``document`` its contexts do not define (empty when all are defined)."""
+    findings = Findings()
+    processor = jsonld.JsonLdProcessor(on_property_dropped=findings.on_property_dropped)
+    try:
+        expanded = processor.expand(dict(document), _options(loader))
+    except jsonld.JsonLdError as exc:
+        raise _refuse(exc) from None
+    return findings.undefined(expanded)
+
+
+def to_dataset(document: Mapping[str, Any], *, loader: DocumentLoader, safe: bool = True) -> Dataset:
+    """The RDF dataset of a JSON-LD document (blank nodes labelled ``_:b0``, ``_:b1``, …)."""
+    expanded = expand(document, loader=loader, safe=safe)
+    try:
+        dataset = jsonld.JsonLdProcessor().to_rdf(expanded, _options(loader))
+    except jsonld.JsonLdError as exc:
+        raise _refuse(exc) from None
+    return cast(Dataset, dataset)

@@ -1,0 +1,1 @@
+"""Outbound HTTP with an SSRF guard, size caps, timeouts and a cache."""

@@ -1,0 +1,109 @@
+"""Shared fixtures: settings on a temporary SQLite file and key folder, and a real uvicorn server."""
+
+from __future__ import annotations
+
+import os
+import socket
+import threading
+import time
+from collections.abc import Callable, Iterator
+from pathlib import Path
+
+import pytest
+import uvicorn
+
+from badge_issuer.clock import Clock, system_clock
+from badge_issuer.config import Settings
+
+
+def free_port() -> int:
+    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as sock:
+        sock.bind(("127.0.0.1", 0))
+        port: int = sock.getsockname()[1]
+        return port
+
+
+@pytest.fixture
+def make_settings(tmp_path: Path) -> Callable[..., Settings]:
+    """Settings isolated in ``tmp_path``; keyword arguments override fields."""
+
+    def build(**overrides: object) -> Settings:
+        fields: dict[str, object] = {
+            "database_url": f"sqlite:///{tmp_path / 'badges.sqlite3'}",
+            "keys_dir": tmp_path / "keys",
+            "base_url": "http://127.0.0.1:8000",
+        }
+        fields.update(overrides)
+        return Settings(**fields)  # type: ignore[arg-type]
+
+    return build
+
+
+@pytest.fixture
+def settings(make_settings: Callable[..., Settings]) -> Settings:
+    return make_settings()
+
+
+@pytest.fixture
+def postgres_url() -> str:
+    url = os.environ.get("BADGE_TEST_POSTGRES_URL")
+    if not url:
+        pytest.skip("BADGE_TEST_POSTGRES_URL is not set")
+    return url
+
+
+class LiveServer:
+    """The real app under uvicorn on 127.0.0.1, in a background thread."""
+
+    def __init__(self, settings: Settings, port: int, clock: Clock) -> None:
+        from badge_issuer.api.app import create_app
+
+        self.settings = settings
+        self.url = f"http://127.0.0.1:{port}"
+        self.app = create_app(settings, clock=clock)
+        config = uvicorn.Config(self.app, host="127.0.0.1", port=port, log_level="warning", lifespan="on")
+        self.server = uvicorn.Server(config)
+        self.thread = threading.Thread(target=self.server.run, daemon=True)
+
+    def start(self) -> None:
+        self.thread.start()
+        deadline = time.monotonic() + 20
+        while not self.server.started:
+            if not self.thread.is_alive() or time.monotonic() > deadline:
+                raise RuntimeError("uvicorn did not start")
+            time.sleep(0.02)
+
+    def stop(self) -> None:
+        self.server.should_exit = True
+        self.thread.join(timeout=20)
+
+
+@pytest.fixture
+def live_server(
+    make_settings: Callable[..., Settings],
+) -> Iterator[Callable[..., LiveServer]]:
+    """Start the app under uvicorn: ``live_server(**settings_overrides)`` → LiveServer (stopped after)."""
+    started: list[LiveServer] = []
+
+    def start(clock: Clock = system_clock, **overrides: object) -> LiveServer:
+        from badge_issuer.cli import main
+
+        port = free_port()
+        overrides.setdefault("base_url", f"http://127.0.0.1:{port}")
+        settings = make_settings(**overrides)
+        env_backup = dict(os.environ)
+        os.environ["BADGE_DATABASE_URL"] = settings.database_url
+        os.environ["BADGE_KEYS_DIR"] = str(settings.keys_dir)
+        try:
+            assert main(["init"]) == 0
+        finally:
+            os.environ.clear()
+            os.environ.update(env_backup)
+        server = LiveServer(settings, port, clock)
+        server.start()
+        started.append(server)
+        return server
+
+    yield start
+    for server in started:
+        server.stop()

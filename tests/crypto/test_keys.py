@@ -1,0 +1,158 @@
+"""Multikey encodings, key import, did:key / did:web, resolvers and the key store."""
+
+from __future__ import annotations
+
+import json
+import stat
+from pathlib import Path
+
+import pytest
+from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
+
+from badge_issuer.crypto.did import (
+    did_key,
+    did_key_document,
+    did_key_verification_method,
+    did_web,
+    did_web_document,
+    did_web_url,
+)
+from badge_issuer.crypto.keys import (
+    Ed25519Signer,
+    Signer,
+    private_key_from_multibase,
+    public_key_from_multibase,
+    public_key_multibase,
+    raw_public_key,
+    secret_key_multibase,
+    verify_ed25519,
+)
+from badge_issuer.crypto.keystore import KeyStore
+from badge_issuer.crypto.multibase import multibase_decode, multibase_encode
+from badge_issuer.crypto.resolver import DidKeyResolver, StaticResolver
+from badge_issuer.errors import (
+    ConfigurationError,
+    InputError,
+    InvalidKey,
+    NotFound,
+    ParseError,
+    ResolutionError,
+    SignatureInvalid,
+)
+
+VECTORS = Path(__file__).resolve().parents[1] / "vectors" / "di"
+W3C_PAIR = json.loads((VECTORS / "w3c-vc-di-eddsa" / "keyPair.json").read_text(encoding="utf-8"))
+OB_KEY = json.loads((VECTORS / "obv3p0-eddsa-rdfc-2022" / "vector.json").read_text(encoding="utf-8"))[
+    "multikey"
+]
+
+
+def test_w3c_key_pair_round_trips() -> None:
+    key = private_key_from_multibase(W3C_PAIR["privateKeyMultibase"])
+    public = raw_public_key(key.public_key())
+    assert public_key_multibase(public) == W3C_PAIR["publicKeyMultibase"]
+    assert secret_key_multibase(key) == W3C_PAIR["privateKeyMultibase"]
+    assert public_key_from_multibase(W3C_PAIR["publicKeyMultibase"]) == public
+
+
+def test_ob_guide_64_byte_secret_key_is_accepted() -> None:
+    key = private_key_from_multibase(OB_KEY["secretKeyMultibase"])
+    assert public_key_multibase(raw_public_key(key.public_key())) == OB_KEY["publicKeyMultibase"]
+
+
+@pytest.mark.parametrize(
+    "value",
+    [
+        "z6LSbysY2xFMRpGMhb7tFTLMpeuPRaqaWM1yECx2AtzE3KCc",  # X25519, not Ed25519
+        "u7QEAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA",  # base64url: wrong encoding
+        "z6Mk",
+        "z0OIl",
+    ],
+)
+def test_other_key_types_and_garbage_are_invalid_keys(value: str) -> None:
+    with pytest.raises(InvalidKey):
+        public_key_from_multibase(value)
+
+
+def test_multibase_base64url_round_trip_and_bad_prefix() -> None:
+    assert multibase_decode(multibase_encode(b"\x00\xffabc", "base64url")) == b"\x00\xffabc"
+    assert multibase_decode(multibase_encode(b"\x00\x00ab")) == b"\x00\x00ab"
+    with pytest.raises(ParseError):
+        multibase_decode("fdeadbeef")
+
+
+def test_signer_signs_and_verify_raises_on_a_bad_signature() -> None:
+    key = Ed25519PrivateKey.generate()
+    signer = Ed25519Signer(key, "did:example:1#k")
+    assert isinstance(signer, Signer)
+    signature = signer.sign(b"data")
+    verify_ed25519(signer.public_key, signature, b"data")
+    with pytest.raises(SignatureInvalid):
+        verify_ed25519(signer.public_key, signature, b"datA")
+    assert "PRIVATE" not in repr(signer)
+
+
+def test_did_key_document_resolves_locally() -> None:
+    public = public_key_from_multibase(W3C_PAIR["publicKeyMultibase"])
+    did = did_key(public)
+    document = did_key_document(did)
+    method_id = did_key_verification_method(public)
+    assert document["assertionMethod"] == [method_id]
+    method = DidKeyResolver().resolve(method_id)
+    assert method.controller == did
+    assert method.public_key == public
+    assert "assertionMethod" in method.purposes
+    with pytest.raises(ResolutionError):
+        DidKeyResolver().resolve("did:web:example.com#key-1")
+
+
+def test_did_web_names_and_urls() -> None:
+    did = did_web("http://127.0.0.1:8000", "issuers", "physics")
+    assert did == "did:web:127.0.0.1%3A8000:issuers:physics"
+    assert did_web_url(did) == "https://127.0.0.1:8000/issuers/physics/did.json"
+    assert did_web_url("did:web:example.edu") == "https://example.edu/.well-known/did.json"
+    with pytest.raises(ParseError):
+        did_web_url("did:web:example.edu::x")
+
+
+def test_did_web_document_lists_keys_for_assertion_and_resolves() -> None:
+    public = Ed25519PrivateKey.generate().public_key()
+    raw = raw_public_key(public)
+    did = "did:web:example.edu:issuers:physics"
+    document = did_web_document(did, [("key-1", raw)])
+    assert document["assertionMethod"] == [f"{did}#key-1"]
+    method = StaticResolver({did: document}).resolve(f"{did}#key-1")
+    assert method.public_key == raw
+    assert method.controller == did
+    with pytest.raises(ResolutionError):
+        StaticResolver({did: document}).resolve(f"{did}#key-2")
+    with pytest.raises(ResolutionError):
+        StaticResolver({}).resolve(f"{did}#key-1")
+
+
+def test_keystore_creates_0600_files_and_never_overwrites(tmp_path: Path) -> None:
+    store = KeyStore(tmp_path / "keys")
+    public = store.create("dev")
+    path = tmp_path / "keys" / "dev.pem"
+    assert stat.S_IMODE(path.stat().st_mode) == 0o600
+    assert store.exists("dev")
+    assert store.list() == ["dev"]
+    assert store.public_key("dev") == public
+    with pytest.raises(InputError):
+        store.create("dev")
+    with pytest.raises(InputError):
+        store.create("../escape")
+    with pytest.raises(NotFound):
+        store.public_key("missing")
+    signer = store.signer("dev", "did:example:1#dev")
+    verify_ed25519(public, signer.sign(b"x"), b"x")
+
+
+def test_keystore_encrypts_with_a_passphrase(tmp_path: Path) -> None:
+    KeyStore(tmp_path, passphrase="correct horse").create("secret")
+    assert b"ENCRYPTED PRIVATE KEY" in (tmp_path / "secret.pem").read_bytes()
+    assert KeyStore(tmp_path, passphrase="correct horse").public_key("secret")
+    with pytest.raises(ConfigurationError):
+        KeyStore(tmp_path, passphrase="wrong").public_key("secret")
+    with pytest.raises(ConfigurationError):
+        KeyStore(tmp_path).public_key("secret")
