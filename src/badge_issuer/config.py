@@ -7,7 +7,6 @@ from pathlib import Path
 from pydantic import Field, SecretStr, model_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
-
 DEV_PEPPER = "dev-only-recipient-pepper"
 
 
