@@ -156,9 +156,7 @@ class _Canonicalizer:
                 shared.append(nodes)
         for nodes in shared:
             paths = [
-                self.hash_n_degree(node, {node: "b0"}, 0)
-                for node in nodes
-                if node not in self.canonical
+                self.hash_n_degree(node, {node: "b0"}, 0) for node in nodes if node not in self.canonical
             ]
             paths.sort(key=lambda result: result[0])
             for _, issuer in paths:
@@ -188,9 +186,7 @@ class _Canonicalizer:
                 f"{len(self.mentions)} blank nodes): refusing a likely poisoned dataset"
             )
 
-    def hash_n_degree(
-        self, node: str, issuer: dict[str, str], depth: int
-    ) -> tuple[str, dict[str, str]]:
+    def hash_n_degree(self, node: str, issuer: dict[str, str], depth: int) -> tuple[str, dict[str, str]]:
         """§4.8 Hash N-Degree Quads; ``issuer`` is never mutated, the chosen one is returned."""
         self.calls += 1
         self._spend("Hash N-Degree Quads calls")
@@ -255,9 +251,7 @@ def canonical_issuer_map(
     return dict(_Canonicalizer(dataset, work_factor, hash_algorithm).run())
 
 
-def canonicalize(
-    dataset: Dataset, *, work_factor: int = 4, hash_algorithm: HashAlgorithm = "sha256"
-) -> str:
+def canonicalize(dataset: Dataset, *, work_factor: int = 4, hash_algorithm: HashAlgorithm = "sha256") -> str:
     """The canonical N-Quads document of ``dataset`` (REC §4.4.3 step 7 and §5): one
     ``\\n``-terminated line per distinct quad, sorted by code point, blank nodes ``_:c14nN``.
 
