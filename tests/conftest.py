@@ -107,3 +107,24 @@ def live_server(
     yield start
     for server in started:
         server.stop()
+
+
+def run_cli(settings: Settings, *args: str) -> str:
+    """Run ``badge-issuer ARGS`` in-process against ``settings``; returns what it printed."""
+    import contextlib
+    import io
+
+    from badge_issuer.cli import main
+
+    env_backup = dict(os.environ)
+    os.environ["BADGE_DATABASE_URL"] = settings.database_url
+    os.environ["BADGE_KEYS_DIR"] = str(settings.keys_dir)
+    os.environ["BADGE_BASE_URL"] = settings.base_url
+    out = io.StringIO()
+    try:
+        with contextlib.redirect_stdout(out):
+            assert main(list(args)) == 0
+    finally:
+        os.environ.clear()
+        os.environ.update(env_backup)
+    return out.getvalue()

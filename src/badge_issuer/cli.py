@@ -38,6 +38,10 @@ def cmd_init(args: argparse.Namespace, settings: Settings) -> int:
     finally:
         engine.dispose()
     print(f"database ready: {engine.url.render_as_string(hide_password=True)}")
+    print(
+        "next: .venv/bin/badge-issuer issuers create SLUG --name 'Example University' "
+        "(prints the issuer's first admin API key)"
+    )
     return 0
 
 
@@ -66,6 +70,60 @@ def cmd_keys_list(args: argparse.Namespace, settings: Settings) -> int:
     return 0
 
 
+def cmd_issuers_create(args: argparse.Namespace, settings: Settings) -> int:
+    """Create an issuer (key, status lists) and its first admin API client."""
+    from badge_issuer.api.app import build_services
+    from badge_issuer.credential.requests import ClientCreate, IssuerCreate
+    from badge_issuer.issuers import create_client, create_issuer
+
+    services = build_services(settings)
+    upgrade(services.engine)
+    data = IssuerCreate.model_validate(
+        {
+            "slug": args.slug,
+            "name": args.name,
+            "url": args.url,
+            "email": args.email,
+            "didMethod": args.did_method,
+            "suspension": args.suspension,
+        }
+    )
+    now = services.clock()
+    with services.sessions() as session, session.begin():
+        issuer = create_issuer(
+            data,
+            session=session,
+            keystore=services.keystore,
+            urls=services.urls,
+            status_list_size=settings.status_list_size,
+            now=now,
+        )
+        admin = create_client(
+            issuer, ClientCreate(name=f"{issuer.slug} admin", scopes=["admin"]), session=session, now=now
+        )
+        print(json.dumps({"issuer": issuer.slug, "id": issuer.did, "adminApiKey": admin.token}))
+    services.engine.dispose()
+    print("keep the API key: it is shown only once", file=sys.stderr)
+    return 0
+
+
+def cmd_clients_create(args: argparse.Namespace, settings: Settings) -> int:
+    """Create an API client of an issuer with the given scopes."""
+    from badge_issuer.api.app import build_services
+    from badge_issuer.credential.requests import ClientCreate
+    from badge_issuer.db.issuers import IssuerRepository
+    from badge_issuer.issuers import create_client
+
+    services = build_services(settings)
+    data = ClientCreate.model_validate({"name": args.name, "scopes": args.scope})
+    with services.sessions() as session, session.begin():
+        issuer = IssuerRepository(session).by_slug(args.issuer)
+        created = create_client(issuer, data, session=session, now=services.clock())
+        print(json.dumps({"issuer": issuer.slug, "scopes": data.scopes, "apiKey": created.token}))
+    services.engine.dispose()
+    return 0
+
+
 def _public(keystore: KeyStore, name: str) -> str:
     return public_key_multibase(keystore.public_key(name))
 
@@ -85,6 +143,27 @@ def build_parser() -> argparse.ArgumentParser:
     create.add_argument("name")
     create.set_defaults(run=cmd_keys_create)
     keys.add_parser("list", help="list keys and their public keys").set_defaults(run=cmd_keys_list)
+    issuers = commands.add_parser("issuers", help="manage issuers").add_subparsers(
+        dest="issuers_command", required=True
+    )
+    new_issuer = issuers.add_parser("create", help=cmd_issuers_create.__doc__)
+    new_issuer.add_argument("slug")
+    new_issuer.add_argument("--name", required=True)
+    new_issuer.add_argument("--url")
+    new_issuer.add_argument("--email")
+    new_issuer.add_argument("--did-method", choices=["web", "key"], default="web")
+    new_issuer.add_argument("--suspension", action="store_true", help="also allocate suspension entries")
+    new_issuer.set_defaults(run=cmd_issuers_create)
+    clients = commands.add_parser("clients", help="manage API clients").add_subparsers(
+        dest="clients_command", required=True
+    )
+    new_client = clients.add_parser("create", help=cmd_clients_create.__doc__)
+    new_client.add_argument("issuer")
+    new_client.add_argument("--name", required=True)
+    new_client.add_argument(
+        "--scope", action="append", required=True, choices=["issue", "revoke", "read", "admin"]
+    )
+    new_client.set_defaults(run=cmd_clients_create)
     return parser
 
 

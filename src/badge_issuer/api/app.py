@@ -9,10 +9,11 @@ from fastapi import FastAPI
 
 from badge_issuer import __version__
 from badge_issuer.api import problems
-from badge_issuer.api.routes import dids, health
+from badge_issuer.api.routes import achievements, credentials, dids, health, issuers, public
 from badge_issuer.api.services import Services
 from badge_issuer.clock import Clock, system_clock
 from badge_issuer.config import Settings
+from badge_issuer.credential.schema import SchemaValidator, default_schemas_dir
 from badge_issuer.crypto.keystore import KeyStore
 from badge_issuer.db.migrate import upgrade
 from badge_issuer.db.session import make_engine, make_sessionmaker
@@ -30,6 +31,7 @@ def build_services(settings: Settings, *, clock: Clock = system_clock) -> Servic
         keystore=KeyStore(settings.keys_dir, passphrase=passphrase),
         engine=engine,
         sessions=make_sessionmaker(engine),
+        schemas=SchemaValidator(settings.schemas_dir or default_schemas_dir()),
     )
 
 
@@ -53,4 +55,8 @@ def create_app(settings: Settings, *, clock: Clock = system_clock) -> FastAPI:
     problems.install(app)
     app.include_router(health.router)
     app.include_router(dids.router)
+    app.include_router(issuers.router)
+    app.include_router(achievements.router)
+    app.include_router(credentials.router)
+    app.include_router(public.router)
     return app

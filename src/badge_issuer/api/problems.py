@@ -35,18 +35,31 @@ _STATUS: tuple[tuple[type[errors.BadgeIssuerError], int, str], ...] = (
 )
 
 
-def problem_response(status: int, code: str, title: str, detail: str, **extra: Any) -> JSONResponse:
-    """A problem+json response with a stable ``type`` built from ``code``."""
+def problem_body(status: int, code: str, title: str, detail: str, **extra: Any) -> dict[str, Any]:
+    """An RFC 9457 problem object with a stable ``type`` built from ``code``."""
     body: dict[str, Any] = {"type": TYPE_PREFIX + code, "title": title, "status": status}
     if detail:
         body["detail"] = detail
     body.update({key: value for key, value in extra.items() if value is not None})
+    return body
+
+
+def problem_response(status: int, code: str, title: str, detail: str, **extra: Any) -> JSONResponse:
+    """A problem+json response with a stable ``type`` built from ``code``."""
+    body = problem_body(status, code, title, detail, **extra)
     headers = {"WWW-Authenticate": "Bearer"} if status == 401 else None
     return JSONResponse(body, status_code=status, media_type=PROBLEM_MEDIA_TYPE, headers=headers)
 
 
 def problem_for(exc: errors.BadgeIssuerError) -> JSONResponse:
     """The response for a domain error."""
+    body = domain_problem(exc)
+    headers = {"WWW-Authenticate": "Bearer"} if body["status"] == 401 else None
+    return JSONResponse(body, status_code=body["status"], media_type=PROBLEM_MEDIA_TYPE, headers=headers)
+
+
+def domain_problem(exc: errors.BadgeIssuerError) -> dict[str, Any]:
+    """The problem object for a domain error (also used per item in batch responses)."""
     status, title = next(
         ((status, title) for cls, status, title in _STATUS if isinstance(exc, cls)),
         (500, "Internal error"),
@@ -58,7 +71,7 @@ def problem_for(exc: errors.BadgeIssuerError) -> JSONResponse:
         extra["terms"] = list(exc.terms)
     if status >= 500:
         log.error("request failed: %s", exc.message)
-    return problem_response(status, exc.code, title, exc.message, **extra)
+    return problem_body(status, exc.code, title, exc.message, **extra)
 
 
 def install(app: FastAPI) -> None:

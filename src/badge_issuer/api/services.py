@@ -2,7 +2,8 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+import random
+from dataclasses import dataclass, field
 from urllib.parse import urlsplit
 
 from sqlalchemy import Engine
@@ -10,10 +11,16 @@ from sqlalchemy.orm import Session, sessionmaker
 
 from badge_issuer.clock import Clock
 from badge_issuer.config import Settings
+from badge_issuer.credential.schema import SchemaValidator
 from badge_issuer.crypto.did import did_web
+from badge_issuer.crypto.keys import Signer
 from badge_issuer.crypto.keystore import KeyStore
 from badge_issuer.crypto.suites import CanonOptions
+from badge_issuer.db.issuers import IssuerRepository
+from badge_issuer.db.tables import Issuer
+from badge_issuer.issuance import IssuanceTools, issuer_verification_method
 from badge_issuer.jsonld.loader import DocumentLoader
+from badge_issuer.urls import Urls
 
 #: the deployment's own signing key in the key store (created by ``badge-issuer init``)
 DEPLOYMENT_KEY = "dev"
@@ -29,6 +36,37 @@ class Services:
     keystore: KeyStore
     engine: Engine
     sessions: sessionmaker[Session]
+    schemas: SchemaValidator
+    #: loaded signers by key name (keys are read from disk once per process)
+    _signers: dict[str, Signer] = field(default_factory=dict)
+
+    @property
+    def urls(self) -> Urls:
+        return Urls.of(self.settings.base_url)
+
+    def signer_for(self, session: Session, issuer: Issuer) -> Signer:
+        """The issuer's current signing key as a Signer naming its verification method."""
+        key = IssuerRepository(session).signing_key(issuer)
+        signer = self._signers.get(key.key_name)
+        if signer is None:
+            method = issuer_verification_method(issuer, key.public_key_multibase)
+            signer = self.keystore.signer(key.key_name, method)
+            self._signers[key.key_name] = signer
+        return signer
+
+    @property
+    def issuance(self) -> IssuanceTools:
+        return IssuanceTools(
+            urls=self.urls,
+            clock=self.clock,
+            canon=self.canon,
+            schemas=self.schemas,
+            signer_for=self.signer_for,
+            recipient_pepper=self.settings.recipient_pepper.get_secret_value().encode(),
+            store_recipient_email=self.settings.store_recipient_email,
+            status_list_size=self.settings.status_list_size,
+            rng=random.SystemRandom(),
+        )
 
     @property
     def canon(self) -> CanonOptions:

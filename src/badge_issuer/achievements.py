@@ -1,0 +1,48 @@
+"""Achievement (badge class) management: create, and update by publishing a new version."""
+
+from __future__ import annotations
+
+import re
+from datetime import datetime
+
+from sqlalchemy.orm import Session
+
+from badge_issuer.credential.requests import AchievementInput
+from badge_issuer.db.achievements import AchievementRepository
+from badge_issuer.db.tables import Achievement, AchievementVersion, Issuer
+from badge_issuer.documents import achievement as achievement_document
+from badge_issuer.errors import InputError
+from badge_issuer.urls import Urls
+
+
+def _slug_from(name: str) -> str:
+    slug = re.sub(r"[^a-z0-9]+", "-", name.lower()).strip("-")[:64].strip("-")
+    return slug or "achievement"
+
+
+def create_achievement(
+    issuer: Issuer, data: AchievementInput, *, session: Session, urls: Urls, now: datetime
+) -> tuple[Achievement, AchievementVersion]:
+    repo = AchievementRepository(session)
+    slug = data.slug or _slug_from(data.name)
+    if repo.slug_taken(issuer.id, slug):
+        raise InputError(f"achievement {slug!r} exists; update it instead", pointer="/slug")
+    achievement = repo.add(issuer_id=issuer.id, slug=slug, now=now)
+    version = repo.add_version(
+        achievement, achievement_document(data, urls=urls, issuer=issuer, slug=slug, version=1), now
+    )
+    return achievement, version
+
+
+def update_achievement(
+    issuer: Issuer, slug: str, data: AchievementInput, *, session: Session, urls: Urls, now: datetime
+) -> tuple[Achievement, AchievementVersion]:
+    """Publish version n+1; credentials issued earlier keep pointing at their version."""
+    repo = AchievementRepository(session)
+    achievement = repo.get(issuer.id, slug, for_update=True)
+    if data.slug is not None and data.slug != slug:
+        raise InputError("an achievement's slug cannot change", pointer="/slug")
+    document = achievement_document(
+        data, urls=urls, issuer=issuer, slug=slug, version=achievement.current_version + 1
+    )
+    return achievement, repo.add_version(achievement, document, now)

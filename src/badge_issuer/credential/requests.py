@@ -1,0 +1,199 @@
+"""What API clients send: issuers, achievements (badge classes) and issuance requests.
+
+Field names follow Open Badges 3.0 (camelCase) so that an LMS can pass through what it already
+has. Unknown fields are refused (``extra="forbid"``): a typo must not silently vanish from a badge.
+"""
+
+from __future__ import annotations
+
+import re
+from datetime import datetime
+from typing import Any, Literal
+
+from pydantic import BaseModel, ConfigDict, EmailStr, Field, HttpUrl, field_validator, model_validator
+
+SLUG = r"^[a-z0-9](?:[a-z0-9-]{0,62}[a-z0-9])?$"
+SUITES = Literal["eddsa-rdfc-2022", "eddsa-jcs-2022", "Ed25519Signature2020"]
+_URI = re.compile(r"^[A-Za-z][A-Za-z0-9+.-]*:\S+$")
+
+
+class _Input(BaseModel):
+    model_config = ConfigDict(extra="forbid", populate_by_name=True, str_strip_whitespace=True)
+
+
+class ProfileInput(_Input):
+    """An issuer's public Profile (the parts the issuer chooses)."""
+
+    name: str = Field(min_length=1, max_length=300)
+    url: HttpUrl | None = None
+    email: EmailStr | None = None
+    phone: str | None = Field(default=None, max_length=50)
+    description: str | None = Field(default=None, max_length=5000)
+    image: HttpUrl | None = None
+
+
+class IssuerCreate(ProfileInput):
+    slug: str = Field(pattern=SLUG)
+    did_method: Literal["web", "key"] = Field(default="web", alias="didMethod")
+    suspension: bool = Field(default=False, description="also allocate suspension status entries")
+
+
+class Criteria(_Input):
+    id: HttpUrl | None = None
+    narrative: str | None = Field(default=None, max_length=20000)
+
+    @model_validator(mode="after")
+    def _one_of(self) -> Criteria:
+        if self.id is None and not self.narrative:
+            raise ValueError("criteria needs a narrative, a URL (id), or both")
+        return self
+
+
+class AlignmentInput(_Input):
+    target_name: str = Field(alias="targetName", min_length=1, max_length=500)
+    target_url: HttpUrl = Field(alias="targetUrl")
+    target_description: str | None = Field(default=None, alias="targetDescription")
+    target_framework: str | None = Field(default=None, alias="targetFramework")
+    target_code: str | None = Field(default=None, alias="targetCode")
+    target_type: str | None = Field(default=None, alias="targetType")
+
+
+class ResultDescriptionInput(_Input):
+    id: str | None = Field(default=None, description="defaults to <achievement URL>#result-<n>")
+    name: str = Field(min_length=1, max_length=500)
+    result_type: str = Field(alias="resultType")
+    allowed_value: list[str] | None = Field(default=None, alias="allowedValue")
+    required_value: str | None = Field(default=None, alias="requiredValue")
+    value_max: str | None = Field(default=None, alias="valueMax")
+    value_min: str | None = Field(default=None, alias="valueMin")
+
+
+class AchievementInput(_Input):
+    """A badge class. Updating one publishes a new version; issued badges keep theirs."""
+
+    slug: str | None = Field(default=None, pattern=SLUG, description="URL name; from the name if absent")
+    name: str = Field(min_length=1, max_length=500)
+    description: str = Field(min_length=1, max_length=20000)
+    criteria: Criteria
+    image: str | None = Field(default=None, description="an http(s) URL or an uploaded image's URL")
+    image_caption: str | None = Field(default=None, alias="imageCaption")
+    achievement_type: str | None = Field(default=None, alias="achievementType")
+    tag: list[str] = Field(default_factory=list, max_length=50)
+    alignment: list[AlignmentInput] = Field(default_factory=list, max_length=100)
+    result_description: list[ResultDescriptionInput] = Field(
+        default_factory=list, alias="resultDescription", max_length=50
+    )
+    credits_available: float | None = Field(default=None, alias="creditsAvailable", ge=0)
+    field_of_study: str | None = Field(default=None, alias="fieldOfStudy")
+    human_code: str | None = Field(default=None, alias="humanCode")
+    in_language: str | None = Field(
+        default=None, alias="inLanguage", pattern=r"^[A-Za-z]{2,3}(-[A-Za-z0-9]{1,8})*$"
+    )
+    specialization: str | None = None
+
+    @field_validator("image")
+    @classmethod
+    def _image_url(cls, value: str | None) -> str | None:
+        if value is not None and not re.match(r"^https?://\S+$", value):
+            raise ValueError("image must be an http(s) URL (upload files to /images first)")
+        return value
+
+
+class Recipient(_Input):
+    """Who receives the badge: an email (hashed into the credential) or a DID/URL."""
+
+    email: EmailStr | None = None
+    id: str | None = Field(default=None, description="a DID or URL, put in credentialSubject.id")
+    name: str | None = Field(default=None, max_length=300, description="display name (optional)")
+
+    @field_validator("id")
+    @classmethod
+    def _uri(cls, value: str | None) -> str | None:
+        if value is not None and not _URI.match(value):
+            raise ValueError("recipient id must be a DID or an absolute URL")
+        return value
+
+    @model_validator(mode="after")
+    def _one_identifier(self) -> Recipient:
+        if (self.email is None) == (self.id is None):
+            raise ValueError("give exactly one of recipient.email or recipient.id")
+        return self
+
+    @property
+    def identifier(self) -> str:
+        return self.id if self.id is not None else str(self.email).strip().lower()
+
+
+class ResultInput(_Input):
+    result_description: str | None = Field(default=None, alias="resultDescription")
+    value: str | None = None
+    status: (
+        Literal["Completed", "Enrolled", "Failed", "InProgress", "OnHold", "Provisional", "Withdrew"] | None
+    ) = None
+    achieved_level: str | None = Field(default=None, alias="achievedLevel")
+
+
+class EvidenceInput(_Input):
+    id: str | None = Field(default=None, description="URL of the evidence")
+    name: str | None = None
+    description: str | None = None
+    narrative: str | None = None
+    genre: str | None = None
+    audience: str | None = None
+
+
+def _default_suites() -> list[SUITES]:
+    return ["eddsa-rdfc-2022"]
+
+
+class IssueRequest(_Input):
+    """One award."""
+
+    recipient: Recipient
+    result: list[ResultInput] = Field(default_factory=list, max_length=50)
+    evidence: list[EvidenceInput] = Field(default_factory=list, max_length=50)
+    narrative: str | None = Field(default=None, max_length=20000)
+    activity_start_date: datetime | None = Field(default=None, alias="activityStartDate")
+    activity_end_date: datetime | None = Field(default=None, alias="activityEndDate")
+    credits_earned: float | None = Field(default=None, alias="creditsEarned", ge=0)
+    valid_from: datetime | None = Field(default=None, alias="validFrom", description="default: now")
+    valid_until: datetime | None = Field(default=None, alias="validUntil")
+    proof: list[SUITES] = Field(
+        default_factory=_default_suites,
+        min_length=1,
+        max_length=2,
+        description="cryptosuites to sign with; two Data Integrity suites make a proof set",
+    )
+
+    @field_validator("activity_start_date", "activity_end_date", "valid_from", "valid_until")
+    @classmethod
+    def _aware(cls, value: datetime | None) -> datetime | None:
+        if value is not None and value.tzinfo is None:
+            raise ValueError("date-times need a timezone (e.g. 2026-06-30T00:00:00Z)")
+        return value
+
+    @field_validator("proof")
+    @classmethod
+    def _distinct(cls, value: list[str]) -> list[str]:
+        if len(set(value)) != len(value):
+            raise ValueError("each cryptosuite may appear once")
+        return value
+
+
+class BatchRequest(_Input):
+    """Up to 1,000 awards of one achievement; each item stands or falls on its own."""
+
+    items: list[dict[str, Any]] = Field(min_length=1, max_length=1000)
+
+
+class BatchItem(IssueRequest):
+    idempotency_key: str | None = Field(default=None, alias="idempotencyKey", max_length=255)
+
+
+class ClientCreate(_Input):
+    name: str = Field(min_length=1, max_length=200)
+    scopes: list[Literal["issue", "revoke", "read", "admin"]] = Field(min_length=1)
+
+
+class StatusChange(_Input):
+    reason: str = Field(min_length=1, max_length=2000)

@@ -1,0 +1,259 @@
+"""JSON Schema validation against the 1EdTech schemas we ship. Nothing is ever fetched.
+
+Every schema file is registered under its ``$id``. A ``/schema/json-ld/`` id is also registered
+under its ``/schema/json/`` twin, unless another schema owns that URL. The folder's ``SOURCES.md``
+explains why.
+"""
+
+from __future__ import annotations
+
+import itertools
+import json
+from collections.abc import Iterator, Mapping
+from pathlib import Path
+from typing import Any
+from urllib.parse import urljoin
+
+from jsonschema import FormatChecker
+from jsonschema.exceptions import ValidationError as SchemaError
+from jsonschema.protocols import Validator
+from jsonschema.validators import validator_for
+from referencing import Registry, Resource
+from referencing.exceptions import Unresolvable
+from referencing.jsonschema import UnknownDialect, specification_with
+
+from badge_issuer.credential.base import is_date, is_date_time, json_pointer
+from badge_issuer.credential.vocab import (
+    JSON_SCHEMA_VALIDATOR_2019,
+    OB_ACHIEVEMENT_CREDENTIAL_SCHEMA,
+    OB_ENDORSEMENT_CREDENTIAL_SCHEMA,
+)
+from badge_issuer.errors import ConfigurationError, Issue, ValidationFailed
+
+#: default bound on the issues reported for one document
+MAX_ISSUES = 50
+_MAX_MESSAGE = 240
+_ACHIEVEMENT_CREDENTIAL_TYPES = frozenset({"AchievementCredential", "OpenBadgeCredential"})
+
+
+def default_schemas_dir() -> Path:
+    """The packaged ``badge_issuer/schemas`` (wheel), else the repository's ``schemas/``."""
+    package = Path(__file__).resolve().parents[1]
+    packaged = package / "schemas"
+    if packaged.is_dir():
+        return packaged
+    return Path(__file__).resolve().parents[3] / "schemas"
+
+
+def _json_ld_twin(schema_id: str) -> str | None:
+    if "/schema/json-ld/" not in schema_id:
+        return None
+    return schema_id.replace("/schema/json-ld/", "/schema/json/", 1)
+
+
+def _refs(node: Any, base: str) -> Iterator[tuple[str, str]]:
+    """Every ``$ref`` in a schema, with the base URI it resolves against."""
+    if isinstance(node, Mapping):
+        own_id = node.get("$id")
+        if isinstance(own_id, str):
+            base = urljoin(base, own_id)
+        for key, value in node.items():
+            if key == "$ref" and isinstance(value, str):
+                yield base, value
+            elif key not in ("enum", "const", "examples", "default"):
+                yield from _refs(value, base)
+    elif isinstance(node, list):
+        for item in node:
+            yield from _refs(item, base)
+
+
+def _as_list(value: Any) -> list[Any]:
+    return value if isinstance(value, list) else [value]
+
+
+def _pointer(error: SchemaError) -> str:
+    """Where the error is; a missing required property is pointed at by its own name."""
+    path: list[str | int] = list(error.absolute_path)
+    required = error.validator_value
+    if error.validator == "required" and isinstance(error.instance, Mapping):
+        for name in required if isinstance(required, list) else []:
+            if name not in error.instance and error.message == f"{name!r} is a required property":
+                path.append(name)
+                break
+    return json_pointer(path)
+
+
+def _describe(error: SchemaError) -> str:
+    message = error.message
+    if len(message) <= _MAX_MESSAGE:
+        return message
+    where = "/".join(str(part) for part in error.relative_schema_path)
+    return f"value does not satisfy '{error.validator}' (schema path {where})"
+
+
+def _format_checker() -> FormatChecker:
+    checker = FormatChecker(formats=())
+
+    @checker.checks("date-time")
+    def _date_time(value: object) -> bool:
+        return not isinstance(value, str) or is_date_time(value, zone_required=True)
+
+    @checker.checks("date")
+    def _date(value: object) -> bool:
+        return not isinstance(value, str) or is_date(value)
+
+    return checker
+
+
+class SchemaValidator:
+    """Validators for every schema in a folder; build once and reuse (thread-safe, read-only)."""
+
+    def __init__(
+        self, schemas_dir: Path, *, max_issues: int = MAX_ISSUES, check_formats: bool = False
+    ) -> None:
+        """Load and check every ``*.json`` schema under ``schemas_dir``.
+
+        ``check_formats`` asserts ``date-time`` (RFC 3339, zone required) and ``date``. The
+        default keeps draft 2019-09's behaviour, where ``format`` is only an annotation.
+        """
+        if not schemas_dir.is_dir():
+            raise ConfigurationError(f"schema folder {schemas_dir} does not exist")
+        self._max_issues = max_issues
+        schemas = self._load(schemas_dir)
+        urls = {schema_id: schema_id for schema_id in schemas}
+        for schema_id in schemas:
+            twin = _json_ld_twin(schema_id)
+            if twin is not None and twin not in urls:
+                urls[twin] = schema_id
+        # the default ``retrieve`` of a Registry refuses every URI it does not hold: no fetching
+        registry: Registry[Any] = Registry().with_resources(
+            (url, Resource.from_contents(schemas[schema_id])) for url, schema_id in urls.items()
+        )
+        self._check_refs(schemas, registry)
+        checker = _format_checker() if check_formats else None
+        compiled: dict[str, Validator] = {}
+        for schema_id, schema in schemas.items():
+            cls = validator_for(schema)
+            compiled[schema_id] = cls(schema, registry=registry, format_checker=checker)
+        self._validators = {url: compiled[schema_id] for url, schema_id in urls.items()}
+
+    @staticmethod
+    def _load(schemas_dir: Path) -> dict[str, dict[str, Any]]:
+        schemas: dict[str, dict[str, Any]] = {}
+        for path in sorted(schemas_dir.rglob("*.json")):
+            try:
+                schema = json.loads(path.read_text(encoding="utf-8"))
+            except (OSError, ValueError) as exc:
+                raise ConfigurationError(f"cannot read JSON Schema {path}: {exc}") from exc
+            schema_id = schema.get("$id") if isinstance(schema, dict) else None
+            if not isinstance(schema_id, str) or not schema_id:
+                raise ConfigurationError(f"JSON Schema {path} has no $id")
+            if schema_id in schemas:
+                raise ConfigurationError(f"JSON Schema {path} repeats $id {schema_id}")
+            try:
+                specification_with(schema["$schema"])
+            except (KeyError, TypeError, UnknownDialect) as exc:
+                raise ConfigurationError(f"JSON Schema {path}: missing or unknown $schema") from exc
+            schemas[schema_id] = schema
+        if not schemas:
+            raise ConfigurationError(f"no JSON Schemas in {schemas_dir}")
+        return schemas
+
+    @staticmethod
+    def _check_refs(schemas: Mapping[str, Any], registry: Registry[Any]) -> None:
+        for schema_id, schema in schemas.items():
+            for base, ref in _refs(schema, schema_id):
+                try:
+                    registry.resolver(base_uri=base).lookup(ref)
+                except Unresolvable as exc:
+                    raise ConfigurationError(
+                        f"JSON Schema {schema_id} refers to {ref!r}, which is not in the schema "
+                        "folder (schemas are never fetched)"
+                    ) from exc
+
+    @property
+    def schema_urls(self) -> frozenset[str]:
+        """Every URL a schema can be asked for by."""
+        return frozenset(self._validators)
+
+    def has_schema(self, url: str) -> bool:
+        """Whether ``url`` names a schema we hold."""
+        return url in self._validators
+
+    def errors(self, document: Any, schema_url: str) -> list[Issue]:
+        """Up to ``max_issues`` issues of ``document`` against the schema at ``schema_url``."""
+        validator = self._validators.get(schema_url)
+        if validator is None:
+            return [Issue("", _unknown(schema_url))]
+        found = itertools.islice(validator.iter_errors(document), self._max_issues)
+        try:
+            ordered = sorted(found, key=lambda e: [str(part) for part in e.absolute_path])
+        except Unresolvable as exc:  # cannot happen after _check_refs; refuse clearly anyway
+            raise ConfigurationError(f"schema {schema_url} has an unresolvable $ref: {exc}") from exc
+        return [Issue(_pointer(e), _describe(e)) for e in ordered]
+
+    def validate(self, document: Any, schema_url: str | None = None) -> None:
+        """Validate against ``schema_url`` (default: OB 3.0 AchievementCredential)."""
+        url = schema_url or OB_ACHIEVEMENT_CREDENTIAL_SCHEMA
+        issues = self.errors(document, url)
+        if issues:
+            raise ValidationFailed(f"document does not conform to {url}", issues)
+
+    def validate_credential(self, credential: Mapping[str, Any], *, skip_unknown: bool = False) -> None:
+        """OB verification step 1: the credential's own JSON Schemas, and the subject rule.
+
+        Each ``credentialSchema`` entry of type ``1EdTechJsonSchemaValidator2019`` is checked. An
+        entry naming a schema we do not hold is an issue (never a fetch), unless ``skip_unknown``.
+        If no held schema was named, the OB 3.0 AchievementCredential schema applies (the
+        EndorsementCredential schema when ``type`` contains EndorsementCredential).
+        """
+        issues: list[Issue] = []
+        checked: set[str] = set()
+        for pointer, url in _declared_schemas(credential):
+            if not self.has_schema(url):
+                if not skip_unknown:
+                    issues.append(Issue(pointer, _unknown(url)))
+            elif url not in checked:
+                checked.add(url)
+                issues.extend(self.errors(credential, url))
+        if not checked:
+            endorsement = "EndorsementCredential" in _as_list(credential.get("type"))
+            default = OB_ENDORSEMENT_CREDENTIAL_SCHEMA if endorsement else OB_ACHIEVEMENT_CREDENTIAL_SCHEMA
+            issues.extend(self.errors(credential, default))
+        issues.extend(_subject_issues(credential))
+        if issues:
+            raise ValidationFailed("credential does not conform", issues[: self._max_issues])
+
+
+def _unknown(url: str) -> str:
+    return f"schema {url!r} is not one this service holds; schemas are never fetched"
+
+
+def _declared_schemas(credential: Mapping[str, Any]) -> Iterator[tuple[str, str]]:
+    """``(pointer of the id, id)`` of each 1EdTechJsonSchemaValidator2019 entry."""
+    entries = credential.get("credentialSchema")
+    if isinstance(entries, Mapping):
+        located = [("/credentialSchema", entries)]
+    elif isinstance(entries, list):
+        located = [(f"/credentialSchema/{i}", entry) for i, entry in enumerate(entries)]
+    else:
+        return
+    for pointer, entry in located:
+        if not isinstance(entry, Mapping):
+            continue
+        url = entry.get("id")
+        if JSON_SCHEMA_VALIDATOR_2019 in _as_list(entry.get("type")) and isinstance(url, str):
+            yield f"{pointer}/id", url
+
+
+def _subject_issues(credential: Mapping[str, Any]) -> list[Issue]:
+    """The rule the schema cannot express: an AchievementSubject needs ``id`` or ``identifier``."""
+    subject = credential.get("credentialSubject")
+    if not isinstance(subject, Mapping):
+        return []
+    is_achievement = bool(_ACHIEVEMENT_CREDENTIAL_TYPES & set(_as_list(credential.get("type"))))
+    if not is_achievement and "AchievementSubject" not in _as_list(subject.get("type")):
+        return []
+    if subject.get("id") or subject.get("identifier"):
+        return []
+    return [Issue("/credentialSubject", "either id or at least one identifier MUST be supplied")]

@@ -1,0 +1,74 @@
+"""Achievements (badge classes) and their published versions. Never commits."""
+
+from __future__ import annotations
+
+import json
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from badge_issuer.db.tables import Achievement, AchievementVersion
+from badge_issuer.errors import NotFound
+
+
+class AchievementRepository:
+    def __init__(self, session: Session) -> None:
+        self.session = session
+
+    def add(self, *, issuer_id: int, slug: str, now: datetime) -> Achievement:
+        achievement = Achievement(
+            issuer_id=issuer_id, slug=slug, current_version=0, created_at=now, updated_at=now
+        )
+        self.session.add(achievement)
+        self.session.flush()
+        return achievement
+
+    def slug_taken(self, issuer_id: int, slug: str) -> bool:
+        query = select(Achievement.id).where(Achievement.issuer_id == issuer_id, Achievement.slug == slug)
+        return self.session.scalar(query) is not None
+
+    def get(self, issuer_id: int, slug: str, *, for_update: bool = False) -> Achievement:
+        query = select(Achievement).where(Achievement.issuer_id == issuer_id, Achievement.slug == slug)
+        if for_update:
+            query = query.with_for_update()
+        achievement = self.session.scalar(query)
+        if achievement is None:
+            raise NotFound(f"no achievement {slug!r}")
+        return achievement
+
+    def list(self, issuer_id: int) -> list[Achievement]:
+        query = select(Achievement).where(Achievement.issuer_id == issuer_id).order_by(Achievement.id)
+        return list(self.session.scalars(query))
+
+    def add_version(
+        self, achievement: Achievement, document: dict[str, Any], now: datetime
+    ) -> AchievementVersion:
+        achievement.current_version += 1
+        achievement.updated_at = now
+        version = AchievementVersion(
+            achievement_id=achievement.id,
+            version=achievement.current_version,
+            document_json=json.dumps(document),
+            created_at=now,
+        )
+        self.session.add(version)
+        self.session.flush()
+        return version
+
+    def version(self, achievement: Achievement, number: int | None = None) -> AchievementVersion:
+        wanted = achievement.current_version if number is None else number
+        query = select(AchievementVersion).where(
+            AchievementVersion.achievement_id == achievement.id, AchievementVersion.version == wanted
+        )
+        version = self.session.scalar(query)
+        if version is None:
+            raise NotFound(f"achievement {achievement.slug!r} has no version {wanted}")
+        return version
+
+    def version_by_id(self, version_id: int) -> AchievementVersion:
+        version = self.session.get(AchievementVersion, version_id)
+        if version is None:
+            raise NotFound(f"no achievement version #{version_id}")
+        return version

@@ -1,0 +1,98 @@
+"""Issuance records: the signed credential and what we know of its issuance. Never commits."""
+
+from __future__ import annotations
+
+import base64
+from dataclasses import dataclass
+from datetime import datetime
+
+from sqlalchemy import Select, or_, select
+from sqlalchemy.orm import Session
+
+from badge_issuer.db.tables import Achievement, Credential, StatusEvent
+from badge_issuer.errors import InputError, NotFound
+
+
+@dataclass(frozen=True)
+class RecordFilter:
+    achievement: str | None = None
+    recipient_hash: str | None = None
+    since: datetime | None = None
+    until: datetime | None = None
+    status: str | None = None
+
+
+class CredentialRepository:
+    def __init__(self, session: Session) -> None:
+        self.session = session
+
+    def add(self, record: Credential) -> None:
+        self.session.add(record)
+        self.session.flush()
+
+    def get(
+        self, credential_id: str, *, issuer_id: int | None = None, for_update: bool = False
+    ) -> Credential:
+        query = select(Credential).where(Credential.id == credential_id)
+        if issuer_id is not None:
+            query = query.where(Credential.issuer_id == issuer_id)
+        if for_update:
+            query = query.with_for_update()
+        record = self.session.scalar(query)
+        if record is None:
+            raise NotFound(f"no credential {credential_id!r}")
+        return record
+
+    def by_idempotency_key(self, client_id: int, key: str) -> Credential | None:
+        query = select(Credential).where(Credential.client_id == client_id, Credential.idempotency_key == key)
+        return self.session.scalar(query)
+
+    def page(
+        self, issuer_id: int, filters: RecordFilter, *, limit: int, cursor: str | None
+    ) -> tuple[list[Credential], str | None]:
+        """Newest first; ``cursor`` continues after the last record of the previous page."""
+        query: Select[Credential] = select(Credential).where(Credential.issuer_id == issuer_id)
+        if filters.achievement is not None:
+            query = query.join(Achievement, Achievement.id == Credential.achievement_id).where(
+                Achievement.slug == filters.achievement
+            )
+        if filters.recipient_hash is not None:
+            query = query.where(Credential.recipient_hash == filters.recipient_hash)
+        if filters.since is not None:
+            query = query.where(Credential.created_at >= filters.since)
+        if filters.until is not None:
+            query = query.where(Credential.created_at < filters.until)
+        if filters.status is not None:
+            query = query.where(Credential.status == filters.status)
+        if cursor:
+            at, last_id = decode_cursor(cursor)
+            query = query.where(
+                or_(Credential.created_at < at, (Credential.created_at == at) & (Credential.id < last_id))
+            )
+        query = query.order_by(Credential.created_at.desc(), Credential.id.desc()).limit(limit + 1)
+        rows = list(self.session.scalars(query))
+        more = len(rows) > limit
+        rows = rows[:limit]
+        return rows, (encode_cursor(rows[-1]) if more and rows else None)
+
+    def add_event(self, event: StatusEvent) -> None:
+        self.session.add(event)
+        self.session.flush()
+
+    def events(self, credential_id: str) -> list[StatusEvent]:
+        query = select(StatusEvent).where(StatusEvent.credential_id == credential_id).order_by(StatusEvent.id)
+        return list(self.session.scalars(query))
+
+
+def encode_cursor(record: Credential) -> str:
+    raw = f"{record.created_at.isoformat()}|{record.id}".encode()
+    return base64.urlsafe_b64encode(raw).decode().rstrip("=")
+
+
+def decode_cursor(cursor: str) -> tuple[datetime, str]:
+    try:
+        raw = base64.urlsafe_b64decode(cursor + "=" * (-len(cursor) % 4)).decode()
+        at, _, last_id = raw.partition("|")
+        return datetime.fromisoformat(at), last_id
+    except (ValueError, UnicodeDecodeError):
+        raise InputError("invalid cursor", pointer="cursor") from None

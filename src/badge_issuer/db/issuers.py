@@ -1,0 +1,111 @@
+"""Issuers, their signing keys and their API clients. Never commits: the caller owns the transaction."""
+
+from __future__ import annotations
+
+import json
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from badge_issuer.auth import MintedKey
+from badge_issuer.db.tables import ApiClient, Issuer, IssuerKey
+from badge_issuer.errors import NotFound
+
+
+class IssuerRepository:
+    def __init__(self, session: Session) -> None:
+        self.session = session
+
+    def add(
+        self,
+        *,
+        slug: str,
+        did: str,
+        did_method: str,
+        profile: dict[str, Any],
+        suspension: bool,
+        now: datetime,
+    ) -> Issuer:
+        issuer = Issuer(
+            slug=slug,
+            did=did,
+            did_method=did_method,
+            profile_json=json.dumps(profile),
+            suspension_enabled=suspension,
+            created_at=now,
+        )
+        self.session.add(issuer)
+        self.session.flush()
+        return issuer
+
+    def slug_taken(self, slug: str) -> bool:
+        return self.session.scalar(select(Issuer.id).where(Issuer.slug == slug)) is not None
+
+    def by_slug(self, slug: str) -> Issuer:
+        issuer = self.session.scalar(select(Issuer).where(Issuer.slug == slug))
+        if issuer is None:
+            raise NotFound(f"no issuer {slug!r}")
+        return issuer
+
+    def by_id(self, issuer_id: int) -> Issuer:
+        issuer = self.session.get(Issuer, issuer_id)
+        if issuer is None:
+            raise NotFound(f"no issuer #{issuer_id}")
+        return issuer
+
+    def all(self) -> list[Issuer]:
+        return list(self.session.scalars(select(Issuer).order_by(Issuer.id)))
+
+    def update_profile(self, issuer: Issuer, profile: dict[str, Any]) -> None:
+        issuer.profile_json = json.dumps(profile)
+
+    # keys ------------------------------------------------------------------------------------
+    def add_key(
+        self, issuer: Issuer, *, key_name: str, public_key_multibase: str, now: datetime
+    ) -> IssuerKey:
+        key = IssuerKey(
+            issuer_id=issuer.id,
+            key_name=key_name,
+            public_key_multibase=public_key_multibase,
+            active=True,
+            created_at=now,
+        )
+        self.session.add(key)
+        self.session.flush()
+        return key
+
+    def keys(self, issuer: Issuer) -> list[IssuerKey]:
+        query = select(IssuerKey).where(IssuerKey.issuer_id == issuer.id).order_by(IssuerKey.id)
+        return list(self.session.scalars(query))
+
+    def signing_key(self, issuer: Issuer) -> IssuerKey:
+        """The newest active key: new credentials are signed with it."""
+        active = [key for key in self.keys(issuer) if key.active]
+        if not active:
+            raise NotFound(f"issuer {issuer.slug!r} has no active signing key")
+        return active[-1]
+
+    # clients ---------------------------------------------------------------------------------
+    def add_client(
+        self, issuer: Issuer, *, name: str, minted: MintedKey, scopes: list[str], now: datetime
+    ) -> ApiClient:
+        client = ApiClient(
+            issuer_id=issuer.id,
+            name=name,
+            key_id=minted.key_id,
+            secret_hash=minted.secret_hash,
+            scopes=" ".join(sorted(set(scopes))),
+            created_at=now,
+        )
+        self.session.add(client)
+        self.session.flush()
+        return client
+
+    def client_by_key_id(self, key_id: str) -> ApiClient | None:
+        return self.session.scalar(select(ApiClient).where(ApiClient.key_id == key_id))
+
+    def clients(self, issuer: Issuer) -> list[ApiClient]:
+        query = select(ApiClient).where(ApiClient.issuer_id == issuer.id).order_by(ApiClient.id)
+        return list(self.session.scalars(query))

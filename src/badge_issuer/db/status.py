@@ -1,0 +1,115 @@
+"""Bitstring Status Lists in the database: random, never-reused positions; bits set on revocation.
+
+Positions are drawn uniformly at random from the unused ones of the issuer's newest list for that
+purpose, so an observer of the published list cannot tell issuance order or correlate learners.
+A new list is opened once ``FILL_LIMIT`` of a list is allocated (before it fills). The newest list
+row is locked (``SELECT … FOR UPDATE`` on PostgreSQL; SQLite's ``BEGIN IMMEDIATE`` serialises
+writers) and ``(list_id, position)`` is unique, so two transactions never get the same position.
+Never commits.
+"""
+
+from __future__ import annotations
+
+import random
+from datetime import datetime
+
+from sqlalchemy import func, select
+from sqlalchemy.orm import Session
+
+from badge_issuer.db.tables import StatusEntry, StatusList
+from badge_issuer.errors import NotFound
+from badge_issuer.status_list import Bitstring
+
+#: share of a list's positions handed out before the next list is opened
+FILL_LIMIT = 0.75
+PURPOSES = ("revocation", "suspension")
+
+
+class StatusRepository:
+    def __init__(self, session: Session) -> None:
+        self.session = session
+
+    def _newest(self, issuer_id: int, purpose: str, *, lock: bool) -> StatusList | None:
+        query = (
+            select(StatusList)
+            .where(StatusList.issuer_id == issuer_id, StatusList.purpose == purpose)
+            .order_by(StatusList.sequence.desc())
+            .limit(1)
+        )
+        if lock:
+            query = query.with_for_update()
+        return self.session.scalar(query)
+
+    def open_list(self, issuer_id: int, purpose: str, *, size: int, now: datetime) -> StatusList:
+        """Create the issuer's next list for ``purpose`` (all bits 0)."""
+        newest = self._newest(issuer_id, purpose, lock=False)
+        status_list = StatusList(
+            issuer_id=issuer_id,
+            purpose=purpose,
+            sequence=(newest.sequence + 1) if newest else 1,
+            size=size,
+            allocated=0,
+            bits=Bitstring(size).to_bytes(),
+            revision=0,
+            signed_revision=-1,
+            updated_at=now,
+        )
+        self.session.add(status_list)
+        self.session.flush()
+        return status_list
+
+    def allocate(
+        self, issuer_id: int, purpose: str, *, size: int, now: datetime, rng: random.Random
+    ) -> tuple[StatusList, int]:
+        """A locked list and a random position on it that no credential has had."""
+        status_list = self._newest(issuer_id, purpose, lock=True)
+        if status_list is None or status_list.allocated >= status_list.size * FILL_LIMIT:
+            status_list = self.open_list(issuer_id, purpose, size=size, now=now)
+        while True:
+            position = rng.randrange(status_list.size)
+            taken = self.session.scalar(
+                select(StatusEntry.id).where(
+                    StatusEntry.list_id == status_list.id, StatusEntry.position == position
+                )
+            )
+            if taken is None:
+                break
+        status_list.allocated += 1
+        return status_list, position
+
+    def attach(self, status_list: StatusList, position: int, credential_id: str) -> None:
+        self.session.add(StatusEntry(list_id=status_list.id, position=position, credential_id=credential_id))
+
+    def entries(self, credential_id: str) -> list[tuple[StatusList, int]]:
+        query = (
+            select(StatusList, StatusEntry.position)
+            .join(StatusEntry, StatusEntry.list_id == StatusList.id)
+            .where(StatusEntry.credential_id == credential_id)
+        )
+        return [(row[0], row[1]) for row in self.session.execute(query)]
+
+    def get(self, issuer_id: int, purpose: str, sequence: int, *, lock: bool = False) -> StatusList:
+        query = select(StatusList).where(
+            StatusList.issuer_id == issuer_id, StatusList.purpose == purpose, StatusList.sequence == sequence
+        )
+        if lock:
+            query = query.with_for_update()
+        status_list = self.session.scalar(query)
+        if status_list is None:
+            raise NotFound(f"no {purpose} status list {sequence}")
+        return status_list
+
+    def set_bit(self, status_list: StatusList, position: int, value: bool, now: datetime) -> bool:
+        """Set one position; returns whether anything changed (the list is then re-signed on demand)."""
+        bits = Bitstring.from_bytes(status_list.bits)
+        if bits.get(position) == value:
+            return False
+        bits.set(position, value)
+        status_list.bits = bits.to_bytes()
+        status_list.revision += 1
+        status_list.updated_at = now
+        return True
+
+    def count(self, issuer_id: int) -> int:
+        query = select(func.count()).select_from(StatusList).where(StatusList.issuer_id == issuer_id)
+        return int(self.session.scalar(query) or 0)

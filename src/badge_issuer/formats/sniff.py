@@ -1,0 +1,137 @@
+"""Recognise what was presented for verification and take the credentials out of it.
+
+Accepted: a credential as JSON; ``{"jwt": "<compact JWS>"}``; a compact JWS (VC-JWT) as text; a
+Verifiable Presentation whose ``verifiableCredential`` items are objects, compact JWS strings or
+``EnvelopedVerifiableCredential`` data: URLs; a baked PNG or SVG holding JSON or a JWT. Nothing is
+verified here. JSON is parsed with bounds (see ``bounded_json``).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass
+from typing import Any, Literal
+
+from badge_issuer.errors import ParseError, PayloadTooLarge
+from badge_issuer.formats.bounded_json import DEFAULT_LIMITS, JsonLimits, loads_bounded
+from badge_issuer.formats.png import PNG_SIGNATURE, unbake_png
+from badge_issuer.formats.svg import unbake_svg
+from badge_issuer.formats.vcjwt import COMPACT_JWS, JwtParts, decode_vc_jwt
+
+Kind = Literal["json", "jwt", "png", "svg", "presentation"]
+MAX_PRESENTED_BYTES = 16 * 1024 * 1024
+MAX_PRESENTED_CREDENTIALS = 100
+ENVELOPED_PREFIXES = ("data:application/vc+jwt,", "data:application/jwt,")
+
+
+@dataclass(frozen=True)
+class PresentedCredential:
+    """One credential: its JSON and, when it came as a VC-JWT, the decoded (unverified) JWS."""
+
+    document: Mapping[str, Any]
+    jwt: JwtParts | None = None
+
+
+@dataclass(frozen=True)
+class Presented:
+    """What was presented and the credentials found in it, in order."""
+
+    kind: Kind
+    credentials: tuple[PresentedCredential, ...]
+    #: the presentation object (its own proof is the caller's business), for kind "presentation"
+    presentation: Mapping[str, Any] | None = None
+    #: for kind "png"/"svg": whether the baked text was "json" or "jwt"
+    baked: Literal["json", "jwt"] | None = None
+
+
+def unwrap(
+    data: bytes,
+    content_type: str | None = None,
+    *,
+    max_bytes: int = MAX_PRESENTED_BYTES,
+    limits: JsonLimits = DEFAULT_LIMITS,
+) -> Presented:
+    """Sniff ``data`` (the declared ``content_type`` only disambiguates images); ParseError if
+    it is none of the accepted forms, PayloadTooLarge past ``max_bytes`` or the JSON limits."""
+    if len(data) > max_bytes:
+        raise PayloadTooLarge(f"the presented badge is larger than {max_bytes} bytes")
+    media = (content_type or "").partition(";")[0].strip().lower()
+    if data.startswith(PNG_SIGNATURE):
+        return _baked("png", unbake_png(data), limits)
+    if media == "image/png":
+        raise ParseError("the body is declared image/png but is not a PNG")
+    head = data[:512].lstrip(b"\xef\xbb\xbf \t\r\n")
+    if media == "image/svg+xml" or head.startswith((b"<", b"\xff\xfe", b"\xfe\xff")):
+        return _baked("svg", unbake_svg(data, max_bytes=max_bytes), limits)
+    try:
+        text = data.decode("utf-8-sig").strip()
+    except UnicodeDecodeError as exc:
+        raise ParseError("the presented badge is not UTF-8 text, a PNG or an SVG") from exc
+    return _from_text(text, limits, allow_presentation=True)
+
+
+def _baked(kind: Kind, text: str, limits: JsonLimits) -> Presented:
+    inner = _from_text(text.strip(), limits, allow_presentation=False)
+    baked: Literal["json", "jwt"] = "jwt" if inner.kind == "jwt" else "json"
+    return Presented(kind, inner.credentials, baked=baked)
+
+
+def _from_text(text: str, limits: JsonLimits, *, allow_presentation: bool) -> Presented:
+    if COMPACT_JWS.fullmatch(text):
+        return Presented("jwt", (_from_jwt(text),))
+    if not text.startswith("{"):
+        raise ParseError("not a credential: expected a JSON object, a compact JWS, or a baked PNG or SVG")
+    value = loads_bounded(text, what="the credential JSON", limits=limits)
+    if not isinstance(value, dict):
+        raise ParseError("the credential JSON is not an object")
+    if isinstance(value.get("jwt"), str) and "@context" not in value and "type" not in value:
+        return Presented("jwt", (_from_jwt(value["jwt"], pointer="/jwt"),))
+    if "VerifiablePresentation" not in _types(value):
+        return Presented("json", (PresentedCredential(value),))
+    if not allow_presentation:
+        raise ParseError("a baked image must hold a credential, not a presentation")
+    return Presented("presentation", _presented_items(value), presentation=value)
+
+
+def _presented_items(presentation: Mapping[str, Any]) -> tuple[PresentedCredential, ...]:
+    items = presentation.get("verifiableCredential", [])
+    items = items if isinstance(items, list) else [items]
+    if not items:
+        raise ParseError("the presentation holds no verifiableCredential", pointer="/")
+    if len(items) > MAX_PRESENTED_CREDENTIALS:
+        raise PayloadTooLarge(f"a presentation may hold at most {MAX_PRESENTED_CREDENTIALS}")
+    found = []
+    for index, item in enumerate(items):
+        pointer = f"/verifiableCredential/{index}"
+        if isinstance(item, str):
+            found.append(_from_jwt(item, pointer=pointer))
+        elif isinstance(item, dict) and "EnvelopedVerifiableCredential" in _types(item):
+            url = item.get("id")
+            prefix = next((p for p in ENVELOPED_PREFIXES if str(url).startswith(p)), None)
+            if not isinstance(url, str) or prefix is None:
+                raise ParseError(
+                    "an enveloped credential must be a data:application/vc+jwt URL",
+                    pointer=f"{pointer}/id",
+                )
+            found.append(_from_jwt(url[len(prefix) :], pointer=f"{pointer}/id"))
+        elif isinstance(item, dict) and "VerifiablePresentation" not in _types(item):
+            found.append(PresentedCredential(item))
+        else:
+            raise ParseError("not a credential object or compact JWS", pointer=pointer)
+    return tuple(found)
+
+
+def _from_jwt(token: str, *, pointer: str | None = None) -> PresentedCredential:
+    if not COMPACT_JWS.fullmatch(token.strip()):
+        raise ParseError("not a compact JWS", pointer=pointer)
+    parts = decode_vc_jwt(token)
+    if "vp" in parts.payload or "VerifiablePresentation" in _types(parts.credential):
+        raise ParseError("VP-JWT presentations are not supported", pointer=pointer)
+    return PresentedCredential(parts.credential, parts)
+
+
+def _types(value: Mapping[str, Any]) -> list[str]:
+    kinds = value.get("type")
+    if isinstance(kinds, str):
+        return [kinds]
+    return [kind for kind in kinds if isinstance(kind, str)] if isinstance(kinds, list) else []

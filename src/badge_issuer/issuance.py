@@ -1,0 +1,236 @@
+"""The issuance spine: validate → build → sign → store, in the caller's transaction.
+
+``issue_badge`` is the one way a badge is made; the HTTP routes and the CLI only call it. It never
+commits: the credential, its status positions, its record and its idempotency key are written in
+the caller's transaction, so they land together or not at all.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import hmac
+import json
+import random
+import uuid
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy.orm import Session
+
+from badge_issuer.clock import Clock, isoformat_z
+from badge_issuer.credential.build import build_credential
+from badge_issuer.credential.identity import identity_object, new_salt
+from badge_issuer.credential.requests import IssueRequest
+from badge_issuer.credential.schema import SchemaValidator
+from badge_issuer.crypto import jcs
+from badge_issuer.crypto.data_integrity import ProofOptions, add_proof
+from badge_issuer.crypto.keys import Signer
+from badge_issuer.crypto.suites import CanonOptions, suite_by_name
+from badge_issuer.crypto.suites.ed25519_signature_2020 import ED25519_2020_CONTEXT
+from badge_issuer.db.achievements import AchievementRepository
+from badge_issuer.db.credentials import CredentialRepository
+from badge_issuer.db.issuers import IssuerRepository
+from badge_issuer.db.status import StatusRepository
+from badge_issuer.db.tables import Credential, Issuer
+from badge_issuer.documents import profile
+from badge_issuer.errors import IdempotencyConflict, ValidationFailed
+from badge_issuer.errors import Issue as Finding
+from badge_issuer.urls import Urls
+
+
+@dataclass(frozen=True)
+class IssuanceTools:
+    """What issuing needs besides the session; built once per application."""
+
+    urls: Urls
+    clock: Clock
+    canon: CanonOptions
+    schemas: SchemaValidator
+    signer_for: Any  # Callable[[Session, Issuer], Signer]
+    recipient_pepper: bytes
+    store_recipient_email: bool
+    status_list_size: int
+    rng: random.Random
+
+
+@dataclass(frozen=True)
+class IssueCommand:
+    issuer_slug: str
+    achievement_slug: str
+    request: IssueRequest
+    client_id: int | None
+    idempotency_key: str | None
+    request_hash: str
+
+
+@dataclass(frozen=True)
+class IssuedBadge:
+    record: Credential
+    credential: dict[str, Any]
+    replayed: bool
+
+
+def request_hash(path: str, body: Any) -> str:
+    """What makes two requests "the same" for idempotency: the path and the JCS form of the body."""
+    return hashlib.sha256(path.encode() + b"\n" + jcs.canonicalize(body)).hexdigest()
+
+
+def recipient_hash(identifier: str, pepper: bytes) -> str:
+    """The keyed hash records are searched by (never published)."""
+    return hmac.new(pepper, identifier.encode(), hashlib.sha256).hexdigest()
+
+
+def issue_badge(command: IssueCommand, *, session: Session, tools: IssuanceTools) -> IssuedBadge:
+    """Issue one badge, or replay the one an earlier request with the same key made."""
+    records = CredentialRepository(session)
+    # 1. idempotency: the same key and body replay the first award; another body is a conflict
+    if command.idempotency_key is not None and command.client_id is not None:
+        earlier = records.by_idempotency_key(command.client_id, command.idempotency_key)
+        if earlier is not None:
+            return replay(earlier, command.request_hash)
+    # 2. validate against what we hold
+    issuer = IssuerRepository(session).by_slug(command.issuer_slug)
+    achievements = AchievementRepository(session)
+    achievement = achievements.get(issuer.id, command.achievement_slug)
+    version = achievements.version(achievement)
+    request = command.request
+    now = tools.clock()
+    valid_from = request.valid_from or now
+    _check_dates(request, valid_from)
+    # 3. build
+    credential_id = str(uuid.uuid4())
+    statuses = StatusRepository(session)
+    purposes = ["revocation", "suspension"] if issuer.suspension_enabled else ["revocation"]
+    positions = [
+        statuses.allocate(issuer.id, purpose, size=tools.status_list_size, now=now, rng=tools.rng)
+        for purpose in purposes
+    ]
+    unsigned = build_credential(
+        credential_id=tools.urls.credential(credential_id),
+        issuer=profile(issuer),
+        achievement=json.loads(version.document_json),
+        subject=_subject(request),
+        valid_from=valid_from,
+        valid_until=request.valid_until,
+        evidence=[
+            item.model_dump(mode="json", exclude_none=True) | {"type": ["Evidence"]}
+            for item in request.evidence
+        ],
+        credential_status=[
+            _status_entry(
+                tools.urls.status_list(issuer.slug, status_list.purpose, status_list.sequence),
+                position,
+                status_list.purpose,
+            )
+            for status_list, position in positions
+        ],
+        extra_contexts=[ED25519_2020_CONTEXT] if "Ed25519Signature2020" in request.proof else [],
+    )
+    tools.schemas.validate_credential(unsigned)
+    # 4. sign: one proof per requested suite (two make a proof set)
+    signer: Signer = tools.signer_for(session, issuer)
+    signed: dict[str, Any] = unsigned
+    for suite_name in request.proof:
+        signed = add_proof(
+            signed,
+            suite=suite_by_name(suite_name),
+            signer=signer,
+            canon=tools.canon,
+            options=ProofOptions(created=now),
+        )
+    # 5. store, in the caller's transaction
+    identifier = request.recipient.identifier
+    record = Credential(
+        id=credential_id,
+        issuer_id=issuer.id,
+        achievement_id=achievement.id,
+        achievement_version_id=version.id,
+        client_id=command.client_id,
+        credential_json=json.dumps(signed, ensure_ascii=False, separators=(",", ":")),
+        recipient_hash=recipient_hash(identifier, tools.recipient_pepper),
+        recipient_email=identifier if (request.recipient.email and tools.store_recipient_email) else None,
+        idempotency_key=command.idempotency_key,
+        request_hash=command.request_hash,
+        status="active",
+        created_at=now,
+        updated_at=now,
+    )
+    records.add(record)
+    for status_list, position in positions:
+        statuses.attach(status_list, position, credential_id)
+    return IssuedBadge(record=record, credential=signed, replayed=False)
+
+
+def replay(earlier: Credential, request_hash_now: str) -> IssuedBadge:
+    if earlier.request_hash != request_hash_now:
+        raise IdempotencyConflict(
+            "this Idempotency-Key was used with a different request; use a new key for a new award",
+            pointer="Idempotency-Key",
+        )
+    return IssuedBadge(record=earlier, credential=json.loads(earlier.credential_json), replayed=True)
+
+
+def _check_dates(request: IssueRequest, valid_from: datetime) -> None:
+    problems: list[Finding] = []
+    if request.valid_until is not None and request.valid_until <= valid_from:
+        problems.append(Finding("/validUntil", "validUntil must be after validFrom"))
+    start, end = request.activity_start_date, request.activity_end_date
+    if start is not None and end is not None and end < start:
+        problems.append(Finding("/activityEndDate", "activityEndDate is before activityStartDate"))
+    if problems:
+        raise ValidationFailed(problems[0].message, problems)
+
+
+def _subject(request: IssueRequest) -> dict[str, Any]:
+    recipient = request.recipient
+    subject: dict[str, Any] = {"type": ["AchievementSubject"]}
+    identifiers: list[dict[str, Any]] = []
+    if recipient.id is not None:
+        subject["id"] = recipient.id
+    else:
+        identifiers.append(identity_object(recipient.identifier, "emailAddress", salt=new_salt()))
+    if recipient.name:
+        identifiers.append(
+            {
+                "type": "IdentityObject",
+                "hashed": False,
+                "identityHash": recipient.name,
+                "identityType": "name",
+            }
+        )
+    if identifiers:
+        subject["identifier"] = identifiers
+    if request.result:
+        subject["result"] = [
+            {"type": ["Result"], **item.model_dump(mode="json", by_alias=True, exclude_none=True)}
+            for item in request.result
+        ]
+    for value, key in (
+        (request.activity_start_date, "activityStartDate"),
+        (request.activity_end_date, "activityEndDate"),
+    ):
+        if value is not None:
+            subject[key] = isoformat_z(value)
+    if request.credits_earned is not None:
+        subject["creditsEarned"] = request.credits_earned
+    if request.narrative:
+        subject["narrative"] = request.narrative
+    return subject
+
+
+def _status_entry(list_url: str, position: int, purpose: str) -> dict[str, Any]:
+    return {
+        "id": f"{list_url}#{position}",
+        "type": "BitstringStatusListEntry",
+        "statusPurpose": purpose,
+        "statusListIndex": str(position),
+        "statusListCredential": list_url,
+    }
+
+
+def issuer_verification_method(issuer: Issuer, public_key_multibase: str) -> str:
+    """The key URL proofs name: ``<did:web>#<multikey>`` or ``did:key:<mk>#<mk>``."""
+    if issuer.did_method == "key":
+        return f"did:key:{public_key_multibase}#{public_key_multibase}"
+    return f"{issuer.did}#{public_key_multibase}"

@@ -1,0 +1,137 @@
+"""Revocation and suspension, and publishing the issuer's Bitstring Status List credentials.
+
+``change_status`` flips the credential's bit in its list (revocation is permanent; suspension is
+reversible), audits who/when/why (the reason is stored, never published), and bumps the list's
+revision. ``status_list_credential`` serves the signed list, re-signing it only when a bit changed
+or the last signature is close to its ``validUntil`` — never on every request.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+from typing import Literal
+
+from sqlalchemy.orm import Session
+
+from badge_issuer.clock import isoformat_z
+from badge_issuer.crypto.data_integrity import ProofOptions, add_proof
+from badge_issuer.crypto.suites import suite_by_name
+from badge_issuer.db.credentials import CredentialRepository
+from badge_issuer.db.status import StatusRepository
+from badge_issuer.db.tables import Credential, Issuer, StatusEvent, StatusList
+from badge_issuer.errors import InputError
+from badge_issuer.issuance import IssuanceTools
+from badge_issuer.jsonld.loader import VC_V2
+from badge_issuer.status_list import Bitstring, status_list_credential_subject
+
+Action = Literal["revoke", "suspend", "unsuspend"]
+#: how long a signed list stays valid; it is re-signed when less than a quarter of this is left
+LIST_VALIDITY = timedelta(days=7)
+
+
+@dataclass(frozen=True)
+class PublishedList:
+    json_text: str
+    etag: str
+    ttl_seconds: int
+
+
+def change_status(
+    session: Session,
+    issuer: Issuer,
+    credential_id: str,
+    action: Action,
+    *,
+    reason: str,
+    client_id: int | None,
+    now: datetime,
+) -> Credential:
+    """Revoke, suspend or unsuspend one of ``issuer``'s credentials (404 for anyone else's)."""
+    records = CredentialRepository(session)
+    record = records.get(credential_id, issuer_id=issuer.id, for_update=True)
+    if record.status == "revoked":
+        raise InputError("this credential is revoked; revocation is permanent")
+    purpose = "revocation" if action == "revoke" else "suspension"
+    if action == "unsuspend" and record.status != "suspended":
+        raise InputError("this credential is not suspended")
+    if action == "suspend" and record.status == "suspended":
+        raise InputError("this credential is already suspended")
+    statuses = StatusRepository(session)
+    entries = [
+        (status_list, position)
+        for status_list, position in statuses.entries(record.id)
+        if status_list.purpose == purpose
+    ]
+    if not entries:
+        raise InputError(f"this credential has no {purpose} status entry (suspension is enabled per issuer)")
+    for status_list, position in entries:
+        locked = statuses.get(issuer.id, purpose, status_list.sequence, lock=True)
+        statuses.set_bit(locked, position, action != "unsuspend", now)
+    record.status = {"revoke": "revoked", "suspend": "suspended", "unsuspend": "active"}[action]
+    record.updated_at = now
+    records.add_event(
+        StatusEvent(credential_id=record.id, action=action, reason=reason, client_id=client_id, at=now)
+    )
+    return record
+
+
+def status_list_credential(
+    session: Session, issuer: Issuer, purpose: str, sequence: int, *, tools: IssuanceTools, ttl_seconds: int
+) -> PublishedList:
+    """The signed BitstringStatusListCredential, re-signed only when it changed or grows old."""
+    statuses = StatusRepository(session)
+    status_list = statuses.get(issuer.id, purpose, sequence)
+    now = tools.clock()
+    if _stale(status_list, now):
+        status_list = statuses.get(issuer.id, purpose, sequence, lock=True)
+        if _stale(status_list, now):
+            _sign(status_list, issuer, session=session, tools=tools, ttl_seconds=ttl_seconds, now=now)
+    text = status_list.signed_json or ""
+    etag = '"' + hashlib.sha256(text.encode()).hexdigest()[:32] + '"'
+    return PublishedList(json_text=text, etag=etag, ttl_seconds=ttl_seconds)
+
+
+def _stale(status_list: StatusList, now: datetime) -> bool:
+    if status_list.signed_json is None or status_list.signed_revision != status_list.revision:
+        return True
+    valid_until = json.loads(status_list.signed_json).get("validUntil", "")
+    try:
+        expires = datetime.fromisoformat(valid_until.replace("Z", "+00:00"))
+    except ValueError:
+        return True
+    return expires - now < LIST_VALIDITY / 4
+
+
+def _sign(
+    status_list: StatusList,
+    issuer: Issuer,
+    *,
+    session: Session,
+    tools: IssuanceTools,
+    ttl_seconds: int,
+    now: datetime,
+) -> None:
+    url = tools.urls.status_list(issuer.slug, status_list.purpose, status_list.sequence)
+    unsigned = {
+        "@context": [VC_V2],
+        "id": url,
+        "type": ["VerifiableCredential", "BitstringStatusListCredential"],
+        "issuer": issuer.did,
+        "validFrom": isoformat_z(now),
+        "validUntil": isoformat_z(now + LIST_VALIDITY),
+        "credentialSubject": status_list_credential_subject(
+            url, status_list.purpose, Bitstring.from_bytes(status_list.bits), ttl_seconds * 1000
+        ),
+    }
+    signed = add_proof(
+        unsigned,
+        suite=suite_by_name("eddsa-rdfc-2022"),
+        signer=tools.signer_for(session, issuer),
+        canon=tools.canon,
+        options=ProofOptions(created=now),
+    )
+    status_list.signed_json = json.dumps(signed, separators=(",", ":"))
+    status_list.signed_revision = status_list.revision
