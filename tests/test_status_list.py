@@ -101,7 +101,7 @@ def test_multi_bit_status_reads_big_endian() -> None:
 
 def test_list_too_short_is_a_length_error() -> None:
     short = _encoded(bytes(1024))
-    with pytest.raises(ValidationFailed, match="^STATUS_LIST_LENGTH_ERROR"):
+    with pytest.raises(ValidationFailed, match=r"^STATUS_LIST_LENGTH_ERROR"):
         read_status(short, 0)
     assert read_status(short, 8191, min_entries=8192) == 0
     # 131072 bits hold only 65536 two-bit entries
@@ -110,7 +110,7 @@ def test_list_too_short_is_a_length_error() -> None:
 
 
 def test_index_past_the_end_is_a_range_error() -> None:
-    with pytest.raises(ValidationFailed, match="^RANGE_ERROR") as caught:
+    with pytest.raises(ValidationFailed, match=r"^RANGE_ERROR") as caught:
         read_status(SPEC_EXAMPLE, 131_072)
     assert caught.value.pointer == "/credentialStatus/statusListIndex"
 
@@ -133,7 +133,7 @@ def test_index_past_the_end_is_a_range_error() -> None:
 def test_malformed_lists_raise_parse_error(encoded: str) -> None:
     with pytest.raises(ParseError):
         decode(encoded)
-    with pytest.raises(ParseError, match="^MALFORMED_VALUE_ERROR"):
+    with pytest.raises(ParseError, match=r"^MALFORMED_VALUE_ERROR"):
         read_status(encoded, 0)
 
 
@@ -161,7 +161,7 @@ def test_overlong_encoded_text_is_refused_before_decoding() -> None:
 
 @pytest.mark.parametrize(("status_size", "index"), [(0, 0), (-1, 0), (1, -1), (True, 0), (1, True)])
 def test_bad_arguments_are_malformed_values(status_size: int, index: int) -> None:
-    with pytest.raises(ParseError, match="^MALFORMED_VALUE_ERROR"):
+    with pytest.raises(ParseError, match=r"^MALFORMED_VALUE_ERROR"):
         read_status(SPEC_EXAMPLE, index, status_size)
 
 

@@ -44,7 +44,9 @@ class Tenant:
         return f"{self.server.url}/api/v1/issuers/{self.slug}{path}"
 
     def client(self, *scopes: str) -> dict[str, str]:
-        response = httpx.post(self.url("/clients"), json={"name": "LMS", "scopes": list(scopes)}, headers=self.admin)
+        response = httpx.post(
+            self.url("/clients"), json={"name": "LMS", "scopes": list(scopes)}, headers=self.admin
+        )
         assert response.status_code == 201, response.text
         return {"Authorization": f"Bearer {response.json()['apiKey']}"}
 
@@ -66,7 +68,10 @@ def tenant(live_server: Callable[..., LiveServer]) -> Tenant:
 
 def issue(tenant: Tenant, headers: dict[str, str], body: dict[str, Any], **extra: str) -> httpx.Response:
     return httpx.post(
-        tenant.url("/achievements/python-data/credentials"), json=body, headers={**headers, **extra}, timeout=30
+        tenant.url("/achievements/python-data/credentials"),
+        json=body,
+        headers={**headers, **extra},
+        timeout=30,
     )
 
 
@@ -89,7 +94,12 @@ def test_issue_signs_a_valid_ob3_credential_with_a_hashed_email(tenant: Tenant) 
     assert "ada@example.org" not in response.text.lower()
     [hashed, name] = credential["credentialSubject"]["identifier"]
     assert hashed["identityHash"] == identity_hash("ada@example.org", hashed["salt"])
-    assert name == {"type": "IdentityObject", "hashed": False, "identityHash": "Ada Lovelace", "identityType": "name"}
+    assert name == {
+        "type": "IdentityObject",
+        "hashed": False,
+        "identityHash": "Ada Lovelace",
+        "identityType": "name",
+    }
     status = credential["credentialStatus"]
     assert status["type"] == "BitstringStatusListEntry"
     assert isinstance(status["statusListIndex"], str)
@@ -133,13 +143,17 @@ def test_idempotency_replays_the_first_award_and_refuses_a_different_body(tenant
     assert first.status_code == again.status_code == 201
     assert again.json() == first.json()
     assert again.headers["idempotent-replayed"] == "true"
-    conflict = issue(tenant, lms, {"recipient": {"email": "alan@example.org"}}, **{"Idempotency-Key": "course-7-grace"})
+    conflict = issue(
+        tenant, lms, {"recipient": {"email": "alan@example.org"}}, **{"Idempotency-Key": "course-7-grace"}
+    )
     assert conflict.status_code == 409
     assert conflict.headers["content-type"] == "application/problem+json"
     no_key_1 = issue(tenant, lms, body)
     no_key_2 = issue(tenant, lms, body)
     assert no_key_1.json()["id"] != no_key_2.json()["id"]
-    records = httpx.get(tenant.url("/credentials"), params={"recipient": "grace@example.org"}, headers=lms).json()
+    records = httpx.get(
+        tenant.url("/credentials"), params={"recipient": "grace@example.org"}, headers=lms
+    ).json()
     assert len(records["items"]) == 3
 
 

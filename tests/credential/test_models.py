@@ -253,7 +253,9 @@ def test_identity_object_rules(change: dict[str, Any], pointer: str) -> None:
     assert pointers(failure(IdentityObject, data | change)) == [pointer]
 
 
-@pytest.mark.parametrize(("value", "ok"), [(42, True), (42.5, True), ("42", False), (True, False), (float("nan"), False)])
+@pytest.mark.parametrize(
+    ("value", "ok"), [(42, True), (42.5, True), ("42", False), (True, False), (float("nan"), False)]
+)
 def test_numbers_are_json_numbers_kept_as_given(value: Any, ok: bool) -> None:
     document = load_example(BASIC)
     document["credentialSubject"]["creditsEarned"] = value
