@@ -34,7 +34,7 @@ TOOL_JSON = (
     'xmlns:openbadges="https://purl.imsglobal.org/ob/v3p0" viewBox="0 0 100 100">\n'
     "  <openbadges:credential>\n    <![CDATA[\n      {\n"
     '        "id": "http://example.edu/credentials/3732"\n      }\n    ]]>\n'
-    "  </openbadges:credential>\n  <g><circle r=\"4\" /></g>\n</svg>"
+    '  </openbadges:credential>\n  <g><circle r="4" /></g>\n</svg>'
 )
 
 
@@ -158,9 +158,7 @@ def test_undefined_entities_and_invalid_references_are_refused(text: str) -> Non
 
 
 def test_billion_laughs_is_refused_quickly() -> None:
-    entities = "".join(
-        f'<!ENTITY lol{i} "{f"&lol{i - 1};" * 10 if i else "lol"}">' for i in range(10)
-    )
+    entities = "".join(f'<!ENTITY lol{i} "{f"&lol{i - 1};" * 10 if i else "lol"}">' for i in range(10))
     bomb = (
         f'<?xml version="1.0"?><!DOCTYPE svg [{entities}]>'
         f'<svg xmlns:openbadges="{OB3_NAMESPACE}"><openbadges:credential>&lol9;'
