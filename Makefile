@@ -6,7 +6,7 @@ STAMP := $(VENV)/.installed
 HOST ?= 127.0.0.1
 PORT ?= 8000
 
-.PHONY: serve test lint typecheck unit setup clean
+.PHONY: serve test lint typecheck unit setup clean openapi
 
 $(BIN)/python:
 	$(PY) -m venv $(VENV)
@@ -33,6 +33,9 @@ unit: $(STAMP)
 	$(BIN)/pytest -q
 
 test: setup lint typecheck unit
+
+openapi: $(STAMP)
+	$(BIN)/badge-issuer openapi > openapi.yaml
 
 clean:
 	rm -rf $(VENV) .mypy_cache .pytest_cache .ruff_cache

@@ -124,6 +124,15 @@ def cmd_clients_create(args: argparse.Namespace, settings: Settings) -> int:
     return 0
 
 
+def cmd_openapi(args: argparse.Namespace, settings: Settings) -> int:
+    """Print the OpenAPI document (YAML) of the app, as committed in openapi.yaml."""
+    from badge_issuer.api.app import create_app
+    from badge_issuer.api.openapi_doc import render
+
+    sys.stdout.write(render(create_app(settings)))
+    return 0
+
+
 def _public(keystore: KeyStore, name: str) -> str:
     return public_key_multibase(keystore.public_key(name))
 
@@ -143,6 +152,7 @@ def build_parser() -> argparse.ArgumentParser:
     create.add_argument("name")
     create.set_defaults(run=cmd_keys_create)
     keys.add_parser("list", help="list keys and their public keys").set_defaults(run=cmd_keys_list)
+    commands.add_parser("openapi", help=cmd_openapi.__doc__).set_defaults(run=cmd_openapi)
     issuers = commands.add_parser("issuers", help="manage issuers").add_subparsers(
         dest="issuers_command", required=True
     )

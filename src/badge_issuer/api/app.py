@@ -9,7 +9,7 @@ from fastapi import FastAPI
 
 from badge_issuer import __version__
 from badge_issuer.api import problems
-from badge_issuer.api.routes import achievements, credentials, dids, health, issuers, public
+from badge_issuer.api.routes import achievements, credentials, dids, health, images, issuers, public
 from badge_issuer.api.services import Services
 from badge_issuer.clock import Clock, system_clock
 from badge_issuer.config import Settings
@@ -58,5 +58,6 @@ def create_app(settings: Settings, *, clock: Clock = system_clock) -> FastAPI:
     app.include_router(issuers.router)
     app.include_router(achievements.router)
     app.include_router(credentials.router)
+    app.include_router(images.router)
     app.include_router(public.router)
     return app

@@ -71,6 +71,29 @@ class ResultDescriptionInput(_Input):
 class AchievementInput(_Input):
     """A badge class. Updating one publishes a new version; issued badges keep theirs."""
 
+    model_config = ConfigDict(
+        json_schema_extra={
+            "examples": [
+                {
+                    "slug": "python-data",
+                    "name": "Data Analysis with Python",
+                    "description": "Cleans, explores and models tabular data with pandas.",
+                    "criteria": {"narrative": "Passed the final project with at least 70%."},
+                    "achievementType": "Course",
+                    "tag": ["python", "data"],
+                    "alignment": [
+                        {
+                            "targetName": "Data analysis",
+                            "targetUrl": "https://esco.ec.europa.eu/en/classification/skill",
+                            "targetFramework": "ESCO",
+                        }
+                    ],
+                    "creditsAvailable": 5,
+                }
+            ]
+        }
+    )
+
     slug: str | None = Field(default=None, pattern=SLUG, description="URL name; from the name if absent")
     name: str = Field(min_length=1, max_length=500)
     description: str = Field(min_length=1, max_length=20000)
@@ -148,6 +171,21 @@ def _default_suites() -> list[SUITES]:
 
 class IssueRequest(_Input):
     """One award."""
+
+    model_config = ConfigDict(
+        json_schema_extra={
+            "examples": [
+                {
+                    "recipient": {"email": "ada@example.org", "name": "Ada Lovelace"},
+                    "result": [{"value": "92", "status": "Completed"}],
+                    "evidence": [{"id": "https://lms.example.edu/submissions/42", "name": "Final project"}],
+                    "activityEndDate": "2026-06-30T00:00:00Z",
+                    "creditsEarned": 5,
+                },
+                {"recipient": {"id": "did:key:z6MkhaXgBZDvotDkL5257faiztiGiC2QtKLGpbnnEGta2doK"}},
+            ]
+        }
+    )
 
     recipient: Recipient
     result: list[ResultInput] = Field(default_factory=list, max_length=50)
