@@ -127,7 +127,7 @@ def issue_badge(command: IssueCommand, *, session: Session, tools: IssuanceTools
         ],
         extra_contexts=[ED25519_2020_CONTEXT] if "Ed25519Signature2020" in request.proof else [],
     )
-    tools.schemas.validate_credential(unsigned)
+    tools.schemas.validate_credential(schema_view(unsigned))
     # 4. sign: one proof per requested suite (two make a proof set)
     signer: Signer = tools.signer_for(session, issuer)
     signed: dict[str, Any] = unsigned
@@ -160,6 +160,19 @@ def issue_badge(command: IssueCommand, *, session: Session, tools: IssuanceTools
     for status_list, position in positions:
         statuses.attach(status_list, position, credential_id)
     return IssuedBadge(record=record, credential=signed, replayed=False)
+
+
+def schema_view(credential: dict[str, Any]) -> dict[str, Any]:
+    """The credential as the OB 3.0 JSON Schema is asked to judge it.
+
+    With suspension enabled a credential carries two BitstringStatusListEntry objects, as VCDM 2.0
+    and the Bitstring Status List allow; the OB 3.0 schema admits only one ``credentialStatus``
+    object, so each entry is checked against it in turn rather than refusing the array.
+    """
+    status = credential.get("credentialStatus")
+    if isinstance(status, list) and status:
+        return {**credential, "credentialStatus": status[0]}
+    return credential
 
 
 def replay(earlier: Credential, request_hash_now: str) -> IssuedBadge:

@@ -15,14 +15,14 @@ from typing import Any
 from urllib.parse import urljoin
 
 from jsonschema import FormatChecker
-from jsonschema.exceptions import ValidationError as SchemaError
 from jsonschema.protocols import Validator
 from jsonschema.validators import validator_for
 from referencing import Registry, Resource
 from referencing.exceptions import Unresolvable
 from referencing.jsonschema import UnknownDialect, specification_with
 
-from badge_issuer.credential.base import is_date, is_date_time, json_pointer
+from badge_issuer.credential.base import is_date, is_date_time
+from badge_issuer.credential.schema_issues import issues_from_errors
 from badge_issuer.credential.vocab import (
     JSON_SCHEMA_VALIDATOR_2019,
     OB_ACHIEVEMENT_CREDENTIAL_SCHEMA,
@@ -32,7 +32,6 @@ from badge_issuer.errors import ConfigurationError, Issue, ValidationFailed
 
 #: default bound on the issues reported for one document
 MAX_ISSUES = 50
-_MAX_MESSAGE = 240
 _ACHIEVEMENT_CREDENTIAL_TYPES = frozenset({"AchievementCredential", "OpenBadgeCredential"})
 
 
@@ -71,26 +70,6 @@ def _as_list(value: Any) -> list[Any]:
     return value if isinstance(value, list) else [value]
 
 
-def _pointer(error: SchemaError) -> str:
-    """Where the error is; a missing required property is pointed at by its own name."""
-    path: list[str | int] = list(error.absolute_path)
-    required = error.validator_value
-    if error.validator == "required" and isinstance(error.instance, Mapping):
-        for name in required if isinstance(required, list) else []:
-            if name not in error.instance and error.message == f"{name!r} is a required property":
-                path.append(name)
-                break
-    return json_pointer(path)
-
-
-def _describe(error: SchemaError) -> str:
-    message = error.message
-    if len(message) <= _MAX_MESSAGE:
-        return message
-    where = "/".join(str(part) for part in error.relative_schema_path)
-    return f"value does not satisfy '{error.validator}' (schema path {where})"
-
-
 def _format_checker() -> FormatChecker:
     checker = FormatChecker(formats=())
 
@@ -106,7 +85,7 @@ def _format_checker() -> FormatChecker:
 
 
 class SchemaValidator:
-    """Validators for every schema in a folder; build once and reuse (thread-safe, read-only)."""
+    """Compiled validators for every schema in a folder: build once, then reuse (read-only)."""
 
     def __init__(
         self, schemas_dir: Path, *, max_issues: int = MAX_ISSUES, check_formats: bool = False
@@ -187,10 +166,9 @@ class SchemaValidator:
             return [Issue("", _unknown(schema_url))]
         found = itertools.islice(validator.iter_errors(document), self._max_issues)
         try:
-            ordered = sorted(found, key=lambda e: [str(part) for part in e.absolute_path])
+            return issues_from_errors(found, self._max_issues)
         except Unresolvable as exc:  # cannot happen after _check_refs; refuse clearly anyway
             raise ConfigurationError(f"schema {schema_url} has an unresolvable $ref: {exc}") from exc
-        return [Issue(_pointer(e), _describe(e)) for e in ordered]
 
     def validate(self, document: Any, schema_url: str | None = None) -> None:
         """Validate against ``schema_url`` (default: OB 3.0 AchievementCredential)."""
@@ -251,7 +229,7 @@ def _subject_issues(credential: Mapping[str, Any]) -> list[Issue]:
     subject = credential.get("credentialSubject")
     if not isinstance(subject, Mapping):
         return []
-    is_achievement = bool(_ACHIEVEMENT_CREDENTIAL_TYPES & set(_as_list(credential.get("type"))))
+    is_achievement = any(name in _ACHIEVEMENT_CREDENTIAL_TYPES for name in _as_list(credential.get("type")))
     if not is_achievement and "AchievementSubject" not in _as_list(subject.get("type")):
         return []
     if subject.get("id") or subject.get("identifier"):
