@@ -127,7 +127,8 @@ def issue_badge(command: IssueCommand, *, session: Session, tools: IssuanceTools
         ],
         extra_contexts=[ED25519_2020_CONTEXT] if "Ed25519Signature2020" in request.proof else [],
     )
-    tools.schemas.validate_credential(schema_view(unsigned))
+    for view in schema_views(unsigned):
+        tools.schemas.validate_credential(view)
     # 4. sign: one proof per requested suite (two make a proof set)
     signer: Signer = tools.signer_for(session, issuer)
     signed: dict[str, Any] = unsigned
@@ -162,7 +163,7 @@ def issue_badge(command: IssueCommand, *, session: Session, tools: IssuanceTools
     return IssuedBadge(record=record, credential=signed, replayed=False)
 
 
-def schema_view(credential: dict[str, Any]) -> dict[str, Any]:
+def schema_views(credential: dict[str, Any]) -> list[dict[str, Any]]:
     """The credential as the OB 3.0 JSON Schema is asked to judge it.
 
     With suspension enabled a credential carries two BitstringStatusListEntry objects, as VCDM 2.0
@@ -171,8 +172,8 @@ def schema_view(credential: dict[str, Any]) -> dict[str, Any]:
     """
     status = credential.get("credentialStatus")
     if isinstance(status, list) and status:
-        return {**credential, "credentialStatus": status[0]}
-    return credential
+        return [{**credential, "credentialStatus": entry} for entry in status]
+    return [credential]
 
 
 def replay(earlier: Credential, request_hash_now: str) -> IssuedBadge:
