@@ -202,7 +202,8 @@ def test_credential_subject() -> None:
         "ttl": 300_000,
     }
     assert read_status(str(subject["encodedList"]), 42) == 1
-    several = status_list_credential_subject("https://x.test/l", ("revocation", "suspension"), bitstring)
+    purposes = ("revocation", "suspension")
+    several = status_list_credential_subject("https://x.test/l", purposes, bitstring)
     assert several["statusPurpose"] == ["revocation", "suspension"]
     assert "ttl" not in several
 

@@ -171,7 +171,15 @@ def test_datetimes_stay_exact_strings(value: str) -> None:
 
 
 @pytest.mark.parametrize(
-    "value", ["2010-01-01T00:00:00", "2010-01-01", "2010-13-01T00:00:00Z", "2010-01-01 00:00:00Z", 1262304000]
+    "value",
+    [
+        "2010-01-01T00:00:00",
+        "2010-01-01",
+        "2010-13-01T00:00:00Z",
+        "2010-01-01 00:00:00Z",
+        "\uff12\uff10\uff11\uff10-01-01T00:00:00Z",  # full-width digits
+        1262304000,
+    ],
 )
 def test_valid_from_must_be_a_zoned_datetime(value: Any) -> None:
     document = load_example(BASIC)

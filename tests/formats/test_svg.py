@@ -88,7 +88,8 @@ def test_rebake_replaces_the_element() -> None:
 
 def test_tool_shaped_fixtures() -> None:
     assert unbake_svg(TOOL_JWT) == JWT
-    assert unbake_svg(TOOL_JSON) == '{\n        "id": "http://example.edu/credentials/3732"\n      }'
+    expected = '{\n        "id": "http://example.edu/credentials/3732"\n      }'
+    assert unbake_svg(TOOL_JSON) == expected
     rebaked = bake_svg(TOOL_JWT, JSON)
     assert rebaked.startswith(PROLOGUE)
     assert unbake_svg(rebaked) == JSON
@@ -158,7 +159,8 @@ def test_undefined_entities_and_invalid_references_are_refused(text: str) -> Non
 
 
 def test_billion_laughs_is_refused_quickly() -> None:
-    entities = "".join(f'<!ENTITY lol{i} "{f"&lol{i - 1};" * 10 if i else "lol"}">' for i in range(10))
+    values = ["lol"] + [f"&lol{i - 1};" * 10 for i in range(1, 10)]
+    entities = "".join(f'<!ENTITY lol{i} "{value}">' for i, value in enumerate(values))
     bomb = (
         f'<?xml version="1.0"?><!DOCTYPE svg [{entities}]>'
         f'<svg xmlns:openbadges="{OB3_NAMESPACE}"><openbadges:credential>&lol9;'

@@ -1,5 +1,6 @@
 """The Open Badges 3.0 data model, its builder and its JSON Schema validation."""
 
+from badge_issuer.credential.base import validate_model
 from badge_issuer.credential.build import build_credential
 from badge_issuer.credential.identity import (
     identity_hash,
@@ -71,4 +72,5 @@ __all__ = [
     "normalize_identifier",
     "parse_identity_hash",
     "to_json",
+    "validate_model",
 ]

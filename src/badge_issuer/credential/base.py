@@ -25,8 +25,8 @@ from badge_issuer.errors import Issue, ValidationFailed
 T = TypeVar("T")
 M = TypeVar("M", bound=BaseModel)
 
-_DATE_TIME = re.compile(r"\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}(?:\.\d+)?(Z|[+-]\d{2}:\d{2})?")
-_DATE = re.compile(r"\d{4}-\d{2}-\d{2}")
+_DATE_TIME = re.compile(r"\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}(?:\.\d+)?(Z|[+-]\d{2}:\d{2})?", re.ASCII)
+_DATE = re.compile(r"\d{4}-\d{2}-\d{2}", re.ASCII)
 _URI = re.compile(r"[A-Za-z][A-Za-z0-9+.-]*:\S.*", re.DOTALL)
 
 
@@ -152,7 +152,8 @@ def one_of(values: frozenset[str], what: str) -> AfterValidator:
 
 
 def to_json(model: BaseModel) -> dict[str, Any]:
-    """The model as OB JSON: JSON names, nulls and empty arrays omitted (OB serialization)."""
+    """The model as OB JSON: JSON names; nulls and empty arrays omitted at every level (OB
+    serialization), except inside ``@context`` where a null has a meaning."""
     dumped: dict[str, Any] = model.model_dump(mode="json", by_alias=True, exclude_none=True)
     return _prune_object(dumped)
 

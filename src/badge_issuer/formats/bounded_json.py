@@ -28,10 +28,10 @@ class JsonLimits:
     max_values: int = 200_000
 
 
-DEFAULT_LIMITS = JsonLimits()
+DEFAULT_LIMITS = LIMITS = JsonLimits()
 
 
-def loads_bounded(text: str | bytes, *, what: str = "JSON", limits: JsonLimits = DEFAULT_LIMITS) -> Any:
+def loads_bounded(text: str | bytes, *, what: str = "JSON", limits: JsonLimits = LIMITS) -> Any:
     """Parse ``text``; ParseError if it is not JSON, PayloadTooLarge if it breaks ``limits``."""
     if isinstance(text, bytes | bytearray):
         try:
@@ -91,7 +91,7 @@ def _check_sizes(value: Any, what: str, limits: JsonLimits) -> None:
             children: Any = item.values()
         elif isinstance(item, list):
             if len(item) > limits.max_array_items:
-                raise PayloadTooLarge(f"{what} has an array of more than {limits.max_array_items} items")
+                raise PayloadTooLarge(f"{what} has an array over {limits.max_array_items} items")
             children = item
         else:
             continue

@@ -77,9 +77,8 @@ def public_key_to_jwk(key: PublicKey) -> dict[str, str]:
         x, y = (b64url_encode(v.to_bytes(32, "big")) for v in (numbers.x, numbers.y))
         return {"kty": "EC", "crv": "P-256", "x": x, "y": y}
     if isinstance(key, rsa.RSAPublicKey):
-        rsa_numbers = key.public_numbers()
-        n, e = (v.to_bytes((v.bit_length() + 7) // 8, "big") for v in (rsa_numbers.n, rsa_numbers.e))
-        return {"kty": "RSA", "n": b64url_encode(n), "e": b64url_encode(e)}
+        n, e = key.public_numbers().n, key.public_numbers().e
+        return {"kty": "RSA", "n": b64url_encode(_uint(n)), "e": b64url_encode(_uint(e))}
     raise InvalidKey("only Ed25519, P-256 and RSA keys have a JWK form here")
 
 
@@ -91,3 +90,8 @@ def _member(jwk: Mapping[str, Any], name: str, size: int | None = None) -> bytes
     if not data or (size is not None and len(data) != size):
         raise InvalidKey(f"JWK member {name!r} must be {size or 'at least 1'} bytes")
     return data
+
+
+def _uint(value: int) -> bytes:
+    """The minimal big-endian bytes of a non-negative integer (JWA Base64urlUInt)."""
+    return value.to_bytes((value.bit_length() + 7) // 8, "big")

@@ -97,7 +97,7 @@ def iter_chunks(png: bytes, *, max_text: int | None = None) -> Iterator[Chunk]:
         data = png[offset + 8 : end - 4]
         (crc,) = struct.unpack_from(">I", png, end - 4)
         if zlib.crc32(data, zlib.crc32(chunk_type)) != crc:
-            raise ParseError(f"CRC mismatch in the PNG {chunk_type.decode()} chunk at byte {offset}")
+            raise ParseError(f"CRC mismatch in the PNG {chunk_type.decode()} chunk at {offset}")
         if first and (chunk_type != b"IHDR" or length != 13):
             raise ParseError("the PNG does not start with an IHDR chunk")
         first = False

@@ -80,7 +80,7 @@ def _from_text(text: str, limits: JsonLimits, *, allow_presentation: bool) -> Pr
     if COMPACT_JWS.fullmatch(text):
         return Presented("jwt", (_from_jwt(text),))
     if not text.startswith("{"):
-        raise ParseError("not a credential: expected a JSON object, a compact JWS, or a baked PNG or SVG")
+        raise ParseError("not a credential: expected JSON, a compact JWS, or a baked PNG or SVG")
     value = loads_bounded(text, what="the credential JSON", limits=limits)
     if not isinstance(value, dict):
         raise ParseError("the credential JSON is not an object")

@@ -20,6 +20,7 @@ from badge_issuer.formats.vcjwt import COMPACT_JWS
 OB3_NAMESPACE = "https://purl.imsglobal.org/ob/v3p0"
 OB2_NAMESPACE = "http://openbadges.org"
 MAX_SVG_BYTES = 8 * 1024 * 1024
+_LEGACY = (OB2_NAMESPACE, OB3_NAMESPACE)  # namespaces an <…:assertion> may be in
 
 _NAME = r"[^\s/>=\"'<&!?]+"
 _VALUE = r"\"[^\"<]*\"|'[^'<]*'"
@@ -224,7 +225,7 @@ def _baked_kind(qname: str, scope: Mapping[str, str]) -> str | None:
     namespace = scope.get(prefix)
     if local == "credential" and (namespace == OB3_NAMESPACE or prefix == "openbadges"):
         return "credential"
-    if local == "assertion" and (namespace in (OB2_NAMESPACE, OB3_NAMESPACE) or prefix == "openbadges"):
+    if local == "assertion" and (namespace in _LEGACY or prefix == "openbadges"):
         return "assertion"
     return None
 
@@ -241,11 +242,11 @@ def _expand(match: re.Match[str]) -> str:
     if not ref.startswith("#"):
         return _PREDEFINED[ref]
     code = int(ref[2:], 16) if ref.startswith("#x") else int(ref[1:])
-    if not (code in (0x9, 0xA, 0xD) or 0x20 <= code <= 0xD7FF or 0xE000 <= code <= 0x10FFFF):
-        raise ParseError(f"the SVG references an invalid character (#{code})")
-    if 0xFFFE <= code <= 0xFFFF:
-        raise ParseError(f"the SVG references an invalid character (#{code})")
-    return chr(code)
+    if code in (0x9, 0xA, 0xD) or 0x20 <= code <= 0xD7FF or 0xE000 <= code <= 0xFFFD:
+        return chr(code)
+    if 0x10000 <= code <= 0x10FFFF:
+        return chr(code)
+    raise ParseError(f"the SVG references a character XML does not allow (#{code})")
 
 
 def _after(text: str, terminator: str, start: int, what: str) -> int:

@@ -59,6 +59,7 @@ __all__ = [
     "verify_jws",
 ]
 
+Json = Mapping[str, Any]
 PrivateKey = ed25519.Ed25519PrivateKey | ec.EllipticCurvePrivateKey | rsa.RSAPrivateKey
 
 ACCEPTED_ALGS = frozenset({"EdDSA", "ES256", "RS256"})
@@ -155,7 +156,7 @@ def decode_vc_jwt(token: str, *, max_chars: int = MAX_TOKEN_CHARS) -> JwtParts:
 def verify_jws(parts: JwtParts, key: Mapping[str, Any] | PublicKey) -> None:
     """Raise ProofError (alg refused, key unfit) or SignatureInvalid unless the JWS verifies."""
     alg = parts.header.get("alg")
-    if alg not in ACCEPTED_ALGS:
+    if not isinstance(alg, str) or alg not in ACCEPTED_ALGS:
         raise ProofError(f"JWS alg {alg!r:.20} is not accepted (EdDSA, ES256 or RS256 only)")
     if "crit" in parts.header:
         raise ProofError("JWS 'crit' header parameters are not supported")
@@ -217,20 +218,20 @@ def check_claims(payload: Mapping[str, Any], credential: Mapping[str, Any]) -> l
     contexts = credential.get("@context")
     first = contexts[0] if isinstance(contexts, list) and contexts else contexts
     if "vc" in payload and first == VC_V2_CONTEXT:
-        problems.append("a 'vc' claim carries a VCDM 2.0 credential (@context[0] is the v2 context)")
+        problems.append("a 'vc' claim carries a VCDM 2.0 credential (@context[0] is v2)")
     if "vc" not in payload and first == VC_V1_CONTEXT:
-        problems.append("a VCDM 1.1 credential (@context[0] is the v1 context) outside a 'vc' claim")
+        problems.append("a VCDM 1.1 credential (@context[0] is v1) outside a 'vc' claim")
     return problems
 
 
-def _compare(problems: list[str], payload: Mapping[str, Any], claim: str, want: Any, name: str) -> None:
+def _compare(problems: list[str], payload: Json, claim: str, want: Any, name: str) -> None:
     if claim not in payload:
         problems.append(f"the {claim} claim is missing (expected {name} {want!r:.80})")
     elif payload[claim] != want:
         problems.append(f"{claim} {payload[claim]!r:.80} does not equal {name} {want!r:.80}")
 
 
-def _compare_date(problems: list[str], payload: Mapping[str, Any], claim: str, value: Any, name: str) -> None:
+def _compare_date(problems: list[str], payload: Json, claim: str, value: Any, name: str) -> None:
     try:
         want = numeric_date(value)
     except ValueError:
