@@ -13,11 +13,15 @@ sorted canonical N-Quads (REC §4.4, Appendix A):
    labels issued for those nodes.
 
 Step 2 is exponential on purpose-built inputs (cliques, "dataset poisoning", REC §7.1). The
-bound: calls to Hash N-Degree Quads, and permutations tried in its step 5.4, are each limited
-to ``work_factor × number of blank nodes`` (at least ``work_factor``), counted on every call
-and every permutation, and recursion deeper than ``_MAX_DEPTH`` is refused; past any bound
-:class:`~badge_issuer.errors.CanonicalizationLimit` is raised. Typical credentials have only
-unique first-degree hashes and make no call at all.
+bound: calls to Hash N-Degree Quads may not exceed ``work_factor × number of blank nodes``
+(at least ``work_factor``). Permutations tried in its step 5.4 may not exceed eight times
+that, a permutation that copies an issuer or walks a list of more than 16 entries counting
+as one more per 16 (related nodes that are all labelled already permute without any call,
+and copies of big issuers would make the work quadratic). Both counters are checked on
+every call and every permutation, and recursion deeper than ``_MAX_DEPTH`` is refused. Past
+any bound :class:`~badge_issuer.errors.CanonicalizationLimit` is raised. Typical credentials
+have only unique first-degree hashes and make no call at all; the W3C tests of low and
+medium complexity need at most 3 calls a blank node.
 
 Input is the dataset shape of pyld 3.3 (``jsonld.to_rdf(doc)`` without ``format``):
 ``{graph name: [quad]}``, graph name ``"@default"``, an IRI or ``"_:label"``; each quad
@@ -45,7 +49,9 @@ HashAlgorithm: TypeAlias = Literal["sha256", "sha384"]
 
 XSD_STRING = "http://www.w3.org/2001/XMLSchema#string"
 RDF_LANG_STRING = "http://www.w3.org/1999/02/22-rdf-syntax-ns#langString"
-_MAX_DEPTH = 256  # Hash N-Degree Quads recursion; far below Python's own recursion limit
+_MAX_DEPTH = 128  # Hash N-Degree Quads recursion (two frames a level), well inside Python's
+_TRIES_PER_CALL = 8  # permutations allowed per allowed call: lists of 2 or 3 related nodes
+_ENTRIES_PER_TRY = 16  # a permutation copying a bigger issuer or list counts as several
 
 
 class _Digest(Protocol):
@@ -65,6 +71,7 @@ _BAD_IRI = re.compile(r'[\x00-\x20<>"{}|^`\\\ud800-\udfff]')
 _LANGTAG = re.compile(r"[a-zA-Z]+(?:-[a-zA-Z0-9]+)*")
 
 QuadKey: TypeAlias = tuple[str, str, str, str]  # canonical terms; "" is the default graph
+_Result: TypeAlias = tuple[str, dict[str, str]]  # a hash and the identifier issuer behind it
 
 
 def _escape(match: re.Match[str]) -> str:
@@ -98,8 +105,15 @@ def _term(term: Term, *, allow_literal: bool = False, allow_blank: bool = True) 
 
 
 def _line(quad: QuadKey, label: Callable[[str], str]) -> str:
-    s, p, o, g = (label(t) if t.startswith("_:") else t for t in quad)
-    return f"{s} {p} {o} {g} .\n" if g else f"{s} {p} {o} .\n"
+    """The quad's N-Quads line, blank nodes (only they start with ``_``) renamed by ``label``."""
+    s, p, o, g = quad
+    if s[0] == "_":
+        s = label(s)
+    if o[0] == "_":
+        o = label(o)
+    if not g:
+        return f"{s} {p} {o} .\n"
+    return f"{s} {p} {o} {label(g) if g[0] == '_' else g} .\n"
 
 
 def _issue(issued: dict[str, str], prefix: str, existing: str) -> str:
@@ -121,7 +135,8 @@ class _Canonicalizer:
         self._digest = _HASHES[hash_algorithm]
         keys: dict[QuadKey, None] = {}  # an RDF dataset is a set: duplicates go
         for graph_name, quads in dataset.items():
-            g = "" if graph_name == "@default" else _graph_name(graph_name)
+            g = "" if graph_name == "@default" else graph_name
+            g = g if g[:2] in ("", "_:") else _iri(g)
             for item in quads:
                 s = _term(item["subject"])
                 p = _term(item["predicate"], allow_blank=False)
@@ -155,9 +170,10 @@ class _Canonicalizer:
             else:
                 shared.append(nodes)
         for nodes in shared:
-            paths = [
-                self.hash_n_degree(node, {node: "b0"}, 0) for node in nodes if node not in self.canonical
-            ]
+            paths = []
+            for node in nodes:
+                if node not in self.canonical:
+                    paths.append(self.hash_n_degree(node, {node: "b0"}, 0))
             paths.sort(key=lambda result: result[0])
             for _, issuer in paths:
                 for existing in issuer:
@@ -179,17 +195,20 @@ class _Canonicalizer:
         text = pos if pos == "g" else pos + predicate
         return self.hash(text + (f"_:{known}" if known else self.first_degree[related]))
 
-    def _spend(self, what: str) -> None:
-        if self.calls > self.limit or self.tries > self.limit:
+    def _spend(self, calls: int, tries: int) -> None:
+        """Count work and refuse it past the bound; checked on every call and permutation."""
+        self.calls += calls
+        self.tries += tries
+        if self.calls > self.limit or self.tries > _TRIES_PER_CALL * self.limit:
             raise CanonicalizationLimit(
-                f"RDFC-1.0 work bound exceeded ({what}; limit {self.limit} for "
-                f"{len(self.mentions)} blank nodes): refusing a likely poisoned dataset"
+                f"RDFC-1.0 work bound exceeded ({self.calls} calls, {self.tries} permutation "
+                f"steps; {self.limit} calls allowed for {len(self.mentions)} blank nodes): "
+                "refusing a likely poisoned dataset"
             )
 
-    def hash_n_degree(self, node: str, issuer: dict[str, str], depth: int) -> tuple[str, dict[str, str]]:
+    def hash_n_degree(self, node: str, issuer: dict[str, str], depth: int) -> _Result:
         """§4.8 Hash N-Degree Quads; ``issuer`` is never mutated, the chosen one is returned."""
-        self.calls += 1
-        self._spend("Hash N-Degree Quads calls")
+        self._spend(1, 0)
         if depth > _MAX_DEPTH:
             raise CanonicalizationLimit("RDFC-1.0 recursion too deep: refusing the dataset")
         related_by_hash: dict[str, list[str]] = {}  # Hn
@@ -204,8 +223,7 @@ class _Canonicalizer:
             data.append(related_hash)
             chosen_path, chosen_issuer = "", issuer
             for perm in permutations(related_by_hash[related_hash]):
-                self.tries += 1
-                self._spend("permutations")
+                self._spend(0, 1 + (len(issuer) + len(perm)) // _ENTRIES_PER_TRY)
                 path = self._try_path(perm, issuer, chosen_path, depth)
                 if path is not None and (not chosen_path or path[0] < chosen_path):
                     chosen_path, chosen_issuer = path
@@ -215,7 +233,7 @@ class _Canonicalizer:
 
     def _try_path(
         self, perm: tuple[str, ...], issuer: dict[str, str], chosen: str, depth: int
-    ) -> tuple[str, dict[str, str]] | None:
+    ) -> _Result | None:
         """§4.8.3 steps 5.4.1 to 5.4.5 for one permutation; None when it cannot win."""
         copy = dict(issuer)
         path = ""
@@ -239,19 +257,23 @@ class _Canonicalizer:
         return path, copy
 
 
-def _graph_name(name: str) -> str:
-    return name if name.startswith("_:") else _iri(name)
-
-
 def canonical_issuer_map(
-    dataset: Dataset, *, work_factor: int = 4, hash_algorithm: HashAlgorithm = "sha256"
+    dataset: Dataset,
+    *,
+    work_factor: int = 4,
+    hash_algorithm: HashAlgorithm = "sha256",
 ) -> dict[str, str]:
     """The issued identifiers map: input blank node label → canonical label, both WITHOUT
     the ``_:`` prefix (the form of the W3C ``*-rdfc10map.json`` files), in issue order."""
     return dict(_Canonicalizer(dataset, work_factor, hash_algorithm).run())
 
 
-def canonicalize(dataset: Dataset, *, work_factor: int = 4, hash_algorithm: HashAlgorithm = "sha256") -> str:
+def canonicalize(
+    dataset: Dataset,
+    *,
+    work_factor: int = 4,
+    hash_algorithm: HashAlgorithm = "sha256",
+) -> str:
     """The canonical N-Quads document of ``dataset`` (REC §4.4.3 step 7 and §5): one
     ``\\n``-terminated line per distinct quad, sorted by code point, blank nodes ``_:c14nN``.
 
