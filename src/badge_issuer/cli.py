@@ -133,6 +133,27 @@ def cmd_openapi(args: argparse.Namespace, settings: Settings) -> int:
     return 0
 
 
+def cmd_verify(args: argparse.Namespace, settings: Settings) -> int:
+    """Verify a badge file (JSON, VC-JWT, baked PNG or SVG); print the report; exit 0 if verified."""
+    from pathlib import Path
+
+    from badge_issuer.clock import system_clock
+    from badge_issuer.jsonld.loader import DocumentLoader
+    from badge_issuer.verification import build_context, verify_badge
+
+    path = Path(args.file)
+    try:
+        data = sys.stdin.buffer.read() if args.file == "-" else path.read_bytes()
+    except OSError as exc:
+        print(f"error: cannot read {args.file}: {exc.strerror}", file=sys.stderr)
+        return 2
+    media = {".png": "image/png", ".svg": "image/svg+xml", ".jwt": "text/plain", ".jws": "text/plain"}
+    ctx = build_context(settings, loader=DocumentLoader.pinned(), clock=system_clock)
+    report = verify_badge(data, content_type=media.get(path.suffix.lower()), ctx=ctx)
+    print(json.dumps(report.to_json(), indent=2, ensure_ascii=False))
+    return 0 if report.verified else 1
+
+
 def _public(keystore: KeyStore, name: str) -> str:
     return public_key_multibase(keystore.public_key(name))
 
@@ -174,6 +195,9 @@ def build_parser() -> argparse.ArgumentParser:
         "--scope", action="append", required=True, choices=["issue", "revoke", "read", "admin"]
     )
     new_client.set_defaults(run=cmd_clients_create)
+    verify = commands.add_parser("verify", help=cmd_verify.__doc__)
+    verify.add_argument("file", help="the badge file, or - for standard input")
+    verify.set_defaults(run=cmd_verify)
     return parser
 
 

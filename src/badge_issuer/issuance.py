@@ -22,7 +22,7 @@ from badge_issuer.clock import Clock, isoformat_z
 from badge_issuer.credential.build import build_credential
 from badge_issuer.credential.identity import identity_object, new_salt
 from badge_issuer.credential.requests import IssueRequest
-from badge_issuer.credential.schema import SchemaValidator
+from badge_issuer.credential.schema import SchemaValidator, status_entry_views
 from badge_issuer.crypto import jcs
 from badge_issuer.crypto.data_integrity import ProofOptions, add_proof
 from badge_issuer.crypto.keys import Signer
@@ -127,7 +127,7 @@ def issue_badge(command: IssueCommand, *, session: Session, tools: IssuanceTools
         ],
         extra_contexts=[ED25519_2020_CONTEXT] if "Ed25519Signature2020" in request.proof else [],
     )
-    for view in schema_views(unsigned):
+    for view in status_entry_views(unsigned):
         tools.schemas.validate_credential(view)
     # 4. sign: one proof per requested suite (two make a proof set)
     signer: Signer = tools.signer_for(session, issuer)
@@ -161,19 +161,6 @@ def issue_badge(command: IssueCommand, *, session: Session, tools: IssuanceTools
     for status_list, position in positions:
         statuses.attach(status_list, position, credential_id)
     return IssuedBadge(record=record, credential=signed, replayed=False)
-
-
-def schema_views(credential: dict[str, Any]) -> list[dict[str, Any]]:
-    """The credential as the OB 3.0 JSON Schema is asked to judge it.
-
-    With suspension enabled a credential carries two BitstringStatusListEntry objects, as VCDM 2.0
-    and the Bitstring Status List allow; the OB 3.0 schema admits only one ``credentialStatus``
-    object, so each entry is checked against it in turn rather than refusing the array.
-    """
-    status = credential.get("credentialStatus")
-    if isinstance(status, list) and status:
-        return [{**credential, "credentialStatus": entry} for entry in status]
-    return [credential]
 
 
 def replay(earlier: Credential, request_hash_now: str) -> IssuedBadge:

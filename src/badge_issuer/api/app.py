@@ -9,7 +9,9 @@ from fastapi import FastAPI
 
 from badge_issuer import __version__
 from badge_issuer.api import problems
+from badge_issuer.api.limits import BodySizeLimit
 from badge_issuer.api.routes import achievements, credentials, dids, health, images, issuers, public
+from badge_issuer.api.routes import verify as verify_routes
 from badge_issuer.api.services import Services
 from badge_issuer.clock import Clock, system_clock
 from badge_issuer.config import Settings
@@ -60,4 +62,6 @@ def create_app(settings: Settings, *, clock: Clock = system_clock) -> FastAPI:
     app.include_router(credentials.router)
     app.include_router(images.router)
     app.include_router(public.router)
+    app.include_router(verify_routes.router)
+    app.add_middleware(BodySizeLimit, max_bytes=settings.max_body_bytes)
     return app

@@ -4,11 +4,14 @@ from __future__ import annotations
 
 import random
 from dataclasses import dataclass, field
+from functools import cached_property
 from urllib.parse import urlsplit
 
 from sqlalchemy import Engine
 from sqlalchemy.orm import Session, sessionmaker
 
+from badge_issuer.checks import VerifyContext
+from badge_issuer.checks.status import FetchStatusSource
 from badge_issuer.clock import Clock
 from badge_issuer.config import Settings
 from badge_issuer.credential.schema import SchemaValidator
@@ -20,7 +23,10 @@ from badge_issuer.db.issuers import IssuerRepository
 from badge_issuer.db.tables import Issuer
 from badge_issuer.issuance import IssuanceTools, issuer_verification_method
 from badge_issuer.jsonld.loader import DocumentLoader
+from badge_issuer.net.fetch import Fetcher
+from badge_issuer.own_documents import OwnControllers, OwnStatusLists
 from badge_issuer.urls import Urls
+from badge_issuer.verification import build_context
 
 #: the deployment's own signing key in the key store (created by ``badge-issuer init``)
 DEPLOYMENT_KEY = "dev"
@@ -66,6 +72,25 @@ class Services:
             store_recipient_email=self.settings.store_recipient_email,
             status_list_size=self.settings.status_list_size,
             rng=random.SystemRandom(),
+        )
+
+    @cached_property
+    def verify_context(self) -> VerifyContext:
+        """The verification context, built once per application (guarded fetcher, caches)."""
+        fetcher = Fetcher.from_settings(self.settings)
+        return build_context(
+            self.settings,
+            loader=self.loader,
+            clock=self.clock,
+            schemas=self.schemas,
+            fetcher=fetcher,
+            local=OwnControllers(self.sessions),
+            status=OwnStatusLists(
+                self.sessions,
+                lambda: self.issuance,
+                self.settings.status_list_ttl_seconds,
+                FetchStatusSource(fetcher),
+            ),
         )
 
     @property

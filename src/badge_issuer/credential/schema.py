@@ -235,3 +235,16 @@ def _subject_issues(credential: Mapping[str, Any]) -> list[Issue]:
     if subject.get("id") or subject.get("identifier"):
         return []
     return [Issue("/credentialSubject", "either id or at least one identifier MUST be supplied")]
+
+
+def status_entry_views(credential: Mapping[str, Any]) -> list[dict[str, Any]]:
+    """The credential once per ``credentialStatus`` entry, as the OB 3.0 schema can judge it.
+
+    VCDM 2.0 and the Bitstring Status List allow several status entries (revocation and
+    suspension); the OB 3.0 schema admits one ``credentialStatus`` object. Each entry is checked
+    in its own view rather than refusing the array.
+    """
+    status = credential.get("credentialStatus")
+    if isinstance(status, list) and status:
+        return [{**credential, "credentialStatus": entry} for entry in status]
+    return [dict(credential)]

@@ -37,7 +37,9 @@ class StatusRepository:
             .limit(1)
         )
         if lock:
-            query = query.with_for_update()
+            # populate_existing: a row already in this session's identity map must be refreshed with
+            # the locked (latest committed) values, or we would update it from a stale read
+            query = query.with_for_update().execution_options(populate_existing=True)
         return self.session.scalar(query)
 
     def open_list(self, issuer_id: int, purpose: str, *, size: int, now: datetime) -> StatusList:
@@ -63,6 +65,9 @@ class StatusRepository:
     ) -> tuple[StatusList, int]:
         """A locked list and a random position on it that no credential has had."""
         status_list = self._newest(issuer_id, purpose, lock=True)
+        if status_list is not None and status_list.allocated >= status_list.size * FILL_LIMIT:
+            # a writer we waited for may have opened the next list meanwhile: use it if so
+            status_list = self._newest(issuer_id, purpose, lock=True)
         if status_list is None or status_list.allocated >= status_list.size * FILL_LIMIT:
             status_list = self.open_list(issuer_id, purpose, size=size, now=now)
         while True:
@@ -93,7 +98,7 @@ class StatusRepository:
             StatusList.issuer_id == issuer_id, StatusList.purpose == purpose, StatusList.sequence == sequence
         )
         if lock:
-            query = query.with_for_update()
+            query = query.with_for_update().execution_options(populate_existing=True)
         status_list = self.session.scalar(query)
         if status_list is None:
             raise NotFound(f"no {purpose} status list {sequence}")

@@ -1,0 +1,118 @@
+"""Public verification: ``POST /api/v1/verify`` and ``POST /api/v1/verify:batch`` (no auth).
+
+The answer is the verification report (200 even when the badge does not verify); problem+json only
+when the request itself is unusable (empty body, no file, over a size bound). Bodies are read by an
+async dependency; the handlers are plain ``def`` so verification runs in the thread pool.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from concurrent.futures import ThreadPoolExecutor
+from dataclasses import dataclass
+from typing import Annotated, Any
+
+from fastapi import APIRouter, Depends, Request
+from fastapi.responses import JSONResponse
+from starlette.datastructures import UploadFile
+
+from badge_issuer.api.deps import ServicesDep
+from badge_issuer.checks import VerifyContext
+from badge_issuer.errors import ParseError, PayloadTooLarge
+from badge_issuer.formats.bounded_json import loads_bounded
+from badge_issuer.verification import VerificationReport, unusable, verify_badge
+
+router = APIRouter(tags=["verification"])
+
+MAX_BATCH = 100
+MAX_BATCH_URLS = 20
+BATCH_WORKERS = 8
+
+
+@dataclass(frozen=True)
+class Presented:
+    """The body of a verify request: raw bytes and their media type, or a URL to fetch."""
+
+    data: bytes
+    content_type: str | None
+    url: str | None = None
+
+
+async def presented_body(request: Request) -> Presented:
+    """The presented badge: a JSON/text body, ``{"url": …}``, or a multipart ``file`` upload."""
+    content_type = request.headers.get("content-type", "")
+    if content_type.lower().startswith("multipart/form-data"):
+        async with request.form(max_files=1, max_fields=10) as form:
+            upload = form.get("file")
+            if not isinstance(upload, UploadFile):
+                raise ParseError("a multipart request needs the badge in a file field named 'file'")
+            data = await upload.read()
+            content_type = upload.content_type or ""
+    else:
+        data = await request.body()
+    if not data.strip():
+        raise ParseError('the request body is empty; send a credential, a JWT, an image or {"url": …}')
+    return Presented(data, content_type or None, _url_request(data))
+
+
+def _url_request(data: bytes) -> str | None:
+    """The URL of a ``{"url": "…"}`` body, else None (anything else is for the verifier to judge)."""
+    if not data.lstrip().startswith(b"{") or b'"url"' not in data[:4096]:
+        return None
+    try:
+        value = loads_bounded(data)
+    except (ParseError, PayloadTooLarge):
+        return None
+    if isinstance(value, dict) and set(value) == {"url"}:
+        if not isinstance(value["url"], str):
+            raise ParseError("url must be a string", pointer="/url")
+        return value["url"]
+    return None
+
+
+@router.post(
+    "/api/v1/verify",
+    summary='Verify a badge: JSON, presentation, VC-JWT, baked PNG/SVG upload, or {"url": …}',
+    response_class=JSONResponse,
+)
+def verify(services: ServicesDep, body: Annotated[Presented, Depends(presented_body)]) -> JSONResponse:
+    ctx = services.verify_context
+    if body.url is not None:
+        report = verify_badge({"url": body.url}, ctx=ctx)
+    else:
+        report = verify_badge(body.data, content_type=body.content_type, ctx=ctx)
+    return JSONResponse(report.to_json())
+
+
+def _item(item: Any, ctx: VerifyContext) -> VerificationReport:
+    try:
+        if isinstance(item, str):
+            return verify_badge(item.encode("utf-8"), content_type="text/plain", ctx=ctx)
+        if isinstance(item, Mapping):
+            return verify_badge(item, ctx=ctx)
+        return unusable('each batch item must be a credential object, a JWT string, or {"url": …}')
+    except PayloadTooLarge as exc:
+        return unusable(exc.message)
+
+
+@router.post("/api/v1/verify:batch", summary="Verify up to 100 badges", response_class=JSONResponse)
+def verify_batch(services: ServicesDep, body: Annotated[Presented, Depends(presented_body)]) -> JSONResponse:
+    value = loads_bounded(body.data, what="the batch request")
+    items = value.get("items") if isinstance(value, dict) else None
+    if not isinstance(items, list) or not items:
+        raise ParseError('a batch request is {"items": [...]} with at least one item', pointer="/items")
+    if len(items) > MAX_BATCH:
+        raise PayloadTooLarge(f"a batch holds at most {MAX_BATCH} items", pointer="/items")
+    urls = sum(1 for item in items if isinstance(item, Mapping) and "url" in item)
+    if urls > MAX_BATCH_URLS:
+        raise PayloadTooLarge(f"a batch may fetch at most {MAX_BATCH_URLS} URLs", pointer="/items")
+    ctx = services.verify_context
+    with ThreadPoolExecutor(max_workers=BATCH_WORKERS) as pool:
+        reports = list(pool.map(lambda item: _item(item, ctx), items))
+    return JSONResponse(
+        {
+            "verified": sum(report.verified for report in reports),
+            "total": len(reports),
+            "items": [report.to_json() for report in reports],
+        }
+    )

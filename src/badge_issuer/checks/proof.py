@@ -1,0 +1,163 @@
+"""``proof``: every embedded Data Integrity proof, and the VC-JWT signature when the credential came
+as one. Any one valid proof suffices; each is reported.
+
+This check answers "is this a valid signature by the key the proof names?". Whether that key
+belongs to the issuer is the ``issuer_key`` check's question. So when a verification method cannot
+be resolved (a key URL that is unreachable) but its id carries the key itself (``…#z6Mk…``), or a
+JWT header carries a ``jwk``, the signature is checked with that key and the key's provenance is
+left, explicitly unconfirmed, to ``issuer_key``.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from typing import Any
+
+from badge_issuer.checks.base import (
+    FAILED,
+    PASSED,
+    CheckResult,
+    KeyUse,
+    Subject,
+    VerifyContext,
+    check,
+    short,
+)
+from badge_issuer.checks.jwt_keys import jwt_key
+from badge_issuer.crypto.data_integrity import proofs_of, verify_proof
+from badge_issuer.crypto.keys import public_key_from_multibase
+from badge_issuer.crypto.resolver import KeyResolver, VerificationMethod
+from badge_issuer.errors import BadgeIssuerError, InvalidKey, ResolutionError
+from badge_issuer.formats.vcjwt import JwtParts, check_claims, check_header, verify_jws
+
+ID = "proof"
+MAX_PROOFS = 10
+
+
+class _KeyFromId:
+    """Resolve through ``inner``; if that fails and the key id ends in ``#z6Mk…``, use that key."""
+
+    def __init__(self, inner: KeyResolver) -> None:
+        self._inner = inner
+        self.unresolved: dict[str, str] = {}
+
+    def resolve(self, method_id: str) -> VerificationMethod:
+        try:
+            return self._inner.resolve(method_id)
+        except ResolutionError as exc:
+            fragment = method_id.rpartition("#")[2]
+            if "#" not in method_id or not fragment.startswith("z6Mk"):
+                raise
+            try:
+                key = public_key_from_multibase(fragment)
+            except InvalidKey:
+                raise exc from None
+            self.unresolved[method_id] = exc.message
+            return VerificationMethod(method_id, "Multikey", "", key, frozenset())
+
+
+def _label(proof: Mapping[str, Any]) -> str:
+    return str(proof.get("cryptosuite") or proof.get("type") or "proof")
+
+
+def _data_integrity(subject: Subject, ctx: VerifyContext) -> list[dict[str, Any]]:
+    reports: list[dict[str, Any]] = []
+    try:
+        proofs = proofs_of(subject.credential)
+    except BadgeIssuerError as exc:
+        return [{"proof": "proof", "valid": False, "message": exc.message}]
+    for index, proof in enumerate(proofs[:MAX_PROOFS]):
+        method_id = proof.get("verificationMethod")
+        entry: dict[str, Any] = {
+            "proof": f"/proof/{index}" if isinstance(subject.credential.get("proof"), list) else "/proof",
+            "type": short(proof.get("type")),
+            "cryptosuite": proof.get("cryptosuite") if isinstance(proof.get("cryptosuite"), str) else None,
+            "verificationMethod": short(method_id, 300),
+        }
+        resolver = _KeyFromId(ctx.resolver)
+        try:
+            verified = verify_proof(
+                subject.credential,
+                proof,
+                canon=ctx.canon,
+                resolver=resolver,
+                expected_purpose=ctx.proof_purpose,
+            )
+        except BadgeIssuerError as exc:
+            entry.update(valid=False, message=f"{_label(proof)} proof by {short(method_id)}: {exc.message}")
+        else:
+            method = verified.verification_method
+            unresolved = resolver.unresolved.get(method.id)
+            entry.update(valid=True, message=f"valid {verified.suite} signature by {short(method.id)}")
+            if unresolved:
+                entry["message"] += " (key read from the key id; the key document was not available)"
+            subject.keys.append(
+                KeyUse(
+                    proof=entry["proof"],
+                    key_id=method.id,
+                    method=None if unresolved else method,
+                    unresolved=unresolved,
+                )
+            )
+        reports.append(entry)
+    if len(proofs) > MAX_PROOFS:
+        reports.append(
+            {"proof": "proof", "valid": False, "message": f"only the first {MAX_PROOFS} proofs are checked"}
+        )
+    return reports
+
+
+def _jwt(subject: Subject, ctx: VerifyContext, parts: JwtParts) -> dict[str, Any]:
+    alg = parts.header.get("alg")
+    entry: dict[str, Any] = {
+        "proof": "VC-JWT",
+        "type": "JWS",
+        "alg": short(alg),
+        "kid": parts.header.get("kid"),
+    }
+    problems = check_header(parts.header)
+    if problems:
+        entry.update(valid=False, message="VC-JWT header: " + "; ".join(problems))
+        return entry
+    try:
+        found = jwt_key(parts, subject.credential, ctx)
+        verify_jws(parts, found.jwk)
+    except BadgeIssuerError as exc:
+        entry.update(valid=False, message=f"VC-JWT ({short(alg)}): {exc.message}")
+        return entry
+    claims = check_claims(parts.payload, subject.credential)
+    if claims:
+        entry.update(valid=False, message="VC-JWT claims disagree with the credential: " + "; ".join(claims))
+        return entry
+    entry.update(valid=True, message=f"valid VC-JWT {alg} signature by {short(found.key_id)}")
+    if found.unresolved:
+        entry["message"] += " (key from the JWT header; not yet matched to the issuer)"
+    subject.keys.append(
+        KeyUse(
+            proof="VC-JWT",
+            key_id=found.key_id,
+            method=found.method,
+            unresolved=found.unresolved,
+            jwk=found.jwk,
+        )
+    )
+    return entry
+
+
+@check(ID, fatal=True)
+def proof_check(subject: Subject, ctx: VerifyContext) -> CheckResult:
+    reports: list[dict[str, Any]] = []
+    if subject.envelope.jwt is not None:
+        reports.append(_jwt(subject, ctx, subject.envelope.jwt))
+    reports.extend(_data_integrity(subject, ctx))
+    if not reports:
+        return CheckResult(ID, FAILED, "the credential carries no proof: it is not signed", {"proofs": []})
+    valid = [report for report in reports if report["valid"]]
+    detail = {"proofs": reports}
+    if not valid:
+        reasons = "; ".join(report["message"] for report in reports)
+        return CheckResult(ID, FAILED, f"no proof verifies: {reasons}", detail)
+    message = "; ".join(report["message"] for report in valid)
+    if len(reports) > 1:
+        message = f"{len(valid)} of {len(reports)} proofs verify: {message}"
+    return CheckResult(ID, PASSED, message, detail)

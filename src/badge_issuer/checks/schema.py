@@ -1,0 +1,89 @@
+"""``schema``: the OB 3.0 JSON Schemas (each ``1EdTechJsonSchemaValidator2019`` entry we hold, else
+the AchievementCredential / EndorsementCredential schema), and the subject rule (``id`` or an
+``identifier``).
+
+Schemas are never fetched: an entry naming a schema we do not hold is reported and the default OB
+schema is used instead. The OB schemas describe VC 2.0 credentials; a VC 1.1 credential (which
+displayers must still accept) is checked in its 2.0 form: ``@context[0]`` the v2 context and
+``issuanceDate``/``expirationDate`` read as ``validFrom``/``validUntil``.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from typing import Any
+
+from badge_issuer.checks.base import (
+    FAILED,
+    PASSED,
+    WARNING,
+    CheckResult,
+    Subject,
+    VerifyContext,
+    as_list,
+    check,
+    short,
+)
+from badge_issuer.checks.format import vc_version
+from badge_issuer.credential.schema import status_entry_views
+from badge_issuer.credential.vocab import JSON_SCHEMA_VALIDATOR_2019
+from badge_issuer.errors import ValidationFailed
+from badge_issuer.jsonld.loader import VC_V2
+
+ID = "schema"
+_V1_ONLY_CONTEXTS = frozenset({"https://w3id.org/security/data-integrity/v1"})
+
+
+def as_v2(credential: Mapping[str, Any]) -> dict[str, Any]:
+    """A VC 1.1 credential in its VC 2.0 form, for the OB 3.0 (2.0) schemas."""
+    view = {key: value for key, value in credential.items() if key not in ("issuanceDate", "expirationDate")}
+    contexts = [c for c in as_list(credential.get("@context"))[1:] if c not in _V1_ONLY_CONTEXTS]
+    view["@context"] = [VC_V2, *contexts]
+    if "issuanceDate" in credential:
+        view["validFrom"] = credential["issuanceDate"]
+    if "expirationDate" in credential:
+        view["validUntil"] = credential["expirationDate"]
+    return view
+
+
+def declared_schemas(credential: Mapping[str, Any]) -> list[str]:
+    entries = [entry for entry in as_list(credential.get("credentialSchema")) if isinstance(entry, Mapping)]
+    return [
+        entry["id"]
+        for entry in entries
+        if JSON_SCHEMA_VALIDATOR_2019 in as_list(entry.get("type")) and isinstance(entry.get("id"), str)
+    ]
+
+
+@check(ID)
+def schema_check(subject: Subject, ctx: VerifyContext) -> CheckResult:
+    credential = subject.credential
+    version = vc_version(credential)
+    document = as_v2(credential) if version == "1.1" else dict(credential)
+    declared = declared_schemas(credential)
+    unknown = [url for url in declared if not ctx.schemas.has_schema(url)]
+    detail: dict[str, Any] = {"declared": declared}
+    if version == "1.1":
+        detail["note"] = "VC 1.1 credential checked in its VC 2.0 form"
+    views = status_entry_views(document)
+    if len(views) > 1:
+        detail["note"] = f"{len(views)} credentialStatus entries, each checked against the schema"
+    try:
+        for view in views:
+            ctx.schemas.validate_credential(view, skip_unknown=True)
+    except ValidationFailed as exc:
+        issues = [{"pointer": issue.pointer, "message": issue.message} for issue in exc.issues]
+        detail["issues"] = issues
+        first = "; ".join(f"{i['pointer'] or '/'}: {short(i['message'], 160)}" for i in issues[:3])
+        more = f" (and {len(issues) - 3} more)" if len(issues) > 3 else ""
+        return CheckResult(ID, FAILED, f"does not conform to the OB 3.0 schema: {first}{more}", detail)
+    if unknown:
+        detail["unknown"] = unknown
+        return CheckResult(
+            ID,
+            WARNING,
+            f"conforms to the OB 3.0 schema; declared schema(s) we do not hold were not used: "
+            f"{', '.join(short(url) for url in unknown)}",
+            detail,
+        )
+    return CheckResult(ID, PASSED, "conforms to the OB 3.0 JSON Schema and names its recipient", detail)

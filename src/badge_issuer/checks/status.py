@@ -1,0 +1,183 @@
+"""``status``: BitstringStatusListEntry (BSL §3.2) and 1EdTechRevocationList entries.
+
+For a Bitstring entry the list credential is obtained from the ``StatusSource`` (guarded HTTPS by
+default; the issuing service reads its own lists locally), its proof is verified with a key its
+issuer controls, its issuer must be the credential's issuer, and the status bits are read. A list
+that cannot be obtained makes the status *unknown* (a warning), never "revoked"; a list that is
+obtained but does not verify or is malformed is a failure. A 1EdTech revocation list (VCRL 1.0) is
+read as ``revokedCredentials[].id``.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from typing import Any
+
+from badge_issuer import status_list
+from badge_issuer.checks.base import (
+    FAILED,
+    PASSED,
+    SKIPPED,
+    WARNING,
+    CheckResult,
+    Status,
+    Subject,
+    VerifyContext,
+    as_list,
+    check,
+    issuer_id,
+    short,
+    types_of,
+)
+from badge_issuer.checks.validity import parse_datetime
+from badge_issuer.crypto.data_integrity import proofs_of, verify_proof
+from badge_issuer.errors import BadgeIssuerError, ResolutionError
+from badge_issuer.net.fetch import Fetcher
+
+ID = "status"
+MAX_ENTRIES = 5
+_BLOCKING = {"revocation": "revoked", "suspension": "suspended"}
+STATUS_ACCEPT = "application/vc+ld+json, application/vc, application/ld+json;q=0.9, application/json;q=0.9"
+
+
+class FetchStatusSource:
+    """Status lists over the guarded fetcher (any issuer's lists)."""
+
+    def __init__(self, fetcher: Fetcher) -> None:
+        self._fetcher = fetcher
+
+    def status_list(self, url: str) -> Mapping[str, Any]:
+        document = self._fetcher.get_json(url, accept=STATUS_ACCEPT)
+        if not isinstance(document, Mapping):
+            raise ResolutionError(f"the status list at {url} is not a JSON object")
+        return document
+
+
+def _outcome(status: Status, message: str, **detail: Any) -> dict[str, Any]:
+    return {"status": status, "message": message, **detail}
+
+
+def _verify_list(listing: Mapping[str, Any], url: str, issuer: str | None, ctx: VerifyContext) -> str | None:
+    """Why the list credential cannot be trusted, or None when it can."""
+    if "BitstringStatusListCredential" not in types_of(listing):
+        return f"{url} is not a BitstringStatusListCredential"
+    list_issuer = issuer_id(listing)
+    if list_issuer != issuer:
+        return (
+            f"the status list is issued by {short(list_issuer)}, "
+            f"not by the credential's issuer {short(issuer)}"
+        )
+    reasons: list[str] = []
+    for proof in proofs_of(listing):
+        try:
+            verified = verify_proof(listing, proof, canon=ctx.canon, resolver=ctx.resolver)
+        except BadgeIssuerError as exc:
+            reasons.append(exc.message)
+            continue
+        if verified.verification_method.controller == list_issuer:
+            return None
+        reasons.append(
+            f"signed by {short(verified.verification_method.id)}, which its issuer does not control"
+        )
+    return "STATUS_VERIFICATION_ERROR: the status list's proof does not verify: " + (
+        "; ".join(reasons) or "it has no proof"
+    )
+
+
+def _bitstring(entry: Mapping[str, Any], subject: Subject, ctx: VerifyContext) -> dict[str, Any]:
+    url = entry.get("statusListCredential")
+    purpose = entry.get("statusPurpose")
+    if not isinstance(url, str) or not isinstance(purpose, str):
+        return _outcome(
+            FAILED, "MALFORMED_VALUE_ERROR: the entry needs statusListCredential and statusPurpose"
+        )
+    try:
+        index = status_list.parse_index(entry.get("statusListIndex"))
+        size = entry.get("statusSize", 1)
+        listing = ctx.status.status_list(url)
+    except ResolutionError as exc:
+        return _outcome(
+            WARNING, f"status unknown: the status list could not be retrieved ({exc.message})", url=url
+        )
+    except BadgeIssuerError as exc:
+        return _outcome(FAILED, exc.message, url=url)
+    problem = _verify_list(listing, url, issuer_id(subject.credential), ctx)
+    if problem:
+        return _outcome(FAILED, problem, url=url)
+    list_subject = listing.get("credentialSubject")
+    list_subject = list_subject if isinstance(list_subject, Mapping) else {}
+    if purpose not in as_list(list_subject.get("statusPurpose")):
+        return _outcome(
+            FAILED, f"STATUS_VERIFICATION_ERROR: the list at {url} is not for {short(purpose)}", url=url
+        )
+    until = parse_datetime(listing.get("validUntil"))
+    if until is not None and until < ctx.clock() - ctx.clock_skew:
+        return _outcome(
+            WARNING, f"status unknown: the status list at {url} expired on {until.date()}", url=url
+        )
+    try:
+        value = status_list.read_status(str(list_subject.get("encodedList")), index, size)
+    except BadgeIssuerError as exc:
+        return _outcome(FAILED, exc.message, url=url)
+    where = {"url": url, "index": index, "purpose": purpose, "value": value}
+    if value == 0:
+        return _outcome(
+            PASSED, f"not {_BLOCKING.get(purpose, purpose + ' set')} (status list index {index})", **where
+        )
+    if purpose in _BLOCKING:
+        return _outcome(FAILED, f"{_BLOCKING[purpose]}: the status list says {_BLOCKING[purpose]}", **where)
+    messages = [m for m in as_list(entry.get("statusMessage")) if isinstance(m, Mapping)]
+    text = next((m.get("message") for m in messages if m.get("status") == hex(value)), None)
+    return _outcome(
+        WARNING, f"{short(purpose)} status is {hex(value)}{f': {short(text)}' if text else ''}", **where
+    )
+
+
+def _revocation_list(entry: Mapping[str, Any], subject: Subject, ctx: VerifyContext) -> dict[str, Any]:
+    url = entry.get("id")
+    if not isinstance(url, str):
+        return _outcome(FAILED, "a 1EdTechRevocationList entry needs the list URL as its id")
+    try:
+        listing = ctx.status.status_list(url)
+    except ResolutionError as exc:
+        return _outcome(
+            WARNING, f"status unknown: the revocation list could not be retrieved ({exc.message})", url=url
+        )
+    revoked = [item for item in as_list(listing.get("revokedCredentials")) if isinstance(item, Mapping)]
+    match = next((item for item in revoked if item.get("id") == subject.credential.get("id")), None)
+    if match is None:
+        return _outcome(PASSED, "not revoked (1EdTech revocation list)", url=url)
+    reason = match.get("revocationReason")
+    return _outcome(
+        FAILED,
+        "revoked: the revocation list says revoked" + (f" ({short(reason)})" if reason else ""),
+        url=url,
+    )
+
+
+@check(ID)
+def status_check(subject: Subject, ctx: VerifyContext) -> CheckResult:
+    entries = as_list(subject.credential.get("credentialStatus"))
+    if not entries:
+        return CheckResult(ID, SKIPPED, "the credential carries no credentialStatus, so it cannot be revoked")
+    outcomes: list[dict[str, Any]] = []
+    for entry in entries[:MAX_ENTRIES]:
+        kind = types_of(entry) if isinstance(entry, Mapping) else []
+        if not isinstance(entry, Mapping):
+            outcomes.append(_outcome(FAILED, "credentialStatus entries must be objects"))
+        elif "BitstringStatusListEntry" in kind:
+            outcomes.append({"type": "BitstringStatusListEntry", **_bitstring(entry, subject, ctx)})
+        elif "1EdTechRevocationList" in kind:
+            outcomes.append({"type": "1EdTechRevocationList", **_revocation_list(entry, subject, ctx)})
+        else:
+            outcomes.append(_outcome(WARNING, f"status type {short(kind)} is not supported; status unknown"))
+    if len(entries) > MAX_ENTRIES:
+        outcomes.append(
+            _outcome(WARNING, f"only the first {MAX_ENTRIES} credentialStatus entries were checked")
+        )
+    detail = {"entries": outcomes}
+    for status in (FAILED, WARNING):
+        hits = [outcome["message"] for outcome in outcomes if outcome["status"] == status]
+        if hits:
+            return CheckResult(ID, status, "; ".join(hits), detail)
+    return CheckResult(ID, PASSED, "; ".join(outcome["message"] for outcome in outcomes), detail)

@@ -1,0 +1,190 @@
+"""The verification spine: unwrap what was presented → run ``CHECKS`` in order → a report.
+
+The REST routes, the CLI and (later) the VC-API route and the HTML page all call ``verify_badge``.
+A presentation (VP) yields one report whose ``credentials`` holds a report per credential and whose
+``verified`` is true only when every credential verified; any other input yields a report for its
+one credential. ``verified`` is true only when ``format``, ``context``, ``proof`` and ``issuer_key``
+passed and no check failed (warnings, such as an unreachable status list, do not fail it).
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from datetime import timedelta
+from typing import Any
+
+from badge_issuer.checks import CHECKS, FAILED, PASSED, REQUIRED, SKIPPED, FetchStatusSource
+from badge_issuer.checks.base import (
+    Check,
+    CheckResult,
+    CredentialSchemas,
+    Envelope,
+    StatusSource,
+    Subject,
+    VerifyContext,
+)
+from badge_issuer.checks.summary import summarize
+from badge_issuer.clock import Clock
+from badge_issuer.config import Settings
+from badge_issuer.credential.schema import SchemaValidator, default_schemas_dir
+from badge_issuer.crypto.resolver import ControllerSource, SourceResolver
+from badge_issuer.crypto.suites import CanonOptions
+from badge_issuer.errors import BadgeIssuerError, PayloadTooLarge, ResolutionError
+from badge_issuer.formats.sniff import unwrap
+from badge_issuer.jsonld.loader import DocumentLoader
+from badge_issuer.net.fetch import Fetcher
+
+log = logging.getLogger(__name__)
+CREDENTIAL_ACCEPT = "application/vc+ld+json, application/ld+json;q=0.9, application/json;q=0.9, */*;q=0.5"
+
+
+@dataclass(frozen=True)
+class VerificationReport:
+    """The verdict on one credential (or, with ``credentials``, on a presentation)."""
+
+    verified: bool
+    summary: Mapping[str, Any]
+    checks: tuple[CheckResult, ...]
+    credentials: tuple[VerificationReport, ...] = field(default=())
+
+    def to_json(self) -> dict[str, Any]:
+        body: dict[str, Any] = {
+            "verified": self.verified,
+            "summary": dict(self.summary),
+            "checks": [result.to_json() for result in self.checks],
+        }
+        if self.credentials:
+            body["credentials"] = [report.to_json() for report in self.credentials]
+        return body
+
+
+def verify_badge(
+    presented: bytes | str | Mapping[str, Any], *, content_type: str | None = None, ctx: VerifyContext
+) -> VerificationReport:
+    """Verify whatever was presented: JSON, VP, VC-JWT, baked PNG/SVG, or ``{"url": …}``.
+
+    Anything that is not a credential gives a report whose ``format`` check failed; input over a
+    size, depth or count bound raises PayloadTooLarge (the request is refused, not judged).
+    """
+    if isinstance(presented, Mapping) and set(presented) == {"url"}:
+        return _verify_url(presented["url"], ctx)
+    if isinstance(presented, Mapping):
+        presented = json.dumps(presented, ensure_ascii=False)
+    data = presented.encode("utf-8") if isinstance(presented, str) else presented
+    try:
+        return _verify_unwrapped(data, content_type, ctx, source=None)
+    except PayloadTooLarge:
+        raise
+    except BadgeIssuerError as exc:
+        return unusable(exc.message)
+
+
+def _verify_url(url: Any, ctx: VerifyContext) -> VerificationReport:
+    """Fetch the credential from ``url`` (guarded), then verify it like a presented body."""
+    if not isinstance(url, str):
+        return unusable("url must be a string")
+    try:
+        fetched = ctx.documents.get(url, accept=CREDENTIAL_ACCEPT)
+    except BadgeIssuerError as exc:
+        return unusable(f"the credential could not be fetched: {exc.message}")
+    try:
+        return _verify_unwrapped(fetched.body, fetched.content_type, ctx, source=url)
+    except BadgeIssuerError as exc:
+        return unusable(exc.message)
+
+
+def _verify_unwrapped(
+    data: bytes, content_type: str | None, ctx: VerifyContext, *, source: str | None
+) -> VerificationReport:
+    presented = unwrap(data, content_type)
+    reports = tuple(
+        verify_credential(
+            item.document, Envelope(presented.kind if item.jwt is None else "jwt", item.jwt, source), ctx
+        )
+        for item in presented.credentials
+    )
+    if presented.kind != "presentation":
+        return reports[0]
+    verified = all(report.verified for report in reports)
+    message = f"a presentation of {len(reports)} credential(s); {sum(r.verified for r in reports)} verified"
+    summary = {"presentation": presented.presentation.get("id") if presented.presentation else None}
+    return VerificationReport(verified, summary, (CheckResult("format", PASSED, message),), reports)
+
+
+def verify_credential(
+    credential: Mapping[str, Any], envelope: Envelope, ctx: VerifyContext, *, depth: int = 0
+) -> VerificationReport:
+    """Run every check on one credential (also used for embedded endorsements, ``depth`` > 0)."""
+    subject = Subject(credential, envelope, depth)
+    results: list[CheckResult] = []
+    stopped_by: str | None = None
+    for check in CHECKS:
+        if stopped_by is not None:
+            results.append(CheckResult(check.id, SKIPPED, f"not run because the {stopped_by} check failed"))
+            continue
+        result = _run(check, subject, ctx)
+        results.append(result)
+        if result.status == FAILED and check.fatal:
+            stopped_by = check.id
+    verified = all(r.status != FAILED for r in results) and all(
+        r.status == PASSED for r in results if r.id in REQUIRED
+    )
+    return VerificationReport(verified, summarize(credential), tuple(results))
+
+
+def _run(check: Check, subject: Subject, ctx: VerifyContext) -> CheckResult:
+    """One check; an error it did not expect still becomes a failed result, never a crash."""
+    try:
+        return check(subject, ctx)
+    except BadgeIssuerError as exc:
+        return CheckResult(check.id, FAILED, exc.message)
+    except Exception:
+        log.exception("check %s raised on a presented credential", check.id)
+        return CheckResult(check.id, FAILED, f"the {check.id} check could not process this credential")
+
+
+def unusable(message: str) -> VerificationReport:
+    """The report for input that is not a credential at all."""
+    checks = [CheckResult("format", FAILED, message)]
+    checks += [CheckResult(c.id, SKIPPED, "not run because the format check failed") for c in CHECKS[1:]]
+    return VerificationReport(False, {}, tuple(checks))
+
+
+class LocalFirst:
+    """A ControllerSource that asks ``local`` (our own issuers, no HTTP) before ``remote``."""
+
+    def __init__(self, local: ControllerSource, remote: ControllerSource) -> None:
+        self._local, self._remote = local, remote
+
+    def controller_document(self, url: str) -> Mapping[str, Any]:
+        try:
+            return self._local.controller_document(url)
+        except ResolutionError:
+            return self._remote.controller_document(url)
+
+
+def build_context(
+    settings: Settings,
+    *,
+    loader: DocumentLoader,
+    clock: Clock,
+    fetcher: Fetcher | None = None,
+    local: ControllerSource | None = None,
+    status: StatusSource | None = None,
+    schemas: CredentialSchemas | None = None,
+) -> VerifyContext:
+    """The VerifyContext of an application (or the CLI), from settings and optional local sources."""
+    fetcher = fetcher or Fetcher.from_settings(settings)
+    source: ControllerSource = LocalFirst(local, fetcher) if local is not None else fetcher
+    return VerifyContext(
+        canon=CanonOptions(loader=loader, work_factor=settings.canon_work_factor),
+        schemas=schemas or SchemaValidator(settings.schemas_dir or default_schemas_dir()),
+        resolver=SourceResolver(source),
+        documents=fetcher,
+        status=status or FetchStatusSource(fetcher),
+        clock=clock,
+        clock_skew=timedelta(seconds=settings.clock_skew_seconds),
+    )

@@ -1,0 +1,224 @@
+"""format, context, schema, validity, status and endorsements: each passing and failing."""
+
+from __future__ import annotations
+
+import copy
+from datetime import timedelta
+from typing import Any
+
+import pytest
+
+from badge_issuer.checks import Envelope, Subject, VerifyContext
+from badge_issuer.checks.context import context_check
+from badge_issuer.checks.endorsements import endorsements_check
+from badge_issuer.checks.format import format_check
+from badge_issuer.checks.schema import schema_check
+from badge_issuer.checks.status import status_check
+from badge_issuer.checks.validity import validity_check
+from badge_issuer.formats.vcjwt import encode_vc_jwt
+from badge_issuer.jsonld.loader import VC_V2
+from tests.badges import NOW, STATUS_URL, Documents, Issuer, badge, context, status_entry, status_list
+
+
+@pytest.fixture(scope="module")
+def issuer() -> Issuer:
+    return Issuer()
+
+
+def subject(credential: Any) -> Subject:
+    return Subject(credential, Envelope("json"))
+
+
+# -- format ------------------------------------------------------------------------------------------
+
+
+def test_format(issuer: Issuer) -> None:
+    ctx = context()
+    assert format_check(subject(badge(issuer)), ctx).status == "passed"
+    not_vc = badge(issuer, type=["OpenBadgeCredential"], **{"@context": ["https://example.org/ctx"]})
+    result = format_check(subject(not_vc), ctx)
+    assert result.status == "failed"
+    assert "VerifiableCredential" in result.message and "@context[0]" in result.message
+    plain_vc = badge(issuer, type=["VerifiableCredential", "AlumniCredential"])
+    assert format_check(subject(plain_vc), ctx).status == "warning"
+    assert format_check_fatal()
+
+
+def format_check_fatal() -> bool:
+    return format_check.fatal and context_check.fatal
+
+
+# -- context -----------------------------------------------------------------------------------------
+
+
+def test_context(issuer: Issuer) -> None:
+    ctx = context()
+    assert context_check(subject(badge(issuer)), ctx).status == "passed"
+    unknown = badge(issuer)
+    unknown["@context"] = [*unknown["@context"], "https://evil.example/context.json"]
+    result = context_check(subject(unknown), ctx)
+    assert result.status == "failed" and "never fetched" in result.message
+    inline = badge(issuer)
+    inline["@context"] = [*inline["@context"], {"grade": "https://example.org/grade"}]
+    assert "embedded context" in context_check(subject(inline), ctx).message
+
+
+# -- schema ------------------------------------------------------------------------------------------
+
+
+def test_schema(issuer: Issuer) -> None:
+    ctx = context()
+    assert schema_check(subject(badge(issuer)), ctx).status == "passed"
+    no_recipient = badge(issuer)
+    del no_recipient["credentialSubject"]["identifier"]
+    result = schema_check(subject(no_recipient), ctx)
+    assert result.status == "failed"
+    assert "either id or at least one identifier" in result.message
+    no_name = badge(issuer)
+    del no_name["credentialSubject"]["achievement"]["criteria"]
+    assert "criteria" in schema_check(subject(no_name), ctx).message
+    unknown_schema = badge(
+        issuer,
+        credentialSchema=[{"id": "https://x.example/s.json", "type": "1EdTechJsonSchemaValidator2019"}],
+    )
+    assert schema_check(subject(unknown_schema), ctx).status == "warning"
+
+
+# -- validity ----------------------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("fields", "status", "text"),
+    [
+        ({}, "passed", "with no expiry"),
+        ({"validUntil": "2026-12-31T00:00:00Z"}, "passed", "until 2026-12-31"),
+        (
+            {"validFrom": "2025-01-01T00:00:00Z", "validUntil": "2025-06-30T00:00:00Z"},
+            "failed",
+            "expired on 2025-06-30",
+        ),
+        ({"validFrom": "2026-04-01T00:00:00Z"}, "failed", "not yet valid"),
+        ({"validFrom": "2026-03-01T12:04:00Z"}, "passed", "valid since"),  # inside the 5 min skew
+        ({"validUntil": "2026-03-01T11:56:00Z"}, "passed", "until"),  # inside the skew
+        ({"validFrom": "yesterday"}, "failed", "not a date-time"),
+        ({"validUntil": "2026-01-01T00:00:00Z"}, "failed", "period is empty"),
+    ],
+)
+def test_validity(issuer: Issuer, fields: dict[str, str], status: str, text: str) -> None:
+    result = validity_check(subject(badge(issuer, **fields)), context())
+    assert result.status == status
+    assert text in result.message
+
+
+def test_validity_skew_is_configurable(issuer: Issuer) -> None:
+    early = badge(issuer, validFrom="2026-03-01T12:04:00Z")
+    assert validity_check(subject(early), context(skew=timedelta(0))).status == "failed"
+
+
+# -- status ------------------------------------------------------------------------------------------
+
+
+def _status_ctx(issuer: Issuer, **lists: Any) -> VerifyContext:
+    return context(documents=Documents(lists or {STATUS_URL: status_list(issuer, set_bits=(4,))}))
+
+
+def test_status_not_revoked_and_revoked(issuer: Issuer) -> None:
+    ctx = _status_ctx(issuer)
+    ok = status_check(subject(badge(issuer, credentialStatus=status_entry(3))), ctx)
+    assert ok.status == "passed" and "not revoked" in ok.message
+    revoked = status_check(subject(badge(issuer, credentialStatus=status_entry(4))), ctx)
+    assert revoked.status == "failed" and "revoked" in revoked.message
+
+
+def test_status_suspension_and_absent(issuer: Issuer) -> None:
+    ctx = context(documents=Documents({STATUS_URL: status_list(issuer, set_bits=(4,), purpose="suspension")}))
+    entry = status_entry(4, purpose="suspension")
+    assert "suspended" in status_check(subject(badge(issuer, credentialStatus=entry)), ctx).message
+    assert status_check(subject(badge(issuer)), ctx).status == "skipped"
+
+
+def test_status_list_of_another_issuer_or_unsigned_is_refused(issuer: Issuer) -> None:
+    other = Issuer()
+    ctx = context(documents=Documents({STATUS_URL: status_list(other)}))
+    result = status_check(subject(badge(issuer, credentialStatus=status_entry(1))), ctx)
+    assert result.status == "failed" and "not by the credential's issuer" in result.message
+    unsigned = {k: v for k, v in status_list(issuer).items() if k != "proof"}
+    ctx = context(documents=Documents({STATUS_URL: unsigned}))
+    result = status_check(subject(badge(issuer, credentialStatus=status_entry(1))), ctx)
+    assert result.status == "failed" and "STATUS_VERIFICATION_ERROR" in result.message
+    tampered = copy.deepcopy(status_list(issuer, set_bits=(1,)))
+    tampered["credentialSubject"]["encodedList"] = status_list(issuer)["credentialSubject"]["encodedList"]
+    ctx = context(documents=Documents({STATUS_URL: tampered}))
+    assert status_check(subject(badge(issuer, credentialStatus=status_entry(1))), ctx).status == "failed"
+
+
+def test_status_malformed_entries(issuer: Issuer) -> None:
+    ctx = _status_ctx(issuer)
+    bad_index = dict(status_entry(1), statusListIndex="0x10")
+    assert (
+        "MALFORMED_VALUE_ERROR"
+        in status_check(subject(badge(issuer, credentialStatus=bad_index)), ctx).message
+    )
+    out_of_range = status_entry(10_000_000)
+    assert "RANGE_ERROR" in status_check(subject(badge(issuer, credentialStatus=out_of_range)), ctx).message
+    unknown = {"id": "https://x.example/s", "type": "StatusList2021Entry"}
+    assert status_check(subject(badge(issuer, credentialStatus=unknown)), ctx).status == "warning"
+
+
+def test_1edtech_revocation_list(issuer: Issuer) -> None:
+    credential = badge(
+        issuer, credentialStatus={"id": "https://x.example/revocations", "type": "1EdTechRevocationList"}
+    )
+    listed = {"revokedCredentials": [{"id": credential["id"], "revocationReason": "issued in error"}]}
+    ctx = context(documents=Documents({"https://x.example/revocations": listed}))
+    result = status_check(subject(credential), ctx)
+    assert result.status == "failed" and "issued in error" in result.message
+    ctx = context(documents=Documents({"https://x.example/revocations": {"revokedCredentials": []}}))
+    assert status_check(subject(credential), ctx).status == "passed"
+
+
+# -- endorsements ------------------------------------------------------------------------------------
+
+
+def _endorsement(endorser: Issuer, about: str) -> dict[str, Any]:
+    return {
+        "@context": badge(endorser)["@context"],
+        "id": "urn:uuid:4f3c2b1a-0000-4000-8000-000000000001",
+        "type": ["VerifiableCredential", "EndorsementCredential"],
+        "name": "Endorsement of the data analysis badge",
+        "issuer": {"id": endorser.did, "type": ["Profile"], "name": "Data Guild"},
+        "validFrom": "2026-01-01T00:00:00Z",
+        "credentialSubject": {"id": about, "type": ["EndorsementSubject"], "endorsementComment": "Rigorous."},
+    }
+
+
+def test_endorsements(issuer: Issuer) -> None:
+    endorser = Issuer("Data Guild")
+    about = "https://badges.example.edu/achievements/data-analysis"
+    good = endorser.sign(_endorsement(endorser, about))
+    credential = badge(issuer)
+    credential["credentialSubject"]["achievement"]["endorsement"] = [good]
+    result = endorsements_check(subject(credential), context())
+    assert result.status == "passed", result.message
+    forged = copy.deepcopy(good)
+    forged["credentialSubject"]["endorsementComment"] = "Outstanding!"
+    credential["credentialSubject"]["achievement"]["endorsement"] = [good, forged]
+    result = endorsements_check(subject(credential), context())
+    assert result.status == "failed"
+    assert "/credentialSubject/achievement/endorsement/1" in result.message
+    expired = endorser.sign(dict(_endorsement(endorser, about), validUntil="2026-02-01T00:00:00Z"))
+    credential["credentialSubject"]["achievement"]["endorsement"] = [expired]
+    assert endorsements_check(subject(credential), context()).status == "warning"
+    token = encode_vc_jwt(
+        _endorsement(endorser, about), private_key=endorser.key, kid=endorser.signer.verification_method
+    )
+    credential["credentialSubject"]["achievement"]["endorsement"] = []
+    credential["endorsementJwt"] = [token]
+    assert endorsements_check(subject(credential), context()).status == "passed"
+
+
+def test_endorsements_are_depth_limited(issuer: Issuer) -> None:
+    credential = badge(issuer, endorsement=[{"not": "checked"}])
+    deep = Subject(credential, Envelope("json"), depth=2)
+    assert endorsements_check(deep, context()).status == "skipped"
+    assert NOW.year == 2026 and VC_V2

@@ -1,0 +1,214 @@
+"""The storage layer on SQLite (always) and PostgreSQL (when BADGE_TEST_POSTGRES_URL is set).
+
+Each PostgreSQL test gets a database of its own (created through the ``test`` database with
+AUTOCOMMIT, dropped afterwards), so tests never see each other's rows and re-runs start clean.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import os
+import uuid
+from collections.abc import Iterator
+from contextlib import contextmanager
+from pathlib import Path
+from typing import Any
+
+import pytest
+from alembic.script import ScriptDirectory
+from sqlalchemy import Engine, create_engine, func, inspect, select, text
+from sqlalchemy.engine import make_url
+from sqlalchemy.exc import IntegrityError
+from sqlalchemy.orm import Session
+
+from badge_issuer.achievements import create_achievement
+from badge_issuer.api.app import build_services
+from badge_issuer.api.services import Services
+from badge_issuer.config import Settings
+from badge_issuer.credential.requests import AchievementInput, ClientCreate, IssuerCreate, IssueRequest
+from badge_issuer.db.migrate import alembic_config, upgrade
+from badge_issuer.db.tables import Credential, Issuer, StatusEntry, StatusList
+from badge_issuer.issuance import IssueCommand, issue_badge, request_hash
+from badge_issuer.issuers import create_client, create_issuer
+
+TABLES = {
+    "issuers",
+    "issuer_keys",
+    "api_clients",
+    "achievements",
+    "achievement_versions",
+    "images",
+    "credentials",
+    "status_lists",
+    "status_entries",
+    "status_events",
+    "alembic_version",
+}
+
+
+@contextmanager
+def fresh_postgres_database(base_url: str) -> Iterator[str]:
+    """A new, empty database on the server of ``base_url``; yields its URL and drops it afterwards."""
+    name = f"badge_test_{uuid.uuid4().hex[:16]}"
+    admin = create_engine(base_url, isolation_level="AUTOCOMMIT")
+    try:
+        with admin.connect() as connection:
+            connection.execute(text(f'CREATE DATABASE "{name}"'))
+        try:
+            yield make_url(base_url).set(database=name).render_as_string(hide_password=False)
+        finally:
+            with admin.connect() as connection:
+                connection.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
+    finally:
+        admin.dispose()
+
+
+@pytest.fixture(params=["sqlite", pytest.param("postgresql", marks=pytest.mark.postgres)])
+def database_url(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[str]:
+    if request.param == "sqlite":
+        yield f"sqlite:///{tmp_path / 'storage.sqlite3'}"
+        return
+    base = os.environ.get("BADGE_TEST_POSTGRES_URL")
+    if not base:
+        pytest.skip("BADGE_TEST_POSTGRES_URL is not set")
+    with fresh_postgres_database(base) as url:
+        yield url
+
+
+@pytest.fixture
+def services(database_url: str, tmp_path: Path) -> Iterator[Services]:
+    settings = Settings(database_url=database_url, keys_dir=tmp_path / "keys")
+    built = build_services(settings)
+    upgrade(built.engine)
+    yield built
+    built.engine.dispose()
+
+
+@dataclasses.dataclass(frozen=True)
+class Seeded:
+    issuer_id: int
+    client_id: int
+
+
+def seed(services: Services) -> Seeded:
+    """An issuer (with its status list), an achievement and an API client, committed."""
+    now = services.clock()
+    with services.sessions() as session, session.begin():
+        issuer = create_issuer(
+            IssuerCreate.model_validate({"slug": "uni", "name": "Uni"}),
+            session=session,
+            keystore=services.keystore,
+            urls=services.urls,
+            status_list_size=services.settings.status_list_size,
+            now=now,
+        )
+        create_achievement(
+            issuer,
+            AchievementInput.model_validate(
+                {
+                    "slug": "python-data",
+                    "name": "Data Analysis with Python",
+                    "description": "Explores data.",
+                    "criteria": {"narrative": "Passed."},
+                }
+            ),
+            session=session,
+            urls=services.urls,
+            now=now,
+        )
+        client = create_client(issuer, ClientCreate(name="LMS", scopes=["issue"]), session=session, now=now)
+        return Seeded(issuer_id=issuer.id, client_id=client.client.id)
+
+
+def command(seeded: Seeded, key: str | None = None, email: str = "ada@example.org") -> IssueCommand:
+    body: dict[str, Any] = {"recipient": {"email": email}}
+    return IssueCommand(
+        issuer_slug="uni",
+        achievement_slug="python-data",
+        request=IssueRequest.model_validate(body),
+        client_id=seeded.client_id,
+        idempotency_key=key,
+        request_hash=request_hash("/issue", body),
+    )
+
+
+def counts(session: Session, issuer_id: int) -> tuple[int, int, int]:
+    """(credentials, status entries, ``allocated`` of the revocation list)."""
+    credentials = session.scalar(select(func.count()).select_from(Credential)) or 0
+    entries = session.scalar(select(func.count()).select_from(StatusEntry)) or 0
+    allocated = session.scalar(
+        select(StatusList.allocated).where(
+            StatusList.issuer_id == issuer_id, StatusList.purpose == "revocation", StatusList.sequence == 1
+        )
+    )
+    assert allocated is not None
+    return credentials, entries, allocated
+
+
+def test_upgrade_head_creates_the_tables_and_is_idempotent(database_url: str) -> None:
+    from badge_issuer.db.session import make_engine
+
+    engine: Engine = make_engine(database_url)
+    try:
+        upgrade(engine)
+        assert set(inspect(engine).get_table_names()) >= TABLES
+        head = ScriptDirectory.from_config(alembic_config(engine)).get_current_head()
+        with engine.connect() as connection:
+            assert connection.scalar(text("SELECT version_num FROM alembic_version")) == head
+        upgrade(engine)  # a second run changes nothing and does not fail
+        with engine.connect() as connection:
+            assert list(connection.execute(text("SELECT version_num FROM alembic_version"))) == [(head,)]
+        assert set(inspect(engine).get_table_names()) >= TABLES
+        with engine.connect() as connection:
+            assert connection.scalar(text("SELECT count(*) FROM issuers")) == 0
+    finally:
+        engine.dispose()
+
+
+def test_a_failed_issuance_leaves_nothing_behind(services: Services) -> None:
+    seeded = seed(services)
+
+    def broken_signer(session: Session, issuer: Issuer) -> Any:
+        raise RuntimeError("the key vault is down")
+
+    broken = dataclasses.replace(services.issuance, signer_for=broken_signer)
+    with services.sessions() as session:
+        before = counts(session, seeded.issuer_id)
+    assert before == (0, 0, 0)
+    with services.sessions() as session, pytest.raises(RuntimeError, match="key vault"), session.begin():
+        issue_badge(command(seeded, key="k-1"), session=session, tools=broken)
+    with services.sessions() as session:
+        assert counts(session, seeded.issuer_id) == before
+    # the same command with a working signer writes all three (so the check above can fail)
+    with services.sessions() as session, session.begin():
+        issued = issue_badge(command(seeded, key="k-1"), session=session, tools=services.issuance)
+    with services.sessions() as session:
+        assert counts(session, seeded.issuer_id) == (1, 1, 1)
+        assert session.get(Credential, issued.record.id) is not None
+
+
+def test_the_idempotency_key_is_unique_per_client(services: Services) -> None:
+    seeded = seed(services)
+    with services.sessions() as session, session.begin():
+        first = issue_badge(command(seeded, key="same"), session=session, tools=services.issuance).record
+        issue_badge(command(seeded, key=None), session=session, tools=services.issuance)
+        issue_badge(command(seeded, key=None), session=session, tools=services.issuance)  # NULLs differ
+    twin = {
+        column.key: getattr(first, column.key)
+        for column in Credential.__table__.columns
+        if column.key != "id"
+    }
+    with services.sessions() as session, pytest.raises(IntegrityError), session.begin():
+        session.add(Credential(id=str(uuid.uuid4()), **twin))
+        session.flush()
+    with services.sessions() as session, session.begin():  # another key is fine
+        session.add(Credential(id=str(uuid.uuid4()), **(twin | {"idempotency_key": "other"})))
+    with services.sessions() as session:
+        keys = session.scalars(
+            select(Credential.idempotency_key).where(Credential.client_id == seeded.client_id)
+        )
+        assert sorted(key or "" for key in keys) == ["", "", "other", "same"]
+    # the spine replays rather than inserting a twin
+    with services.sessions() as session, session.begin():
+        again = issue_badge(command(seeded, key="same"), session=session, tools=services.issuance)
+    assert again.replayed and again.record.id == first.id

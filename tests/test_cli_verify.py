@@ -1,0 +1,29 @@
+"""``badge-issuer verify FILE``: prints the report; exit 0 when verified, 1 when not, 2 when unreadable."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pytest
+
+from badge_issuer.cli import main
+from tests.badges import Issuer, badge
+
+
+def test_cli_verify(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    issuer = Issuer()
+    signed = issuer.sign(badge(issuer))
+    good = tmp_path / "badge.json"
+    good.write_text(json.dumps(signed))
+    assert main(["verify", str(good)]) == 0
+    assert json.loads(capsys.readouterr().out)["verified"] is True
+
+    signed["name"] = "Something else"
+    bad = tmp_path / "forged.json"
+    bad.write_text(json.dumps(signed))
+    assert main(["verify", str(bad)]) == 1
+    report = json.loads(capsys.readouterr().out)
+    assert {c["id"]: c["status"] for c in report["checks"]}["proof"] == "failed"
+
+    assert main(["verify", str(tmp_path / "missing.json")]) == 2
