@@ -149,6 +149,9 @@ class Documents:
         document: Mapping[str, Any] = self.get_json(url)
         return document
 
+    def changed_on(self, credential_id: str, purpose: str) -> datetime | None:
+        return None
+
 
 def context(
     *,

@@ -10,6 +10,7 @@ from __future__ import annotations
 import json
 import re
 from collections.abc import Callable, Mapping
+from datetime import datetime
 from typing import Any
 
 from sqlalchemy import select
@@ -17,6 +18,7 @@ from sqlalchemy.orm import Session, sessionmaker
 
 from badge_issuer.checks.base import StatusSource
 from badge_issuer.crypto.did import did_key_document, did_web_document
+from badge_issuer.db.credentials import CredentialRepository
 from badge_issuer.db.issuers import IssuerRepository
 from badge_issuer.db.tables import Issuer
 from badge_issuer.errors import NotFound, ResolutionError
@@ -74,3 +76,13 @@ class OwnStatusLists:
             raise ResolutionError(f"no status list at {url}: {exc.message}") from None
         document: Mapping[str, Any] = json.loads(published.json_text)
         return document
+
+    def changed_on(self, credential_id: str, purpose: str) -> datetime | None:
+        tools = self._tools()
+        prefix = tools.urls.credential("")
+        if not credential_id.startswith(prefix):
+            return self._remote.changed_on(credential_id, purpose)
+        action = "revoke" if purpose == "revocation" else "suspend"
+        with self._sessions() as session:
+            events = CredentialRepository(session).events(credential_id.removeprefix(prefix))
+        return next((event.at for event in reversed(events) if event.action == action), None)

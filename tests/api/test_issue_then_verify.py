@@ -73,4 +73,7 @@ def test_issued_badges_verify_and_follow_their_status(live_server: Callable[...,
     revoked = verify(tenant, credential)
     assert revoked["verified"] is False
     assert statuses(revoked)["status"] == "failed"
-    assert "revoked" in str(revoked["checks"]).lower()
+    [status_check] = [check for check in revoked["checks"] if check["id"] == "status"]
+    assert "revoked on 20" in status_check["message"], status_check
+    suspended_check = next(check for check in suspended["checks"] if check["id"] == "status")
+    assert "suspended on 20" in suspended_check["message"], suspended_check

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
-from datetime import timedelta
+from datetime import datetime, timedelta
 from typing import Any, Literal, Protocol
 
 from badge_issuer.clock import Clock
@@ -63,6 +63,10 @@ class DocumentSource(Protocol):
 class StatusSource(Protocol):
     def status_list(self, url: str) -> Mapping[str, Any]:
         """The status list credential (or 1EdTech revocation list) at ``url``; ResolutionError if not."""
+        ...
+
+    def changed_on(self, credential_id: str, purpose: str) -> datetime | None:
+        """When the issuer set this credential's ``purpose`` status, if the source knows (ours do)."""
         ...
 
 

@@ -11,6 +11,7 @@ read as ``revokedCredentials[].id``.
 from __future__ import annotations
 
 from collections.abc import Mapping
+from datetime import datetime
 from typing import Any
 
 from badge_issuer import status_list
@@ -51,6 +52,10 @@ class FetchStatusSource:
         if not isinstance(document, Mapping):
             raise ResolutionError(f"the status list at {url} is not a JSON object")
         return document
+
+    def changed_on(self, credential_id: str, purpose: str) -> datetime | None:
+        """Other issuers' lists say whether, never when."""
+        return None
 
 
 def _outcome(status: Status, message: str, **detail: Any) -> dict[str, Any]:
@@ -125,7 +130,13 @@ def _bitstring(entry: Mapping[str, Any], subject: Subject, ctx: VerifyContext) -
             PASSED, f"not {_BLOCKING.get(purpose, purpose + ' set')} (status list index {index})", **where
         )
     if purpose in _BLOCKING:
-        return _outcome(FAILED, f"{_BLOCKING[purpose]}: the status list says {_BLOCKING[purpose]}", **where)
+        word = _BLOCKING[purpose]
+        credential_id = subject.credential.get("id")
+        since = ctx.status.changed_on(credential_id, purpose) if isinstance(credential_id, str) else None
+        when = f" on {since.date().isoformat()}" if since is not None else ""
+        if since is not None:
+            where["since"] = since.isoformat()
+        return _outcome(FAILED, f"{word}{when}: the status list says {word}", **where)
     messages = [m for m in as_list(entry.get("statusMessage")) if isinstance(m, Mapping)]
     text = next((m.get("message") for m in messages if m.get("status") == hex(value)), None)
     return _outcome(
