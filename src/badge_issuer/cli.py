@@ -137,9 +137,8 @@ def cmd_verify(args: argparse.Namespace, settings: Settings) -> int:
     """Verify a badge file (JSON, VC-JWT, baked PNG or SVG); print the report; exit 0 if verified."""
     from pathlib import Path
 
-    from badge_issuer.clock import system_clock
-    from badge_issuer.jsonld.loader import DocumentLoader
-    from badge_issuer.verification import build_context, verify_badge
+    from badge_issuer.api.app import build_services
+    from badge_issuer.verification import verify_badge
 
     path = Path(args.file)
     try:
@@ -148,8 +147,14 @@ def cmd_verify(args: argparse.Namespace, settings: Settings) -> int:
         print(f"error: cannot read {args.file}: {exc.strerror}", file=sys.stderr)
         return 2
     media = {".png": "image/png", ".svg": "image/svg+xml", ".jwt": "text/plain", ".jws": "text/plain"}
-    ctx = build_context(settings, loader=DocumentLoader.pinned(), clock=system_clock)
-    report = verify_badge(data, content_type=media.get(path.suffix.lower()), ctx=ctx)
+    # the same context as the service: this deployment's issuers and status lists come from its
+    # database, everyone else's over the guarded fetcher
+    services = build_services(settings)
+    try:
+        upgrade(services.engine)
+        report = verify_badge(data, content_type=media.get(path.suffix.lower()), ctx=services.verify_context)
+    finally:
+        services.engine.dispose()
     print(json.dumps(report.to_json(), indent=2, ensure_ascii=False))
     return 0 if report.verified else 1
 

@@ -6,6 +6,7 @@ from __future__ import annotations
 import copy
 import json
 from collections.abc import Callable
+from pathlib import Path
 from typing import Any
 
 import httpx
@@ -13,7 +14,7 @@ import httpx
 from badge_issuer.formats.png import bake_png
 from tests.api.test_images import tiny_png
 from tests.api.test_issuing import ACHIEVEMENT, Tenant, bootstrap
-from tests.conftest import LiveServer
+from tests.conftest import LiveServer, run_cli
 
 
 def verify(tenant: Tenant, document: Any) -> dict[str, Any]:
@@ -27,7 +28,9 @@ def statuses(report: dict[str, Any]) -> dict[str, str]:
     return {check["id"]: check["status"] for check in report["checks"]}
 
 
-def test_issued_badges_verify_and_follow_their_status(live_server: Callable[..., LiveServer]) -> None:
+def test_issued_badges_verify_and_follow_their_status(
+    live_server: Callable[..., LiveServer], tmp_path: Path
+) -> None:
     server = live_server()
     tenant = bootstrap(server, "uni", "--suspension")
     assert httpx.post(tenant.url("/achievements"), json=ACHIEVEMENT, headers=tenant.admin).status_code == 201
@@ -50,6 +53,11 @@ def test_issued_badges_verify_and_follow_their_status(live_server: Callable[...,
     assert statuses(report)["issuer_key"] == statuses(report)["status"] == "passed"
     assert report["summary"]["achievement"] == ACHIEVEMENT["name"]
     assert "ada@example.org" not in str(report["summary"])
+
+    saved = tmp_path / "badge.json"
+    saved.write_text(json.dumps(credential), encoding="utf-8")
+    printed = json.loads(run_cli(server.settings, "verify", str(saved)))
+    assert printed["verified"] is True  # the CLI reads our own issuers from the same database
 
     baked = httpx.post(
         f"{server.url}/api/v1/verify",
