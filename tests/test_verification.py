@@ -270,3 +270,36 @@ def test_proof_from_a_random_unrelated_key_id(issuer: Issuer) -> None:
     signed["proof"]["verificationMethod"] = did_key_verification_method(stranger)
     report = verify_badge(signed, ctx=context())
     assert statuses(report)["proof"] == "failed"
+
+
+def test_a_key_that_only_claims_the_victim_as_controller_cannot_forge_its_badges() -> None:
+    """Regression: an attacker's DID document naming the victim as its key's controller."""
+    from badge_issuer.crypto.data_integrity import ProofOptions, add_proof
+    from badge_issuer.crypto.keys import Ed25519Signer, public_key_multibase
+    from badge_issuer.crypto.suites import suite_by_name
+    from tests.badges import CANON, SIGNED_AT
+
+    victim, attacker = "did:web:victim.example.edu", "did:web:attacker.example"
+    key = Ed25519PrivateKey.generate()
+    multikey = public_key_multibase(raw_public_key(key.public_key()))
+    method_id = f"{attacker}#{multikey}"
+    attacker_doc = {
+        "@context": ["https://www.w3.org/ns/did/v1"],
+        "id": attacker,
+        "verificationMethod": [
+            {"id": method_id, "type": "Multikey", "controller": victim, "publicKeyMultibase": multikey}
+        ],
+        "assertionMethod": [method_id],
+    }
+    credential = badge(Issuer())
+    credential["issuer"] = {"id": victim, "type": ["Profile"], "name": "Victim University"}
+    signed = add_proof(
+        credential,
+        suite=suite_by_name("eddsa-rdfc-2022"),
+        signer=Ed25519Signer(key, method_id),
+        canon=CANON,
+        options=ProofOptions(created=SIGNED_AT),
+    )
+    report = verify_badge(signed, ctx=context(controllers={attacker: attacker_doc}))
+    assert report.verified is False
+    assert {c.id: c.status for c in report.checks}["issuer_key"] == "failed"

@@ -156,3 +156,47 @@ def test_keystore_encrypts_with_a_passphrase(tmp_path: Path) -> None:
         KeyStore(tmp_path, passphrase="wrong").public_key("secret")
     with pytest.raises(ConfigurationError):
         KeyStore(tmp_path).public_key("secret")
+
+
+def test_a_key_claiming_someone_elses_control_is_refused() -> None:
+    """An attacker's DID document may say its key is controlled by the victim; that is not proof."""
+    raw = raw_public_key(Ed25519PrivateKey.generate().public_key())
+    attacker, victim = "did:web:attacker.example", "did:web:victim.example.edu"
+    method_id = f"{attacker}#k"
+    forged = {
+        "id": attacker,
+        "verificationMethod": [
+            {
+                "id": method_id,
+                "type": "Multikey",
+                "controller": victim,
+                "publicKeyMultibase": public_key_multibase(raw),
+            }
+        ],
+        "assertionMethod": [method_id],
+    }
+    victim_doc = did_web_document(
+        victim, [("real", raw_public_key(Ed25519PrivateKey.generate().public_key()))]
+    )
+    with pytest.raises(ResolutionError):
+        StaticResolver({attacker: forged, victim: victim_doc}).resolve(method_id)
+    with pytest.raises(ResolutionError):
+        StaticResolver({attacker: forged}).resolve(method_id)
+
+
+def test_a_standalone_key_document_counts_only_when_its_controller_lists_it() -> None:
+    raw = raw_public_key(Ed25519PrivateKey.generate().public_key())
+    multikey = public_key_multibase(raw)
+    key_url = "https://example.edu/keys/1"
+    issuer = "https://example.edu/issuers/1"
+    key_doc = {"id": key_url, "type": "Multikey", "controller": issuer, "publicKeyMultibase": multikey}
+    listing = {
+        "id": issuer,
+        "verificationMethod": [dict(key_doc)],
+        "assertionMethod": [key_url],
+    }
+    method = StaticResolver({key_url: key_doc, issuer: listing}).resolve(key_url)
+    assert method.controller == issuer and "assertionMethod" in method.purposes
+    silent = {"id": issuer, "verificationMethod": []}
+    with pytest.raises(ResolutionError):
+        StaticResolver({key_url: key_doc, issuer: silent}).resolve(key_url)

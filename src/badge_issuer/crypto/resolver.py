@@ -135,10 +135,24 @@ class SourceResolver:
     def resolve(self, method_id: str) -> VerificationMethod:
         if method_id.startswith("did:key:"):
             return DidKeyResolver().resolve(method_id)
-        controller_url = method_id.split("#", 1)[0]
-        document = self._source.controller_document(controller_url)
-        if document.get("id") not in (controller_url, method_id):
+        document_url = method_id.split("#", 1)[0]
+        document = self._source.controller_document(document_url)
+        if document.get("id") not in (document_url, method_id):
+            raise ResolutionError(f"the document at {document_url} describes {document.get('id')!r}, not that key")
+        method = method_from_controller(document, method_id)
+        if method.controller == document.get("id"):
+            return method
+        # The key claims a controller other than the document it was found in (e.g. a standalone
+        # HTTPS key document). A claim is not proof: the controller's own document must list it.
+        controller = self._source.controller_document(method.controller)
+        if controller.get("id") != method.controller:
+            raise ResolutionError(f"the document at {method.controller} does not describe that controller")
+        confirmed = method_from_controller(controller, method_id)
+        if confirmed.public_key != method.public_key or confirmed.controller != method.controller:
+            raise ResolutionError(f"{method.controller} lists {method_id} with another key or controller")
+        if not confirmed.purposes:
             raise ResolutionError(
-                f"the document at {controller_url} describes {document.get('id')!r}, not that key"
+                f"{method_id} claims {method.controller} as its controller, but that controller does not "
+                "list it under any verification relationship"
             )
-        return method_from_controller(document, method_id)
+        return confirmed
