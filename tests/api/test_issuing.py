@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 from collections.abc import Callable
+from datetime import UTC, datetime, timedelta, timezone
 from typing import Any
 
 import httpx
@@ -254,7 +255,58 @@ def test_records_list_filters_and_paginates(tenant: Tenant) -> None:
     one = httpx.get(tenant.url(f"/credentials/{seen[0]}"), headers=lms).json()
     assert one["status"] == "active"
     assert "email" not in one["recipient"]
+    assert one["created"].endswith("+00:00")
+    hour_ago_elsewhere = (datetime.now(UTC) - timedelta(hours=1)).astimezone(timezone(timedelta(hours=5)))
+    since = httpx.get(
+        tenant.url("/credentials"), params={"since": hour_ago_elsewhere.isoformat()}, headers=lms
+    )
+    assert len(since.json()["items"]) == 5
+    until = httpx.get(
+        tenant.url("/credentials"), params={"until": hour_ago_elsewhere.isoformat()}, headers=lms
+    )
+    assert until.json()["items"] == []
+    odd = httpx.get(
+        tenant.url("/credentials"), params={"limit": 2, "x": 'a>; rel="evil",<https://e/'}, headers=lms
+    )
+    assert odd.headers["link"].count("<") == 1 and 'rel="evil"' not in odd.headers["link"]
     filtered = httpx.get(tenant.url("/credentials"), params={"achievement": "nope"}, headers=lms).json()
     assert filtered["items"] == []
     bad_cursor = httpx.get(tenant.url("/credentials"), params={"cursor": "%%%"}, headers=lms)
     assert bad_cursor.status_code == 400
+
+
+def test_edge_inputs_found_in_review_are_4xx_not_500(tenant: Tenant) -> None:
+    base = tenant.server.url
+    huge = "99999999999999999999"
+    for url in (
+        f"{base}/issuers/uni/status/revocation/{huge}",
+        f"{base}/issuers/uni/achievements/python-data/versions/{huge}",
+    ):
+        response = httpx.get(url)
+        assert response.status_code == 422, url
+        assert response.headers["content-type"] == "application/problem+json"
+    versioned = httpx.get(
+        tenant.url("/achievements/python-data"), params={"version": huge}, headers=tenant.admin
+    )
+    assert versioned.status_code == 422
+    for moment in ("9999-12-31T23:59:59-23:59", "0001-01-01T00:00:00+14:00"):
+        far = issue(tenant, tenant.admin, {"recipient": {"email": "a@example.org"}, "validFrom": moment})
+        assert far.status_code == 422, far.text
+    infinite = httpx.post(
+        tenant.url("/achievements"),
+        content=json.dumps({**ACHIEVEMENT, "slug": "inf", "creditsAvailable": float("inf")}),
+        headers={**tenant.admin, "Content-Type": "application/json"},
+    )
+    assert infinite.status_code == 422, infinite.text
+    for bad in (
+        {"achievementType": "Foo"},
+        {"resultDescription": [{"name": "Grade", "resultType": "Bogus"}]},
+        {"resultDescription": [{"id": "not a uri", "name": "Grade", "resultType": "LetterGrade"}]},
+        {"alignment": [{"targetName": "x", "targetUrl": "https://x.example", "targetType": "nope"}]},
+    ):
+        refused = httpx.post(
+            tenant.url("/achievements"), json={**ACHIEVEMENT, "slug": "bad", **bad}, headers=tenant.admin
+        )
+        assert refused.status_code == 422, (bad, refused.text)
+        assert refused.headers["content-type"] == "application/problem+json"
+    assert httpx.get(f"{base}/issuers/uni/achievements/bad").status_code == 404

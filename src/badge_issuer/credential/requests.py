@@ -18,7 +18,9 @@ _URI = re.compile(r"^[A-Za-z][A-Za-z0-9+.-]*:\S+$")
 
 
 class _Input(BaseModel):
-    model_config = ConfigDict(extra="forbid", populate_by_name=True, str_strip_whitespace=True)
+    model_config = ConfigDict(
+        extra="forbid", populate_by_name=True, str_strip_whitespace=True, allow_inf_nan=False
+    )
 
 
 class ProfileInput(_Input):
@@ -206,8 +208,12 @@ class IssueRequest(_Input):
     @field_validator("activity_start_date", "activity_end_date", "valid_from", "valid_until")
     @classmethod
     def _aware(cls, value: datetime | None) -> datetime | None:
-        if value is not None and value.tzinfo is None:
+        if value is None:
+            return None
+        if value.tzinfo is None:
             raise ValueError("date-times need a timezone (e.g. 2026-06-30T00:00:00Z)")
+        if not 1900 <= value.year <= 9000:
+            raise ValueError("date-times must fall between the years 1900 and 9000")
         return value
 
     @field_validator("proof")

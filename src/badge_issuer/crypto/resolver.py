@@ -138,7 +138,9 @@ class SourceResolver:
         document_url = method_id.split("#", 1)[0]
         document = self._source.controller_document(document_url)
         if document.get("id") not in (document_url, method_id):
-            raise ResolutionError(f"the document at {document_url} describes {document.get('id')!r}, not that key")
+            raise ResolutionError(
+                f"the document at {document_url} describes {document.get('id')!r}, not that key"
+            )
         method = method_from_controller(document, method_id)
         if method.controller == document.get("id"):
             return method

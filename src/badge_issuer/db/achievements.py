@@ -50,7 +50,7 @@ class AchievementRepository:
         version = AchievementVersion(
             achievement_id=achievement.id,
             version=achievement.current_version,
-            document_json=json.dumps(document),
+            document_json=json.dumps(document, allow_nan=False),
             created_at=now,
         )
         self.session.add(version)

@@ -6,7 +6,7 @@ byte for byte what we issued.
 
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import UTC, datetime
 
 from sqlalchemy import (
     Boolean,
@@ -17,9 +17,29 @@ from sqlalchemy import (
     LargeBinary,
     String,
     Text,
+    TypeDecorator,
     UniqueConstraint,
 )
+from sqlalchemy.engine import Dialect
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
+
+
+class UTCDateTime(TypeDecorator[datetime]):
+    """Timezone-aware UTC on every backend (SQLite keeps naive text: store and read it as UTC)."""
+
+    impl = DateTime(timezone=True)
+    cache_ok = True
+
+    def process_bind_param(self, value: datetime | None, dialect: Dialect) -> datetime | None:
+        if value is None:
+            return None
+        moment = value.astimezone(UTC) if value.tzinfo else value.replace(tzinfo=UTC)
+        return moment.replace(tzinfo=None) if dialect.name == "sqlite" else moment
+
+    def process_result_value(self, value: datetime | None, dialect: Dialect) -> datetime | None:
+        if value is None:
+            return None
+        return value.replace(tzinfo=UTC) if value.tzinfo is None else value.astimezone(UTC)
 
 
 class Base(DeclarativeBase):
@@ -35,7 +55,7 @@ class Issuer(Base):
     did_method: Mapped[str] = mapped_column(String(8))  # "web" | "key"
     profile_json: Mapped[str] = mapped_column(Text)  # the Profile without id/type
     suspension_enabled: Mapped[bool] = mapped_column(Boolean, default=False)
-    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime)
 
 
 class IssuerKey(Base):
@@ -46,7 +66,7 @@ class IssuerKey(Base):
     key_name: Mapped[str] = mapped_column(String(64), unique=True)  # name in the key store
     public_key_multibase: Mapped[str] = mapped_column(String(64))
     active: Mapped[bool] = mapped_column(Boolean, default=True)
-    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime)
 
 
 class ApiClient(Base):
@@ -58,8 +78,8 @@ class ApiClient(Base):
     key_id: Mapped[str] = mapped_column(String(32), unique=True)  # public part of the API key
     secret_hash: Mapped[str] = mapped_column(String(64))  # sha256 hex of the secret part
     scopes: Mapped[str] = mapped_column(String(200))  # space-separated
-    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
-    revoked_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True), nullable=True)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    revoked_at: Mapped[datetime | None] = mapped_column(UTCDateTime, nullable=True)
 
 
 class Achievement(Base):
@@ -70,8 +90,8 @@ class Achievement(Base):
     issuer_id: Mapped[int] = mapped_column(ForeignKey("issuers.id"), index=True)
     slug: Mapped[str] = mapped_column(String(64))
     current_version: Mapped[int] = mapped_column(Integer, default=1)
-    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
-    updated_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    updated_at: Mapped[datetime] = mapped_column(UTCDateTime)
 
 
 class AchievementVersion(Base):
@@ -82,7 +102,7 @@ class AchievementVersion(Base):
     achievement_id: Mapped[int] = mapped_column(ForeignKey("achievements.id"), index=True)
     version: Mapped[int] = mapped_column(Integer)
     document_json: Mapped[str] = mapped_column(Text)  # the Achievement as published
-    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime)
 
 
 class StoredImage(Base):
@@ -92,7 +112,7 @@ class StoredImage(Base):
     issuer_id: Mapped[int] = mapped_column(ForeignKey("issuers.id"), index=True)
     media_type: Mapped[str] = mapped_column(String(32))
     data: Mapped[bytes] = mapped_column(LargeBinary)
-    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime)
 
 
 class Credential(Base):
@@ -115,8 +135,8 @@ class Credential(Base):
     idempotency_key: Mapped[str | None] = mapped_column(String(255), nullable=True)
     request_hash: Mapped[str] = mapped_column(String(64))
     status: Mapped[str] = mapped_column(String(16), default="active", index=True)
-    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
-    updated_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    updated_at: Mapped[datetime] = mapped_column(UTCDateTime)
 
 
 class StatusList(Base):
@@ -133,7 +153,7 @@ class StatusList(Base):
     revision: Mapped[int] = mapped_column(Integer, default=0)  # bumped on every bit change
     signed_json: Mapped[str | None] = mapped_column(Text, nullable=True)  # cached list credential
     signed_revision: Mapped[int] = mapped_column(Integer, default=-1)
-    updated_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+    updated_at: Mapped[datetime] = mapped_column(UTCDateTime)
 
 
 class StatusEntry(Base):
@@ -156,4 +176,4 @@ class StatusEvent(Base):
     action: Mapped[str] = mapped_column(String(16))
     reason: Mapped[str] = mapped_column(Text)
     client_id: Mapped[int | None] = mapped_column(ForeignKey("api_clients.id"), nullable=True)
-    at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+    at: Mapped[datetime] = mapped_column(UTCDateTime)

@@ -3,9 +3,9 @@
 from __future__ import annotations
 
 import json
-from typing import Any
+from typing import Annotated, Any
 
-from fastapi import APIRouter, Request, status
+from fastapi import APIRouter, Query, Request, status
 
 from badge_issuer.achievements import create_achievement, update_achievement
 from badge_issuer.api.deps import services_of
@@ -50,7 +50,11 @@ def list_achievements(issuer: str, request: Request, caller: PrincipalDep) -> li
 
 @router.get("/{achievement}", summary="An achievement (current version, or ?version=n)")
 def get_one(
-    issuer: str, achievement: str, request: Request, caller: PrincipalDep, version: int | None = None
+    issuer: str,
+    achievement: str,
+    request: Request,
+    caller: PrincipalDep,
+    version: Annotated[int | None, Query(ge=1, le=2**31 - 1)] = None,
 ) -> dict[str, Any]:
     acting_for(caller, issuer, "read")
     with services_of(request).sessions() as session:

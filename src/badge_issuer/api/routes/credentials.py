@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 from datetime import datetime
+from urllib.parse import urlencode
 from typing import Annotated, Any
 
 from fastapi import APIRouter, Header, Path, Query, Request, status
@@ -212,11 +213,9 @@ def list_records(
         items = [_record_out(services, session, record) for record in records]
     headers = {}
     if next_cursor:
-        query = request.query_params.multi_items()
-        params = "&".join(f"{k}={v}" for k, v in query if k != "cursor")
-        headers["Link"] = (
-            f'<{request.url.path}?{params}{"&" if params else ""}cursor={next_cursor}>; rel="next"'
-        )
+        kept = [(k, v) for k, v in request.query_params.multi_items() if k != "cursor"]
+        params = urlencode([*kept, ("cursor", next_cursor)])
+        headers["Link"] = f'<{request.url.path}?{params}>; rel="next"'
     return JSONResponse({"items": items, "next": next_cursor}, headers=headers)
 
 

@@ -4,9 +4,9 @@ status lists and images. Anyone can check a badge without calling the issuer's s
 from __future__ import annotations
 
 import json
-from typing import Any
+from typing import Annotated, Any
 
-from fastapi import APIRouter, Request
+from fastapi import APIRouter, Path, Request
 from fastapi.responses import Response
 
 from badge_issuer.api.deps import services_of
@@ -24,6 +24,8 @@ router = APIRouter(tags=["public"])
 VC_MEDIA = "application/vc+ld+json"
 LD_MEDIA = "application/ld+json"
 DID_MEDIA = "application/did+json"
+#: largest integer a path may carry (the database columns are 32-bit)
+MAX_INT = 2**31 - 1
 
 
 def _json(document: Any, media_type: str, max_age: int) -> Response:
@@ -90,7 +92,9 @@ def achievement_current(issuer: str, achievement: str, request: Request) -> Resp
     response_class=Response,
     responses={200: {"content": {LD_MEDIA: {}}}},
 )
-def achievement_version(issuer: str, achievement: str, version: int | None, request: Request) -> Response:
+def achievement_version(
+    issuer: str, achievement: str, version: Annotated[int | None, Path(ge=1, le=MAX_INT)], request: Request
+) -> Response:
     with services_of(request).sessions() as session:
         row = IssuerRepository(session).by_slug(issuer)
         repo = AchievementRepository(session)
@@ -105,7 +109,9 @@ def achievement_version(issuer: str, achievement: str, version: int | None, requ
     response_class=Response,
     responses={200: {"content": {VC_MEDIA: {}}}, 304: {"description": "unchanged"}},
 )
-def status_list(issuer: str, purpose: str, sequence: int, request: Request) -> Response:
+def status_list(
+    issuer: str, purpose: str, sequence: Annotated[int, Path(ge=1, le=MAX_INT)], request: Request
+) -> Response:
     """Signed by the issuer; regenerated when a bit changes. Honours If-None-Match."""
     services = services_of(request)
     if purpose not in ("revocation", "suspension"):
