@@ -128,7 +128,7 @@ def bootstrap(settings: Settings) -> str:
             )
             return client.token
     finally:
-        services.engine.dispose()
+        services.close()
 
 
 @contextmanager

@@ -143,7 +143,7 @@ def run(settings: Settings, allocations: int) -> None:
         f"list: {settings.status_list_size:,} entries, encodedList {len(encoded):,} chars, "
         f"list credential {len(text_now):,} bytes, {len(ids)} bits set"
     )
-    services.engine.dispose()
+    services.close()
 
 
 def main() -> None:

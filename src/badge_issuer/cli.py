@@ -102,7 +102,7 @@ def cmd_issuers_create(args: argparse.Namespace, settings: Settings) -> int:
             issuer, ClientCreate(name=f"{issuer.slug} admin", scopes=["admin"]), session=session, now=now
         )
         print(json.dumps({"issuer": issuer.slug, "id": issuer.did, "adminApiKey": admin.token}))
-    services.engine.dispose()
+    services.close()
     print("keep the API key: it is shown only once", file=sys.stderr)
     return 0
 
@@ -120,7 +120,7 @@ def cmd_clients_create(args: argparse.Namespace, settings: Settings) -> int:
         issuer = IssuerRepository(session).by_slug(args.issuer)
         created = create_client(issuer, data, session=session, now=services.clock())
         print(json.dumps({"issuer": issuer.slug, "scopes": data.scopes, "apiKey": created.token}))
-    services.engine.dispose()
+    services.close()
     return 0
 
 
@@ -154,7 +154,7 @@ def cmd_verify(args: argparse.Namespace, settings: Settings) -> int:
         upgrade(services.engine)
         report = verify_badge(data, content_type=media.get(path.suffix.lower()), ctx=services.verify_context)
     finally:
-        services.engine.dispose()
+        services.close()
     print(json.dumps(report.to_json(), indent=2, ensure_ascii=False))
     return 0 if report.verified else 1
 

@@ -81,7 +81,7 @@ def services(database_url: str, tmp_path: Path) -> Iterator[Services]:
     built = build_services(settings)
     upgrade(built.engine)
     yield built
-    built.engine.dispose()
+    built.close()
 
 
 @dataclasses.dataclass(frozen=True)

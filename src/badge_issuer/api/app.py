@@ -20,6 +20,7 @@ from badge_issuer.crypto.keystore import KeyStore
 from badge_issuer.db.migrate import upgrade
 from badge_issuer.db.session import make_engine, make_sessionmaker
 from badge_issuer.jsonld.loader import DocumentLoader
+from badge_issuer.net.fetch import Fetcher
 
 
 def build_services(settings: Settings, *, clock: Clock = system_clock) -> Services:
@@ -33,6 +34,8 @@ def build_services(settings: Settings, *, clock: Clock = system_clock) -> Servic
         keystore=KeyStore(settings.keys_dir, passphrase=passphrase),
         engine=engine,
         sessions=make_sessionmaker(engine),
+        readers=make_sessionmaker(engine, read_only=True),
+        fetcher=Fetcher.from_settings(settings),
         schemas=SchemaValidator(settings.schemas_dir or default_schemas_dir()),
     )
 
@@ -45,7 +48,7 @@ def create_app(settings: Settings, *, clock: Clock = system_clock) -> FastAPI:
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
         upgrade(services.engine)
         yield
-        services.engine.dispose()
+        services.close()
 
     app = FastAPI(
         title="badge_issuer",

@@ -19,7 +19,7 @@ bearer_scheme = HTTPBearer(auto_error=False, description="API key: `Bearer bik_<
 def principal(request: Request, _: Annotated[object, Depends(bearer_scheme)] = None) -> Principal:
     key_id, secret = parse_bearer(request.headers.get("authorization"))
     services = services_of(request)
-    with services.sessions() as session:
+    with services.readers() as session:
         repo = IssuerRepository(session)
         client = repo.client_by_key_id(key_id)
         if client is None or client.revoked_at is not None or not secret_matches(secret, client.secret_hash):

@@ -42,6 +42,10 @@ class Services:
     keystore: KeyStore
     engine: Engine
     sessions: sessionmaker[Session]
+    #: sessions for requests that only read (no write lock on SQLite)
+    readers: sessionmaker[Session]
+    #: the guarded outbound HTTP client of the verifier (closed by ``close``)
+    fetcher: Fetcher
     schemas: SchemaValidator
     #: loaded signers by key name (keys are read from disk once per process)
     _signers: dict[str, Signer] = field(default_factory=dict)
@@ -77,14 +81,14 @@ class Services:
     @cached_property
     def verify_context(self) -> VerifyContext:
         """The verification context, built once per application (guarded fetcher, caches)."""
-        fetcher = Fetcher.from_settings(self.settings)
+        fetcher = self.fetcher
         return build_context(
             self.settings,
             loader=self.loader,
             clock=self.clock,
             schemas=self.schemas,
             fetcher=fetcher,
-            local=OwnControllers(self.sessions),
+            local=OwnControllers(self.readers),
             status=OwnStatusLists(
                 self.sessions,
                 lambda: self.issuance,
@@ -92,6 +96,11 @@ class Services:
                 FetchStatusSource(fetcher),
             ),
         )
+
+    def close(self) -> None:
+        """Release the database pool and the outbound HTTP client."""
+        self.fetcher.close()
+        self.engine.dispose()
 
     @property
     def canon(self) -> CanonOptions:

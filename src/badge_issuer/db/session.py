@@ -8,6 +8,9 @@ from sqlalchemy import Engine, create_engine, event
 from sqlalchemy.engine import make_url
 from sqlalchemy.orm import Session, sessionmaker
 
+#: execution option marking a read-only session's connections
+READ_ONLY = "badge_read_only"
+
 
 def make_engine(url: str) -> Engine:
     """An engine for ``url``; SQLite gets WAL, foreign keys and a busy timeout, its folder created."""
@@ -33,12 +36,19 @@ def make_engine(url: str) -> Engine:
 
     @event.listens_for(engine, "begin")
     def _on_begin(connection: Any) -> None:
-        # take the write lock up front: no deadlock-prone lock upgrades between writers
-        connection.exec_driver_sql("BEGIN IMMEDIATE")
+        # writers take the write lock up front (no deadlock-prone lock upgrades between writers);
+        # readers begin a deferred transaction and never wait behind a writer under WAL
+        read_only = connection.get_execution_options().get(READ_ONLY, False)
+        connection.exec_driver_sql("BEGIN" if read_only else "BEGIN IMMEDIATE")
 
     return engine
 
 
-def make_sessionmaker(engine: Engine) -> sessionmaker[Session]:
-    """Sessions that never autocommit; the caller owns each transaction."""
-    return sessionmaker(engine, expire_on_commit=False, autoflush=True)
+def make_sessionmaker(engine: Engine, *, read_only: bool = False) -> sessionmaker[Session]:
+    """Sessions that never autocommit; the caller owns each transaction.
+
+    ``read_only`` sessions are for requests that only read (on SQLite they do not take the
+    write lock); writing through one is a programming error the database will not prevent.
+    """
+    bind = engine.execution_options(**{READ_ONLY: True}) if read_only else engine
+    return sessionmaker(bind, expire_on_commit=False, autoflush=True)

@@ -42,7 +42,7 @@ def create(issuer: str, body: AchievementInput, request: Request, caller: Princi
 @router.get("", summary="List achievements")
 def list_achievements(issuer: str, request: Request, caller: PrincipalDep) -> list[dict[str, Any]]:
     acting_for(caller, issuer, "read")
-    with services_of(request).sessions() as session:
+    with services_of(request).readers() as session:
         row = IssuerRepository(session).by_slug(issuer)
         repo = AchievementRepository(session)
         return [achievement_json(item, repo.version(item)) for item in repo.list(row.id)]
@@ -57,7 +57,7 @@ def get_one(
     version: Annotated[int | None, Query(ge=1, le=2**31 - 1)] = None,
 ) -> dict[str, Any]:
     acting_for(caller, issuer, "read")
-    with services_of(request).sessions() as session:
+    with services_of(request).readers() as session:
         row = IssuerRepository(session).by_slug(issuer)
         repo = AchievementRepository(session)
         item = repo.get(row.id, achievement)

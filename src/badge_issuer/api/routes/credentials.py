@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import json
 from datetime import datetime
-from urllib.parse import urlencode
 from typing import Annotated, Any
+from urllib.parse import urlencode
 
 from fastapi import APIRouter, Header, Path, Query, Request, status
 from fastapi.responses import JSONResponse
@@ -45,7 +45,7 @@ def issue_once(services: Services, command: IssueCommand) -> IssuedBadge:
     except IntegrityError:
         if command.idempotency_key is None or command.client_id is None:
             raise
-        with services.sessions() as session:
+        with services.readers() as session:
             earlier = CredentialRepository(session).by_idempotency_key(
                 command.client_id, command.idempotency_key
             )
@@ -207,7 +207,7 @@ def list_records(
     filters = RecordFilter(
         achievement=achievement, recipient_hash=lookup, since=since, until=until, status=status_
     )
-    with services.sessions() as session:
+    with services.readers() as session:
         row = IssuerRepository(session).by_slug(issuer)
         records, next_cursor = CredentialRepository(session).page(row.id, filters, limit=limit, cursor=cursor)
         items = [_record_out(services, session, record) for record in records]
@@ -223,7 +223,7 @@ def list_records(
 def get_record(issuer: str, credential_id: str, request: Request, caller: PrincipalDep) -> dict[str, Any]:
     acting_for(caller, issuer, "read")
     services = services_of(request)
-    with services.sessions() as session:
+    with services.readers() as session:
         row = IssuerRepository(session).by_slug(issuer)
         record = CredentialRepository(session).get(credential_id, issuer_id=row.id)
         return _record_out(services, session, record)

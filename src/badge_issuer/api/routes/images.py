@@ -39,7 +39,7 @@ def upload(
     responses={200: {"content": {"image/png": {}, "image/svg+xml": {}}}},
 )
 def image(digest: str, request: Request) -> Response:
-    with services_of(request).sessions() as session:
+    with services_of(request).readers() as session:
         stored = images.load(session, digest)
         return Response(
             stored.data,

@@ -69,7 +69,7 @@ def create_sub_issuer(body: IssuerCreate, request: Request, caller: PrincipalDep
 @router.get("/{issuer}", summary="The issuer's settings and profile")
 def get_issuer(issuer: str, request: Request, caller: PrincipalDep) -> dict[str, Any]:
     acting_for(caller, issuer, "read")
-    with services_of(request).sessions() as session:
+    with services_of(request).readers() as session:
         return issuer_json(IssuerRepository(session).by_slug(issuer), request)
 
 
@@ -90,7 +90,7 @@ def put_profile(issuer: str, body: ProfileInput, request: Request, caller: Princ
 @router.get("/{issuer}/keys", summary="The issuer's signing keys (public parts only)")
 def list_keys(issuer: str, request: Request, caller: PrincipalDep) -> list[dict[str, Any]]:
     acting_for(caller, issuer, "read")
-    with services_of(request).sessions() as session:
+    with services_of(request).readers() as session:
         repo = IssuerRepository(session)
         row = repo.by_slug(issuer)
         return [key_json(key, row) for key in repo.keys(row)]
@@ -109,7 +109,7 @@ def create_key(issuer: str, request: Request, caller: PrincipalDep) -> dict[str,
 @router.get("/{issuer}/clients", summary="The issuer's API clients")
 def list_clients(issuer: str, request: Request, caller: PrincipalDep) -> list[dict[str, Any]]:
     acting_for(caller, issuer, "admin")
-    with services_of(request).sessions() as session:
+    with services_of(request).readers() as session:
         repo = IssuerRepository(session)
         return [client_json(client) for client in repo.clients(repo.by_slug(issuer))]
 

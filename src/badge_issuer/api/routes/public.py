@@ -41,7 +41,7 @@ def _json(document: Any, media_type: str, max_age: int) -> Response:
 )
 def credential(credential_id: str, request: Request) -> Response:
     """The credential exactly as signed (its status is in its status list, not here)."""
-    with services_of(request).sessions() as session:
+    with services_of(request).readers() as session:
         record = CredentialRepository(session).get(credential_id)
         text = record.credential_json
     return Response(text, media_type=VC_MEDIA, headers={"Cache-Control": "public, max-age=3600"})
@@ -54,7 +54,7 @@ def credential(credential_id: str, request: Request) -> Response:
     responses={200: {"content": {LD_MEDIA: {}}}},
 )
 def issuer_profile(issuer: str, request: Request) -> Response:
-    with services_of(request).sessions() as session:
+    with services_of(request).readers() as session:
         document = profile_document(IssuerRepository(session).by_slug(issuer))
     return _json(document, LD_MEDIA, 300)
 
@@ -67,7 +67,7 @@ def issuer_profile(issuer: str, request: Request) -> Response:
 )
 def issuer_did(issuer: str, request: Request) -> Response:
     """did:web issuers list every key (current and retired) under ``assertionMethod``."""
-    with services_of(request).sessions() as session:
+    with services_of(request).readers() as session:
         row = IssuerRepository(session).by_slug(issuer)
         if row.did_method == "key":
             document = did_key_document(row.did)
@@ -95,7 +95,7 @@ def achievement_current(issuer: str, achievement: str, request: Request) -> Resp
 def achievement_version(
     issuer: str, achievement: str, version: Annotated[int | None, Path(ge=1, le=MAX_INT)], request: Request
 ) -> Response:
-    with services_of(request).sessions() as session:
+    with services_of(request).readers() as session:
         row = IssuerRepository(session).by_slug(issuer)
         repo = AchievementRepository(session)
         item = repo.get(row.id, achievement)
