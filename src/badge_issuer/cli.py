@@ -159,6 +159,23 @@ def cmd_verify(args: argparse.Namespace, settings: Settings) -> int:
     return 0 if report.verified else 1
 
 
+def cmd_clients_revoke(args: argparse.Namespace, settings: Settings) -> int:
+    """Revoke an API client's key (it stops working at once)."""
+    from badge_issuer.api.app import build_services
+    from badge_issuer.db.issuers import IssuerRepository
+    from badge_issuer.issuers import revoke_client
+
+    services = build_services(settings)
+    try:
+        with services.sessions() as session, session.begin():
+            issuer = IssuerRepository(session).by_slug(args.issuer)
+            client = revoke_client(issuer, args.client, session=session, now=services.clock())
+            print(json.dumps({"issuer": issuer.slug, "client": client.key_id, "revoked": True}))
+    finally:
+        services.close()
+    return 0
+
+
 def _public(keystore: KeyStore, name: str) -> str:
     return public_key_multibase(keystore.public_key(name))
 
@@ -200,6 +217,10 @@ def build_parser() -> argparse.ArgumentParser:
         "--scope", action="append", required=True, choices=["issue", "revoke", "read", "admin"]
     )
     new_client.set_defaults(run=cmd_clients_create)
+    gone = clients.add_parser("revoke", help=cmd_clients_revoke.__doc__)
+    gone.add_argument("issuer")
+    gone.add_argument("client", help="the client id (the part after bik_ and before the dot)")
+    gone.set_defaults(run=cmd_clients_revoke)
     verify = commands.add_parser("verify", help=cmd_verify.__doc__)
     verify.add_argument("file", help="the badge file, or - for standard input")
     verify.set_defaults(run=cmd_verify)

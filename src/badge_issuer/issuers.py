@@ -20,9 +20,10 @@ from badge_issuer.crypto.did import did_key
 from badge_issuer.crypto.keys import public_key_from_multibase, public_key_multibase
 from badge_issuer.crypto.keystore import KeyStore
 from badge_issuer.db.issuers import IssuerRepository
+from badge_issuer.db.session import on_rollback
 from badge_issuer.db.status import PURPOSES, StatusRepository
 from badge_issuer.db.tables import ApiClient, Issuer, IssuerKey
-from badge_issuer.errors import InputError
+from badge_issuer.errors import InputError, NotFound
 from badge_issuer.urls import Urls
 
 
@@ -34,6 +35,18 @@ class NewClient:
 
 def _key_name(slug: str) -> str:
     return re.sub(r"[^a-z0-9-]", "-", slug)[:40] + "-" + secrets.token_hex(4)
+
+
+def _new_key(session: Session, keystore: KeyStore, slug: str) -> tuple[str, bytes]:
+    """Create a key file that is deleted again if the caller's transaction rolls back.
+
+    A key file cannot join the database transaction; without this, a failed commit (a slug
+    race, a constraint) would leave an orphaned private key on disk.
+    """
+    name = _key_name(slug)
+    public = keystore.create(name)
+    on_rollback(session, lambda: keystore.remove(name))
+    return name, public
 
 
 def create_issuer(
@@ -50,8 +63,7 @@ def create_issuer(
     repo = IssuerRepository(session)
     if repo.slug_taken(data.slug):
         raise InputError(f"issuer slug {data.slug!r} is taken", pointer="/slug")
-    key_name = _key_name(data.slug)
-    public = keystore.create(key_name)
+    key_name, public = _new_key(session, keystore, data.slug)
     did = did_key(public) if data.did_method == "key" else urls.issuer_did_web(data.slug)
     profile: dict[str, Any] = ProfileInput.model_validate(
         data.model_dump(include=set(ProfileInput.model_fields))
@@ -78,11 +90,20 @@ def add_key(issuer: Issuer, *, session: Session, keystore: KeyStore, now: dateti
     """A new signing key for a did:web issuer; new credentials are signed with it from now on."""
     if issuer.did_method == "key":
         raise InputError("a did:key issuer is its key; create a new issuer to use another key")
-    key_name = _key_name(issuer.slug)
-    public = keystore.create(key_name)
+    key_name, public = _new_key(session, keystore, issuer.slug)
     return IssuerRepository(session).add_key(
         issuer, key_name=key_name, public_key_multibase=public_key_multibase(public), now=now
     )
+
+
+def revoke_client(issuer: Issuer, key_id: str, *, session: Session, now: datetime) -> ApiClient:
+    """Revoke an API client of ``issuer``; its key stops working at once (others' clients: 404)."""
+    client = IssuerRepository(session).client_by_key_id(key_id)
+    if client is None or client.issuer_id != issuer.id:
+        raise NotFound(f"no API client {key_id!r}")
+    if client.revoked_at is None:
+        client.revoked_at = now
+    return client
 
 
 def create_client(issuer: Issuer, data: ClientCreate, *, session: Session, now: datetime) -> NewClient:

@@ -310,3 +310,20 @@ def test_edge_inputs_found_in_review_are_4xx_not_500(tenant: Tenant) -> None:
         assert refused.status_code == 422, (bad, refused.text)
         assert refused.headers["content-type"] == "application/problem+json"
     assert httpx.get(f"{base}/issuers/uni/achievements/bad").status_code == 404
+
+
+def test_a_revoked_api_key_stops_working_at_once(tenant: Tenant) -> None:
+    response = httpx.post(
+        tenant.url("/clients"), json={"name": "Old LMS", "scopes": ["issue"]}, headers=tenant.admin
+    )
+    client = response.json()
+    lms = {"Authorization": f"Bearer {client['apiKey']}"}
+    assert issue(tenant, lms, {"recipient": {"id": "did:example:1"}}).status_code == 201
+    rival = bootstrap(tenant.server, "rival")
+    assert httpx.post(rival.url(f"/clients/{client['id']}/revoke"), headers=rival.admin).status_code == 404
+    revoked = httpx.post(tenant.url(f"/clients/{client['id']}/revoke"), headers=tenant.admin)
+    assert revoked.status_code == 200 and revoked.json()["revoked"] is True
+    assert issue(tenant, lms, {"recipient": {"id": "did:example:1"}}).status_code == 401
+    listed = httpx.get(tenant.url("/clients"), headers=tenant.admin).json()
+    assert [c["revoked"] for c in listed if c["id"] == client["id"]] == [True]
+    assert "apiKey" not in str(listed)

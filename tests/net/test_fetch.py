@@ -6,6 +6,7 @@ import json
 import threading
 import time
 from collections.abc import Callable, Iterator, Sequence
+from contextvars import copy_context
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
 import httpx
@@ -13,7 +14,7 @@ import pytest
 
 from badge_issuer.crypto.resolver import SourceResolver
 from badge_issuer.errors import FetchRefused, ResolutionError
-from badge_issuer.net.fetch import Fetcher, FetchPolicy, refusal_reason
+from badge_issuer.net.fetch import Fetcher, FetchPolicy, fetch_budget, refusal_reason
 
 DID_DOC = {
     "@context": ["https://www.w3.org/ns/did/v1"],
@@ -271,3 +272,24 @@ def test_did_web_documents_are_fetched_from_their_https_location() -> None:
     assert seen == ["issuer.example/.well-known/did.json"]
     with pytest.raises(ResolutionError, match="not supported"):
         fetcher.controller_document("did:example:123")
+
+
+def test_a_request_fetch_budget_is_shared_and_enforced() -> None:
+    calls: list[str] = []
+
+    def handler(request: httpx.Request) -> httpx.Response:
+        calls.append(str(request.url))
+        return httpx.Response(200, json={"ok": True})
+
+    fetcher = Fetcher(
+        FetchPolicy(cache_ttl=0),
+        resolve=lambda host, port: ["93.184.215.14"],
+        transport=httpx.MockTransport(handler),
+    )
+    with fetch_budget(2):
+        fetcher.get_json("https://a.example/1")
+        copy_context().run(fetcher.get_json, "https://a.example/2")
+        with pytest.raises(FetchRefused, match="2 outbound fetches"):
+            fetcher.get_json("https://a.example/3")
+    fetcher.get_json("https://a.example/4")  # outside a request budget: unlimited
+    assert len(calls) == 3

@@ -60,6 +60,10 @@ class KeyStore:
             handle.write(pem)
         return raw_public_key(key.public_key())
 
+    def remove(self, name: str) -> None:
+        """Delete a key file (used when the transaction that created it rolls back)."""
+        self._path(name).unlink(missing_ok=True)
+
     def _load(self, name: str) -> Ed25519PrivateKey:
         path = self._path(name)
         try:

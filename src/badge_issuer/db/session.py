@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import Any
 
 from sqlalchemy import Engine, create_engine, event
@@ -10,6 +11,7 @@ from sqlalchemy.orm import Session, sessionmaker
 
 #: execution option marking a read-only session's connections
 READ_ONLY = "badge_read_only"
+_UNDO = "badge_undo_on_rollback"
 
 
 def make_engine(url: str) -> Engine:
@@ -51,4 +53,21 @@ def make_sessionmaker(engine: Engine, *, read_only: bool = False) -> sessionmake
     write lock); writing through one is a programming error the database will not prevent.
     """
     bind = engine.execution_options(**{READ_ONLY: True}) if read_only else engine
-    return sessionmaker(bind, expire_on_commit=False, autoflush=True)
+    maker = sessionmaker(bind, expire_on_commit=False, autoflush=True)
+    event.listen(maker, "after_rollback", _run_undo)
+    event.listen(maker, "after_commit", _forget_undo)
+    return maker
+
+
+def on_rollback(session: Session, undo: Callable[[], None]) -> None:
+    """Undo a side effect outside the database (a key file) if ``session``'s transaction rolls back."""
+    session.info.setdefault(_UNDO, []).append(undo)
+
+
+def _run_undo(session: Session) -> None:
+    for undo in reversed(session.info.pop(_UNDO, [])):
+        undo()
+
+
+def _forget_undo(session: Session) -> None:
+    session.info.pop(_UNDO, None)

@@ -22,7 +22,9 @@ import ipaddress
 import socket
 import threading
 import time
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Callable, Iterator, Mapping, Sequence
+from contextlib import contextmanager
+from contextvars import ContextVar
 from dataclasses import dataclass
 from typing import Any
 from urllib.parse import urljoin, urlsplit
@@ -116,6 +118,38 @@ def refusal_reason(address: IPAddress) -> str | None:
     if not address.is_global:
         return "not a public address"
     return None
+
+
+class FetchBudget:
+    """How many uncached fetches one request may still make (shared by its worker threads)."""
+
+    def __init__(self, limit: int) -> None:
+        self.limit = limit
+        self._left = limit
+        self._lock = threading.Lock()
+
+    def spend(self, url: str) -> None:
+        with self._lock:
+            if self._left <= 0:
+                raise FetchRefused(
+                    f"this request has used its {self.limit} outbound fetches; {url} was not fetched"
+                )
+            self._left -= 1
+
+
+#: the budget of the request being served (set per request by ``fetch_budget``; none = unlimited)
+_BUDGET: ContextVar[FetchBudget | None] = ContextVar("badge_fetch_budget", default=None)
+
+
+@contextmanager
+def fetch_budget(limit: int) -> Iterator[FetchBudget]:
+    """Bound the uncached fetches made inside this block (and in contexts copied from it)."""
+    budget = FetchBudget(limit)
+    token = _BUDGET.set(budget)
+    try:
+        yield budget
+    finally:
+        _BUDGET.reset(token)
 
 
 class Fetcher:
@@ -236,6 +270,9 @@ class Fetcher:
         return addresses
 
     def _get_uncached(self, url: str, accept: str) -> Fetched:
+        budget = _BUDGET.get()
+        if budget is not None:
+            budget.spend(url)
         deadline = self._monotonic() + self.policy.total_timeout
         current = url
         for _ in range(self.policy.max_redirects + 1):

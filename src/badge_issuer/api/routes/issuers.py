@@ -13,7 +13,7 @@ from badge_issuer.credential.requests import ClientCreate, IssuerCreate, Profile
 from badge_issuer.db.issuers import IssuerRepository
 from badge_issuer.db.tables import ApiClient, Issuer
 from badge_issuer.documents import profile
-from badge_issuer.issuers import add_key, create_client, create_issuer, key_json
+from badge_issuer.issuers import add_key, create_client, create_issuer, key_json, revoke_client
 
 router = APIRouter(prefix="/api/v1/issuers", tags=["issuers"])
 
@@ -123,3 +123,13 @@ def new_client(issuer: str, body: ClientCreate, request: Request, caller: Princi
         row = IssuerRepository(session).by_slug(issuer)
         created = create_client(row, body, session=session, now=services.clock())
         return {**client_json(created.client), "apiKey": created.token}
+
+
+@router.post("/{issuer}/clients/{client_id}/revoke", summary="Revoke an API client's key")
+def revoke(issuer: str, client_id: str, request: Request, caller: PrincipalDep) -> dict[str, Any]:
+    """The key stops working immediately; use this when a key leaks or an LMS is retired."""
+    acting_for(caller, issuer, "admin")
+    services = services_of(request)
+    with services.sessions() as session, session.begin():
+        row = IssuerRepository(session).by_slug(issuer)
+        return client_json(revoke_client(row, client_id, session=session, now=services.clock()))

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from concurrent.futures import ThreadPoolExecutor
+from contextvars import copy_context
 from dataclasses import dataclass
 from typing import Annotated, Any
 
@@ -20,6 +21,7 @@ from badge_issuer.api.deps import ServicesDep
 from badge_issuer.checks import VerifyContext
 from badge_issuer.errors import ParseError, PayloadTooLarge
 from badge_issuer.formats.bounded_json import loads_bounded
+from badge_issuer.net.fetch import fetch_budget
 from badge_issuer.verification import VerificationReport, unusable, verify_badge
 
 router = APIRouter(tags=["verification"])
@@ -27,6 +29,9 @@ router = APIRouter(tags=["verification"])
 MAX_BATCH = 100
 MAX_BATCH_URLS = 20
 BATCH_WORKERS = 8
+#: uncached outbound fetches one verification request may make (keys, DIDs, lists, URLs)
+MAX_FETCHES = 40
+MAX_BATCH_FETCHES = 200
 
 
 @dataclass(frozen=True)
@@ -77,10 +82,11 @@ def _url_request(data: bytes) -> str | None:
 )
 def verify(services: ServicesDep, body: Annotated[Presented, Depends(presented_body)]) -> JSONResponse:
     ctx = services.verify_context
-    if body.url is not None:
-        report = verify_badge({"url": body.url}, ctx=ctx)
-    else:
-        report = verify_badge(body.data, content_type=body.content_type, ctx=ctx)
+    with fetch_budget(MAX_FETCHES):
+        if body.url is not None:
+            report = verify_badge({"url": body.url}, ctx=ctx)
+        else:
+            report = verify_badge(body.data, content_type=body.content_type, ctx=ctx)
     return JSONResponse(report.to_json())
 
 
@@ -107,8 +113,12 @@ def verify_batch(services: ServicesDep, body: Annotated[Presented, Depends(prese
     if urls > MAX_BATCH_URLS:
         raise PayloadTooLarge(f"a batch may fetch at most {MAX_BATCH_URLS} URLs", pointer="/items")
     ctx = services.verify_context
-    with ThreadPoolExecutor(max_workers=BATCH_WORKERS) as pool:
-        reports = list(pool.map(lambda item: _item(item, ctx), items))
+    with fetch_budget(MAX_BATCH_FETCHES), ThreadPoolExecutor(max_workers=BATCH_WORKERS) as pool:
+        # each item runs in a copy of this context, so the request's fetch budget goes with it
+        contexts = [copy_context() for _ in items]
+        reports = list(
+            pool.map(lambda pair: pair[0].run(_item, pair[1], ctx), zip(contexts, items, strict=True))
+        )
     return JSONResponse(
         {
             "verified": sum(report.verified for report in reports),
