@@ -6,7 +6,7 @@ import copy
 import hashlib
 import json
 from collections.abc import Iterator
-from datetime import datetime
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
@@ -278,3 +278,18 @@ def test_wrong_proof_purpose_is_refused(canon: CanonOptions) -> None:
             resolver=DidKeyResolver(),
             expected_purpose="authentication",
         )
+
+
+def test_the_complete_ob3_spec_example_signs_and_verifies_at_the_default_bound(canon: CanonOptions) -> None:
+    """40 blank nodes with look-alikes: a rich but honest credential must stay within the bound."""
+    example = _json(VECTORS.parent / "ob-v3p0-examples" / "complete-openbadgecredential.json")
+    pair = _json(W3C / "keyPair.json")
+    unsigned = {key: value for key, value in example.items() if key != "proof"}
+    secured = add_proof(
+        unsigned,
+        suite=suite_by_name("eddsa-rdfc-2022"),
+        signer=_w3c_signer(pair),
+        canon=canon,
+        options=ProofOptions(created=datetime(2026, 11, 24, tzinfo=UTC)),
+    )
+    verify_proof(secured, secured["proof"], canon=canon, resolver=DidKeyResolver())

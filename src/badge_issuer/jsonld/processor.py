@@ -11,6 +11,7 @@ from typing import Any, cast
 
 from pyld import jsonld
 from pyld.context_resolver import ContextResolver
+from pyld.identifier_issuer import IdentifierIssuer
 
 from badge_issuer.errors import ContextNotAllowed, JsonLdError
 from badge_issuer.jsonld.loader import DocumentLoader
@@ -76,7 +77,24 @@ def to_dataset(document: Mapping[str, Any], *, loader: DocumentLoader, safe: boo
     """The RDF dataset of a JSON-LD document (blank nodes labelled ``_:b0``, ``_:b1``, …)."""
     expanded = expand(document, loader=loader, safe=safe)
     try:
-        dataset = jsonld.JsonLdProcessor().to_rdf(expanded, _options(loader))
+        return _dataset_of_expanded(expanded)
     except jsonld.JsonLdError as exc:
         raise _refuse(exc) from None
-    return cast(Dataset, dataset)
+
+
+def _dataset_of_expanded(expanded: Any) -> Dataset:
+    """JSON-LD → RDF §8 on an already expanded document.
+
+    ``JsonLdProcessor.to_rdf`` would expand the document a second time (most of its cost); the
+    node map and graph steps are the same as its own, on the pyld version we pin.
+    """
+    processor = jsonld.JsonLdProcessor()
+    issuer = IdentifierIssuer("_:b")
+    node_map: dict[str, Any] = {"@default": {}}
+    processor._create_node_map(expanded, node_map, "@default", issuer)
+    options = {"produceGeneralizedRdf": False, "processingMode": "json-ld-1.1", "rdfDirection": None}
+    dataset: Dataset = {}
+    for graph_name, graph in sorted(node_map.items()):
+        if graph_name == "@default" or jsonld._is_absolute_iri(graph_name):
+            dataset[graph_name] = processor._graph_to_rdf(graph, issuer, options)
+    return dataset
