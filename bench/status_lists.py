@@ -19,8 +19,6 @@ import uuid
 from datetime import UTC, datetime
 from pathlib import Path
 
-from sqlalchemy import create_engine, text
-from sqlalchemy.engine import make_url
 from sqlalchemy.orm import Session
 
 from badge_issuer.achievements import create_achievement
@@ -34,6 +32,7 @@ from badge_issuer.db.status import StatusRepository
 from badge_issuer.db.tables import Credential
 from badge_issuer.issuers import create_issuer
 from badge_issuer.revocation import change_status, status_list_credential
+from issue_http import fresh_postgres_database  # bench/ is the script's folder
 
 
 def ms(samples: list[float]) -> str:
@@ -153,18 +152,9 @@ def main() -> None:
     args = parser.parse_args()
     with tempfile.TemporaryDirectory() as folder:
         if args.postgres:
-            name = f"badge_bench_{uuid.uuid4().hex[:12]}"
-            admin = create_engine(args.postgres, isolation_level="AUTOCOMMIT")
-            with admin.connect() as connection:
-                connection.execute(text(f'CREATE DATABASE "{name}"'))
-            url = make_url(args.postgres).set(database=name).render_as_string(hide_password=False)
-            try:
+            with fresh_postgres_database(args.postgres) as url:
                 print("PostgreSQL")
                 run(Settings(database_url=url, keys_dir=Path(folder) / "keys"), args.allocations)
-            finally:
-                with admin.connect() as connection:
-                    connection.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
-                admin.dispose()
         else:
             print("SQLite (WAL)")
             database = Path(folder) / "bench.sqlite3"
