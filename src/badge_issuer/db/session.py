@@ -2,16 +2,20 @@
 
 from __future__ import annotations
 
+import threading
 from collections.abc import Callable
 from typing import Any
 
 from sqlalchemy import Engine, create_engine, event
 from sqlalchemy.engine import make_url
+from sqlalchemy.exc import OperationalError
 from sqlalchemy.orm import Session, sessionmaker
 
 #: execution option marking a read-only session's connections
 READ_ONLY = "badge_read_only"
 _UNDO = "badge_undo_on_rollback"
+_WRITER = "badge_sqlite_writer"
+_WRITER_WAIT_SECONDS = 30
 
 
 def make_engine(url: str) -> Engine:
@@ -36,13 +40,33 @@ def make_engine(url: str) -> Engine:
         cursor.execute("PRAGMA busy_timeout=30000")
         cursor.close()
 
+    # Writers of this process queue on a lock rather than in SQLite's busy handler, whose
+    # growing sleeps (up to 100 ms a try) gave a p99 near 0.8 s with 8 concurrent issuers.
+    writers = threading.Lock()
+
     @event.listens_for(engine, "begin")
     def _on_begin(connection: Any) -> None:
         # writers take the write lock up front (no deadlock-prone lock upgrades between writers);
         # readers begin a deferred transaction and never wait behind a writer under WAL
-        read_only = connection.get_execution_options().get(READ_ONLY, False)
-        connection.exec_driver_sql("BEGIN" if read_only else "BEGIN IMMEDIATE")
+        if connection.get_execution_options().get(READ_ONLY, False):
+            connection.exec_driver_sql("BEGIN")
+            return
+        if not writers.acquire(timeout=_WRITER_WAIT_SECONDS):
+            raise OperationalError("BEGIN IMMEDIATE", None, TimeoutError("database is busy"))
+        connection.info[_WRITER] = True
+        try:
+            connection.exec_driver_sql("BEGIN IMMEDIATE")
+        except BaseException:
+            connection.info.pop(_WRITER, None)
+            writers.release()
+            raise
 
+    def _on_end(connection: Any) -> None:
+        if connection.info.pop(_WRITER, False):
+            writers.release()
+
+    event.listen(engine, "commit", _on_end)
+    event.listen(engine, "rollback", _on_end)
     return engine
 
 
