@@ -19,12 +19,11 @@ from sqlalchemy.orm import Session, sessionmaker
 from badge_issuer.checks.base import StatusSource
 from badge_issuer.crypto.did import did_key_document, did_web_document
 from badge_issuer.db.credentials import CredentialRepository
-from badge_issuer.db.issuers import IssuerRepository
 from badge_issuer.db.tables import Issuer
 from badge_issuer.errors import NotFound, ResolutionError
 from badge_issuer.issuance import IssuanceTools
 from badge_issuer.issuers import did_keys
-from badge_issuer.revocation import status_list_credential
+from badge_issuer.revocation import StatusSessions, status_list_credential
 
 _OWN_LIST = r"([a-z0-9-]+)/status/(revocation|suspension)/([0-9]{1,9})"
 
@@ -50,7 +49,7 @@ class OwnStatusLists:
 
     def __init__(
         self,
-        sessions: sessionmaker[Session],
+        sessions: StatusSessions,
         tools: Callable[[], IssuanceTools],
         ttl_seconds: int,
         remote: StatusSource,
@@ -67,11 +66,9 @@ class OwnStatusLists:
             return self._remote.status_list(url)
         slug, purpose, sequence = match.group(1), match.group(2), int(match.group(3))
         try:
-            with self._sessions() as session, session.begin():
-                issuer = IssuerRepository(session).by_slug(slug)
-                published = status_list_credential(
-                    session, issuer, purpose, sequence, tools=tools, ttl_seconds=self._ttl
-                )
+            published = status_list_credential(
+                self._sessions, slug, purpose, sequence, tools=tools, ttl_seconds=self._ttl
+            )
         except NotFound as exc:
             raise ResolutionError(f"no status list at {url}: {exc.message}") from None
         document: Mapping[str, Any] = json.loads(published.json_text)
@@ -83,6 +80,6 @@ class OwnStatusLists:
         if not credential_id.startswith(prefix):
             return self._remote.changed_on(credential_id, purpose)
         action = "revoke" if purpose == "revocation" else "suspend"
-        with self._sessions() as session:
+        with self._sessions.readers() as session:
             events = CredentialRepository(session).events(credential_id.removeprefix(prefix))
         return next((event.at for event in reversed(events) if event.action == action), None)

@@ -14,12 +14,13 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Literal
 
-from sqlalchemy.orm import Session
+from sqlalchemy.orm import Session, sessionmaker
 
 from badge_issuer.clock import isoformat_z
 from badge_issuer.crypto.data_integrity import ProofOptions, add_proof
 from badge_issuer.crypto.suites import suite_by_name
 from badge_issuer.db.credentials import CredentialRepository
+from badge_issuer.db.issuers import IssuerRepository
 from badge_issuer.db.status import StatusRepository
 from badge_issuer.db.tables import Credential, Issuer, StatusEvent, StatusList
 from badge_issuer.errors import InputError
@@ -30,6 +31,14 @@ from badge_issuer.status_list import Bitstring, status_list_credential_subject
 Action = Literal["revoke", "suspend", "unsuspend"]
 #: how long a signed list stays valid; it is re-signed when less than a quarter of this is left
 LIST_VALIDITY = timedelta(days=7)
+
+
+@dataclass(frozen=True)
+class StatusSessions:
+    """Where lists are read (no write lock) and, when they must be re-signed, written."""
+
+    readers: sessionmaker[Session]
+    writers: sessionmaker[Session]
 
 
 @dataclass(frozen=True)
@@ -79,16 +88,31 @@ def change_status(
 
 
 def status_list_credential(
-    session: Session, issuer: Issuer, purpose: str, sequence: int, *, tools: IssuanceTools, ttl_seconds: int
+    sessions: StatusSessions,
+    issuer_slug: str,
+    purpose: str,
+    sequence: int,
+    *,
+    tools: IssuanceTools,
+    ttl_seconds: int,
 ) -> PublishedList:
-    """The signed BitstringStatusListCredential, re-signed only when it changed or grows old."""
-    statuses = StatusRepository(session)
-    status_list = statuses.get(issuer.id, purpose, sequence)
+    """The signed BitstringStatusListCredential: read without locks while its signature is fresh,
+    re-signed (under the list's row lock) only when a bit changed or the signature grows old."""
     now = tools.clock()
-    if _stale(status_list, now):
-        status_list = statuses.get(issuer.id, purpose, sequence, lock=True)
+    with sessions.readers() as session:
+        issuer = IssuerRepository(session).by_slug(issuer_slug)
+        status_list = StatusRepository(session).get(issuer.id, purpose, sequence)
+        if not _stale(status_list, now):
+            return _published(status_list, ttl_seconds)
+    with sessions.writers() as session, session.begin():
+        issuer = IssuerRepository(session).by_slug(issuer_slug)
+        status_list = StatusRepository(session).get(issuer.id, purpose, sequence, lock=True)
         if _stale(status_list, now):
             _sign(status_list, issuer, session=session, tools=tools, ttl_seconds=ttl_seconds, now=now)
+        return _published(status_list, ttl_seconds)
+
+
+def _published(status_list: StatusList, ttl_seconds: int) -> PublishedList:
     text = status_list.signed_json or ""
     etag = '"' + hashlib.sha256(text.encode()).hexdigest()[:32] + '"'
     return PublishedList(json_text=text, etag=etag, ttl_seconds=ttl_seconds)

@@ -200,3 +200,25 @@ def test_a_standalone_key_document_counts_only_when_its_controller_lists_it() ->
     silent = {"id": issuer, "verificationMethod": []}
     with pytest.raises(ResolutionError):
         StaticResolver({key_url: key_doc, issuer: silent}).resolve(key_url)
+
+
+def test_a_controller_may_list_a_standalone_key_by_reference() -> None:
+    raw = raw_public_key(Ed25519PrivateKey.generate().public_key())
+    key_url, issuer = "https://example.edu/keys/2", "https://example.edu/issuers/2"
+    key_doc = {
+        "id": key_url,
+        "type": "Multikey",
+        "controller": issuer,
+        "publicKeyMultibase": public_key_multibase(raw),
+    }
+    by_reference = {"id": issuer, "assertionMethod": [key_url]}
+    method = StaticResolver({key_url: key_doc, issuer: by_reference}).resolve(key_url)
+    assert method.purposes == frozenset({"assertionMethod"}) and method.public_key == raw
+    other = public_key_multibase(raw_public_key(Ed25519PrivateKey.generate().public_key()))
+    mismatched = {
+        "id": issuer,
+        "verificationMethod": [{**key_doc, "publicKeyMultibase": other}],
+        "assertionMethod": [key_url],
+    }
+    with pytest.raises(ResolutionError, match="another key"):
+        StaticResolver({key_url: key_doc, issuer: mismatched}).resolve(key_url)

@@ -293,3 +293,21 @@ def test_a_request_fetch_budget_is_shared_and_enforced() -> None:
             fetcher.get_json("https://a.example/3")
     fetcher.get_json("https://a.example/4")  # outside a request budget: unlimited
     assert len(calls) == 3
+
+
+def test_each_redirect_hop_spends_from_the_budget() -> None:
+    def handler(request: httpx.Request) -> httpx.Response:
+        step = int(request.url.path.strip("/") or 0)
+        if step < 3:
+            return httpx.Response(302, headers={"Location": f"https://a.example/{step + 1}"})
+        return httpx.Response(200, json={"ok": True})
+
+    fetcher = Fetcher(
+        FetchPolicy(cache_ttl=0),
+        resolve=lambda host, port: ["93.184.215.14"],
+        transport=httpx.MockTransport(handler),
+    )
+    with fetch_budget(4):
+        assert fetcher.get_json("https://a.example/0") == {"ok": True}  # 4 requests: 0 → 1 → 2 → 3
+    with fetch_budget(3), pytest.raises(FetchRefused, match="3 outbound fetches"):
+        fetcher.get_json("https://a.example/0")

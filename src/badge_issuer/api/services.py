@@ -25,6 +25,7 @@ from badge_issuer.issuance import IssuanceTools, issuer_verification_method
 from badge_issuer.jsonld.loader import DocumentLoader
 from badge_issuer.net.fetch import Fetcher
 from badge_issuer.own_documents import OwnControllers, OwnStatusLists
+from badge_issuer.revocation import StatusSessions
 from badge_issuer.urls import Urls
 from badge_issuer.verification import build_context
 
@@ -90,7 +91,7 @@ class Services:
             fetcher=fetcher,
             local=OwnControllers(self.readers),
             status=OwnStatusLists(
-                self.sessions,
+                StatusSessions(readers=self.readers, writers=self.sessions),
                 lambda: self.issuance,
                 self.settings.status_list_ttl_seconds,
                 FetchStatusSource(fetcher),

@@ -9,7 +9,7 @@ lists it. ``did:key`` is computed locally; other controllers come from a ``Contr
 from __future__ import annotations
 
 from collections.abc import Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import Any, Protocol
 
 from badge_issuer.crypto.did import did_key_document
@@ -49,23 +49,29 @@ class ControllerSource(Protocol):
         ...
 
 
-def method_from_controller(document: Mapping[str, Any], method_id: str) -> VerificationMethod:
-    """Find ``method_id`` in a controller document and read its key and relationships."""
-    methods = document.get("verificationMethod", [])
-    candidates = [m for m in methods if isinstance(m, Mapping)] if isinstance(methods, list) else []
-    purposes: set[str] = set()
-    found: Mapping[str, Any] | None = None
+def listed_under(document: Mapping[str, Any], method_id: str) -> frozenset[str]:
+    """The verification relationships under which ``document`` lists ``method_id`` (either way)."""
+    found: set[str] = set()
     for relationship in RELATIONSHIPS:
         listed = document.get(relationship, [])
         for item in listed if isinstance(listed, list) else [listed]:
-            if item == method_id:
-                purposes.add(relationship)
-            elif isinstance(item, Mapping) and item.get("id") == method_id:
-                purposes.add(relationship)
-                found = item
-    for candidate in candidates:
-        if candidate.get("id") == method_id:
-            found = candidate
+            if item == method_id or (isinstance(item, Mapping) and item.get("id") == method_id):
+                found.add(relationship)
+    return frozenset(found)
+
+
+def embedded_method(document: Mapping[str, Any], method_id: str) -> Mapping[str, Any] | None:
+    """The verification method object ``document`` embeds for ``method_id``, if any."""
+    candidates: list[Any] = []
+    for key in ("verificationMethod", *RELATIONSHIPS):
+        value = document.get(key, [])
+        candidates.extend(value if isinstance(value, list) else [value])
+    return next((c for c in candidates if isinstance(c, Mapping) and c.get("id") == method_id), None)
+
+
+def method_from_controller(document: Mapping[str, Any], method_id: str) -> VerificationMethod:
+    """Find ``method_id`` in a controller document and read its key and relationships."""
+    found = embedded_method(document, method_id)
     if found is None and document.get("id") == method_id and "controller" in document:
         found = document  # a standalone key document
     if found is None:
@@ -78,7 +84,7 @@ def method_from_controller(document: Mapping[str, Any], method_id: str) -> Verif
         type=str(found.get("type", "")),
         controller=controller,
         public_key=_public_key(found),
-        purposes=frozenset(purposes),
+        purposes=listed_under(document, method_id),
     )
 
 
@@ -145,16 +151,20 @@ class SourceResolver:
         if method.controller == document.get("id"):
             return method
         # The key claims a controller other than the document it was found in (e.g. a standalone
-        # HTTPS key document). A claim is not proof: the controller's own document must list it.
+        # HTTPS key document). A claim is not proof: the controller's own document must list it,
+        # by reference or with the same key embedded.
         controller = self._source.controller_document(method.controller)
         if controller.get("id") != method.controller:
             raise ResolutionError(f"the document at {method.controller} does not describe that controller")
-        confirmed = method_from_controller(controller, method_id)
-        if confirmed.public_key != method.public_key or confirmed.controller != method.controller:
+        purposes = listed_under(controller, method_id)
+        embedded = embedded_method(controller, method_id)
+        if embedded is not None and (
+            embedded.get("controller") != method.controller or _public_key(embedded) != method.public_key
+        ):
             raise ResolutionError(f"{method.controller} lists {method_id} with another key or controller")
-        if not confirmed.purposes:
+        if not purposes:
             raise ResolutionError(
                 f"{method_id} claims {method.controller} as its controller, but that controller does not "
                 "list it under any verification relationship"
             )
-        return confirmed
+        return replace(method, purposes=purposes)

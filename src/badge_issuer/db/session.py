@@ -44,6 +44,11 @@ def make_engine(url: str) -> Engine:
     # growing sleeps (up to 100 ms a try) gave a p99 near 0.8 s with 8 concurrent issuers.
     writers = threading.Lock()
 
+    def _release(info: dict[Any, Any]) -> None:
+        # exactly once per acquire, whichever of the events below sees the transaction end first
+        if info.pop(_WRITER, False):
+            writers.release()
+
     @event.listens_for(engine, "begin")
     def _on_begin(connection: Any) -> None:
         # writers take the write lock up front (no deadlock-prone lock upgrades between writers);
@@ -53,20 +58,30 @@ def make_engine(url: str) -> Engine:
             return
         if not writers.acquire(timeout=_WRITER_WAIT_SECONDS):
             raise OperationalError("BEGIN IMMEDIATE", None, TimeoutError("database is busy"))
-        connection.info[_WRITER] = True
+        info = connection.info
+        info[_WRITER] = True
         try:
             connection.exec_driver_sql("BEGIN IMMEDIATE")
         except BaseException:
-            connection.info.pop(_WRITER, None)
-            writers.release()
+            _release(info)  # a no-op when SQLAlchemy's own rollback already released it
             raise
 
     def _on_end(connection: Any) -> None:
-        if connection.info.pop(_WRITER, False):
-            writers.release()
+        if not connection.invalidated:  # an invalidated connection is released by the pool event
+            _release(connection.info)
 
     event.listen(engine, "commit", _on_end)
     event.listen(engine, "rollback", _on_end)
+
+    # a connection checked in without a rollback event, or invalidated, still releases the lock
+    @event.listens_for(engine, "reset")
+    def _on_reset(dbapi_connection: Any, connection_record: Any, reset_state: Any) -> None:
+        _release(connection_record.info)
+
+    @event.listens_for(engine, "invalidate")
+    def _on_invalidate(dbapi_connection: Any, connection_record: Any, exception: Any) -> None:
+        _release(connection_record.info)
+
     return engine
 
 

@@ -271,11 +271,11 @@ class Fetcher:
 
     def _get_uncached(self, url: str, accept: str) -> Fetched:
         budget = _BUDGET.get()
-        if budget is not None:
-            budget.spend(url)
         deadline = self._monotonic() + self.policy.total_timeout
         current = url
         for _ in range(self.policy.max_redirects + 1):
+            if budget is not None:
+                budget.spend(current)  # every hop of a redirect chain is a request
             pinned, host = self.vet(current)
             response = self._request(pinned, host, current, accept, deadline)
             if isinstance(response, Fetched):

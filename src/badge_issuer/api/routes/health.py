@@ -15,6 +15,6 @@ router = APIRouter(tags=["operations"])
 @router.get("/healthz", summary="Liveness and database readiness")
 def healthz(request: Request) -> dict[str, Any]:
     services = services_of(request)
-    with services.engine.connect() as connection:
-        connection.execute(text("SELECT 1"))
+    with services.readers() as session:
+        session.execute(text("SELECT 1"))
     return {"status": "ok", "database": "ok", "did": services.deployment_did}

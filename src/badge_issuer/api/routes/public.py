@@ -17,7 +17,7 @@ from badge_issuer.db.issuers import IssuerRepository
 from badge_issuer.documents import profile_document, served_achievement
 from badge_issuer.errors import NotFound
 from badge_issuer.issuers import did_keys
-from badge_issuer.revocation import status_list_credential
+from badge_issuer.revocation import StatusSessions, status_list_credential
 
 router = APIRouter(tags=["public"])
 
@@ -116,16 +116,14 @@ def status_list(
     services = services_of(request)
     if purpose not in ("revocation", "suspension"):
         raise NotFound(f"no {purpose!r} status lists")
-    with services.sessions() as session, session.begin():
-        row = IssuerRepository(session).by_slug(issuer)
-        published = status_list_credential(
-            session,
-            row,
-            purpose,
-            sequence,
-            tools=services.issuance,
-            ttl_seconds=services.settings.status_list_ttl_seconds,
-        )
+    published = status_list_credential(
+        StatusSessions(readers=services.readers, writers=services.sessions),
+        issuer,
+        purpose,
+        sequence,
+        tools=services.issuance,
+        ttl_seconds=services.settings.status_list_ttl_seconds,
+    )
     headers = {"ETag": published.etag, "Cache-Control": f"public, max-age={published.ttl_seconds}"}
     if request.headers.get("if-none-match") == published.etag:
         return Response(status_code=304, headers=headers)
