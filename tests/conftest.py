@@ -6,11 +6,15 @@ import os
 import socket
 import threading
 import time
+import uuid
 from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from pathlib import Path
 
 import pytest
 import uvicorn
+from sqlalchemy import create_engine, text
+from sqlalchemy.engine import make_url
 
 from badge_issuer.clock import Clock, system_clock
 from badge_issuer.config import Settings
@@ -50,6 +54,36 @@ def postgres_url() -> str:
     if not url:
         pytest.skip("BADGE_TEST_POSTGRES_URL is not set")
     return url
+
+
+@contextmanager
+def fresh_postgres_database(base_url: str) -> Iterator[str]:
+    """A new, empty database on the server of ``base_url``; yields its URL and drops it afterwards."""
+    name = f"badge_test_{uuid.uuid4().hex[:16]}"
+    admin = create_engine(base_url, isolation_level="AUTOCOMMIT")
+    try:
+        with admin.connect() as connection:
+            connection.execute(text(f'CREATE DATABASE "{name}"'))
+        try:
+            yield make_url(base_url).set(database=name).render_as_string(hide_password=False)
+        finally:
+            with admin.connect() as connection:
+                connection.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
+    finally:
+        admin.dispose()
+
+
+@pytest.fixture(params=["sqlite", pytest.param("postgresql", marks=pytest.mark.postgres)])
+def database_url(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[str]:
+    """A fresh database: SQLite in ``tmp_path``, and PostgreSQL when BADGE_TEST_POSTGRES_URL is set."""
+    if request.param == "sqlite":
+        yield f"sqlite:///{tmp_path / 'storage.sqlite3'}"
+        return
+    base = os.environ.get("BADGE_TEST_POSTGRES_URL")
+    if not base:
+        pytest.skip("BADGE_TEST_POSTGRES_URL is not set")
+    with fresh_postgres_database(base) as url:
+        yield url
 
 
 class LiveServer:

@@ -4,7 +4,6 @@ record, and retries of one Idempotency-Key must make exactly one award."""
 
 from __future__ import annotations
 
-import os
 import threading
 from collections.abc import Callable, Iterator
 from concurrent.futures import ThreadPoolExecutor
@@ -17,27 +16,13 @@ from sqlalchemy import create_engine, func, select
 from badge_issuer import status_list
 from badge_issuer.db.tables import Credential, StatusEntry, StatusList
 from tests.api.test_issuing import ACHIEVEMENT, Tenant, bootstrap
-from tests.conftest import LiveServer
-from tests.db.test_storage import fresh_postgres_database
-
-
-@pytest.fixture(params=["sqlite", pytest.param("postgresql", marks=pytest.mark.postgres)])
-def server_database(request: pytest.FixtureRequest) -> Iterator[str | None]:
-    """None for the default (SQLite in tmp_path), else the URL of a fresh PostgreSQL database."""
-    if request.param == "sqlite":
-        yield None
-        return
-    base = os.environ.get("BADGE_TEST_POSTGRES_URL")
-    if not base:
-        pytest.skip("BADGE_TEST_POSTGRES_URL is not set")
-    with fresh_postgres_database(base) as url:
-        yield url
+from tests.conftest import LiveServer, fresh_postgres_database
 
 
 @pytest.fixture
-def server(server_database: str | None, live_server: Callable[..., LiveServer]) -> LiveServer:
+def server(database_url: str, live_server: Callable[..., LiveServer]) -> LiveServer:
     # the database fixture is set up before, and so torn down after, the server that uses it
-    return live_server() if server_database is None else live_server(database_url=server_database)
+    return live_server(database_url=database_url)
 
 
 @pytest.fixture

@@ -7,17 +7,14 @@ AUTOCOMMIT, dropped afterwards), so tests never see each other's rows and re-run
 from __future__ import annotations
 
 import dataclasses
-import os
 import uuid
 from collections.abc import Iterator
-from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
 import pytest
 from alembic.script import ScriptDirectory
-from sqlalchemy import Engine, create_engine, func, inspect, select, text
-from sqlalchemy.engine import make_url
+from sqlalchemy import Engine, func, inspect, select, text
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
@@ -44,35 +41,6 @@ TABLES = {
     "status_events",
     "alembic_version",
 }
-
-
-@contextmanager
-def fresh_postgres_database(base_url: str) -> Iterator[str]:
-    """A new, empty database on the server of ``base_url``; yields its URL and drops it afterwards."""
-    name = f"badge_test_{uuid.uuid4().hex[:16]}"
-    admin = create_engine(base_url, isolation_level="AUTOCOMMIT")
-    try:
-        with admin.connect() as connection:
-            connection.execute(text(f'CREATE DATABASE "{name}"'))
-        try:
-            yield make_url(base_url).set(database=name).render_as_string(hide_password=False)
-        finally:
-            with admin.connect() as connection:
-                connection.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
-    finally:
-        admin.dispose()
-
-
-@pytest.fixture(params=["sqlite", pytest.param("postgresql", marks=pytest.mark.postgres)])
-def database_url(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[str]:
-    if request.param == "sqlite":
-        yield f"sqlite:///{tmp_path / 'storage.sqlite3'}"
-        return
-    base = os.environ.get("BADGE_TEST_POSTGRES_URL")
-    if not base:
-        pytest.skip("BADGE_TEST_POSTGRES_URL is not set")
-    with fresh_postgres_database(base) as url:
-        yield url
 
 
 @pytest.fixture

@@ -65,8 +65,9 @@ class Services:
             self._signers[key.key_name] = signer
         return signer
 
-    @property
+    @cached_property
     def issuance(self) -> IssuanceTools:
+        """Built once per application (its CSPRNG and URLs do not change between requests)."""
         return IssuanceTools(
             urls=self.urls,
             clock=self.clock,

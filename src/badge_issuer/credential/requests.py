@@ -146,7 +146,13 @@ class Recipient(_Input):
 
     @property
     def identifier(self) -> str:
-        return self.id if self.id is not None else str(self.email).strip().lower()
+        return lookup_identifier(self.id if self.id is not None else str(self.email))
+
+
+def lookup_identifier(value: str) -> str:
+    """A recipient as records know it: emails trimmed and lower-cased, DIDs and URLs as given."""
+    value = value.strip()
+    return value.lower() if "@" in value and ":" not in value else value
 
 
 class ResultInput(_Input):

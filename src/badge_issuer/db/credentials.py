@@ -9,7 +9,7 @@ from datetime import datetime
 from sqlalchemy import Select, or_, select
 from sqlalchemy.orm import Session
 
-from badge_issuer.db.tables import Achievement, Credential, StatusEvent
+from badge_issuer.db.tables import Achievement, AchievementVersion, Credential, StatusEvent
 from badge_issuer.errors import InputError, NotFound
 
 
@@ -74,6 +74,18 @@ class CredentialRepository:
         more = len(rows) > limit
         rows = rows[:limit]
         return rows, (encode_cursor(rows[-1]) if more and rows else None)
+
+    def achievement_labels(self, records: list[Credential]) -> dict[str, tuple[str, int]]:
+        """``record id → (achievement slug, version)`` for a page of records, in one query."""
+        if not records:
+            return {}
+        query = (
+            select(Credential.id, Achievement.slug, AchievementVersion.version)
+            .join(Achievement, Achievement.id == Credential.achievement_id)
+            .join(AchievementVersion, AchievementVersion.id == Credential.achievement_version_id)
+            .where(Credential.id.in_([record.id for record in records]))
+        )
+        return {row[0]: (row[1], row[2]) for row in self.session.execute(query)}
 
     def add_event(self, event: StatusEvent) -> None:
         self.session.add(event)

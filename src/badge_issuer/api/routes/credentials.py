@@ -11,16 +11,22 @@ from fastapi import APIRouter, Header, Path, Query, Request, status
 from fastapi.responses import JSONResponse
 from pydantic import ValidationError
 from sqlalchemy.exc import IntegrityError
+from sqlalchemy.orm import Session
 
 from badge_issuer.api.deps import services_of
 from badge_issuer.api.problems import domain_problem
 from badge_issuer.api.security import PrincipalDep, acting_for
 from badge_issuer.api.services import Services
-from badge_issuer.credential.requests import BatchItem, BatchRequest, IssueRequest, StatusChange
-from badge_issuer.db.achievements import AchievementRepository
+from badge_issuer.credential.requests import (
+    BatchItem,
+    BatchRequest,
+    IssueRequest,
+    StatusChange,
+    lookup_identifier,
+)
 from badge_issuer.db.credentials import CredentialRepository, RecordFilter
 from badge_issuer.db.issuers import IssuerRepository
-from badge_issuer.db.tables import Achievement, Credential
+from badge_issuer.db.tables import Credential
 from badge_issuer.errors import BadgeIssuerError, Issue, ValidationFailed
 from badge_issuer.issuance import IssueCommand, IssuedBadge, issue_badge, recipient_hash, replay, request_hash
 from badge_issuer.revocation import change_status
@@ -155,9 +161,7 @@ def _item(raw: dict[str, Any], index: int) -> BatchItem:
         raise ValidationFailed(f"item {index}: {issues[0].message}", issues) from None
 
 
-def record_json(
-    services: Services, record: Credential, achievement_slug: str, version: int
-) -> dict[str, Any]:
+def record_json(record: Credential, achievement: tuple[str, int]) -> dict[str, Any]:
     credential = json.loads(record.credential_json)
     recipient: dict[str, Any] = {"lookupHash": record.recipient_hash}
     if record.recipient_email:
@@ -168,7 +172,7 @@ def record_json(
     return {
         "id": record.id,
         "credentialId": credential["id"],
-        "achievement": {"slug": achievement_slug, "version": version},
+        "achievement": {"slug": achievement[0], "version": achievement[1]},
         "recipient": recipient,
         "client": record.client_id,
         "idempotencyKey": record.idempotency_key,
@@ -179,10 +183,9 @@ def record_json(
     }
 
 
-def _record_out(services: Services, session: Any, record: Credential) -> dict[str, Any]:
-    version = AchievementRepository(session).version_by_id(record.achievement_version_id)
-    achievement = session.get(Achievement, record.achievement_id)
-    return record_json(services, record, achievement.slug, version.version)
+def records_json(session: Session, records: list[Credential]) -> list[dict[str, Any]]:
+    labels = CredentialRepository(session).achievement_labels(records)
+    return [record_json(record, labels[record.id]) for record in records]
 
 
 @router.get("/credentials", summary="List issuance records (newest first, cursor pagination)")
@@ -203,14 +206,14 @@ def list_records(
     pepper = services.settings.recipient_pepper.get_secret_value().encode()
     lookup = None
     if recipient is not None:
-        lookup = recipient_hash(recipient.strip().lower() if "@" in recipient else recipient.strip(), pepper)
+        lookup = recipient_hash(lookup_identifier(recipient), pepper)
     filters = RecordFilter(
         achievement=achievement, recipient_hash=lookup, since=since, until=until, status=status_
     )
     with services.readers() as session:
         row = IssuerRepository(session).by_slug(issuer)
         records, next_cursor = CredentialRepository(session).page(row.id, filters, limit=limit, cursor=cursor)
-        items = [_record_out(services, session, record) for record in records]
+        items = records_json(session, records)
     headers = {}
     if next_cursor:
         kept = [(k, v) for k, v in request.query_params.multi_items() if k != "cursor"]
@@ -226,7 +229,8 @@ def get_record(issuer: str, credential_id: str, request: Request, caller: Princi
     with services.readers() as session:
         row = IssuerRepository(session).by_slug(issuer)
         record = CredentialRepository(session).get(credential_id, issuer_id=row.id)
-        return _record_out(services, session, record)
+        [out] = records_json(session, [record])
+        return out
 
 
 @router.post(
@@ -256,7 +260,7 @@ def change(
             client_id=caller.client_id,
             now=services.clock(),
         )
-        out = _record_out(services, session, record)
+        [out] = records_json(session, [record])
         out["history"] = [
             {"action": e.action, "reason": e.reason, "client": e.client_id, "at": e.at.isoformat()}
             for e in CredentialRepository(session).events(record.id)
