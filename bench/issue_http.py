@@ -31,8 +31,7 @@ from sqlalchemy import create_engine, text
 from sqlalchemy.engine import make_url
 
 from badge_issuer.achievements import create_achievement
-from badge_issuer.api.app import build_services
-from badge_issuer.api.services import DEPLOYMENT_KEY
+from badge_issuer.application.services import DEPLOYMENT_KEY, build_services
 from badge_issuer.config import Settings
 from badge_issuer.credential.requests import AchievementInput, ClientCreate, IssuerCreate
 from badge_issuer.db.migrate import upgrade

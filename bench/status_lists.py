@@ -22,8 +22,7 @@ from pathlib import Path
 from sqlalchemy.orm import Session
 
 from badge_issuer.achievements import create_achievement
-from badge_issuer.api.app import build_services
-from badge_issuer.api.services import Services
+from badge_issuer.application.services import Services, build_services
 from badge_issuer.config import Settings
 from badge_issuer.credential.requests import AchievementInput, IssuerCreate
 from badge_issuer.db.issuers import IssuerRepository

@@ -125,14 +125,7 @@ def live_server(
         port = free_port()
         overrides.setdefault("base_url", f"http://127.0.0.1:{port}")
         settings = make_settings(**overrides)
-        env_backup = dict(os.environ)
-        os.environ["BADGE_DATABASE_URL"] = settings.database_url
-        os.environ["BADGE_KEYS_DIR"] = str(settings.keys_dir)
-        try:
-            assert main(["init"]) == 0
-        finally:
-            os.environ.clear()
-            os.environ.update(env_backup)
+        assert main(["init"], settings) == 0
         server = LiveServer(settings, port, clock)
         server.start()
         started.append(server)
@@ -150,15 +143,7 @@ def run_cli(settings: Settings, *args: str) -> str:
 
     from badge_issuer.cli import main
 
-    env_backup = dict(os.environ)
-    os.environ["BADGE_DATABASE_URL"] = settings.database_url
-    os.environ["BADGE_KEYS_DIR"] = str(settings.keys_dir)
-    os.environ["BADGE_BASE_URL"] = settings.base_url
     out = io.StringIO()
-    try:
-        with contextlib.redirect_stdout(out):
-            assert main(list(args)) == 0
-    finally:
-        os.environ.clear()
-        os.environ.update(env_backup)
+    with contextlib.redirect_stdout(out):
+        assert main(list(args), settings) == 0
     return out.getvalue()

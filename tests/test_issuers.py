@@ -7,7 +7,7 @@ from pathlib import Path
 
 import pytest
 
-from badge_issuer.api.app import build_services
+from badge_issuer.application.services import build_services
 from badge_issuer.config import Settings
 from badge_issuer.credential.requests import IssuerCreate
 from badge_issuer.db.migrate import upgrade

@@ -5,7 +5,9 @@ from __future__ import annotations
 import argparse
 import json
 import sys
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterator, Sequence
+from contextlib import contextmanager
+from typing import TYPE_CHECKING
 
 from badge_issuer.config import Settings
 from badge_issuer.crypto.keys import public_key_multibase
@@ -13,6 +15,9 @@ from badge_issuer.crypto.keystore import KeyStore
 from badge_issuer.db.migrate import upgrade
 from badge_issuer.db.session import make_engine
 from badge_issuer.errors import BadgeIssuerError
+
+if TYPE_CHECKING:
+    from badge_issuer.application.services import Services
 
 DEV_KEY = "dev"
 
@@ -72,12 +77,9 @@ def cmd_keys_list(args: argparse.Namespace, settings: Settings) -> int:
 
 def cmd_issuers_create(args: argparse.Namespace, settings: Settings) -> int:
     """Create an issuer (key, status lists) and its first admin API client."""
-    from badge_issuer.api.app import build_services
-    from badge_issuer.credential.requests import ClientCreate, IssuerCreate
-    from badge_issuer.issuers import create_client, create_issuer
+    from badge_issuer.application.tenants import create_issuer_with_admin
+    from badge_issuer.credential.requests import IssuerCreate
 
-    services = build_services(settings)
-    upgrade(services.engine)
     data = IssuerCreate.model_validate(
         {
             "slug": args.slug,
@@ -88,39 +90,23 @@ def cmd_issuers_create(args: argparse.Namespace, settings: Settings) -> int:
             "suspension": args.suspension,
         }
     )
-    now = services.clock()
-    with services.sessions() as session, session.begin():
-        issuer = create_issuer(
-            data,
-            session=session,
-            keystore=services.keystore,
-            urls=services.urls,
-            status_list_size=settings.status_list_size,
-            now=now,
-        )
-        admin = create_client(
-            issuer, ClientCreate(name=f"{issuer.slug} admin", scopes=["admin"]), session=session, now=now
-        )
-        print(json.dumps({"issuer": issuer.slug, "id": issuer.did, "adminApiKey": admin.token}))
-    services.close()
+    with _services(settings, migrate=True) as services:
+        created = create_issuer_with_admin(services, data)
+    issuer = created.issuer
+    print(json.dumps({"issuer": issuer.slug, "id": issuer.did, "adminApiKey": created.admin.api_key}))
     print("keep the API key: it is shown only once", file=sys.stderr)
     return 0
 
 
 def cmd_clients_create(args: argparse.Namespace, settings: Settings) -> int:
     """Create an API client of an issuer with the given scopes."""
-    from badge_issuer.api.app import build_services
+    from badge_issuer.application.tenants import new_client
     from badge_issuer.credential.requests import ClientCreate
-    from badge_issuer.db.issuers import IssuerRepository
-    from badge_issuer.issuers import create_client
 
-    services = build_services(settings)
     data = ClientCreate.model_validate({"name": args.name, "scopes": args.scope})
-    with services.sessions() as session, session.begin():
-        issuer = IssuerRepository(session).by_slug(args.issuer)
-        created = create_client(issuer, data, session=session, now=services.clock())
-        print(json.dumps({"issuer": issuer.slug, "scopes": data.scopes, "apiKey": created.token}))
-    services.close()
+    with _services(settings) as services:
+        created = new_client(services, args.issuer, data)
+    print(json.dumps({"issuer": args.issuer, "scopes": data.scopes, "apiKey": created.api_key}))
     return 0
 
 
@@ -137,8 +123,7 @@ def cmd_verify(args: argparse.Namespace, settings: Settings) -> int:
     """Verify a badge file (JSON, VC-JWT, baked PNG or SVG); print the report; exit 0 if verified."""
     from pathlib import Path
 
-    from badge_issuer.api.app import build_services
-    from badge_issuer.verification import verify_badge
+    from badge_issuer.application.verifying import verify_presented
 
     path = Path(args.file)
     try:
@@ -149,31 +134,34 @@ def cmd_verify(args: argparse.Namespace, settings: Settings) -> int:
     media = {".png": "image/png", ".svg": "image/svg+xml", ".jwt": "text/plain", ".jws": "text/plain"}
     # the same context as the service: this deployment's issuers and status lists come from its
     # database, everyone else's over the guarded fetcher
-    services = build_services(settings)
-    try:
-        upgrade(services.engine)
-        report = verify_badge(data, content_type=media.get(path.suffix.lower()), ctx=services.verify_context)
-    finally:
-        services.close()
+    with _services(settings, migrate=True) as services:
+        report = verify_presented(services, data, content_type=media.get(path.suffix.lower()))
     print(json.dumps(report.to_json(), indent=2, ensure_ascii=False))
     return 0 if report.verified else 1
 
 
 def cmd_clients_revoke(args: argparse.Namespace, settings: Settings) -> int:
     """Revoke an API client's key (it stops working at once)."""
-    from badge_issuer.api.app import build_services
-    from badge_issuer.db.issuers import IssuerRepository
-    from badge_issuer.issuers import revoke_client
+    from badge_issuer.application.tenants import revoke_api_client
+
+    with _services(settings) as services:
+        client = revoke_api_client(services, args.issuer, args.client)
+    print(json.dumps({"issuer": args.issuer, "client": client.key_id, "revoked": True}))
+    return 0
+
+
+@contextmanager
+def _services(settings: Settings, *, migrate: bool = False) -> Iterator[Services]:
+    """The composition root's Services for one command, closed afterwards."""
+    from badge_issuer.application.services import build_services
 
     services = build_services(settings)
     try:
-        with services.sessions() as session, session.begin():
-            issuer = IssuerRepository(session).by_slug(args.issuer)
-            client = revoke_client(issuer, args.client, session=session, now=services.clock())
-            print(json.dumps({"issuer": issuer.slug, "client": client.key_id, "revoked": True}))
+        if migrate:
+            upgrade(services.engine)
+        yield services
     finally:
         services.close()
-    return 0
 
 
 def _public(keystore: KeyStore, name: str) -> str:
@@ -227,11 +215,12 @@ def build_parser() -> argparse.ArgumentParser:
     return parser
 
 
-def main(argv: Sequence[str] | None = None) -> int:
+def main(argv: Sequence[str] | None = None, settings: Settings | None = None) -> int:
+    """Run one command; ``settings`` default to the environment (``BADGE_*``)."""
     args = build_parser().parse_args(argv)
     run: Command = args.run
     try:
-        return run(args, Settings())
+        return run(args, settings if settings is not None else Settings())
     except BadgeIssuerError as exc:
         print(f"error: {exc.message}", file=sys.stderr)
         return 2

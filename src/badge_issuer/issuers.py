@@ -114,19 +114,6 @@ def create_client(issuer: Issuer, data: ClientCreate, *, session: Session, now: 
     return NewClient(client=client, token=minted.token)
 
 
-def key_json(key: IssuerKey, issuer: Issuer) -> dict[str, Any]:
-    from badge_issuer.issuance import issuer_verification_method
-
-    return {
-        "id": issuer_verification_method(issuer, key.public_key_multibase),
-        "type": "Multikey",
-        "controller": issuer.did,
-        "publicKeyMultibase": key.public_key_multibase,
-        "active": key.active,
-        "created": key.created_at.isoformat(),
-    }
-
-
 def did_keys(issuer: Issuer, session: Session) -> list[tuple[str, bytes]]:
     """``(fragment, public key)`` of every key of a did:web issuer, for its DID document."""
     return [

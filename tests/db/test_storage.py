@@ -19,8 +19,7 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 from badge_issuer.achievements import create_achievement
-from badge_issuer.api.app import build_services
-from badge_issuer.api.services import Services
+from badge_issuer.application.services import Services, build_services
 from badge_issuer.config import Settings
 from badge_issuer.credential.requests import AchievementInput, ClientCreate, IssuerCreate, IssueRequest
 from badge_issuer.db.migrate import alembic_config, upgrade

@@ -12,32 +12,10 @@ from badge_issuer.api import problems
 from badge_issuer.api.limits import BodySizeLimit
 from badge_issuer.api.routes import achievements, credentials, dids, health, images, issuers, public
 from badge_issuer.api.routes import verify as verify_routes
-from badge_issuer.api.services import Services
+from badge_issuer.application.services import build_services
 from badge_issuer.clock import Clock, system_clock
 from badge_issuer.config import Settings
-from badge_issuer.credential.schema import SchemaValidator, default_schemas_dir
-from badge_issuer.crypto.keystore import KeyStore
 from badge_issuer.db.migrate import upgrade
-from badge_issuer.db.session import make_engine, make_sessionmaker
-from badge_issuer.jsonld.loader import DocumentLoader
-from badge_issuer.net.fetch import Fetcher
-
-
-def build_services(settings: Settings, *, clock: Clock = system_clock) -> Services:
-    """The collaborators of one application instance (also used by the CLI)."""
-    engine = make_engine(settings.database_url)
-    passphrase = settings.key_passphrase.get_secret_value() if settings.key_passphrase else None
-    return Services(
-        settings=settings,
-        clock=clock,
-        loader=DocumentLoader.pinned(),
-        keystore=KeyStore(settings.keys_dir, passphrase=passphrase),
-        engine=engine,
-        sessions=make_sessionmaker(engine),
-        readers=make_sessionmaker(engine, read_only=True),
-        fetcher=Fetcher.from_settings(settings),
-        schemas=SchemaValidator(settings.schemas_dir or default_schemas_dir()),
-    )
 
 
 def create_app(settings: Settings, *, clock: Clock = system_clock) -> FastAPI:

@@ -6,7 +6,7 @@ from typing import Annotated
 
 from fastapi import Depends, Request
 
-from badge_issuer.api.services import Services
+from badge_issuer.application.services import Services
 
 
 def services_of(request: Request) -> Services:

@@ -8,9 +8,9 @@ from fastapi import Depends, Request
 from fastapi.security import HTTPBearer
 
 from badge_issuer.api.deps import services_of
-from badge_issuer.auth import Principal, parse_bearer, secret_matches
-from badge_issuer.db.issuers import IssuerRepository
-from badge_issuer.errors import NotFound, Unauthenticated
+from badge_issuer.application.tenants import authenticate
+from badge_issuer.auth import Principal, parse_bearer
+from badge_issuer.errors import NotFound
 
 #: documents the scheme in OpenAPI; parsing and errors are ours (problem+json, not FastAPI's)
 bearer_scheme = HTTPBearer(auto_error=False, description="API key: `Bearer bik_<id>.<secret>`")
@@ -18,19 +18,7 @@ bearer_scheme = HTTPBearer(auto_error=False, description="API key: `Bearer bik_<
 
 def principal(request: Request, _: Annotated[object, Depends(bearer_scheme)] = None) -> Principal:
     key_id, secret = parse_bearer(request.headers.get("authorization"))
-    services = services_of(request)
-    with services.readers() as session:
-        repo = IssuerRepository(session)
-        client = repo.client_by_key_id(key_id)
-        if client is None or client.revoked_at is not None or not secret_matches(secret, client.secret_hash):
-            raise Unauthenticated("unknown or revoked API key")
-        issuer = repo.by_id(client.issuer_id)
-        return Principal(
-            client_id=client.id,
-            issuer_id=issuer.id,
-            issuer_slug=issuer.slug,
-            scopes=frozenset(client.scopes.split()),
-        )
+    return authenticate(services_of(request), key_id, secret)
 
 
 PrincipalDep = Annotated[Principal, Depends(principal)]

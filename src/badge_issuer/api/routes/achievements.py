@@ -2,78 +2,58 @@
 
 from __future__ import annotations
 
-import json
 from typing import Annotated, Any
 
-from fastapi import APIRouter, Query, Request, status
+from fastapi import APIRouter, Query, status
 
-from badge_issuer.achievements import create_achievement, update_achievement
-from badge_issuer.api.deps import services_of
+from badge_issuer.api.deps import ServicesDep
 from badge_issuer.api.security import PrincipalDep, acting_for
+from badge_issuer.application import achievements
+from badge_issuer.application.achievements import AchievementView
 from badge_issuer.credential.requests import AchievementInput
-from badge_issuer.db.achievements import AchievementRepository
-from badge_issuer.db.issuers import IssuerRepository
-from badge_issuer.db.tables import Achievement, AchievementVersion
 
 router = APIRouter(prefix="/api/v1/issuers/{issuer}/achievements", tags=["achievements"])
 
 
-def achievement_json(achievement: Achievement, version: AchievementVersion) -> dict[str, Any]:
+def achievement_json(view: AchievementView) -> dict[str, Any]:
     return {
-        "slug": achievement.slug,
-        "version": version.version,
-        "currentVersion": achievement.current_version,
-        "achievement": json.loads(version.document_json),
+        "slug": view.slug,
+        "version": view.version,
+        "currentVersion": view.current_version,
+        "achievement": view.document,
     }
 
 
 @router.post("", status_code=status.HTTP_201_CREATED, summary="Create an achievement")
-def create(issuer: str, body: AchievementInput, request: Request, caller: PrincipalDep) -> dict[str, Any]:
+def create(
+    issuer: str, body: AchievementInput, services: ServicesDep, caller: PrincipalDep
+) -> dict[str, Any]:
     acting_for(caller, issuer, "admin")
-    services = services_of(request)
-    with services.sessions() as session, session.begin():
-        row = IssuerRepository(session).by_slug(issuer)
-        achievement, version = create_achievement(
-            row, body, session=session, urls=services.urls, now=services.clock()
-        )
-        return achievement_json(achievement, version)
+    return achievement_json(achievements.new_achievement(services, issuer, body))
 
 
 @router.get("", summary="List achievements")
-def list_achievements(issuer: str, request: Request, caller: PrincipalDep) -> list[dict[str, Any]]:
+def list_achievements(issuer: str, services: ServicesDep, caller: PrincipalDep) -> list[dict[str, Any]]:
     acting_for(caller, issuer, "read")
-    with services_of(request).readers() as session:
-        row = IssuerRepository(session).by_slug(issuer)
-        repo = AchievementRepository(session)
-        return [achievement_json(item, repo.version(item)) for item in repo.list(row.id)]
+    return [achievement_json(view) for view in achievements.list_achievements(services, issuer)]
 
 
 @router.get("/{achievement}", summary="An achievement (current version, or ?version=n)")
 def get_one(
     issuer: str,
     achievement: str,
-    request: Request,
+    services: ServicesDep,
     caller: PrincipalDep,
     version: Annotated[int | None, Query(ge=1, le=2**31 - 1)] = None,
 ) -> dict[str, Any]:
     acting_for(caller, issuer, "read")
-    with services_of(request).readers() as session:
-        row = IssuerRepository(session).by_slug(issuer)
-        repo = AchievementRepository(session)
-        item = repo.get(row.id, achievement)
-        return achievement_json(item, repo.version(item, version))
+    return achievement_json(achievements.get_achievement(services, issuer, achievement, version))
 
 
 @router.put("/{achievement}", summary="Update an achievement: publishes a new version")
 def update(
-    issuer: str, achievement: str, body: AchievementInput, request: Request, caller: PrincipalDep
+    issuer: str, achievement: str, body: AchievementInput, services: ServicesDep, caller: PrincipalDep
 ) -> dict[str, Any]:
     """Credentials issued before keep pointing at the version they were issued under."""
     acting_for(caller, issuer, "admin")
-    services = services_of(request)
-    with services.sessions() as session, session.begin():
-        row = IssuerRepository(session).by_slug(issuer)
-        item, version = update_achievement(
-            row, achievement, body, session=session, urls=services.urls, now=services.clock()
-        )
-        return achievement_json(item, version)
+    return achievement_json(achievements.publish_version(services, issuer, achievement, body))

@@ -1,35 +1,22 @@
-"""Issuing (single and batch, idempotent) and issuance records. Each handler only calls the spine."""
+"""Issuing (single and batch, idempotent) and issuance records: HTTP ⇄ the application layer."""
 
 from __future__ import annotations
 
-import json
 from datetime import datetime
 from typing import Annotated, Any
 from urllib.parse import urlencode
 
 from fastapi import APIRouter, Header, Path, Query, Request, status
 from fastapi.responses import JSONResponse
-from pydantic import ValidationError
-from sqlalchemy.exc import IntegrityError
-from sqlalchemy.orm import Session
 
-from badge_issuer.api.deps import services_of
+from badge_issuer.api.deps import ServicesDep
 from badge_issuer.api.problems import domain_problem
 from badge_issuer.api.security import PrincipalDep, acting_for
-from badge_issuer.api.services import Services
-from badge_issuer.credential.requests import (
-    BatchItem,
-    BatchRequest,
-    IssueRequest,
-    StatusChange,
-    lookup_identifier,
-)
-from badge_issuer.db.credentials import CredentialRepository, RecordFilter
-from badge_issuer.db.issuers import IssuerRepository
-from badge_issuer.db.tables import Credential
-from badge_issuer.errors import BadgeIssuerError, Issue, ValidationFailed
-from badge_issuer.issuance import IssueCommand, IssuedBadge, issue_badge, recipient_hash, replay, request_hash
-from badge_issuer.revocation import change_status
+from badge_issuer.application import issuing, records
+from badge_issuer.application.records import IssuanceRecord, RecordQuery
+from badge_issuer.application.services import Services
+from badge_issuer.credential.requests import BatchRequest, IssueRequest, StatusChange
+from badge_issuer.issuance import IssuedBadge
 
 router = APIRouter(prefix="/api/v1/issuers/{issuer}", tags=["credentials"])
 
@@ -41,23 +28,6 @@ IdempotencyKey = Annotated[
         description="Retries with the same key and body return the first response; another body is 409.",
     ),
 ]
-
-
-def issue_once(services: Services, command: IssueCommand) -> IssuedBadge:
-    """Run the spine in its own transaction; a concurrent twin with the same key replays."""
-    try:
-        with services.sessions() as session, session.begin():
-            return issue_badge(command, session=session, tools=services.issuance)
-    except IntegrityError:
-        if command.idempotency_key is None or command.client_id is None:
-            raise
-        with services.readers() as session:
-            earlier = CredentialRepository(session).by_idempotency_key(
-                command.client_id, command.idempotency_key
-            )
-        if earlier is None:
-            raise
-        return replay(earlier, command.request_hash)
 
 
 def issued_json(services: Services, issued: IssuedBadge) -> dict[str, Any]:
@@ -84,21 +54,20 @@ def issue(
     achievement: str,
     body: IssueRequest,
     request: Request,
+    services: ServicesDep,
     caller: PrincipalDep,
     idempotency_key: IdempotencyKey = None,
 ) -> JSONResponse:
     acting_for(caller, issuer, "issue")
-    services = services_of(request)
-    payload = body.model_dump(mode="json", by_alias=True, exclude_unset=True)
-    command = IssueCommand(
-        issuer_slug=issuer,
-        achievement_slug=achievement,
+    issued = issuing.issue_one(
+        services,
+        issuer=issuer,
+        achievement=achievement,
         request=body,
         client_id=caller.client_id,
         idempotency_key=idempotency_key,
-        request_hash=request_hash(request.url.path, payload),
+        scope=request.url.path,
     )
-    issued = issue_once(services, command)
     headers = {"Location": issued.credential["id"]}
     if issued.replayed:
         headers["Idempotent-Replayed"] = "true"
@@ -115,83 +84,68 @@ def issue_batch(
     achievement: str,
     body: BatchRequest,
     request: Request,
+    services: ServicesDep,
     caller: PrincipalDep,
     idempotency_key: IdempotencyKey = None,
 ) -> dict[str, Any]:
     """Each item is atomic on its own: a bad row is reported and never sinks the others."""
     acting_for(caller, issuer, "issue")
-    services = services_of(request)
-    path = request.url.path.removesuffix(":batch")
+    outcomes = issuing.issue_batch(
+        services,
+        issuer=issuer,
+        achievement=achievement,
+        items=body.items,
+        client_id=caller.client_id,
+        idempotency_key=idempotency_key,
+        scope=request.url.path.removesuffix(":batch"),
+    )
     results: list[dict[str, Any]] = []
-    for index, raw in enumerate(body.items):
-        try:
-            item = _item(raw, index)
-            key = item.idempotency_key or (f"{idempotency_key}:{index}" if idempotency_key else None)
-            payload = item.model_dump(
-                mode="json", by_alias=True, exclude_unset=True, exclude={"idempotency_key"}
+    for outcome in outcomes:
+        if outcome.issued is not None:
+            results.append(
+                {"index": outcome.index, "status": outcome.status, **issued_json(services, outcome.issued)}
             )
-            issued = issue_once(
-                services,
-                IssueCommand(
-                    issuer_slug=issuer,
-                    achievement_slug=achievement,
-                    request=item,
-                    client_id=caller.client_id,
-                    idempotency_key=key,
-                    request_hash=request_hash(path, payload),
-                ),
+        elif outcome.error is not None:
+            results.append(
+                {"index": outcome.index, "status": "rejected", "problem": domain_problem(outcome.error)}
             )
-            outcome = "replayed" if issued.replayed else "created"
-            results.append({"index": index, "status": outcome, **issued_json(services, issued)})
-        except BadgeIssuerError as exc:
-            results.append({"index": index, "status": "rejected", "problem": domain_problem(exc)})
     counts = {
         name: sum(1 for r in results if r["status"] == name) for name in ("created", "replayed", "rejected")
     }
     return {"summary": counts, "results": results}
 
 
-def _item(raw: dict[str, Any], index: int) -> BatchItem:
-    try:
-        return BatchItem.model_validate(raw)
-    except ValidationError as exc:
-        issues = [
-            Issue("/" + "/".join(str(part) for part in error["loc"]), error["msg"]) for error in exc.errors()
-        ]
-        raise ValidationFailed(f"item {index}: {issues[0].message}", issues) from None
-
-
-def record_json(record: Credential, achievement: tuple[str, int]) -> dict[str, Any]:
-    credential = json.loads(record.credential_json)
+def record_json(record: IssuanceRecord) -> dict[str, Any]:
     recipient: dict[str, Any] = {"lookupHash": record.recipient_hash}
     if record.recipient_email:
         recipient["email"] = record.recipient_email
-    subject_id = credential.get("credentialSubject", {}).get("id")
-    if subject_id:
-        recipient["id"] = subject_id
-    return {
+    if record.subject_id:
+        recipient["id"] = record.subject_id
+    out: dict[str, Any] = {
         "id": record.id,
-        "credentialId": credential["id"],
-        "achievement": {"slug": achievement[0], "version": achievement[1]},
+        "credentialId": record.credential_id,
+        "achievement": {"slug": record.achievement_slug, "version": record.achievement_version},
         "recipient": recipient,
         "client": record.client_id,
         "idempotencyKey": record.idempotency_key,
         "status": record.status,
-        "created": record.created_at.isoformat(),
-        "updated": record.updated_at.isoformat(),
-        "credential": credential,
+        "created": record.created.isoformat(),
+        "updated": record.updated.isoformat(),
+        "credential": record.credential,
     }
-
-
-def records_json(session: Session, records: list[Credential]) -> list[dict[str, Any]]:
-    labels = CredentialRepository(session).achievement_labels(records)
-    return [record_json(record, labels[record.id]) for record in records]
+    if record.history is not None:
+        out["history"] = [
+            {"action": e.action, "reason": e.reason, "client": e.client_id, "at": e.at.isoformat()}
+            for e in record.history
+        ]
+    return out
 
 
 @router.get("/credentials", summary="List issuance records (newest first, cursor pagination)")
 def list_records(
     issuer: str,
     request: Request,
+    services: ServicesDep,
     caller: PrincipalDep,
     achievement: str | None = None,
     recipient: Annotated[str | None, Query(description="email or DID of the recipient")] = None,
@@ -202,35 +156,34 @@ def list_records(
     cursor: str | None = None,
 ) -> JSONResponse:
     acting_for(caller, issuer, "read")
-    services = services_of(request)
-    pepper = services.settings.recipient_pepper.get_secret_value().encode()
-    lookup = None
-    if recipient is not None:
-        lookup = recipient_hash(lookup_identifier(recipient), pepper)
-    filters = RecordFilter(
-        achievement=achievement, recipient_hash=lookup, since=since, until=until, status=status_
+    page = records.list_records(
+        services,
+        issuer,
+        RecordQuery(
+            achievement=achievement,
+            recipient=recipient,
+            since=since,
+            until=until,
+            status=status_,
+            limit=limit,
+            cursor=cursor,
+        ),
     )
-    with services.readers() as session:
-        row = IssuerRepository(session).by_slug(issuer)
-        records, next_cursor = CredentialRepository(session).page(row.id, filters, limit=limit, cursor=cursor)
-        items = records_json(session, records)
     headers = {}
-    if next_cursor:
+    if page.next_cursor:
         kept = [(k, v) for k, v in request.query_params.multi_items() if k != "cursor"]
-        params = urlencode([*kept, ("cursor", next_cursor)])
+        params = urlencode([*kept, ("cursor", page.next_cursor)])
         headers["Link"] = f'<{request.url.path}?{params}>; rel="next"'
-    return JSONResponse({"items": items, "next": next_cursor}, headers=headers)
+    items = [record_json(record) for record in page.items]
+    return JSONResponse({"items": items, "next": page.next_cursor}, headers=headers)
 
 
 @router.get("/credentials/{credential_id}", summary="One issuance record")
-def get_record(issuer: str, credential_id: str, request: Request, caller: PrincipalDep) -> dict[str, Any]:
+def get_record(
+    issuer: str, credential_id: str, services: ServicesDep, caller: PrincipalDep
+) -> dict[str, Any]:
     acting_for(caller, issuer, "read")
-    services = services_of(request)
-    with services.readers() as session:
-        row = IssuerRepository(session).by_slug(issuer)
-        record = CredentialRepository(session).get(credential_id, issuer_id=row.id)
-        [out] = records_json(session, [record])
-        return out
+    return record_json(records.get_record(services, issuer, credential_id))
 
 
 @router.post(
@@ -243,26 +196,17 @@ def change(
     credential_id: str,
     action: Annotated[str, Path(pattern="^(revoke|suspend|unsuspend)$")],
     body: StatusChange,
-    request: Request,
+    services: ServicesDep,
     caller: PrincipalDep,
 ) -> dict[str, Any]:
     """The reason is stored and audited (who, when, why), never published; the status list changes."""
     acting_for(caller, issuer, "revoke")
-    services = services_of(request)
-    with services.sessions() as session, session.begin():
-        row = IssuerRepository(session).by_slug(issuer)
-        record = change_status(
-            session,
-            row,
-            credential_id,
-            action,  # type: ignore[arg-type]
-            reason=body.reason,
-            client_id=caller.client_id,
-            now=services.clock(),
-        )
-        [out] = records_json(session, [record])
-        out["history"] = [
-            {"action": e.action, "reason": e.reason, "client": e.client_id, "at": e.at.isoformat()}
-            for e in CredentialRepository(session).events(record.id)
-        ]
-        return out
+    record = records.change_record_status(
+        services,
+        issuer,
+        credential_id,
+        action,  # type: ignore[arg-type]
+        reason=body.reason,
+        client_id=caller.client_id,
+    )
+    return record_json(record)

@@ -4,17 +4,15 @@ from __future__ import annotations
 
 from typing import Any
 
-from fastapi import APIRouter, Request
-from sqlalchemy import text
+from fastapi import APIRouter
 
-from badge_issuer.api.deps import services_of
+from badge_issuer.api.deps import ServicesDep
+from badge_issuer.application import publishing
 
 router = APIRouter(tags=["operations"])
 
 
 @router.get("/healthz", summary="Liveness and database readiness")
-def healthz(request: Request) -> dict[str, Any]:
-    services = services_of(request)
-    with services.readers() as session:
-        session.execute(text("SELECT 1"))
+def healthz(services: ServicesDep) -> dict[str, Any]:
+    publishing.check_database(services)
     return {"status": "ok", "database": "ok", "did": services.deployment_did}

@@ -9,15 +9,8 @@ from typing import Annotated, Any
 from fastapi import APIRouter, Path, Request
 from fastapi.responses import Response
 
-from badge_issuer.api.deps import services_of
-from badge_issuer.crypto.did import did_key_document, did_web_document
-from badge_issuer.db.achievements import AchievementRepository
-from badge_issuer.db.credentials import CredentialRepository
-from badge_issuer.db.issuers import IssuerRepository
-from badge_issuer.documents import profile_document, served_achievement
-from badge_issuer.errors import NotFound
-from badge_issuer.issuers import did_keys
-from badge_issuer.revocation import StatusSessions, status_list_credential
+from badge_issuer.api.deps import ServicesDep
+from badge_issuer.application import publishing
 
 router = APIRouter(tags=["public"])
 
@@ -39,11 +32,9 @@ def _json(document: Any, media_type: str, max_age: int) -> Response:
     response_class=Response,
     responses={200: {"content": {VC_MEDIA: {}}}},
 )
-def credential(credential_id: str, request: Request) -> Response:
+def credential(credential_id: str, services: ServicesDep) -> Response:
     """The credential exactly as signed (its status is in its status list, not here)."""
-    with services_of(request).readers() as session:
-        record = CredentialRepository(session).get(credential_id)
-        text = record.credential_json
+    text = publishing.credential_text(services, credential_id)
     return Response(text, media_type=VC_MEDIA, headers={"Cache-Control": "public, max-age=3600"})
 
 
@@ -53,10 +44,8 @@ def credential(credential_id: str, request: Request) -> Response:
     response_class=Response,
     responses={200: {"content": {LD_MEDIA: {}}}},
 )
-def issuer_profile(issuer: str, request: Request) -> Response:
-    with services_of(request).readers() as session:
-        document = profile_document(IssuerRepository(session).by_slug(issuer))
-    return _json(document, LD_MEDIA, 300)
+def issuer_profile(issuer: str, services: ServicesDep) -> Response:
+    return _json(publishing.issuer_profile(services, issuer), LD_MEDIA, 300)
 
 
 @router.get(
@@ -65,15 +54,9 @@ def issuer_profile(issuer: str, request: Request) -> Response:
     response_class=Response,
     responses={200: {"content": {DID_MEDIA: {}}}},
 )
-def issuer_did(issuer: str, request: Request) -> Response:
+def issuer_did(issuer: str, services: ServicesDep) -> Response:
     """did:web issuers list every key (current and retired) under ``assertionMethod``."""
-    with services_of(request).readers() as session:
-        row = IssuerRepository(session).by_slug(issuer)
-        if row.did_method == "key":
-            document = did_key_document(row.did)
-        else:
-            document = did_web_document(row.did, did_keys(row, session))
-    return _json(document, DID_MEDIA, 300)
+    return _json(publishing.issuer_did_document(services, issuer), DID_MEDIA, 300)
 
 
 @router.get(
@@ -82,8 +65,8 @@ def issuer_did(issuer: str, request: Request) -> Response:
     response_class=Response,
     responses={200: {"content": {LD_MEDIA: {}}}},
 )
-def achievement_current(issuer: str, achievement: str, request: Request) -> Response:
-    return achievement_version(issuer, achievement, None, request)
+def achievement_current(issuer: str, achievement: str, services: ServicesDep) -> Response:
+    return achievement_version(issuer, achievement, None, services)
 
 
 @router.get(
@@ -93,14 +76,13 @@ def achievement_current(issuer: str, achievement: str, request: Request) -> Resp
     responses={200: {"content": {LD_MEDIA: {}}}},
 )
 def achievement_version(
-    issuer: str, achievement: str, version: Annotated[int | None, Path(ge=1, le=MAX_INT)], request: Request
+    issuer: str,
+    achievement: str,
+    version: Annotated[int | None, Path(ge=1, le=MAX_INT)],
+    services: ServicesDep,
 ) -> Response:
-    with services_of(request).readers() as session:
-        row = IssuerRepository(session).by_slug(issuer)
-        repo = AchievementRepository(session)
-        item = repo.get(row.id, achievement)
-        document = json.loads(repo.version(item, version).document_json)
-    return _json(served_achievement(document), LD_MEDIA, 300 if version is None else 86400)
+    document = publishing.achievement_document(services, issuer, achievement, version)
+    return _json(document, LD_MEDIA, 300 if version is None else 86400)
 
 
 @router.get(
@@ -110,20 +92,14 @@ def achievement_version(
     responses={200: {"content": {VC_MEDIA: {}}}, 304: {"description": "unchanged"}},
 )
 def status_list(
-    issuer: str, purpose: str, sequence: Annotated[int, Path(ge=1, le=MAX_INT)], request: Request
+    issuer: str,
+    purpose: str,
+    sequence: Annotated[int, Path(ge=1, le=MAX_INT)],
+    request: Request,
+    services: ServicesDep,
 ) -> Response:
     """Signed by the issuer; regenerated when a bit changes. Honours If-None-Match."""
-    services = services_of(request)
-    if purpose not in ("revocation", "suspension"):
-        raise NotFound(f"no {purpose!r} status lists")
-    published = status_list_credential(
-        StatusSessions(readers=services.readers, writers=services.sessions),
-        issuer,
-        purpose,
-        sequence,
-        tools=services.issuance,
-        ttl_seconds=services.settings.status_list_ttl_seconds,
-    )
+    published = publishing.status_list(services, issuer, purpose, sequence)
     headers = {"ETag": published.etag, "Cache-Control": f"public, max-age={published.ttl_seconds}"}
     if request.headers.get("if-none-match") == published.etag:
         return Response(status_code=304, headers=headers)

@@ -7,31 +7,19 @@ async dependency; the handlers are plain ``def`` so verification runs in the thr
 
 from __future__ import annotations
 
-from collections.abc import Mapping
-from concurrent.futures import ThreadPoolExecutor
-from contextvars import copy_context
 from dataclasses import dataclass
-from typing import Annotated, Any
+from typing import Annotated
 
 from fastapi import APIRouter, Depends, Request
 from fastapi.responses import JSONResponse
 from starlette.datastructures import UploadFile
 
 from badge_issuer.api.deps import ServicesDep
-from badge_issuer.checks import VerifyContext
+from badge_issuer.application import verifying
 from badge_issuer.errors import ParseError, PayloadTooLarge
 from badge_issuer.formats.bounded_json import loads_bounded
-from badge_issuer.net.fetch import fetch_budget
-from badge_issuer.verification import VerificationReport, unusable, verify_badge
 
 router = APIRouter(tags=["verification"])
-
-MAX_BATCH = 100
-MAX_BATCH_URLS = 20
-BATCH_WORKERS = 8
-#: uncached outbound fetches one verification request may make (keys, DIDs, lists, URLs)
-MAX_FETCHES = 40
-MAX_BATCH_FETCHES = 200
 
 
 @dataclass(frozen=True)
@@ -81,24 +69,8 @@ def _url_request(data: bytes) -> str | None:
     response_class=JSONResponse,
 )
 def verify(services: ServicesDep, body: Annotated[Presented, Depends(presented_body)]) -> JSONResponse:
-    ctx = services.verify_context
-    with fetch_budget(MAX_FETCHES):
-        if body.url is not None:
-            report = verify_badge({"url": body.url}, ctx=ctx)
-        else:
-            report = verify_badge(body.data, content_type=body.content_type, ctx=ctx)
+    report = verifying.verify_presented(services, body.data, content_type=body.content_type, url=body.url)
     return JSONResponse(report.to_json())
-
-
-def _item(item: Any, ctx: VerifyContext) -> VerificationReport:
-    try:
-        if isinstance(item, str):
-            return verify_badge(item.encode("utf-8"), content_type="text/plain", ctx=ctx)
-        if isinstance(item, Mapping):
-            return verify_badge(item, ctx=ctx)
-        return unusable('each batch item must be a credential object, a JWT string, or {"url": …}')
-    except PayloadTooLarge as exc:
-        return unusable(exc.message)
 
 
 @router.post("/api/v1/verify:batch", summary="Verify up to 100 badges", response_class=JSONResponse)
@@ -107,18 +79,7 @@ def verify_batch(services: ServicesDep, body: Annotated[Presented, Depends(prese
     items = value.get("items") if isinstance(value, dict) else None
     if not isinstance(items, list) or not items:
         raise ParseError('a batch request is {"items": [...]} with at least one item', pointer="/items")
-    if len(items) > MAX_BATCH:
-        raise PayloadTooLarge(f"a batch holds at most {MAX_BATCH} items", pointer="/items")
-    urls = sum(1 for item in items if isinstance(item, Mapping) and "url" in item)
-    if urls > MAX_BATCH_URLS:
-        raise PayloadTooLarge(f"a batch may fetch at most {MAX_BATCH_URLS} URLs", pointer="/items")
-    ctx = services.verify_context
-    with fetch_budget(MAX_BATCH_FETCHES), ThreadPoolExecutor(max_workers=BATCH_WORKERS) as pool:
-        # each item runs in a copy of this context, so the request's fetch budget goes with it
-        contexts = [copy_context() for _ in items]
-        reports = list(
-            pool.map(lambda pair: pair[0].run(_item, pair[1], ctx), zip(contexts, items, strict=True))
-        )
+    reports = verifying.verify_batch(services, items)
     return JSONResponse(
         {
             "verified": sum(report.verified for report in reports),

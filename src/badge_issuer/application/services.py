@@ -1,4 +1,9 @@
-"""The per-application container of collaborators, built once by ``create_app(settings)``."""
+"""The composition root: ``build_services(settings)`` builds the one ``Services`` of a process.
+
+``create_app`` and the CLI both start here, so every surface runs the same use cases over the same
+collaborators (clock, loader, key store, sessions, fetcher). Logging, metrics and readiness hooks
+belong here too: nothing else constructs collaborators.
+"""
 
 from __future__ import annotations
 
@@ -12,14 +17,15 @@ from sqlalchemy.orm import Session, sessionmaker
 
 from badge_issuer.checks import VerifyContext
 from badge_issuer.checks.status import FetchStatusSource
-from badge_issuer.clock import Clock
+from badge_issuer.clock import Clock, system_clock
 from badge_issuer.config import Settings
-from badge_issuer.credential.schema import SchemaValidator
+from badge_issuer.credential.schema import SchemaValidator, default_schemas_dir
 from badge_issuer.crypto.did import did_web
 from badge_issuer.crypto.keys import Signer
 from badge_issuer.crypto.keystore import KeyStore
 from badge_issuer.crypto.suites import CanonOptions
 from badge_issuer.db.issuers import IssuerRepository
+from badge_issuer.db.session import make_engine, make_sessionmaker
 from badge_issuer.db.tables import Issuer
 from badge_issuer.issuance import IssuanceTools, issuer_verification_method
 from badge_issuer.jsonld.loader import DocumentLoader
@@ -35,7 +41,7 @@ DEPLOYMENT_KEY = "dev"
 
 @dataclass(frozen=True)
 class Services:
-    """Everything a request handler needs; nothing here is a module global."""
+    """Everything a use case needs; nothing here is a module global."""
 
     settings: Settings
     clock: Clock
@@ -118,3 +124,20 @@ class Services:
         parts = urlsplit(self.base_url)
         path = [segment for segment in parts.path.split("/") if segment]
         return did_web(f"{parts.scheme}://{parts.netloc}", *path)
+
+
+def build_services(settings: Settings, *, clock: Clock = system_clock) -> Services:
+    """The collaborators of one application instance (the API and the CLI alike)."""
+    engine = make_engine(settings.database_url)
+    passphrase = settings.key_passphrase.get_secret_value() if settings.key_passphrase else None
+    return Services(
+        settings=settings,
+        clock=clock,
+        loader=DocumentLoader.pinned(),
+        keystore=KeyStore(settings.keys_dir, passphrase=passphrase),
+        engine=engine,
+        sessions=make_sessionmaker(engine),
+        readers=make_sessionmaker(engine, read_only=True),
+        fetcher=Fetcher.from_settings(settings),
+        schemas=SchemaValidator(settings.schemas_dir or default_schemas_dir()),
+    )

@@ -1,0 +1,129 @@
+"""Issuing one badge or a batch, idempotently, each award in its own transaction.
+
+A surface (REST route, CLI, later VC-API / OB 3.0 API) parses its input into an ``IssueRequest``
+and calls ``issue_one`` or ``issue_batch``; the idempotency race, the batch loop and the request
+hash live here, once.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+from typing import Any
+
+from pydantic import ValidationError
+from sqlalchemy.exc import IntegrityError
+
+from badge_issuer.application.services import Services
+from badge_issuer.credential.requests import BatchItem, IssueRequest
+from badge_issuer.db.credentials import CredentialRepository
+from badge_issuer.errors import BadgeIssuerError, Issue, ValidationFailed
+from badge_issuer.issuance import IssueCommand, IssuedBadge, issue_badge, replay, request_hash
+
+
+@dataclass(frozen=True)
+class BatchOutcome:
+    """One item of a batch: ``issued`` (created or replayed) or ``error`` (rejected)."""
+
+    index: int
+    issued: IssuedBadge | None = None
+    error: BadgeIssuerError | None = None
+
+    @property
+    def status(self) -> str:
+        if self.issued is None:
+            return "rejected"
+        return "replayed" if self.issued.replayed else "created"
+
+
+def run_issue(services: Services, command: IssueCommand) -> IssuedBadge:
+    """Run the spine in its own transaction; a concurrent twin with the same key replays."""
+    try:
+        with services.sessions() as session, session.begin():
+            return issue_badge(command, session=session, tools=services.issuance)
+    except IntegrityError:
+        if command.idempotency_key is None or command.client_id is None:
+            raise
+        with services.readers() as session:
+            earlier = CredentialRepository(session).by_idempotency_key(
+                command.client_id, command.idempotency_key
+            )
+        if earlier is None:
+            raise
+        return replay(earlier, command.request_hash)
+
+
+def issue_one(
+    services: Services,
+    *,
+    issuer: str,
+    achievement: str,
+    request: IssueRequest,
+    client_id: int | None,
+    idempotency_key: str | None = None,
+    scope: str,
+) -> IssuedBadge:
+    """Issue one badge. ``scope`` names the operation for idempotency (the request path): a retry
+    with the same key, scope and request replays; another request under the key is a conflict."""
+    payload = request.model_dump(mode="json", by_alias=True, exclude_unset=True)
+    return run_issue(
+        services,
+        IssueCommand(
+            issuer_slug=issuer,
+            achievement_slug=achievement,
+            request=request,
+            client_id=client_id,
+            idempotency_key=idempotency_key,
+            request_hash=request_hash(scope, payload),
+        ),
+    )
+
+
+def issue_batch(
+    services: Services,
+    *,
+    issuer: str,
+    achievement: str,
+    items: Sequence[dict[str, Any]],
+    client_id: int | None,
+    idempotency_key: str | None = None,
+    scope: str,
+) -> list[BatchOutcome]:
+    """Each item is atomic on its own: a bad row is reported and never sinks the others.
+
+    An item's idempotency key is its own ``idempotencyKey``, else ``<batch key>:<index>``; its
+    request hash is that of the same award issued alone under ``scope``.
+    """
+    outcomes: list[BatchOutcome] = []
+    for index, raw in enumerate(items):
+        try:
+            item = _item(raw, index)
+            key = item.idempotency_key or (f"{idempotency_key}:{index}" if idempotency_key else None)
+            payload = item.model_dump(
+                mode="json", by_alias=True, exclude_unset=True, exclude={"idempotency_key"}
+            )
+            issued = run_issue(
+                services,
+                IssueCommand(
+                    issuer_slug=issuer,
+                    achievement_slug=achievement,
+                    request=item,
+                    client_id=client_id,
+                    idempotency_key=key,
+                    request_hash=request_hash(scope, payload),
+                ),
+            )
+            outcomes.append(BatchOutcome(index, issued=issued))
+        except BadgeIssuerError as exc:
+            outcomes.append(BatchOutcome(index, error=exc))
+    return outcomes
+
+
+def _item(raw: dict[str, Any], index: int) -> BatchItem:
+    try:
+        return BatchItem.model_validate(raw)
+    except ValidationError as exc:
+        issues = [
+            Issue("/" + "/".join(str(part) for part in error["loc"]), error["msg"]) for error in exc.errors()
+        ]
+        raise ValidationFailed(f"item {index}: {issues[0].message}", issues) from None

@@ -1,0 +1,93 @@
+"""The public documents anyone may read without a key: credentials, issuer Profiles and DID
+documents, achievement versions, signed status lists, images, and the deployment's DID document.
+"""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass
+from typing import Any
+
+from sqlalchemy import text
+
+from badge_issuer import images
+from badge_issuer.application.services import DEPLOYMENT_KEY, Services
+from badge_issuer.crypto.did import did_key_document, did_web_document
+from badge_issuer.crypto.keys import public_key_multibase
+from badge_issuer.db.achievements import AchievementRepository
+from badge_issuer.db.credentials import CredentialRepository
+from badge_issuer.db.issuers import IssuerRepository
+from badge_issuer.documents import profile_document, served_achievement
+from badge_issuer.errors import NotFound
+from badge_issuer.issuers import did_keys
+from badge_issuer.revocation import PublishedList, StatusSessions, status_list_credential
+
+
+@dataclass(frozen=True)
+class Image:
+    data: bytes
+    media_type: str
+
+
+def credential_text(services: Services, credential_id: str) -> str:
+    """The credential exactly as signed (its status is in its status list, not here)."""
+    with services.readers() as session:
+        return CredentialRepository(session).get(credential_id).credential_json
+
+
+def issuer_profile(services: Services, issuer: str) -> dict[str, Any]:
+    with services.readers() as session:
+        return profile_document(IssuerRepository(session).by_slug(issuer))
+
+
+def issuer_did_document(services: Services, issuer: str) -> dict[str, Any]:
+    """did:web issuers list every key (current and retired) under ``assertionMethod``."""
+    with services.readers() as session:
+        row = IssuerRepository(session).by_slug(issuer)
+        if row.did_method == "key":
+            return did_key_document(row.did)
+        return did_web_document(row.did, did_keys(row, session))
+
+
+def achievement_document(
+    services: Services, issuer: str, achievement: str, version: int | None = None
+) -> dict[str, Any]:
+    """An achievement version as served on its own (with its contexts)."""
+    with services.readers() as session:
+        row = IssuerRepository(session).by_slug(issuer)
+        repo = AchievementRepository(session)
+        item = repo.get(row.id, achievement)
+        document = json.loads(repo.version(item, version).document_json)
+    return served_achievement(document)
+
+
+def status_list(services: Services, issuer: str, purpose: str, sequence: int) -> PublishedList:
+    """The signed BitstringStatusListCredential (re-signed only when it changed or grows old)."""
+    if purpose not in ("revocation", "suspension"):
+        raise NotFound(f"no {purpose!r} status lists")
+    return status_list_credential(
+        StatusSessions(readers=services.readers, writers=services.sessions),
+        issuer,
+        purpose,
+        sequence,
+        tools=services.issuance,
+        ttl_seconds=services.settings.status_list_ttl_seconds,
+    )
+
+
+def image(services: Services, digest: str) -> Image:
+    with services.readers() as session:
+        stored = images.load(session, digest)
+        return Image(data=stored.data, media_type=stored.media_type)
+
+
+def deployment_did_document(services: Services) -> dict[str, Any]:
+    """The deployment's own ``did:web`` document (its key is ``badge-issuer init``'s)."""
+    public_key = services.keystore.public_key(DEPLOYMENT_KEY)
+    return did_web_document(services.deployment_did, [(public_key_multibase(public_key), public_key)])
+
+
+def check_database(services: Services) -> None:
+    """Raise unless the database answers a trivial query (readiness)."""
+    with services.readers() as session:
+        session.execute(text("SELECT 1"))

@@ -1,0 +1,204 @@
+"""Tenants: issuers (with their first admin client), profiles, signing keys, API clients, images,
+and authenticating an API key. The REST routes and the CLI call these; neither opens a session.
+"""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any
+
+from badge_issuer import images
+from badge_issuer.application.services import Services
+from badge_issuer.auth import Principal, secret_matches
+from badge_issuer.credential.requests import ClientCreate, IssuerCreate, ProfileInput
+from badge_issuer.db.issuers import IssuerRepository
+from badge_issuer.db.tables import ApiClient, Issuer, IssuerKey
+from badge_issuer.documents import profile
+from badge_issuer.errors import Unauthenticated
+from badge_issuer.issuance import issuer_verification_method
+from badge_issuer.issuers import add_key, create_client, create_issuer, revoke_client
+
+
+@dataclass(frozen=True)
+class IssuerView:
+    slug: str
+    did: str
+    did_method: str
+    suspension: bool
+    #: the Profile as embedded in credentials
+    profile: dict[str, Any]
+    profile_url: str
+
+
+@dataclass(frozen=True)
+class ClientView:
+    key_id: str
+    name: str
+    scopes: list[str]
+    created: datetime
+    revoked: bool
+
+
+@dataclass(frozen=True)
+class NewClient:
+    client: ClientView
+    #: the API key, shown once (only its hash is stored)
+    api_key: str
+
+
+@dataclass(frozen=True)
+class NewIssuer:
+    issuer: IssuerView
+    admin: NewClient
+
+
+@dataclass(frozen=True)
+class SigningKey:
+    """A public signing key as a Multikey verification method of its issuer."""
+
+    id: str
+    controller: str
+    public_key_multibase: str
+    active: bool
+    created: datetime
+
+
+@dataclass(frozen=True)
+class UploadedImage:
+    url: str
+    media_type: str
+    size: int
+
+
+def _issuer(services: Services, issuer: Issuer) -> IssuerView:
+    return IssuerView(
+        slug=issuer.slug,
+        did=issuer.did,
+        did_method=issuer.did_method,
+        suspension=issuer.suspension_enabled,
+        profile=profile(issuer),
+        profile_url=services.urls.issuer_profile(issuer.slug),
+    )
+
+
+def _client(client: ApiClient) -> ClientView:
+    return ClientView(
+        key_id=client.key_id,
+        name=client.name,
+        scopes=client.scopes.split(),
+        created=client.created_at,
+        revoked=client.revoked_at is not None,
+    )
+
+
+def _key(key: IssuerKey, issuer: Issuer) -> SigningKey:
+    return SigningKey(
+        id=issuer_verification_method(issuer, key.public_key_multibase),
+        controller=issuer.did,
+        public_key_multibase=key.public_key_multibase,
+        active=key.active,
+        created=key.created_at,
+    )
+
+
+def authenticate(services: Services, key_id: str, secret: str) -> Principal:
+    """The client an API key belongs to; Unauthenticated for an unknown, revoked or wrong key."""
+    with services.readers() as session:
+        repo = IssuerRepository(session)
+        client = repo.client_by_key_id(key_id)
+        if client is None or client.revoked_at is not None or not secret_matches(secret, client.secret_hash):
+            raise Unauthenticated("unknown or revoked API key")
+        issuer = repo.by_id(client.issuer_id)
+        return Principal(
+            client_id=client.id,
+            issuer_id=issuer.id,
+            issuer_slug=issuer.slug,
+            scopes=frozenset(client.scopes.split()),
+        )
+
+
+def create_issuer_with_admin(
+    services: Services, data: IssuerCreate, *, parent_id: int | None = None
+) -> NewIssuer:
+    """A new issuer (key, status lists) and its first admin API client, in one transaction.
+
+    With ``parent_id`` the new issuer is a sub-issuer: its profile's ``parentOrg`` names the parent.
+    """
+    now = services.clock()
+    with services.sessions() as session, session.begin():
+        parent = IssuerRepository(session).by_id(parent_id) if parent_id is not None else None
+        issuer = create_issuer(
+            data,
+            session=session,
+            keystore=services.keystore,
+            urls=services.urls,
+            status_list_size=services.settings.status_list_size,
+            now=now,
+            parent=parent,
+        )
+        admin = create_client(
+            issuer, ClientCreate(name=f"{issuer.slug} admin", scopes=["admin"]), session=session, now=now
+        )
+        return NewIssuer(_issuer(services, issuer), NewClient(_client(admin.client), admin.token))
+
+
+def get_issuer(services: Services, issuer: str) -> IssuerView:
+    with services.readers() as session:
+        return _issuer(services, IssuerRepository(session).by_slug(issuer))
+
+
+def replace_profile(services: Services, issuer: str, data: ProfileInput) -> IssuerView:
+    """Replace the public profile; a sub-issuer keeps its ``parentOrg`` (not the caller's to change)."""
+    with services.sessions() as session, session.begin():
+        repo = IssuerRepository(session)
+        row = repo.by_slug(issuer)
+        stored = json.loads(row.profile_json)
+        updated = data.model_dump(mode="json", exclude_none=True)
+        if "parentOrg" in stored:
+            updated["parentOrg"] = stored["parentOrg"]
+        repo.update_profile(row, updated)
+        return _issuer(services, row)
+
+
+def list_keys(services: Services, issuer: str) -> list[SigningKey]:
+    with services.readers() as session:
+        repo = IssuerRepository(session)
+        row = repo.by_slug(issuer)
+        return [_key(key, row) for key in repo.keys(row)]
+
+
+def new_key(services: Services, issuer: str) -> SigningKey:
+    """A new signing key; new credentials are signed with it, older keys stay in the DID document."""
+    with services.sessions() as session, session.begin():
+        row = IssuerRepository(session).by_slug(issuer)
+        return _key(add_key(row, session=session, keystore=services.keystore, now=services.clock()), row)
+
+
+def list_clients(services: Services, issuer: str) -> list[ClientView]:
+    with services.readers() as session:
+        repo = IssuerRepository(session)
+        return [_client(client) for client in repo.clients(repo.by_slug(issuer))]
+
+
+def new_client(services: Services, issuer: str, data: ClientCreate) -> NewClient:
+    """An API client of ``issuer``; the key is in the result once, only its hash is stored."""
+    with services.sessions() as session, session.begin():
+        row = IssuerRepository(session).by_slug(issuer)
+        created = create_client(row, data, session=session, now=services.clock())
+        return NewClient(_client(created.client), created.token)
+
+
+def revoke_api_client(services: Services, issuer: str, key_id: str) -> ClientView:
+    """Revoke one of ``issuer``'s API clients; its key stops working at once (others': NotFound)."""
+    with services.sessions() as session, session.begin():
+        row = IssuerRepository(session).by_slug(issuer)
+        return _client(revoke_client(row, key_id, session=session, now=services.clock()))
+
+
+def upload_image(services: Services, issuer_id: int, data: bytes) -> UploadedImage:
+    """Store a PNG or harmless SVG by content hash; its public URL can be an ``image``."""
+    with services.sessions() as session, session.begin():
+        stored = images.store(session, issuer_id, data, services.clock())
+        return UploadedImage(url=services.urls.image(stored.id), media_type=stored.media_type, size=len(data))
