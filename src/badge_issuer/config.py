@@ -3,9 +3,10 @@
 from __future__ import annotations
 
 from pathlib import Path
+from typing import Annotated, Any
 
-from pydantic import Field, SecretStr, model_validator
-from pydantic_settings import BaseSettings, SettingsConfigDict
+from pydantic import Field, SecretStr, field_validator, model_validator
+from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
 
 DEV_PEPPER = "dev-only-recipient-pepper"
 
@@ -43,6 +44,16 @@ class Settings(BaseSettings):
     fetch_max_bytes: int = Field(default=512 * 1024, gt=0)
     #: outbound fetches: how long a fetched document is reused, seconds (0 disables the cache)
     fetch_cache_ttl_seconds: float = Field(default=300.0, ge=0)
+    #: verification: load JSON-LD contexts we do not pin from public https hosts (reported as a warning)
+    remote_contexts: bool = True
+    #: remote contexts: hosts they may come from (a host also allows its subdomains); empty = any host
+    remote_context_allow: Annotated[tuple[str, ...], NoDecode] = ()
+    #: remote contexts: hosts they never come from (a host also covers its subdomains)
+    remote_context_deny: Annotated[tuple[str, ...], NoDecode] = ()
+    #: remote contexts: most unpinned contexts one credential may use (nested ones included)
+    remote_context_max: int = Field(default=4, ge=1, le=20)
+    #: remote contexts: largest context document accepted, in bytes
+    remote_context_max_bytes: int = Field(default=64 * 1024, gt=0)
     #: keep the recipient's plain email in issuance records (off: only a keyed hash is stored)
     store_recipient_email: bool = False
     #: HMAC key for the recipient lookup hash in records; must be changed outside dev
@@ -51,6 +62,15 @@ class Settings(BaseSettings):
     status_list_size: int = Field(default=131_072, ge=131_072)
     #: how long verifiers may cache a status list credential, in seconds
     status_list_ttl_seconds: int = Field(default=300, ge=0)
+
+    @field_validator("remote_context_allow", "remote_context_deny", mode="before")
+    @classmethod
+    def _host_list(cls, value: Any) -> Any:
+        """A comma-separated string (as in the environment) or a sequence of host names, lower-cased."""
+        items = value.split(",") if isinstance(value, str) else value
+        if isinstance(items, list | tuple):
+            return tuple(str(item).strip().lower().strip(".") for item in items if str(item).strip())
+        return value
 
     @model_validator(mode="after")
     def _no_dev_secrets_outside_dev(self) -> Settings:

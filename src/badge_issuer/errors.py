@@ -17,7 +17,8 @@ only place that maps them to RFC 9457 ``application/problem+json`` responses.
     │   ├── Unauthenticated         no or unknown credentials
     │   └── Forbidden               authenticated, but not allowed (scope)
     ├── JsonLdError                 JSON-LD processing refused the document
-    │   ├── ContextNotAllowed       a context URL we do not pin (never fetched)
+    │   ├── ContextNotAllowed       a context URL we do not pin (issuance never fetches one)
+    │   │   └── ContextRefused      an unpinned context the verifier would not or could not load
     │   ├── UndefinedTerms          safe mode: terms the contexts do not define (``terms``)
     │   └── CanonicalizationLimit   RDFC-1.0 work bound exceeded (dataset poisoning)
     ├── CryptoError
@@ -111,6 +112,16 @@ class ContextNotAllowed(JsonLdError):
             f"JSON-LD context {url!r} is not one of the pinned contexts; "
             "contexts are never fetched from the network"
         )
+        self.url = url
+
+
+class ContextRefused(ContextNotAllowed):
+    """An unpinned context the verifier would not, or could not, load (policy, limit or fetch failure)."""
+
+    code = "context-refused"
+
+    def __init__(self, url: str, reason: str) -> None:
+        JsonLdError.__init__(self, f"JSON-LD context {url[:200]!r} was not loaded: {reason}")
         self.url = url
 
 

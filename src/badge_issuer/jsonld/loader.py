@@ -1,9 +1,12 @@
 """The offline JSON-LD document loader: pinned local copies of the contexts we know, nothing else.
 
 A context is served only from the package's ``contexts/`` folder, and only when its bytes still hash
-to the sha256 pinned here. Any other URL raises ``ContextNotAllowed``; nothing is ever fetched from
-the network. The loader is passed to every JSON-LD call (never installed as pyld's global loader) and
-carries its own processed-context cache, so repeated signing does not re-process the same contexts.
+to the sha256 pinned here. Any other URL raises ``ContextNotAllowed``; this loader never fetches.
+The verifier's loader alone may be given a ``RemoteContextSource`` (``with_remote``): it is asked
+for the URLs we do not pin, and what it serves is never put in the shared processed-context cache
+by URL (its bytes may differ from one verification to the next). The loader is passed to every
+JSON-LD call (never installed as pyld's global loader) and carries its own processed-context cache,
+so repeated signing does not re-process the same contexts.
 """
 
 from __future__ import annotations
@@ -13,7 +16,7 @@ import json
 from collections.abc import Mapping
 from dataclasses import dataclass
 from importlib import resources
-from typing import Any
+from typing import Any, Protocol
 
 from cachetools import LRUCache
 
@@ -148,11 +151,19 @@ def _read_pinned(entry: PinnedContext) -> Any:
     return json.loads(data)
 
 
-class DocumentLoader:
-    """A pyld document loader over an immutable URL → JSON map; unknown URLs raise."""
+class RemoteContextSource(Protocol):
+    def document(self, url: str) -> Any:
+        """The parsed context at ``url`` for the verification under way; ContextNotAllowed if none."""
+        ...
 
-    def __init__(self, documents: Mapping[str, Any]) -> None:
+
+class DocumentLoader:
+    """A pyld document loader over an immutable URL → JSON map; unknown URLs raise (or go to ``remote``)."""
+
+    def __init__(self, documents: Mapping[str, Any], *, remote: RemoteContextSource | None = None) -> None:
         self._documents = dict(documents)
+        #: where URLs we do not pin are looked up (the verifier's loader only); None: they are refused
+        self.remote = remote
         #: pyld's processed-context cache, owned by this loader (not pyld's module global)
         self.context_cache: LRUCache[str, Any] = LRUCache(maxsize=256)
 
@@ -160,6 +171,10 @@ class DocumentLoader:
     def pinned(cls) -> DocumentLoader:
         """The loader of every context in ``PINNED``, each checked against its sha256."""
         return cls({entry.url: _read_pinned(entry) for entry in PINNED})
+
+    def with_remote(self, remote: RemoteContextSource) -> DocumentLoader:
+        """A loader of the same pinned contexts that also asks ``remote`` for any other URL."""
+        return DocumentLoader(self._documents, remote=remote)
 
     @property
     def urls(self) -> frozenset[str]:
@@ -169,18 +184,20 @@ class DocumentLoader:
         return url in self._documents
 
     def document(self, url: str) -> Any:
-        """The parsed document at ``url``; raises ContextNotAllowed for any URL we do not pin."""
+        """The parsed document at ``url``; ContextNotAllowed for one we do not pin (and ``remote`` lacks)."""
         try:
             return self._documents[url]
         except KeyError:
-            raise ContextNotAllowed(url) from None
+            if self.remote is None:
+                raise ContextNotAllowed(url) from None
+        return self.remote.document(url)
 
     def __call__(self, url: str, options: Mapping[str, Any] | None = None) -> dict[str, Any]:
-        """pyld's loader protocol: a RemoteDocument; ``tag: static`` lets pyld cache the context."""
+        """pyld's loader protocol: a RemoteDocument; ``tag: static`` lets pyld cache a pinned context."""
         return {
             "contentType": "application/ld+json",
             "contextUrl": None,
             "documentUrl": url,
             "document": self.document(url),
-            "tag": "static",
+            "tag": "static" if url in self._documents else None,
         }
