@@ -4,7 +4,9 @@ The REST routes, the CLI and (later) the VC-API route and the HTML page all call
 A presentation (VP) yields one report whose ``credentials`` holds a report per credential and whose
 ``verified`` is true only when every credential verified; any other input yields a report for its
 one credential. ``verified`` is true only when ``format``, ``context``, ``proof`` and ``issuer_key``
-passed and no check failed (warnings, such as an unreachable status list, do not fail it).
+passed and no check failed (warnings, such as an unreachable status list, do not fail it; of the
+required checks, only ``context`` may be a warning: it then names the unpinned contexts it fetched).
+Each credential is verified in its own remote-context scope (``net/contexts.py``).
 """
 
 from __future__ import annotations
@@ -16,7 +18,7 @@ from dataclasses import dataclass, field
 from datetime import timedelta
 from typing import Any
 
-from badge_issuer.checks import CHECKS, FAILED, PASSED, REQUIRED, SKIPPED, FetchStatusSource
+from badge_issuer.checks import CHECKS, FAILED, PASSED, REQUIRED, SKIPPED, WARNING, FetchStatusSource
 from badge_issuer.checks.base import (
     Check,
     CheckResult,
@@ -35,6 +37,7 @@ from badge_issuer.crypto.suites import CanonOptions
 from badge_issuer.errors import BadgeIssuerError, PayloadTooLarge, ResolutionError
 from badge_issuer.formats.sniff import unwrap
 from badge_issuer.jsonld.loader import DocumentLoader
+from badge_issuer.net.contexts import RemoteContextPolicy, RemoteContexts, context_scope
 from badge_issuer.net.fetch import Fetcher
 
 log = logging.getLogger(__name__)
@@ -121,16 +124,19 @@ def verify_credential(
     subject = Subject(credential, envelope, depth)
     results: list[CheckResult] = []
     stopped_by: str | None = None
-    for check in CHECKS:
-        if stopped_by is not None:
-            results.append(CheckResult(check.id, SKIPPED, f"not run because the {stopped_by} check failed"))
-            continue
-        result = _run(check, subject, ctx)
-        results.append(result)
-        if result.status == FAILED and check.fatal:
-            stopped_by = check.id
+    with context_scope():
+        for check in CHECKS:
+            if stopped_by is not None:
+                results.append(
+                    CheckResult(check.id, SKIPPED, f"not run because the {stopped_by} check failed")
+                )
+                continue
+            result = _run(check, subject, ctx)
+            results.append(result)
+            if result.status == FAILED and check.fatal:
+                stopped_by = check.id
     verified = all(r.status != FAILED for r in results) and all(
-        r.status == PASSED for r in results if r.id in REQUIRED
+        r.status == PASSED or (r.id == "context" and r.status == WARNING) for r in results if r.id in REQUIRED
     )
     return VerificationReport(verified, summarize(credential), tuple(results))
 
@@ -176,8 +182,16 @@ def build_context(
     status: StatusSource | None = None,
     schemas: CredentialSchemas | None = None,
 ) -> VerifyContext:
-    """The VerifyContext of an application (or the CLI), from settings and optional local sources."""
+    """The VerifyContext of an application (or the CLI), from settings and optional local sources.
+
+    With ``remote_contexts`` on, the verifier gets its own loader over the same pinned contexts that
+    also serves vetted remote ones; ``loader`` itself (issuance's) is left as it is and never fetches.
+    """
     fetcher = fetcher or Fetcher.from_settings(settings)
+    if settings.remote_contexts:
+        loader = loader.with_remote(
+            RemoteContexts(fetcher, RemoteContextPolicy.from_settings(settings), loader)
+        )
     source: ControllerSource = LocalFirst(local, fetcher) if local is not None else fetcher
     return VerifyContext(
         canon=CanonOptions(loader=loader, work_factor=settings.canon_work_factor),

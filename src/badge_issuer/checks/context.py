@@ -1,9 +1,12 @@
-"""``context``: every JSON-LD context is one we pin, and every term is defined (safe mode).
+"""``context``: every JSON-LD context is pinned or vetted, and every term is defined (safe mode).
 
-Contexts are never fetched: an unknown context URL, or an embedded context object (which could
-redefine any term), makes the document's meaning unknowable, so that failure is fatal. A property
-or type the contexts do not define would be dropped by JSON-LD processing, i.e. it is not covered
-by an RDFC signature; such terms are named with where they occur.
+An embedded context object (which could redefine any term) is refused. A context URL we do not pin
+is refused too, unless the verifier loads remote contexts (``net/contexts.py``): then it is fetched
+under that policy, and the check is at best a *warning* that names each fetched context with its
+sha256, and only if the document means, for every field the report shows or a later check reads,
+what it means under our pinned contexts alone (``context_validation.py``). Any refusal is fatal. A
+property or type the contexts do not define would be dropped by JSON-LD processing, i.e. it is not
+covered by an RDFC signature; such terms are named with where they occur.
 """
 
 from __future__ import annotations
@@ -14,6 +17,7 @@ from typing import Any
 from badge_issuer.checks.base import (
     FAILED,
     PASSED,
+    WARNING,
     CheckResult,
     Subject,
     VerifyContext,
@@ -22,8 +26,10 @@ from badge_issuer.checks.base import (
     pointers_of,
     short,
 )
+from badge_issuer.checks.context_validation import conforming_document, differences, pinned_contexts
 from badge_issuer.errors import ContextNotAllowed, JsonLdError
 from badge_issuer.jsonld.processor import undefined_terms
+from badge_issuer.net.contexts import FetchedContext, RemoteContexts
 
 ID = "context"
 
@@ -48,10 +54,11 @@ def _contexts(document: Any) -> Iterator[tuple[str, Any]]:
 def context_check(subject: Subject, ctx: VerifyContext) -> CheckResult:
     loader = ctx.canon.loader
     unsigned = {key: value for key, value in subject.credential.items() if key != "proof"}
+    remote = loader.remote if isinstance(loader.remote, RemoteContexts) else None
     used: list[str] = []
     for pointer, entry in _contexts(subject.credential):
         if isinstance(entry, str):
-            if not loader.knows(entry):
+            if not loader.knows(entry) and remote is None:
                 return CheckResult(
                     ID,
                     FAILED,
@@ -68,7 +75,10 @@ def context_check(subject: Subject, ctx: VerifyContext) -> CheckResult:
             )
     if not used:
         return CheckResult(ID, FAILED, "the document has no @context")
+    fetched: list[FetchedContext] = []
     try:
+        if remote is not None and not all(loader.knows(url) for url in used):
+            fetched = remote.resolve(used)
         terms = undefined_terms(unsigned, loader=loader)
     except ContextNotAllowed as exc:
         return CheckResult(ID, FAILED, exc.message, {"context": exc.url})
@@ -78,6 +88,8 @@ def context_check(subject: Subject, ctx: VerifyContext) -> CheckResult:
     if terms:
         where = pointers_of(unsigned, terms)
         return _undefined(terms, where, contexts)
+    if fetched:
+        return _validated(unsigned, contexts, fetched, ctx)
     return CheckResult(
         ID,
         PASSED,
@@ -95,4 +107,34 @@ def _undefined(terms: list[str], where: list[str], contexts: list[str]) -> Check
         f"these fields are not defined by the credential's contexts, so not covered by the "
         f"signature: {listed}{located}",
         {"terms": terms[:50], "pointers": where, "contexts": contexts},
+    )
+
+
+def _validated(
+    unsigned: dict[str, Any], contexts: list[str], fetched: list[FetchedContext], ctx: VerifyContext
+) -> CheckResult:
+    """The context-validation rule for a document that uses fetched contexts: a warning, or failed."""
+    loader = ctx.canon.loader
+    listed = [item.to_json() for item in fetched]
+    named = ", ".join(f"{short(item.url, 100)} (sha256 {item.sha256})" for item in fetched)
+    pinned = pinned_contexts(unsigned, loader)
+    try:
+        conforming = conforming_document(unsigned, pinned, loader=loader)
+    except JsonLdError as exc:
+        return CheckResult(ID, FAILED, exc.message, {"contexts": contexts, "fetched": listed})
+    changed = differences(unsigned, conforming)
+    if changed:
+        return CheckResult(
+            ID,
+            FAILED,
+            f"the unpinned contexts change what these fields mean: {', '.join(changed)}; what the "
+            f"credential shows is not what its pinned contexts say was signed (fetched: {named})",
+            {"contexts": contexts, "fetched": listed, "fields": changed},
+        )
+    return CheckResult(
+        ID,
+        WARNING,
+        f"uses {len(fetched)} context(s) we do not pin, fetched for this verification: {named}; "
+        f"every field shown means what the pinned VC/OB contexts say",
+        {"contexts": contexts, "fetched": listed},
     )
