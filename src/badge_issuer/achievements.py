@@ -11,6 +11,7 @@ from sqlalchemy.orm import Session
 from badge_issuer.credential.achievement import Achievement
 from badge_issuer.credential.base import validate_model
 from badge_issuer.credential.requests import AchievementInput
+from badge_issuer.credential.text_policy import refuse_untransportable
 from badge_issuer.db.achievements import AchievementRepository
 from badge_issuer.db.tables import Achievement as AchievementRow
 from badge_issuer.db.tables import AchievementVersion, Issuer
@@ -33,6 +34,9 @@ def checked(document: dict[str, Any]) -> dict[str, Any]:
 def create_achievement(
     issuer: Issuer, data: AchievementInput, *, session: Session, urls: Urls, now: datetime
 ) -> tuple[AchievementRow, AchievementVersion]:
+    refuse_untransportable(
+        data.model_dump(mode="json", by_alias=True, exclude_none=True), what="the achievement"
+    )
     repo = AchievementRepository(session)
     slug = data.slug or _slug_from(data.name)
     if repo.slug_taken(issuer.id, slug):
@@ -46,6 +50,9 @@ def update_achievement(
     issuer: Issuer, slug: str, data: AchievementInput, *, session: Session, urls: Urls, now: datetime
 ) -> tuple[AchievementRow, AchievementVersion]:
     """Publish version n+1; credentials issued earlier keep pointing at their version."""
+    refuse_untransportable(
+        data.model_dump(mode="json", by_alias=True, exclude_none=True), what="the achievement"
+    )
     repo = AchievementRepository(session)
     achievement = repo.get(issuer.id, slug, for_update=True)
     if data.slug is not None and data.slug != slug:

@@ -23,6 +23,7 @@ from badge_issuer.credential.build import build_credential
 from badge_issuer.credential.identity import identity_object, new_salt
 from badge_issuer.credential.requests import IssueRequest
 from badge_issuer.credential.schema import SchemaValidator, status_entry_views
+from badge_issuer.credential.text_policy import refuse_untransportable
 from badge_issuer.crypto import jcs
 from badge_issuer.crypto.data_integrity import ProofOptions, add_proof
 from badge_issuer.crypto.keys import Signer
@@ -98,6 +99,9 @@ def issue_badge(command: IssueCommand, *, session: Session, tools: IssuanceTools
     now = tools.clock()
     valid_from = request.valid_from or now
     _check_dates(request, valid_from)
+    refuse_untransportable(
+        request.model_dump(mode="json", by_alias=True, exclude_none=True), suites=request.proof
+    )
     # 3. build
     credential_id = str(uuid.uuid4())
     statuses = StatusRepository(session)
@@ -129,6 +133,8 @@ def issue_badge(command: IssueCommand, *, session: Session, tools: IssuanceTools
     )
     for view in status_entry_views(unsigned):
         tools.schemas.validate_credential(view)
+    # text stored earlier (the issuer's profile, an older badge class) is held to the same rule
+    refuse_untransportable(unsigned, suites=request.proof, what="the credential")
     # 4. sign: one proof per requested suite (two make a proof set)
     signer: Signer = tools.signer_for(session, issuer)
     signed: dict[str, Any] = unsigned

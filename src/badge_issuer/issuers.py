@@ -16,6 +16,7 @@ from sqlalchemy.orm import Session
 
 from badge_issuer.auth import MintedKey, mint_key
 from badge_issuer.credential.requests import ClientCreate, IssuerCreate, ProfileInput
+from badge_issuer.credential.text_policy import refuse_untransportable
 from badge_issuer.crypto.did import did_key
 from badge_issuer.crypto.keys import public_key_from_multibase, public_key_multibase
 from badge_issuer.crypto.keystore import KeyStore
@@ -60,6 +61,7 @@ def create_issuer(
     parent: Issuer | None = None,
 ) -> Issuer:
     """A new issuer with its first Ed25519 key and its first status list(s)."""
+    refuse_untransportable(data.model_dump(mode="json", by_alias=True, exclude_none=True), what="the issuer")
     repo = IssuerRepository(session)
     if repo.slug_taken(data.slug):
         raise InputError(f"issuer slug {data.slug!r} is taken", pointer="/slug")

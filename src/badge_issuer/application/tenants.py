@@ -13,6 +13,7 @@ from badge_issuer import images
 from badge_issuer.application.services import Services
 from badge_issuer.auth import Principal, secret_matches
 from badge_issuer.credential.requests import ClientCreate, IssuerCreate, ProfileInput
+from badge_issuer.credential.text_policy import refuse_untransportable
 from badge_issuer.db.issuers import IssuerRepository
 from badge_issuer.db.tables import ApiClient, Issuer, IssuerKey
 from badge_issuer.documents import profile
@@ -151,6 +152,7 @@ def get_issuer(services: Services, issuer: str) -> IssuerView:
 
 def replace_profile(services: Services, issuer: str, data: ProfileInput) -> IssuerView:
     """Replace the public profile; a sub-issuer keeps its ``parentOrg`` (not the caller's to change)."""
+    refuse_untransportable(data.model_dump(mode="json", exclude_none=True), what="the profile")
     with services.sessions() as session, session.begin():
         repo = IssuerRepository(session)
         row = repo.by_slug(issuer)

@@ -1,0 +1,101 @@
+"""Text we refuse to put into a credential, because some verifiers would reject the badge.
+
+RDFC-1.0 escapes U+FFFE and U+FFFF in canonical N-Quads (``jsonld/canon.py`` follows the REC), but
+the JavaScript reference (rdf-canonize 5) does not: a badge carrying them hashes differently there
+and fails in every suite. We refuse every Unicode noncharacter (U+FDD0–U+FDEF and each U+xFFFE /
+U+xFFFF), not just those two, since none of them belongs in interchanged text.
+
+The DCC verifier (Learner Credential Wallet, VerifierPlus) rejects Ed25519Signature2020 badges
+containing a C0 control character other than LF and CR (TAB included), even ones the JavaScript
+reference signed; so for that suite those are refused too.
+
+This is an *issuance* rule only: verification stays per the REC. ``refuse_untransportable`` is the
+one entry point; the issuance spine calls it on what the client sent (so the problem names the
+request field) and on the built credential (so text stored earlier, such as an issuer profile,
+cannot slip through), and achievement creation calls it on the badge class.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Collection, Iterator, Mapping
+from typing import Any
+
+from badge_issuer.errors import Issue, ValidationFailed
+
+#: the suites whose verifiers (DCC) refuse C0 controls other than LF and CR
+C0_STRICT_SUITES = frozenset({"Ed25519Signature2020"})
+#: at most this many findings are reported for one document
+MAX_FINDINGS = 20
+_ALLOWED_C0 = frozenset({0x0A, 0x0D})
+
+
+def is_noncharacter(code_point: int) -> bool:
+    """Whether ``code_point`` is one of Unicode's 66 noncharacters."""
+    return 0xFDD0 <= code_point <= 0xFDEF or (code_point & 0xFFFE) == 0xFFFE
+
+
+def is_refused_control(code_point: int) -> bool:
+    """A C0 control character other than LF and CR (TAB included)."""
+    return code_point < 0x20 and code_point not in _ALLOWED_C0
+
+
+def first_refused(text: str, *, controls: bool) -> str | None:
+    """Why the first character of ``text`` we refuse is refused, else None."""
+    for char in text:
+        code_point = ord(char)
+        if is_noncharacter(code_point):
+            return (
+                f"U+{code_point:04X}, a Unicode noncharacter, which other verifiers canonicalize "
+                "differently (the badge would not verify there)"
+            )
+        if controls and is_refused_control(code_point):
+            return (
+                f"U+{code_point:04X}, a control character, which Ed25519Signature2020 verifiers "
+                "(DCC) reject; only LF and CR are allowed with that suite"
+            )
+    return None
+
+
+def _strings(document: Any) -> Iterator[tuple[str, str, bool]]:
+    """``(pointer, text, is_key)`` for every string in ``document``, keys included (iterative)."""
+    stack: list[tuple[str, Any]] = [("", document)]
+    while stack:
+        pointer, value = stack.pop()
+        if isinstance(value, str):
+            yield pointer, value, False
+        elif isinstance(value, Mapping):
+            items = []
+            for key, item in value.items():
+                child = f"{pointer}/{str(key).replace('~', '~0').replace('/', '~1')}"
+                if isinstance(key, str):
+                    yield child, key, True
+                items.append((child, item))
+            stack.extend(reversed(items))
+        elif isinstance(value, list | tuple):
+            stack.extend(reversed([(f"{pointer}/{index}", item) for index, item in enumerate(value)]))
+
+
+def findings(document: Any, *, suites: Collection[str] = ()) -> list[Issue]:
+    """Every string (and key) of ``document`` that some verifier would reject, as issues."""
+    controls = bool(C0_STRICT_SUITES.intersection(suites))
+    found: list[Issue] = []
+    for pointer, text, is_key in _strings(document):
+        refused = first_refused(text, controls=controls)
+        if refused is None:
+            continue
+        what = "member name" if is_key else "text"
+        found.append(Issue(pointer, f"{what} contains {refused}"))
+        if len(found) >= MAX_FINDINGS:
+            break
+    return found
+
+
+def refuse_untransportable(document: Any, *, suites: Collection[str] = (), what: str = "the request") -> None:
+    """Raise ValidationFailed (one issue per offending string, pointers into ``document``)."""
+    found = findings(document, suites=suites)
+    if found:
+        raise ValidationFailed(
+            f"{what} contains text that would make the badge fail in other verifiers "
+            f"({found[0].pointer}): {found[0].message}",
+            found,
+        )
