@@ -3,7 +3,8 @@
 Data Integrity (OB impl. guide §Key provenance): the verification method resolves (did:key
 locally, did:web and HTTPS key documents over guarded HTTPS, our own issuers locally) and its
 ``controller`` is ``issuer.id``. VC-JWT: a DID ``kid`` needs the same; any other key must be in the
-issuer's ``/.well-known/jwks.json`` (with a matching ``iss`` member when it has one). Passing needs
+issuer's ``/.well-known/jwks.json`` (with a matching ``iss`` member when it has one), except that a
+did:key or did:jwk issuer has exactly one key, the one its DID encodes. Passing needs
 one valid proof whose key passes; every key is reported.
 """
 
@@ -23,7 +24,8 @@ from badge_issuer.checks.base import (
     issuer_id,
     short,
 )
-from badge_issuer.checks.jwt_keys import issuer_jwks, same_key
+from badge_issuer.checks.jwt_keys import issuer_jwks, same_key, self_certified_issuer_key
+from badge_issuer.crypto.did_jwk import is_self_certifying
 from badge_issuer.errors import BadgeIssuerError
 
 ID = "issuer_key"
@@ -38,6 +40,17 @@ def _judge(key: KeyUse, issuer: str, subject: Subject, ctx: VerifyContext) -> tu
         return False, (
             f"signed by a key that does not belong to the issuer: {short(key.key_id)} is controlled by "
             f"{short(controller)}, but the issuer is {short(issuer)}"
+        )
+    if key.jwk is not None and is_self_certifying(issuer):
+        try:
+            own = self_certified_issuer_key(issuer)
+        except BadgeIssuerError as exc:
+            return False, exc.message
+        if own is not None and same_key(own, key.jwk):
+            return True, f"{short(key.key_id)} is the key of the issuer {short(issuer)} itself"
+        return False, (
+            f"signed by a key that is not the issuer's: {short(key.key_id)} differs from the key "
+            f"{short(issuer)} consists of"
         )
     if key.jwk is not None:
         try:

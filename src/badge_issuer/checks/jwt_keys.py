@@ -4,7 +4,8 @@ The header names the key by ``kid`` — a DID URL (resolved like a Data Integrit
 method), a URL that dereferences to a JWK or JWK set, or a bare key id looked up in the issuer's
 JWK set — and/or carries it as ``jwk``. Key provenance (OB impl. guide): the key must be in the
 JWK set at ``https://{authority of issuer.id}/.well-known/jwks.json`` and a JWK ``iss`` member, if
-present, must equal ``issuer.id``; a DID key instead needs the issuer as its controller.
+present, must equal ``issuer.id``; a DID key instead needs the issuer as its controller. A did:key
+or did:jwk (issuer or ``kid``) needs no resolution: the DID *is* the key (``crypto/did_jwk.py``).
 """
 
 from __future__ import annotations
@@ -17,8 +18,9 @@ from urllib.parse import urlsplit
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PublicKey
 
 from badge_issuer.checks.base import VerifyContext, as_list, issuer_id, short
+from badge_issuer.crypto.did_jwk import did_public_jwk, is_self_certifying, method_fragment_matches
 from badge_issuer.crypto.resolver import VerificationMethod
-from badge_issuer.errors import ResolutionError
+from badge_issuer.errors import BadgeIssuerError, ResolutionError
 from badge_issuer.formats.vcjwt import JwtParts, public_key_to_jwk
 
 JWKS_ACCEPT = "application/jwk-set+json, application/jwk+json, application/json;q=0.9"
@@ -48,6 +50,8 @@ def jwt_key(parts: JwtParts, credential: Mapping[str, Any], ctx: VerifyContext) 
     kid = parts.header.get("kid")
     header_jwk = parts.header.get("jwk")
     try:
+        if isinstance(kid, str) and is_self_certifying(kid):
+            return JwtKey(_self_certified(kid), kid)
         if isinstance(kid, str) and kid.startswith("did:"):
             method = ctx.resolver.resolve(kid)
             jwk = public_key_to_jwk(Ed25519PublicKey.from_public_bytes(method.public_key))
@@ -63,6 +67,27 @@ def jwt_key(parts: JwtParts, credential: Mapping[str, Any], ctx: VerifyContext) 
     if isinstance(header_jwk, Mapping):
         return JwtKey(header_jwk, "jwk in the JWT header")
     raise ResolutionError("the JWT header names no key (no kid, no jwk)")
+
+
+def _self_certified(kid: str) -> Mapping[str, Any]:
+    """The key a did:key / did:jwk DID URL names, decoded locally (the DID is the key)."""
+    did, _, fragment = kid.partition("#")
+    if fragment and not method_fragment_matches(did, fragment):
+        raise ResolutionError(f"{short(kid)} names no verification method of {short(did)}")
+    try:
+        return did_public_jwk(did)
+    except BadgeIssuerError as exc:
+        raise ResolutionError(f"{short(did)}: {exc.message}") from None
+
+
+def self_certified_issuer_key(issuer: str) -> Mapping[str, Any] | None:
+    """The JWK a did:key / did:jwk issuer consists of; None for any other issuer."""
+    if not is_self_certifying(issuer):
+        return None
+    try:
+        return did_public_jwk(issuer)
+    except BadgeIssuerError as exc:
+        raise ResolutionError(f"issuer {short(issuer)}: {exc.message}") from None
 
 
 def jwks_url(issuer: str) -> str:
