@@ -20,13 +20,14 @@ from badge_issuer.credential.schema import SchemaValidator, default_schemas_dir
 from badge_issuer.crypto.data_integrity import ProofOptions, add_proof
 from badge_issuer.crypto.did import did_key, did_key_verification_method
 from badge_issuer.crypto.keys import Ed25519Signer, raw_public_key
-from badge_issuer.crypto.resolver import SourceResolver, StaticResolver
+from badge_issuer.crypto.resolver import SourceResolver, StaticResolver, WebControllers
 from badge_issuer.crypto.suites import CanonOptions, suite_by_name
 from badge_issuer.crypto.suites.ed25519_signature_2020 import ED25519_2020_CONTEXT
 from badge_issuer.errors import ResolutionError
 from badge_issuer.jsonld.loader import OB_V3P0_CONTEXT, OB_V3P0_EXTENSIONS, VC_V2, DocumentLoader
 from badge_issuer.net.fetch import Fetched, Fetcher, FetchPolicy
 from badge_issuer.status_list import Bitstring, status_list_credential_subject
+from badge_issuer.verification import verify_credential
 
 NOW = datetime(2026, 3, 1, 12, 0, tzinfo=UTC)
 SIGNED_AT = datetime(2026, 1, 15, 9, 30, tzinfo=UTC)
@@ -170,6 +171,7 @@ def context(
         status=documents,
         clock=fixed_clock(now),
         clock_skew=skew,
+        verify_nested=verify_credential,
     )
 
 
@@ -179,8 +181,9 @@ def network_context(*, allow_private: bool = True, now: datetime = NOW) -> Verif
     return VerifyContext(
         canon=CANON,
         schemas=SCHEMAS,
-        resolver=SourceResolver(fetcher),
+        resolver=SourceResolver(WebControllers(fetcher)),
         documents=fetcher,
         status=FetchStatusSource(fetcher),
         clock=fixed_clock(now),
+        verify_nested=verify_credential,
     )

@@ -19,7 +19,8 @@ from badge_issuer.config import Settings
 
 if TYPE_CHECKING:
     from badge_issuer.api.app import create_app
-    from badge_issuer.issuance import IssuanceTools, IssueCommand, IssuedBadge, issue_badge
+    from badge_issuer.issuance import IssueCommand, IssuedBadge, issue_badge
+    from badge_issuer.signing import IssuanceTools
     from badge_issuer.verification import VerificationReport, build_context, verify_badge
 
 __all__ = [
@@ -40,7 +41,7 @@ _LAZY = {
     "create_app": "badge_issuer.api.app",
     "IssueCommand": "badge_issuer.issuance",
     "IssuedBadge": "badge_issuer.issuance",
-    "IssuanceTools": "badge_issuer.issuance",
+    "IssuanceTools": "badge_issuer.signing",
     "issue_badge": "badge_issuer.issuance",
     "VerificationReport": "badge_issuer.verification",
     "build_context": "badge_issuer.verification",

@@ -10,7 +10,6 @@ from __future__ import annotations
 import hashlib
 import hmac
 import json
-import random
 import uuid
 from dataclasses import dataclass
 from datetime import datetime
@@ -18,41 +17,26 @@ from typing import Any
 
 from sqlalchemy.orm import Session
 
-from badge_issuer.clock import Clock, isoformat_z
+from badge_issuer.clock import isoformat_z
 from badge_issuer.credential.build import build_credential
 from badge_issuer.credential.identity import identity_object, new_salt
 from badge_issuer.credential.requests import IssueRequest
-from badge_issuer.credential.schema import SchemaValidator, status_entry_views
+from badge_issuer.credential.schema import status_entry_views
 from badge_issuer.credential.text_policy import refuse_untransportable
 from badge_issuer.crypto import jcs
 from badge_issuer.crypto.data_integrity import ProofOptions, add_proof
 from badge_issuer.crypto.keys import Signer
-from badge_issuer.crypto.suites import CanonOptions, suite_by_name
+from badge_issuer.crypto.suites import suite_by_name
 from badge_issuer.crypto.suites.ed25519_signature_2020 import ED25519_2020_CONTEXT
 from badge_issuer.db.achievements import AchievementRepository
 from badge_issuer.db.credentials import CredentialRepository
 from badge_issuer.db.issuers import IssuerRepository
 from badge_issuer.db.status import StatusRepository
-from badge_issuer.db.tables import Credential, Issuer
+from badge_issuer.db.tables import Credential
 from badge_issuer.documents import profile
 from badge_issuer.errors import IdempotencyConflict, ValidationFailed
 from badge_issuer.errors import Issue as Finding
-from badge_issuer.urls import Urls
-
-
-@dataclass(frozen=True)
-class IssuanceTools:
-    """What issuing needs besides the session; built once per application."""
-
-    urls: Urls
-    clock: Clock
-    canon: CanonOptions
-    schemas: SchemaValidator
-    signer_for: Any  # Callable[[Session, Issuer], Signer]
-    recipient_pepper: bytes
-    store_recipient_email: bool
-    status_list_size: int
-    rng: random.Random
+from badge_issuer.signing import IssuanceTools
 
 
 @dataclass(frozen=True)
@@ -234,10 +218,3 @@ def _status_entry(list_url: str, position: int, purpose: str) -> dict[str, Any]:
         "statusListIndex": str(position),
         "statusListCredential": list_url,
     }
-
-
-def issuer_verification_method(issuer: Issuer, public_key_multibase: str) -> str:
-    """The key URL proofs name: ``<did:web>#<multikey>`` or ``did:key:<mk>#<mk>``."""
-    if issuer.did_method == "key":
-        return f"did:key:{public_key_multibase}#{public_key_multibase}"
-    return f"{issuer.did}#{public_key_multibase}"

@@ -24,8 +24,8 @@ from badge_issuer.db.issuers import IssuerRepository
 from badge_issuer.db.status import StatusRepository
 from badge_issuer.db.tables import Credential, Issuer, StatusEvent, StatusList
 from badge_issuer.errors import InputError
-from badge_issuer.issuance import IssuanceTools
 from badge_issuer.jsonld.loader import VC_V2
+from badge_issuer.signing import IssuanceTools
 from badge_issuer.status_list import Bitstring, status_list_credential_subject
 
 Action = Literal["revoke", "suspend", "unsuspend"]

@@ -14,7 +14,7 @@ from __future__ import annotations
 import json
 import logging
 from collections.abc import Mapping
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import timedelta
 from typing import Any
 
@@ -32,7 +32,7 @@ from badge_issuer.checks.summary import summarize
 from badge_issuer.clock import Clock
 from badge_issuer.config import Settings
 from badge_issuer.credential.schema import SchemaValidator, default_schemas_dir
-from badge_issuer.crypto.resolver import ControllerSource, SourceResolver
+from badge_issuer.crypto.resolver import ControllerSource, SourceResolver, WebControllers
 from badge_issuer.crypto.suites import CanonOptions
 from badge_issuer.errors import BadgeIssuerError, PayloadTooLarge, ResolutionError
 from badge_issuer.formats.sniff import unwrap
@@ -121,6 +121,8 @@ def verify_credential(
     credential: Mapping[str, Any], envelope: Envelope, ctx: VerifyContext, *, depth: int = 0
 ) -> VerificationReport:
     """Run every check on one credential (also used for embedded endorsements, ``depth`` > 0)."""
+    if ctx.verify_nested is None:
+        ctx = replace(ctx, verify_nested=verify_credential)
     subject = Subject(credential, envelope, depth)
     results: list[CheckResult] = []
     stopped_by: str | None = None
@@ -192,7 +194,8 @@ def build_context(
         loader = loader.with_remote(
             RemoteContexts(fetcher, RemoteContextPolicy.from_settings(settings), loader)
         )
-    source: ControllerSource = LocalFirst(local, fetcher) if local is not None else fetcher
+    web: ControllerSource = WebControllers(fetcher)
+    source = LocalFirst(local, web) if local is not None else web
     return VerifyContext(
         canon=CanonOptions(loader=loader, work_factor=settings.canon_work_factor),
         schemas=schemas or SchemaValidator(settings.schemas_dir or default_schemas_dir()),
@@ -201,4 +204,5 @@ def build_context(
         status=status or FetchStatusSource(fetcher),
         clock=clock,
         clock_skew=timedelta(seconds=settings.clock_skew_seconds),
+        verify_nested=verify_credential,
     )

@@ -12,7 +12,7 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 import httpx
 import pytest
 
-from badge_issuer.crypto.resolver import SourceResolver
+from badge_issuer.crypto.resolver import SourceResolver, WebControllers
 from badge_issuer.errors import FetchRefused, ResolutionError
 from badge_issuer.net.fetch import Fetcher, FetchPolicy, fetch_budget, refusal_reason
 
@@ -193,10 +193,10 @@ def test_metadata_stays_refused_even_in_development(local_server: tuple[str, dic
 def test_fetches_and_caches_a_controller_document(local_server: tuple[str, dict[str, int]]) -> None:
     base, hits = local_server
     fetcher = _dev_fetcher()
-    method = SourceResolver(fetcher).resolve(f"{base}/issuer#key-1")
+    method = SourceResolver(WebControllers(fetcher)).resolve(f"{base}/issuer#key-1")
     assert method.controller == f"{base}/issuer"
     assert "assertionMethod" in method.purposes
-    fetcher.controller_document(f"{base}/issuer")
+    WebControllers(fetcher).controller_document(f"{base}/issuer")
     assert hits["/issuer"] == 1  # the second read came from the cache
 
 
@@ -268,10 +268,11 @@ def test_did_web_documents_are_fetched_from_their_https_location() -> None:
     fetcher = Fetcher(
         resolve=_fake_dns({"issuer.example": ["93.184.216.34"]}), transport=httpx.MockTransport(handler)
     )
-    assert fetcher.controller_document("did:web:issuer.example")["id"] == "did:web:issuer.example"
+    controllers = WebControllers(fetcher)
+    assert controllers.controller_document("did:web:issuer.example")["id"] == "did:web:issuer.example"
     assert seen == ["issuer.example/.well-known/did.json"]
     with pytest.raises(ResolutionError, match="not supported"):
-        fetcher.controller_document("did:example:123")
+        controllers.controller_document("did:example:123")
 
 
 def test_a_request_fetch_budget_is_shared_and_enforced() -> None:

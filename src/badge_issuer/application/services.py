@@ -15,6 +15,7 @@ from urllib.parse import urlsplit
 from sqlalchemy import Engine
 from sqlalchemy.orm import Session, sessionmaker
 
+from badge_issuer.application.own_documents import OwnControllers, OwnStatusLists
 from badge_issuer.checks import VerifyContext
 from badge_issuer.checks.status import FetchStatusSource
 from badge_issuer.clock import Clock, system_clock
@@ -27,11 +28,10 @@ from badge_issuer.crypto.suites import CanonOptions
 from badge_issuer.db.issuers import IssuerRepository
 from badge_issuer.db.session import make_engine, make_sessionmaker
 from badge_issuer.db.tables import Issuer
-from badge_issuer.issuance import IssuanceTools, issuer_verification_method
 from badge_issuer.jsonld.loader import DocumentLoader
 from badge_issuer.net.fetch import Fetcher
-from badge_issuer.own_documents import OwnControllers, OwnStatusLists
 from badge_issuer.revocation import StatusSessions
+from badge_issuer.signing import IssuanceTools, issuer_verification_method
 from badge_issuer.urls import Urls
 from badge_issuer.verification import build_context
 

@@ -18,8 +18,8 @@ from badge_issuer.db.issuers import IssuerRepository
 from badge_issuer.db.tables import ApiClient, Issuer, IssuerKey
 from badge_issuer.documents import profile
 from badge_issuer.errors import Unauthenticated
-from badge_issuer.issuance import issuer_verification_method
 from badge_issuer.issuers import add_key, create_client, create_issuer, revoke_client
+from badge_issuer.signing import issuer_verification_method
 
 
 @dataclass(frozen=True)

@@ -88,6 +88,9 @@ class VerifyContext:
     max_endorsement_depth: int = 2
     #: at most this many embedded endorsements are verified per credential
     max_endorsements: int = 20
+    #: how an embedded credential (an endorsement) is verified: the spine's own
+    #: ``verification.verify_credential``, handed down so that no check imports the spine
+    verify_nested: NestedVerifier | None = None
 
 
 @dataclass(frozen=True)
@@ -123,6 +126,26 @@ class Subject:
     envelope: Envelope
     depth: int = 0
     keys: list[KeyUse] = field(default_factory=list)
+
+
+class NestedReport(Protocol):
+    """The verdict on an embedded credential (``verification.VerificationReport``)."""
+
+    @property
+    def verified(self) -> bool: ...
+
+    @property
+    def checks(self) -> tuple[CheckResult, ...]: ...
+
+    def to_json(self) -> dict[str, Any]: ...
+
+
+class NestedVerifier(Protocol):
+    def __call__(
+        self, credential: Mapping[str, Any], envelope: Envelope, ctx: VerifyContext, *, depth: int
+    ) -> NestedReport:
+        """Run every check on an embedded credential, ``depth`` levels down."""
+        ...
 
 
 class Check(Protocol):

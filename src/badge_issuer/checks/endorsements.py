@@ -62,11 +62,12 @@ def embedded(credential: Mapping[str, Any]) -> list[tuple[str, Any]]:
 
 @check(ID)
 def endorsements_check(subject: Subject, ctx: VerifyContext) -> CheckResult:
-    from badge_issuer.verification import verify_credential  # the spine verifies each endorsement
-
     found = embedded(subject.credential)
     if not found:
         return CheckResult(ID, SKIPPED, "no embedded endorsements")
+    verify_credential = ctx.verify_nested
+    if verify_credential is None:  # fail closed: an endorsement that was not verified is not a pass
+        return CheckResult(ID, FAILED, "endorsements cannot be verified: no verifier in the context")
     if subject.depth >= ctx.max_endorsement_depth:
         return CheckResult(
             ID, SKIPPED, f"endorsements nested deeper than {ctx.max_endorsement_depth} are not followed"

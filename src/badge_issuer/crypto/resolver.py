@@ -12,7 +12,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass, replace
 from typing import Any, Protocol
 
-from badge_issuer.crypto.did import did_key_document
+from badge_issuer.crypto.did import did_key_document, did_web_url
 from badge_issuer.crypto.keys import public_key_from_multibase
 from badge_issuer.crypto.multibase import b64url_decode
 from badge_issuer.errors import InvalidKey, ParseError, ResolutionError
@@ -22,6 +22,9 @@ RELATIONSHIPS = (
     "authentication",
     "capabilityInvocation",
     "capabilityDelegation",
+)
+DID_ACCEPT = (
+    "application/did+json, application/did+ld+json, application/ld+json;q=0.9, application/json;q=0.9"
 )
 _KEY_TYPES = ("Multikey", "Ed25519VerificationKey2020", "JsonWebKey", "JsonWebKey2020")
 
@@ -130,6 +133,38 @@ class StaticResolver:
 
     def resolve(self, method_id: str) -> VerificationMethod:
         return SourceResolver(self).resolve(method_id)
+
+
+class JsonSource(Protocol):
+    def get_json(self, url: str, *, accept: str = ...) -> Any:
+        """The JSON at ``url``; FetchRefused or ResolutionError when it cannot be had."""
+        ...
+
+
+class WebControllers:
+    """``ControllerSource`` for ``did:web`` DIDs and HTTPS key/controller documents.
+
+    The DID method is resolved here (``did:web`` → its HTTPS location); the bytes come from
+    ``source`` (the guarded fetcher), which knows only URLs.
+    """
+
+    def __init__(self, source: JsonSource) -> None:
+        self._source = source
+
+    def controller_document(self, url: str) -> Mapping[str, Any]:
+        if url.startswith("did:web:"):
+            try:
+                location = did_web_url(url)
+            except ParseError as exc:
+                raise ResolutionError(exc.message) from None
+        elif url.startswith("did:"):
+            raise ResolutionError(f"DID method of {url!r} is not supported (did:key and did:web are)")
+        else:
+            location = url
+        document = self._source.get_json(location, accept=DID_ACCEPT)
+        if not isinstance(document, Mapping):
+            raise ResolutionError(f"the document at {location} is not a JSON object")
+        return document
 
 
 class SourceResolver:

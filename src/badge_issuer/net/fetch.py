@@ -22,7 +22,7 @@ import ipaddress
 import socket
 import threading
 import time
-from collections.abc import Callable, Iterator, Mapping, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
 from contextvars import ContextVar
 from dataclasses import dataclass
@@ -33,8 +33,7 @@ import httpx
 from cachetools import TTLCache
 
 from badge_issuer.config import Settings
-from badge_issuer.crypto.did import did_web_url
-from badge_issuer.errors import BadgeIssuerError, FetchRefused, ParseError, ResolutionError
+from badge_issuer.errors import BadgeIssuerError, FetchRefused, ResolutionError
 from badge_issuer.formats.bounded_json import loads_bounded
 
 IPAddress = ipaddress.IPv4Address | ipaddress.IPv6Address
@@ -48,9 +47,6 @@ METADATA_ADDRESSES = frozenset(
 _NAT64 = ipaddress.ip_network("64:ff9b::/96")
 _REDIRECTS = frozenset({301, 302, 303, 307, 308})
 JSON_ACCEPT = "application/json, application/ld+json;q=0.9, */*;q=0.1"
-DID_ACCEPT = (
-    "application/did+json, application/did+ld+json, application/ld+json;q=0.9, application/json;q=0.9"
-)
 
 
 @dataclass(frozen=True)
@@ -153,7 +149,7 @@ def fetch_budget(limit: int) -> Iterator[FetchBudget]:
 
 
 class Fetcher:
-    """Guarded GETs; also a ``ControllerSource`` (did:web and HTTPS key/controller documents)."""
+    """Guarded GETs of public HTTPS URLs (what is at a DID is ``crypto.resolver.WebControllers``'s)."""
 
     def __init__(
         self,
@@ -209,22 +205,6 @@ class Fetcher:
             return loads_bounded(fetched.body, what=f"the document at {url}")
         except BadgeIssuerError as exc:
             raise ResolutionError(exc.message) from None
-
-    def controller_document(self, url: str) -> Mapping[str, Any]:
-        """The DID or controller document at a did:web or HTTPS URL (``ControllerSource``)."""
-        if url.startswith("did:web:"):
-            try:
-                location = did_web_url(url)
-            except ParseError as exc:
-                raise ResolutionError(exc.message) from None
-        elif url.startswith("did:"):
-            raise ResolutionError(f"DID method of {url!r} is not supported (did:key and did:web are)")
-        else:
-            location = url
-        document = self.get_json(location, accept=DID_ACCEPT)
-        if not isinstance(document, Mapping):
-            raise ResolutionError(f"the document at {location} is not a JSON object")
-        return document
 
     # -- the guarded request ----------------------------------------------------------------------
 

@@ -21,9 +21,9 @@ from badge_issuer.crypto.did import did_key_document, did_web_document
 from badge_issuer.db.credentials import CredentialRepository
 from badge_issuer.db.tables import Issuer
 from badge_issuer.errors import NotFound, ResolutionError
-from badge_issuer.issuance import IssuanceTools
 from badge_issuer.issuers import did_keys
 from badge_issuer.revocation import StatusSessions, status_list_credential
+from badge_issuer.signing import IssuanceTools
 
 _OWN_LIST = r"([a-z0-9-]+)/status/(revocation|suspension)/([0-9]{1,9})"
 
