@@ -228,12 +228,13 @@ def test_size_bound() -> None:
 
 
 def test_pathological_tags_fail_fast() -> None:
-    started = time.perf_counter()
+    # CPU time of this thread, not wall time: on a loaded shared box the wall clock ran past 5 s
+    started = time.thread_time()
     with pytest.raises(ParseError):
         unbake_svg("<svg " + 'a="b" ' * 200_000)
     with pytest.raises(ParseError):
         unbake_svg("<svg>" + "<g>" * 200_000)
-    assert time.perf_counter() - started < 5
+    assert time.thread_time() - started < 5
 
 
 def test_encodings() -> None:
