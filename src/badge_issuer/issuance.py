@@ -10,7 +10,7 @@ from __future__ import annotations
 import hashlib
 import hmac
 import json
-import uuid
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
@@ -19,7 +19,7 @@ from sqlalchemy.orm import Session
 
 from badge_issuer.clock import isoformat_z
 from badge_issuer.credential.build import build_credential
-from badge_issuer.credential.identity import identity_object, new_salt
+from badge_issuer.credential.identity import identity_object
 from badge_issuer.credential.requests import IssueRequest
 from badge_issuer.credential.schema import status_entry_views
 from badge_issuer.credential.text_policy import refuse_untransportable
@@ -87,7 +87,7 @@ def issue_badge(command: IssueCommand, *, session: Session, tools: IssuanceTools
         request.model_dump(mode="json", by_alias=True, exclude_none=True), suites=request.proof
     )
     # 3. build
-    credential_id = str(uuid.uuid4())
+    credential_id = tools.new_id()
     statuses = StatusRepository(session)
     purposes = ["revocation", "suspension"] if issuer.suspension_enabled else ["revocation"]
     positions = [
@@ -98,7 +98,7 @@ def issue_badge(command: IssueCommand, *, session: Session, tools: IssuanceTools
         credential_id=tools.urls.credential(credential_id),
         issuer=profile(issuer),
         achievement=json.loads(version.document_json),
-        subject=_subject(request),
+        subject=_subject(request, tools.new_salt),
         valid_from=valid_from,
         valid_until=request.valid_until,
         evidence=[
@@ -173,7 +173,7 @@ def _check_dates(request: IssueRequest, valid_from: datetime) -> None:
         raise ValidationFailed(problems[0].message, problems)
 
 
-def _subject(request: IssueRequest) -> dict[str, Any]:
+def _subject(request: IssueRequest, new_salt: Callable[[], str]) -> dict[str, Any]:
     recipient = request.recipient
     subject: dict[str, Any] = {"type": ["AchievementSubject"]}
     identifiers: list[dict[str, Any]] = []

@@ -8,17 +8,24 @@ it from the other.
 from __future__ import annotations
 
 import random
+import uuid
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 from sqlalchemy.orm import Session
 
 from badge_issuer.clock import Clock
+from badge_issuer.credential.identity import new_salt
 from badge_issuer.credential.schema import SchemaValidator
 from badge_issuer.crypto.keys import Signer
 from badge_issuer.crypto.suites import CanonOptions
 from badge_issuer.db.tables import Issuer
 from badge_issuer.urls import Urls
+
+
+def random_credential_id() -> str:
+    """A fresh credential id: a random (version 4) UUID."""
+    return str(uuid.uuid4())
 
 
 @dataclass(frozen=True)
@@ -34,7 +41,12 @@ class IssuanceTools:
     recipient_pepper: bytes
     store_recipient_email: bool
     status_list_size: int
+    #: picks status list positions (a CSPRNG, so positions do not reveal issuance order)
     rng: random.Random
+    #: credential ids; injected like the clock so a test can pin the bytes of a credential
+    new_id: Callable[[], str] = field(default=random_credential_id)
+    #: salts of recipients' identity hashes (CSPRNG by default)
+    new_salt: Callable[[], str] = field(default=new_salt)
 
 
 def issuer_verification_method(issuer: Issuer, public_key_multibase: str) -> str:

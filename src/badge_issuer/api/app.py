@@ -12,15 +12,21 @@ from badge_issuer.api import problems
 from badge_issuer.api.limits import BodySizeLimit
 from badge_issuer.api.routes import achievements, credentials, dids, health, images, issuers, public
 from badge_issuer.api.routes import verify as verify_routes
-from badge_issuer.application.services import build_services
+from badge_issuer.application.services import Services, build_services
 from badge_issuer.clock import Clock, system_clock
 from badge_issuer.config import Settings
 from badge_issuer.db.migrate import upgrade
 
 
-def create_app(settings: Settings, *, clock: Clock = system_clock) -> FastAPI:
-    """The application: routes, problem+json handlers, and a lifespan that migrates and disposes."""
-    services = build_services(settings, clock=clock)
+def create_app(
+    settings: Settings, *, clock: Clock = system_clock, services: Services | None = None
+) -> FastAPI:
+    """The application: routes, problem+json handlers, and a lifespan that migrates and disposes.
+
+    ``services`` (from ``build_services``) replaces the default composition, e.g. with pinned
+    providers; the app then owns it and closes it on shutdown.
+    """
+    services = services or build_services(settings, clock=clock)
 
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:

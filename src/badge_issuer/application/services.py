@@ -8,10 +8,12 @@ belong here too: nothing else constructs collaborators.
 from __future__ import annotations
 
 import random
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from functools import cached_property
 from urllib.parse import urlsplit
 
+from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 from sqlalchemy import Engine
 from sqlalchemy.orm import Session, sessionmaker
 
@@ -20,6 +22,7 @@ from badge_issuer.checks import VerifyContext
 from badge_issuer.checks.status import FetchStatusSource
 from badge_issuer.clock import Clock, system_clock
 from badge_issuer.config import Settings
+from badge_issuer.credential.identity import new_salt
 from badge_issuer.credential.schema import SchemaValidator, default_schemas_dir
 from badge_issuer.crypto.did import did_web
 from badge_issuer.crypto.keys import Signer
@@ -31,7 +34,7 @@ from badge_issuer.db.tables import Issuer
 from badge_issuer.jsonld.loader import DocumentLoader
 from badge_issuer.net.fetch import Fetcher
 from badge_issuer.revocation import StatusSessions
-from badge_issuer.signing import IssuanceTools, issuer_verification_method
+from badge_issuer.signing import IssuanceTools, issuer_verification_method, random_credential_id
 from badge_issuer.urls import Urls
 from badge_issuer.verification import build_context
 
@@ -54,6 +57,11 @@ class Services:
     #: the guarded outbound HTTP client of the verifier (closed by ``close``)
     fetcher: Fetcher
     schemas: SchemaValidator
+    #: status list positions (CSPRNG), credential ids and identity-hash salts: injected like the
+    #: clock, so a test can pin the exact bytes of an issued credential
+    rng: random.Random = field(default_factory=random.SystemRandom)
+    new_id: Callable[[], str] = field(default=random_credential_id)
+    new_salt: Callable[[], str] = field(default=new_salt)
     #: loaded signers by key name (keys are read from disk once per process)
     _signers: dict[str, Signer] = field(default_factory=dict)
 
@@ -83,7 +91,9 @@ class Services:
             recipient_pepper=self.settings.recipient_pepper.get_secret_value().encode(),
             store_recipient_email=self.settings.store_recipient_email,
             status_list_size=self.settings.status_list_size,
-            rng=random.SystemRandom(),
+            rng=self.rng,
+            new_id=self.new_id,
+            new_salt=self.new_salt,
         )
 
     @cached_property
@@ -126,18 +136,33 @@ class Services:
         return did_web(f"{parts.scheme}://{parts.netloc}", *path)
 
 
-def build_services(settings: Settings, *, clock: Clock = system_clock) -> Services:
-    """The collaborators of one application instance (the API and the CLI alike)."""
+def build_services(
+    settings: Settings,
+    *,
+    clock: Clock = system_clock,
+    rng: random.Random | None = None,
+    new_id: Callable[[], str] = random_credential_id,
+    new_salt: Callable[[], str] = new_salt,
+    key_generator: Callable[[], Ed25519PrivateKey] = Ed25519PrivateKey.generate,
+) -> Services:
+    """The collaborators of one application instance (the API and the CLI alike).
+
+    Time and randomness are providers with production defaults (system clock, CSPRNG, random
+    UUIDs, fresh Ed25519 keys); tests pass fixed ones to make issuance reproducible.
+    """
     engine = make_engine(settings.database_url)
     passphrase = settings.key_passphrase.get_secret_value() if settings.key_passphrase else None
     return Services(
         settings=settings,
         clock=clock,
         loader=DocumentLoader.pinned(),
-        keystore=KeyStore(settings.keys_dir, passphrase=passphrase),
+        keystore=KeyStore(settings.keys_dir, passphrase=passphrase, generate=key_generator),
         engine=engine,
         sessions=make_sessionmaker(engine),
         readers=make_sessionmaker(engine, read_only=True),
         fetcher=Fetcher.from_settings(settings),
         schemas=SchemaValidator(settings.schemas_dir or default_schemas_dir()),
+        rng=rng or random.SystemRandom(),
+        new_id=new_id,
+        new_salt=new_salt,
     )

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import os
 import re
+from collections.abc import Callable
 from pathlib import Path
 
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
@@ -28,9 +29,17 @@ _NAME = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._-]{0,63}$")
 class KeyStore:
     """Named Ed25519 keys in one folder."""
 
-    def __init__(self, folder: Path, *, passphrase: str | None = None) -> None:
+    def __init__(
+        self,
+        folder: Path,
+        *,
+        passphrase: str | None = None,
+        generate: Callable[[], Ed25519PrivateKey] = Ed25519PrivateKey.generate,
+    ) -> None:
         self.folder = Path(folder)
         self._passphrase = passphrase.encode() if passphrase else None
+        #: where new private keys come from (a CSPRNG; a test may pin one)
+        self._generate = generate
 
     def _path(self, name: str) -> Path:
         if not _NAME.match(name):
@@ -49,7 +58,7 @@ class KeyStore:
         """Create a new key (refusing to overwrite one); returns its raw public key."""
         path = self._path(name)
         self.folder.mkdir(parents=True, exist_ok=True)
-        key = Ed25519PrivateKey.generate()
+        key = self._generate()
         encryption = BestAvailableEncryption(self._passphrase) if self._passphrase else NoEncryption()
         pem = key.private_bytes(Encoding.PEM, PrivateFormat.PKCS8, encryption)
         try:
