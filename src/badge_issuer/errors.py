@@ -160,3 +160,13 @@ class ResolutionError(BadgeIssuerError):
 
 class FetchRefused(ResolutionError):
     code = "fetch-refused"
+
+
+class HttpStatusError(ResolutionError):
+    """A server answered with an HTTP error status (``status``), e.g. 410 for a revoked OB 2.0 badge."""
+
+    code = "http-status"
+
+    def __init__(self, message: str, *, status: int) -> None:
+        super().__init__(message)
+        self.status = status

@@ -28,6 +28,7 @@ from badge_issuer.checks.base import (
     Subject,
     VerifyContext,
 )
+from badge_issuer.checks.recipient import ob3_identities, recipient_result
 from badge_issuer.checks.summary import summarize
 from badge_issuer.clock import Clock
 from badge_issuer.config import Settings
@@ -35,10 +36,11 @@ from badge_issuer.credential.schema import SchemaValidator, default_schemas_dir
 from badge_issuer.crypto.resolver import ControllerSource, SourceResolver, WebControllers
 from badge_issuer.crypto.suites import CanonOptions
 from badge_issuer.errors import BadgeIssuerError, PayloadTooLarge, ResolutionError
-from badge_issuer.formats.sniff import unwrap
+from badge_issuer.formats.sniff import PresentedCredential, unwrap
 from badge_issuer.jsonld.loader import DocumentLoader
 from badge_issuer.net.contexts import RemoteContextPolicy, RemoteContexts, context_scope
 from badge_issuer.net.fetch import Fetcher
+from badge_issuer.ob2 import is_ob2_assertion, verify_ob2
 
 log = logging.getLogger(__name__)
 CREDENTIAL_ACCEPT = "application/vc+ld+json, application/ld+json;q=0.9, application/json;q=0.9, */*;q=0.5"
@@ -65,27 +67,33 @@ class VerificationReport:
 
 
 def verify_badge(
-    presented: bytes | str | Mapping[str, Any], *, content_type: str | None = None, ctx: VerifyContext
+    presented: bytes | str | Mapping[str, Any],
+    *,
+    content_type: str | None = None,
+    ctx: VerifyContext,
+    recipient: str | None = None,
 ) -> VerificationReport:
     """Verify whatever was presented: JSON, VP, VC-JWT, baked PNG/SVG, or ``{"url": …}``.
 
-    Anything that is not a credential gives a report whose ``format`` check failed; input over a
-    size, depth or count bound raises PayloadTooLarge (the request is refused, not judged).
+    Open Badges 2.0 assertions (hosted or signed) are verified by ``ob2``. With ``recipient`` (an
+    email address) each report gains a ``recipient`` check. Anything that is not a credential gives
+    a report whose ``format`` check failed; input over a size, depth or count bound raises
+    PayloadTooLarge (the request is refused, not judged).
     """
     if isinstance(presented, Mapping) and set(presented) == {"url"}:
-        return _verify_url(presented["url"], ctx)
+        return _verify_url(presented["url"], ctx, recipient)
     if isinstance(presented, Mapping):
         presented = json.dumps(presented, ensure_ascii=False)
     data = presented.encode("utf-8") if isinstance(presented, str) else presented
     try:
-        return _verify_unwrapped(data, content_type, ctx, source=None)
+        return _verify_unwrapped(data, content_type, ctx, source=None, recipient=recipient)
     except PayloadTooLarge:
         raise
     except BadgeIssuerError as exc:
         return unusable(exc.message)
 
 
-def _verify_url(url: Any, ctx: VerifyContext) -> VerificationReport:
+def _verify_url(url: Any, ctx: VerifyContext, recipient: str | None) -> VerificationReport:
     """Fetch the credential from ``url`` (guarded), then verify it like a presented body."""
     if not isinstance(url, str):
         return unusable("url must be a string")
@@ -94,20 +102,21 @@ def _verify_url(url: Any, ctx: VerifyContext) -> VerificationReport:
     except BadgeIssuerError as exc:
         return unusable(f"the credential could not be fetched: {exc.message}")
     try:
-        return _verify_unwrapped(fetched.body, fetched.content_type, ctx, source=url)
+        return _verify_unwrapped(fetched.body, fetched.content_type, ctx, source=url, recipient=recipient)
     except BadgeIssuerError as exc:
         return unusable(exc.message)
 
 
 def _verify_unwrapped(
-    data: bytes, content_type: str | None, ctx: VerifyContext, *, source: str | None
+    data: bytes, content_type: str | None, ctx: VerifyContext, *, source: str | None, recipient: str | None
 ) -> VerificationReport:
     presented = unwrap(data, content_type)
+    if presented.url is not None:  # an image baked with the URL of an OB 2.0 hosted assertion
+        if source is not None:
+            return unusable("a fetched image may not point at yet another URL")
+        return _verify_url(presented.url, ctx, recipient)
     reports = tuple(
-        verify_credential(
-            item.document, Envelope(presented.kind if item.jwt is None else "jwt", item.jwt, source), ctx
-        )
-        for item in presented.credentials
+        _verify_item(item, presented.kind, source, ctx, recipient) for item in presented.credentials
     )
     if presented.kind != "presentation":
         return reports[0]
@@ -115,6 +124,25 @@ def _verify_unwrapped(
     message = f"a presentation of {len(reports)} credential(s); {sum(r.verified for r in reports)} verified"
     summary = {"presentation": presented.presentation.get("id") if presented.presentation else None}
     return VerificationReport(verified, summary, (CheckResult("format", PASSED, message),), reports)
+
+
+def _verify_item(
+    item: PresentedCredential, kind: str, source: str | None, ctx: VerifyContext, recipient: str | None
+) -> VerificationReport:
+    """One presented credential: OB 2.0 assertions go to ``ob2``, the rest through ``CHECKS``."""
+    document = item.jwt.payload if item.jwt is not None else item.document
+    if is_ob2_assertion(document):
+        verdict = verify_ob2(document, jwt=item.jwt, ctx=ctx, recipient=recipient)
+        return VerificationReport(verdict.verified, verdict.summary, verdict.checks)
+    report = verify_credential(
+        item.document, Envelope(kind if item.jwt is None else "jwt", item.jwt, source), ctx
+    )
+    if recipient is None:
+        return report
+    result = recipient_result(ob3_identities(item.document), recipient)
+    return replace(
+        report, verified=report.verified and result.status != FAILED, checks=(*report.checks, result)
+    )
 
 
 def verify_credential(

@@ -26,14 +26,20 @@ MAX_BATCH_FETCHES = 200
 
 
 def verify_presented(
-    services: Services, data: bytes, *, content_type: str | None = None, url: str | None = None
+    services: Services,
+    data: bytes,
+    *,
+    content_type: str | None = None,
+    url: str | None = None,
+    recipient: str | None = None,
 ) -> VerificationReport:
-    """Verify presented bytes (JSON, VP, VC-JWT, baked PNG/SVG), or the credential at ``url``."""
+    """Verify presented bytes (JSON, VP, VC-JWT, baked PNG/SVG), or the credential at ``url``;
+    with ``recipient`` (an email address), also whether the badge was awarded to it."""
     ctx = services.verify_context
     with fetch_budget(MAX_FETCHES):
         if url is not None:
-            return verify_badge({"url": url}, ctx=ctx)
-        return verify_badge(data, content_type=content_type, ctx=ctx)
+            return verify_badge({"url": url}, ctx=ctx, recipient=recipient)
+        return verify_badge(data, content_type=content_type, ctx=ctx, recipient=recipient)
 
 
 def _item(item: Any, ctx: VerifyContext) -> VerificationReport:

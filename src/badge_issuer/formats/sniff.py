@@ -2,12 +2,15 @@
 
 Accepted: a credential as JSON; ``{"jwt": "<compact JWS>"}``; a compact JWS (VC-JWT) as text; a
 Verifiable Presentation whose ``verifiableCredential`` items are objects, compact JWS strings or
-``EnvelopedVerifiableCredential`` data: URLs; a baked PNG or SVG holding JSON or a JWT. Nothing is
-verified here. JSON is parsed with bounds (see ``bounded_json``).
+``EnvelopedVerifiableCredential`` data: URLs; a baked PNG or SVG holding JSON, a JWT or (OB 2.0
+hosted badges) the URL of the assertion. Open Badges 2.0 Assertions come out as credentials like any
+other JSON or JWS (``verification.py`` routes them to ``ob2``). Nothing is verified here. JSON is
+parsed with bounds (see ``bounded_json``).
 """
 
 from __future__ import annotations
 
+import re
 from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any, Literal
@@ -22,6 +25,8 @@ Kind = Literal["json", "jwt", "png", "svg", "presentation"]
 MAX_PRESENTED_BYTES = 16 * 1024 * 1024
 MAX_PRESENTED_CREDENTIALS = 100
 ENVELOPED_PREFIXES = ("data:application/vc+jwt,", "data:application/jwt,")
+#: an http(s) URL baked into an image instead of a credential (OB 2.0 hosted assertions)
+BAKED_URL = re.compile(r"https?://[^\s<>\"]{1,2040}", re.IGNORECASE)
 
 
 @dataclass(frozen=True)
@@ -40,8 +45,10 @@ class Presented:
     credentials: tuple[PresentedCredential, ...]
     #: the presentation object (its own proof is the caller's business), for kind "presentation"
     presentation: Mapping[str, Any] | None = None
-    #: for kind "png"/"svg": whether the baked text was "json" or "jwt"
-    baked: Literal["json", "jwt"] | None = None
+    #: for kind "png"/"svg": whether the baked text was "json", "jwt" or (OB 2.0 hosted) a "url"
+    baked: Literal["json", "jwt", "url"] | None = None
+    #: the URL baked into an image (OB 2.0 hosted assertion); ``credentials`` is then empty
+    url: str | None = None
 
 
 def unwrap(
@@ -71,6 +78,8 @@ def unwrap(
 
 
 def _baked(kind: Kind, text: str, limits: JsonLimits) -> Presented:
+    if BAKED_URL.fullmatch(text.strip()):  # OB 2.0: the URL of a hosted assertion
+        return Presented(kind, (), baked="url", url=text.strip())
     inner = _from_text(text.strip(), limits, allow_presentation=False)
     baked: Literal["json", "jwt"] = "jwt" if inner.kind == "jwt" else "json"
     return Presented(kind, inner.credentials, baked=baked)

@@ -33,7 +33,7 @@ import httpx
 from cachetools import TTLCache
 
 from badge_issuer.config import Settings
-from badge_issuer.errors import BadgeIssuerError, FetchRefused, ResolutionError
+from badge_issuer.errors import BadgeIssuerError, FetchRefused, HttpStatusError, ResolutionError
 from badge_issuer.formats.bounded_json import loads_bounded
 
 IPAddress = ipaddress.IPv4Address | ipaddress.IPv6Address
@@ -285,7 +285,9 @@ class Fetcher:
                         raise ResolutionError(f"{url} redirected without a Location")
                     return urljoin(url, str(location))
                 if not 200 <= response.status_code < 300:
-                    raise ResolutionError(f"{url} answered HTTP {response.status_code}")
+                    raise HttpStatusError(
+                        f"{url} answered HTTP {response.status_code}", status=response.status_code
+                    )
                 body = self._read_capped(response, url, deadline)
                 content_type = response.headers.get("content-type", "").split(";", 1)[0].strip().lower()
                 return Fetched(url=url, status=response.status_code, content_type=content_type, body=body)

@@ -10,7 +10,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Annotated
 
-from fastapi import APIRouter, Depends, Request
+from fastapi import APIRouter, Depends, Query, Request
 from fastapi.responses import JSONResponse
 from starlette.datastructures import UploadFile
 
@@ -20,6 +20,7 @@ from badge_issuer.errors import ParseError, PayloadTooLarge
 from badge_issuer.formats.bounded_json import loads_bounded
 
 router = APIRouter(tags=["verification"])
+MAX_RECIPIENT_CHARS = 320
 
 
 @dataclass(frozen=True)
@@ -29,6 +30,8 @@ class Presented:
     data: bytes
     content_type: str | None
     url: str | None = None
+    #: an email address to compare with the badge's recipient (multipart field or ``{"url", "recipient"}``)
+    recipient: str | None = None
 
 
 async def presented_body(request: Request) -> Presented:
@@ -41,35 +44,67 @@ async def presented_body(request: Request) -> Presented:
                 raise ParseError("a multipart request needs the badge in a file field named 'file'")
             data = await upload.read()
             content_type = upload.content_type or ""
+            field = form.get("recipient")
+            recipient = field if isinstance(field, str) else None
     else:
         data = await request.body()
+        recipient = None
     if not data.strip():
         raise ParseError('the request body is empty; send a credential, a JWT, an image or {"url": …}')
-    return Presented(data, content_type or None, _url_request(data))
+    url, named = _url_request(data)
+    return Presented(data, content_type or None, url, _recipient(recipient or named))
 
 
-def _url_request(data: bytes) -> str | None:
-    """The URL of a ``{"url": "…"}`` body, else None (anything else is for the verifier to judge)."""
-    if not data.lstrip().startswith(b"{") or b'"url"' not in data[:4096]:
+def _recipient(value: str | None) -> str | None:
+    """The email address to compare with the badge's recipient, if one was given."""
+    if value is None or not value.strip():
         return None
+    if len(value) > MAX_RECIPIENT_CHARS:
+        raise ParseError(f"recipient is longer than {MAX_RECIPIENT_CHARS} characters", pointer="/recipient")
+    return value
+
+
+def _url_request(data: bytes) -> tuple[str | None, str | None]:
+    """The URL and recipient of a ``{"url": "…"}`` body (anything else is for the verifier to judge)."""
+    if not data.lstrip().startswith(b"{") or b'"url"' not in data[:4096]:
+        return None, None
     try:
         value = loads_bounded(data)
     except (ParseError, PayloadTooLarge):
-        return None
-    if isinstance(value, dict) and set(value) == {"url"}:
-        if not isinstance(value["url"], str):
-            raise ParseError("url must be a string", pointer="/url")
-        return value["url"]
-    return None
+        return None, None
+    if isinstance(value, dict) and set(value) in ({"url"}, {"url", "recipient"}):
+        for name in value:
+            if not isinstance(value[name], str):
+                raise ParseError(f"{name} must be a string", pointer=f"/{name}")
+        return value["url"], value.get("recipient")
+    return None, None
 
 
 @router.post(
     "/api/v1/verify",
     summary='Verify a badge: JSON, presentation, VC-JWT, baked PNG/SVG upload, or {"url": …}',
+    description=(
+        "Open Badges 3.0 credentials and Open Badges 2.0 assertions (hosted or signed). An email "
+        "address in `recipient` (query parameter, multipart field, or next to `url`) adds a "
+        "`recipient` check: is this address the badge's recipient?"
+    ),
     response_class=JSONResponse,
 )
-def verify(services: ServicesDep, body: Annotated[Presented, Depends(presented_body)]) -> JSONResponse:
-    report = verifying.verify_presented(services, body.data, content_type=body.content_type, url=body.url)
+def verify(
+    services: ServicesDep,
+    body: Annotated[Presented, Depends(presented_body)],
+    recipient: Annotated[
+        str | None,
+        Query(max_length=MAX_RECIPIENT_CHARS, description="email address of the expected recipient"),
+    ] = None,
+) -> JSONResponse:
+    report = verifying.verify_presented(
+        services,
+        body.data,
+        content_type=body.content_type,
+        url=body.url,
+        recipient=body.recipient or _recipient(recipient),
+    )
     return JSONResponse(report.to_json())
 
 
