@@ -7,6 +7,7 @@ one credential. ``verified`` is true only when ``format``, ``context``, ``proof`
 passed and no check failed (warnings, such as an unreachable status list, do not fail it; of the
 required checks, only ``context`` may be a warning: it then names the unpinned contexts it fetched).
 Each credential is verified in its own remote-context scope (``net/contexts.py``).
+Open Badges 2.0 assertions take a branch to ``ob2`` (same report shape, no ``context``/``schema``).
 """
 
 from __future__ import annotations

@@ -4,6 +4,7 @@ served to the real guarded ``Fetcher`` over an httpx transport (fake public DNS,
 from __future__ import annotations
 
 import copy
+import functools
 import hashlib
 import json
 from collections.abc import Mapping
@@ -33,6 +34,12 @@ def rsa_key() -> rsa.RSAPrivateKey:
     return rsa.generate_private_key(public_exponent=65537, key_size=2048)
 
 
+@functools.cache
+def issuer_key() -> rsa.RSAPrivateKey:
+    """The publishers' key, made once (RSA key generation is slow on a loaded machine)."""
+    return rsa_key()
+
+
 def pem(key: rsa.RSAPrivateKey) -> str:
     return (
         key.public_key()
@@ -55,7 +62,7 @@ class Publisher:
 
     def __init__(self, origin: str = ORIGIN) -> None:
         self.origin = origin
-        self.key = rsa_key()
+        self.key = issuer_key()
         self.issuer_id = f"{origin}/issuer"
         self.key_id = f"{origin}/keys/1"
         self.badge_id = f"{origin}/badges/python"

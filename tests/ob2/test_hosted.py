@@ -208,3 +208,15 @@ def test_malformed_assertions(publisher: Publisher, change: dict[str, Any], expe
     report = verify_badge(publisher.host(publisher.assertion(**change)), ctx=publisher.context())
     assert expected in str(report.to_json())
     assert not report.verified
+
+
+def test_verifiable_credentials_never_take_the_ob2_branch() -> None:
+    from badge_issuer.ob2 import is_ob2_assertion
+
+    vc = {"@context": ["https://www.w3.org/ns/credentials/v2", "https://w3id.org/openbadges/v2"]}
+    assert not is_ob2_assertion({**vc, "type": ["VerifiableCredential", "Assertion"]})
+    assert not is_ob2_assertion({**vc, "type": "Assertion"})
+    assert is_ob2_assertion({"@context": "https://w3id.org/openbadges/v2", "type": "Assertion"})
+    assert is_ob2_assertion({"type": "Assertion"})
+    assert is_ob2_assertion({"badge": "https://x.example/b", "recipient": {}, "verify": {"type": "hosted"}})
+    assert not is_ob2_assertion({"badge": "https://x.example/b", "recipient": {}})

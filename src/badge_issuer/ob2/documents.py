@@ -40,10 +40,10 @@ BADGE_CLASS_REQUIRED = ("id", "name", "description", "image", "criteria", "issue
 def is_ob2_assertion(document: Mapping[str, Any]) -> bool:
     """Whether ``document`` is an OB 2.0 (or 1.1) Assertion rather than a Verifiable Credential."""
     contexts = [c for c in as_list(document.get("@context")) if isinstance(c, str)]
+    if "VerifiableCredential" in types_of(document) or any("/credentials/" in c for c in contexts):
+        return False
     if any(c in OB_CONTEXTS for c in contexts):
         return True
-    if "VerifiableCredential" in types_of(document) or any("credentials" in c for c in contexts):
-        return False
     if "Assertion" in types_of(document):
         return True
     return "badge" in document and "recipient" in document and verification_of(document) is not None
