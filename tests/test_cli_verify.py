@@ -27,3 +27,13 @@ def test_cli_verify(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
     assert {c["id"]: c["status"] for c in report["checks"]}["proof"] == "failed"
 
     assert main(["verify", str(tmp_path / "missing.json")]) == 2
+
+
+def test_cli_verify_recipient(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    issuer = Issuer()
+    path = tmp_path / "badge.json"
+    path.write_text(json.dumps(issuer.sign(badge(issuer))))  # awarded to a@example.com
+    assert main(["verify", str(path), "--recipient", "a@example.com"]) == 0
+    assert json.loads(capsys.readouterr().out)["checks"][-1]["status"] == "passed"
+    assert main(["verify", str(path), "--recipient", "eve@example.org"]) == 1
+    assert json.loads(capsys.readouterr().out)["checks"][-1]["status"] == "failed"

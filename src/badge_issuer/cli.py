@@ -135,7 +135,9 @@ def cmd_verify(args: argparse.Namespace, settings: Settings) -> int:
     # the same context as the service: this deployment's issuers and status lists come from its
     # database, everyone else's over the guarded fetcher
     with _services(settings, migrate=True) as services:
-        report = verify_presented(services, data, content_type=media.get(path.suffix.lower()))
+        report = verify_presented(
+            services, data, content_type=media.get(path.suffix.lower()), recipient=args.recipient
+        )
     print(json.dumps(report.to_json(), indent=2, ensure_ascii=False))
     return 0 if report.verified else 1
 
@@ -211,6 +213,7 @@ def build_parser() -> argparse.ArgumentParser:
     gone.set_defaults(run=cmd_clients_revoke)
     verify = commands.add_parser("verify", help=cmd_verify.__doc__)
     verify.add_argument("file", help="the badge file, or - for standard input")
+    verify.add_argument("--recipient", metavar="EMAIL", help="also check that the badge was awarded to EMAIL")
     verify.set_defaults(run=cmd_verify)
     return parser
 

@@ -36,7 +36,7 @@ from badge_issuer.config import Settings
 from badge_issuer.credential.schema import SchemaValidator, default_schemas_dir
 from badge_issuer.crypto.resolver import ControllerSource, SourceResolver, WebControllers
 from badge_issuer.crypto.suites import CanonOptions
-from badge_issuer.errors import BadgeIssuerError, PayloadTooLarge, ResolutionError
+from badge_issuer.errors import BadgeIssuerError, HttpStatusError, PayloadTooLarge, ResolutionError
 from badge_issuer.formats.sniff import PresentedCredential, unwrap
 from badge_issuer.jsonld.loader import DocumentLoader
 from badge_issuer.net.contexts import RemoteContextPolicy, RemoteContexts, context_scope
@@ -100,6 +100,13 @@ def _verify_url(url: Any, ctx: VerifyContext, recipient: str | None) -> Verifica
         return unusable("url must be a string")
     try:
         fetched = ctx.documents.get(url, accept=CREDENTIAL_ACCEPT)
+    except HttpStatusError as exc:
+        gone = (
+            " (410 Gone: the issuer withdrew it; a hosted OB 2.0 badge is revoked)"
+            if exc.status == 410
+            else ""
+        )
+        return unusable(f"the credential could not be fetched: {exc.message}{gone}")
     except BadgeIssuerError as exc:
         return unusable(f"the credential could not be fetched: {exc.message}")
     try:

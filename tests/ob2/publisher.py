@@ -17,7 +17,7 @@ from cryptography.hazmat.primitives.asymmetric import padding, rsa
 
 from badge_issuer.checks import FetchStatusSource, VerifyContext
 from badge_issuer.clock import fixed_clock
-from badge_issuer.crypto.resolver import SourceResolver
+from badge_issuer.crypto.resolver import SourceResolver, WebControllers
 from badge_issuer.formats.jwk import b64url_encode
 from badge_issuer.net.fetch import Fetcher, FetchPolicy
 from tests.badges import CANON, NOW, SCHEMAS
@@ -167,7 +167,7 @@ class Publisher:
         return VerifyContext(
             canon=CANON,
             schemas=SCHEMAS,
-            resolver=SourceResolver(fetcher),
+            resolver=SourceResolver(WebControllers(fetcher)),
             documents=fetcher,
             status=FetchStatusSource(fetcher),
             clock=fixed_clock(now),

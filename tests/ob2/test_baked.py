@@ -71,7 +71,7 @@ def test_a_baked_url_of_a_revoked_assertion(publisher: Publisher) -> None:
     report = verify_badge(ob2_svg(hosted["id"]), ctx=publisher.context())
     assert not report.verified
     assert statuses(report)["format"] == "failed"
-    assert "410" in message(report, "format")
+    assert "410 Gone: the issuer withdrew it; a hosted OB 2.0 badge is revoked" in message(report, "format")
 
 
 def test_a_baked_url_pointing_at_an_image_with_another_url_is_not_followed() -> None:

@@ -220,3 +220,16 @@ def test_verifiable_credentials_never_take_the_ob2_branch() -> None:
     assert is_ob2_assertion({"type": "Assertion"})
     assert is_ob2_assertion({"badge": "https://x.example/b", "recipient": {}, "verify": {"type": "hosted"}})
     assert not is_ob2_assertion({"badge": "https://x.example/b", "recipient": {}})
+
+
+def test_ob2_fetches_spend_the_requests_fetch_budget(publisher: Publisher) -> None:
+    from badge_issuer.net.fetch import fetch_budget
+
+    presented = publisher.host(publisher.assertion())
+    with fetch_budget(2):  # the assertion and the BadgeClass; not the issuer Profile
+        report = verify_badge(presented, ctx=publisher.context())
+    assert statuses(report)["proof"] == "passed"
+    assert statuses(report)["issuer_key"] == "failed"
+    assert "used its 2 outbound fetches" in message(report, "issuer_key")
+    assert not report.verified
+    assert len(publisher.requested) == 2
