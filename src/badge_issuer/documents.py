@@ -46,10 +46,10 @@ def achievement(
         "creator": {"id": issuer.did, "type": ["Profile"]},
         "version": str(version),
     }
-    if data.image:
-        image: dict[str, Any] = {"id": data.image, "type": "Image"}
-        if data.image_caption:
-            image["caption"] = data.image_caption
+    if data.image_url:
+        image: dict[str, Any] = {"id": data.image_url, "type": "Image"}
+        if data.image_text:
+            image["caption"] = data.image_text
         document["image"] = image
     if data.achievement_type:
         document["achievementType"] = data.achievement_type

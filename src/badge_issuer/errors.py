@@ -9,9 +9,12 @@ only place that maps them to RFC 9457 ``application/problem+json`` responses.
     ├── ConfigurationError          settings or key material unusable
     ├── InputError                  the caller sent something we cannot accept
     │   ├── ParseError              not JSON / not a credential / undecodable envelope
+    │   │   └── JsonSyntaxError     malformed JSON, with its ``line`` and ``column``
     │   ├── ValidationFailed        schema or model validation (carries ``issues``)
     │   ├── PayloadTooLarge         over a configured size, depth or count bound
-    │   └── IdempotencyConflict     an Idempotency-Key reused with a different body
+    │   ├── UnsupportedMediaType    a body in a media type the operation does not take
+    │   ├── IdempotencyConflict     an Idempotency-Key reused with a different body
+    │   └── StateConflict           the change contradicts the resource's state (unsuspend a revoked one)
     ├── NotFound                    no such issuer / achievement / credential / key
     ├── AuthError
     │   ├── Unauthenticated         no or unknown credentials
@@ -60,6 +63,17 @@ class ParseError(InputError):
     code = "parse-error"
 
 
+class JsonSyntaxError(ParseError):
+    """Malformed JSON: where it went wrong, 1-based, as an editor shows it (not a JSON Pointer)."""
+
+    code = "json-syntax"
+
+    def __init__(self, message: str, *, line: int, column: int) -> None:
+        super().__init__(message)
+        self.line = line
+        self.column = column
+
+
 @dataclass(frozen=True)
 class Issue:
     """One validation finding: where (JSON Pointer) and what."""
@@ -80,8 +94,16 @@ class PayloadTooLarge(InputError):
     code = "payload-too-large"
 
 
+class UnsupportedMediaType(InputError):
+    code = "unsupported-media-type"
+
+
 class IdempotencyConflict(InputError):
     code = "idempotency-conflict"
+
+
+class StateConflict(InputError):
+    code = "state-conflict"
 
 
 class NotFound(BadgeIssuerError):

@@ -23,7 +23,7 @@ from badge_issuer.db.credentials import CredentialRepository
 from badge_issuer.db.issuers import IssuerRepository
 from badge_issuer.db.status import StatusRepository
 from badge_issuer.db.tables import Credential, Issuer, StatusEvent, StatusList
-from badge_issuer.errors import InputError
+from badge_issuer.errors import StateConflict
 from badge_issuer.jsonld.loader import VC_V2
 from badge_issuer.signing import IssuanceTools
 from badge_issuer.status_list import Bitstring, status_list_credential_subject
@@ -58,16 +58,22 @@ def change_status(
     client_id: int | None,
     now: datetime,
 ) -> Credential:
-    """Revoke, suspend or unsuspend one of ``issuer``'s credentials (404 for anyone else's)."""
+    """Revoke, suspend or unsuspend one of ``issuer``'s credentials (404 for anyone else's).
+
+    Safe to retry: asking for the state the credential is already in changes nothing (no bit, no
+    audit event) and returns it as it is. A change its state rules out (anything but revoke on a
+    revoked credential, or suspension where the issuer has no suspension list) is a StateConflict.
+    """
     records = CredentialRepository(session)
     record = records.get(credential_id, issuer_id=issuer.id, for_update=True)
-    if record.status == "revoked":
-        raise InputError("this credential is revoked; revocation is permanent")
+    target = {"revoke": "revoked", "suspend": "suspended", "unsuspend": "active"}[action]
     purpose = "revocation" if action == "revoke" else "suspension"
-    if action == "unsuspend" and record.status != "suspended":
-        raise InputError("this credential is not suspended")
-    if action == "suspend" and record.status == "suspended":
-        raise InputError("this credential is already suspended")
+    if record.status == target:
+        return record
+    if record.status == "revoked":
+        raise StateConflict(
+            f"this credential is revoked and revocation is permanent; it cannot be {action}ed"
+        )
     statuses = StatusRepository(session)
     entries = [
         (status_list, position)
@@ -75,11 +81,13 @@ def change_status(
         if status_list.purpose == purpose
     ]
     if not entries:
-        raise InputError(f"this credential has no {purpose} status entry (suspension is enabled per issuer)")
+        raise StateConflict(
+            f"this credential has no {purpose} status entry (suspension is enabled per issuer)"
+        )
     for status_list, position in entries:
         locked = statuses.get(issuer.id, purpose, status_list.sequence, lock=True)
         statuses.set_bit(locked, position, action != "unsuspend", now)
-    record.status = {"revoke": "revoked", "suspend": "suspended", "unsuspend": "active"}[action]
+    record.status = target
     record.updated_at = now
     records.add_event(
         StatusEvent(credential_id=record.id, action=action, reason=reason, client_id=client_id, at=now)

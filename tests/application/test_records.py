@@ -11,7 +11,7 @@ from badge_issuer.application.issuing import issue_one
 from badge_issuer.application.records import RecordQuery, change_record_status, get_record, list_records
 from badge_issuer.application.verifying import verify_presented
 from badge_issuer.credential.requests import IssueRequest
-from badge_issuer.errors import InputError, NotFound
+from badge_issuer.errors import NotFound, StateConflict
 from tests.application.conftest import make_issuer
 
 
@@ -59,8 +59,10 @@ def test_revocation_is_audited_permanent_and_published(services: Services) -> No
         ("suspend", "appeal"),
         ("revoke", "plagiarism"),
     ]
-    with pytest.raises(InputError):
+    with pytest.raises(StateConflict, match="revocation is permanent"):
         change_record_status(services, "uni", record_id, "unsuspend", reason="", client_id=None)
+    again = change_record_status(services, "uni", record_id, "revoke", reason="retry", client_id=None)
+    assert again == revoked  # retry-safe: the same state, no second audit event
     assert list_records(services, "uni", RecordQuery(status="revoked")).items[0].id == record_id
 
     credential = get_record(services, "uni", record_id).credential

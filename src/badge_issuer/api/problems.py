@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import logging
+from collections.abc import Mapping
 from typing import Any
 
 from fastapi import FastAPI, Request
@@ -21,6 +22,8 @@ log = logging.getLogger(__name__)
 _STATUS: tuple[tuple[type[errors.BadgeIssuerError], int, str], ...] = (
     (errors.PayloadTooLarge, 413, "Payload too large"),
     (errors.IdempotencyConflict, 409, "Idempotency key reused with a different request"),
+    (errors.StateConflict, 409, "Conflicts with the current state"),
+    (errors.UnsupportedMediaType, 415, "Unsupported media type"),
     (errors.ParseError, 400, "Request could not be parsed"),
     (errors.ValidationFailed, 422, "Validation failed"),
     (errors.InputError, 400, "Invalid input"),
@@ -67,11 +70,58 @@ def domain_problem(exc: errors.BadgeIssuerError) -> dict[str, Any]:
     extra: dict[str, Any] = {"pointer": exc.pointer}
     if isinstance(exc, errors.ValidationFailed) and exc.issues:
         extra["errors"] = [{"pointer": i.pointer, "detail": i.message} for i in exc.issues]
+    if isinstance(exc, errors.JsonSyntaxError):
+        extra.update(line=exc.line, column=exc.column)
     if isinstance(exc, errors.UndefinedTerms):
         extra["terms"] = list(exc.terms)
     if status >= 500:
         log.error("request failed: %s", exc.message)
     return problem_body(status, exc.code, title, exc.message, **extra)
+
+
+def validation_problem(exc: RequestValidationError) -> JSONResponse:
+    """FastAPI's request validation errors as problems: malformed JSON (400, with line and column),
+    a body that is not JSON by its media type (415), or fields that do not validate (422)."""
+    found = list(exc.errors())
+    for err in found:
+        if err.get("type") == "json_invalid":
+            return problem_for(_json_syntax_error(exc.body, err))
+        if tuple(err.get("loc", ())) == ("body",) and isinstance(err.get("input"), bytes | bytearray):
+            # FastAPI parses a body as JSON only when its Content-Type says so; it kept the bytes
+            return problem_for(
+                errors.UnsupportedMediaType(
+                    "this operation takes a JSON body: send it with Content-Type: application/json"
+                )
+            )
+    issues = [
+        {
+            "pointer": "/" + "/".join(str(part) for part in err.get("loc", ())[1:]),
+            "detail": str(err.get("msg", "invalid")),
+        }
+        for err in found
+    ]
+    first = issues[0] if issues else {"pointer": None, "detail": "invalid request"}
+    return problem_response(
+        422,
+        "validation-failed",
+        "Validation failed",
+        first["detail"] or "",
+        pointer=first["pointer"],
+        errors=issues,
+    )
+
+
+def _json_syntax_error(document: object, err: Mapping[str, Any]) -> errors.JsonSyntaxError:
+    """Where the JSON went wrong, as line and column (1-based), from FastAPI's character offset."""
+    loc = tuple(err.get("loc", ()))
+    position = loc[1] if len(loc) > 1 and isinstance(loc[1], int) else 0
+    text = document if isinstance(document, str) else ""
+    line = text.count("\n", 0, position) + 1
+    column = position - (text.rfind("\n", 0, position) + 1) + 1
+    reason = str(err.get("ctx", {}).get("error", "invalid JSON"))
+    return errors.JsonSyntaxError(
+        f"the body is not valid JSON: {reason} at line {line}, column {column}", line=line, column=column
+    )
 
 
 def install(app: FastAPI) -> None:
@@ -83,22 +133,7 @@ def install(app: FastAPI) -> None:
 
     async def on_validation_error(request: Request, exc: Exception) -> JSONResponse:
         assert isinstance(exc, RequestValidationError)
-        issues = [
-            {
-                "pointer": "/" + "/".join(str(part) for part in err.get("loc", ())[1:]),
-                "detail": str(err.get("msg", "invalid")),
-            }
-            for err in exc.errors()
-        ]
-        first = issues[0] if issues else {"pointer": None, "detail": "invalid request"}
-        return problem_response(
-            422,
-            "validation-failed",
-            "Validation failed",
-            first["detail"] or "",
-            pointer=first["pointer"],
-            errors=issues,
-        )
+        return validation_problem(exc)
 
     async def on_http_error(request: Request, exc: Exception) -> JSONResponse:
         assert isinstance(exc, StarletteHTTPException)

@@ -8,13 +8,46 @@ from __future__ import annotations
 
 import re
 from datetime import datetime
-from typing import Any, Literal
+from typing import Annotated, Any, Literal
 
-from pydantic import BaseModel, ConfigDict, EmailStr, Field, HttpUrl, field_validator, model_validator
+from pydantic import (
+    AfterValidator,
+    BaseModel,
+    BeforeValidator,
+    ConfigDict,
+    EmailStr,
+    Field,
+    HttpUrl,
+    field_validator,
+    model_validator,
+)
 
 SLUG = r"^[a-z0-9](?:[a-z0-9-]{0,62}[a-z0-9])?$"
 SUITES = Literal["eddsa-rdfc-2022", "eddsa-jcs-2022", "Ed25519Signature2020"]
 _URI = re.compile(r"^[A-Za-z][A-Za-z0-9+.-]*:\S+$")
+_RFC3339 = re.compile(r"^\d{4}-\d{2}-\d{2}[Tt]\d{2}:\d{2}:\d{2}(?:\.\d{1,9})?(?:[Zz]|[+-]\d{2}:\d{2})$")
+
+
+def _rfc3339(value: object) -> object:
+    """Only an RFC 3339 date-time string with a timezone (no numbers, no bare dates) from outside;
+    Python callers may pass an aware ``datetime``."""
+    if isinstance(value, datetime) or (isinstance(value, str) and _RFC3339.match(value)):
+        return value
+    raise ValueError("must be an RFC 3339 date-time string with a timezone, e.g. 2026-06-30T00:00:00Z")
+
+
+def _aware(value: datetime | None) -> datetime | None:
+    if value is None:
+        return None
+    if value.tzinfo is None:
+        raise ValueError("date-times need a timezone (e.g. 2026-06-30T00:00:00Z)")
+    if not 1900 <= value.year <= 9000:
+        raise ValueError("date-times must fall between the years 1900 and 9000")
+    return value
+
+
+#: every date-time a client sends: an RFC 3339 string with a timezone, years 1900–9000
+Rfc3339 = Annotated[datetime, BeforeValidator(_rfc3339), AfterValidator(_aware)]
 
 
 class _Input(BaseModel):
@@ -70,6 +103,22 @@ class ResultDescriptionInput(_Input):
     value_min: str | None = Field(default=None, alias="valueMin")
 
 
+class ImageRef(_Input):
+    """An image as ``POST …/images`` returns it (``id`` is its URL), or an OB 3.0 ``Image``."""
+
+    id: str = Field(description="the image's http(s) URL")
+    type: Literal["Image"] | None = None
+    media_type: str | None = Field(default=None, alias="mediaType", max_length=100)
+    size: int | None = Field(default=None, alias="bytes", ge=0)
+    caption: str | None = Field(default=None, max_length=1000)
+
+
+def _http_url(value: str) -> str:
+    if not re.match(r"^https?://\S+$", value):
+        raise ValueError("image must be an http(s) URL (upload files to /images first)")
+    return value
+
+
 class AchievementInput(_Input):
     """A badge class. Updating one publishes a new version; issued badges keep theirs."""
 
@@ -100,7 +149,9 @@ class AchievementInput(_Input):
     name: str = Field(min_length=1, max_length=500)
     description: str = Field(min_length=1, max_length=20000)
     criteria: Criteria
-    image: str | None = Field(default=None, description="an http(s) URL or an uploaded image's URL")
+    image: str | ImageRef | None = Field(
+        default=None, description="an http(s) URL, or the object an image upload returns (or an OB Image)"
+    )
     image_caption: str | None = Field(default=None, alias="imageCaption")
     achievement_type: str | None = Field(default=None, alias="achievementType")
     tag: list[str] = Field(default_factory=list, max_length=50)
@@ -118,10 +169,21 @@ class AchievementInput(_Input):
 
     @field_validator("image")
     @classmethod
-    def _image_url(cls, value: str | None) -> str | None:
-        if value is not None and not re.match(r"^https?://\S+$", value):
-            raise ValueError("image must be an http(s) URL (upload files to /images first)")
+    def _image_url(cls, value: str | ImageRef | None) -> str | ImageRef | None:
+        if value is not None:
+            _http_url(value if isinstance(value, str) else value.id)
         return value
+
+    @property
+    def image_url(self) -> str | None:
+        return self.image if isinstance(self.image, str | None) else self.image.id
+
+    @property
+    def image_text(self) -> str | None:
+        """The caption: ``imageCaption``, else the image object's own ``caption``."""
+        if self.image_caption or isinstance(self.image, str | None):
+            return self.image_caption
+        return self.image.caption
 
 
 class Recipient(_Input):
@@ -199,28 +261,17 @@ class IssueRequest(_Input):
     result: list[ResultInput] = Field(default_factory=list, max_length=50)
     evidence: list[EvidenceInput] = Field(default_factory=list, max_length=50)
     narrative: str | None = Field(default=None, max_length=20000)
-    activity_start_date: datetime | None = Field(default=None, alias="activityStartDate")
-    activity_end_date: datetime | None = Field(default=None, alias="activityEndDate")
+    activity_start_date: Rfc3339 | None = Field(default=None, alias="activityStartDate")
+    activity_end_date: Rfc3339 | None = Field(default=None, alias="activityEndDate")
     credits_earned: float | None = Field(default=None, alias="creditsEarned", ge=0)
-    valid_from: datetime | None = Field(default=None, alias="validFrom", description="default: now")
-    valid_until: datetime | None = Field(default=None, alias="validUntil")
+    valid_from: Rfc3339 | None = Field(default=None, alias="validFrom", description="default: now")
+    valid_until: Rfc3339 | None = Field(default=None, alias="validUntil")
     proof: list[SUITES] = Field(
         default_factory=_default_suites,
         min_length=1,
         max_length=2,
         description="cryptosuites to sign with; two Data Integrity suites make a proof set",
     )
-
-    @field_validator("activity_start_date", "activity_end_date", "valid_from", "valid_until")
-    @classmethod
-    def _aware(cls, value: datetime | None) -> datetime | None:
-        if value is None:
-            return None
-        if value.tzinfo is None:
-            raise ValueError("date-times need a timezone (e.g. 2026-06-30T00:00:00Z)")
-        if not 1900 <= value.year <= 9000:
-            raise ValueError("date-times must fall between the years 1900 and 9000")
-        return value
 
     @field_validator("proof")
     @classmethod
@@ -246,4 +297,14 @@ class ClientCreate(_Input):
 
 
 class StatusChange(_Input):
-    reason: str = Field(min_length=1, max_length=2000)
+    """Why the status changes: stored with who and when in the record's audit history, never published."""
+
+    model_config = ConfigDict(
+        json_schema_extra={"examples": [{"reason": "Plagiarised final project (case 2026/0417)"}]}
+    )
+
+    reason: str = Field(
+        min_length=1,
+        max_length=2000,
+        description="required; kept in the audit history (not recorded again when a retry changes nothing)",
+    )

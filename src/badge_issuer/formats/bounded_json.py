@@ -14,7 +14,7 @@ from dataclasses import dataclass
 from itertools import accumulate
 from typing import Any
 
-from badge_issuer.errors import ParseError, PayloadTooLarge
+from badge_issuer.errors import JsonSyntaxError, ParseError, PayloadTooLarge
 
 _NOT_STRUCTURAL = re.compile(r'[^\[\]{}"]+')
 
@@ -46,6 +46,12 @@ def loads_bounded(text: str | bytes, *, what: str = "JSON", limits: JsonLimits =
         value = json.loads(text, object_pairs_hook=_unique_members, parse_constant=_no_constant)
     except RecursionError as exc:
         raise PayloadTooLarge(f"{what} is nested too deeply") from exc
+    except json.JSONDecodeError as exc:
+        raise JsonSyntaxError(
+            f"{what} is not valid JSON: {exc.msg} at line {exc.lineno}, column {exc.colno}",
+            line=exc.lineno,
+            column=exc.colno,
+        ) from exc
     except ValueError as exc:  # JSONDecodeError, duplicate members, over-long integers
         raise ParseError(f"{what} is not valid JSON: {exc}") from exc
     _check_sizes(value, what, limits)

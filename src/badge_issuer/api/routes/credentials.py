@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from datetime import datetime
 from typing import Annotated, Any
 from urllib.parse import urlencode
 
@@ -15,7 +14,7 @@ from badge_issuer.api.security import PrincipalDep, acting_for
 from badge_issuer.application import issuing, records
 from badge_issuer.application.records import IssuanceRecord, RecordQuery
 from badge_issuer.application.services import Services
-from badge_issuer.credential.requests import BatchRequest, IssueRequest, StatusChange
+from badge_issuer.credential.requests import BatchRequest, IssueRequest, Rfc3339, StatusChange
 from badge_issuer.issuance import IssuedBadge
 
 router = APIRouter(prefix="/api/v1/issuers/{issuer}", tags=["credentials"])
@@ -149,8 +148,8 @@ def list_records(
     caller: PrincipalDep,
     achievement: str | None = None,
     recipient: Annotated[str | None, Query(description="email or DID of the recipient")] = None,
-    since: datetime | None = None,
-    until: datetime | None = None,
+    since: Annotated[Rfc3339 | None, Query(description="issued at or after (RFC 3339)")] = None,
+    until: Annotated[Rfc3339 | None, Query(description="issued before (RFC 3339)")] = None,
     status_: Annotated[str | None, Query(alias="status", pattern="^(active|revoked|suspended)$")] = None,
     limit: Annotated[int, Query(ge=1, le=200)] = 50,
     cursor: str | None = None,
