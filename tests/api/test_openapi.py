@@ -27,3 +27,38 @@ def test_every_route_is_documented_with_examples_for_issuing(settings: Settings)
     assert schemas["IssueRequest"]["examples"]
     assert "/credentials/{credential_id}" in paths
     assert "/issuers/{issuer}/status/{purpose}/{sequence}" in paths
+
+
+PROBLEM = {"application/problem+json": {"schema": {"$ref": "#/components/schemas/Problem"}}}
+
+
+def test_every_operation_documents_its_success_schema_and_its_problems(settings: Settings) -> None:
+    spec = document(create_app(settings))
+    schemas = spec["components"]["schemas"]
+    assert {"Problem", "Report", "Record", "Issued", "Credential"} <= set(schemas)
+    assert "HTTPValidationError" not in schemas  # the API never sends FastAPI's own error shape
+    for path, operations in spec["paths"].items():
+        for method, operation in operations.items():
+            where = f"{method.upper()} {path}"
+            answers = operation["responses"]
+            [ok] = [status for status in answers if status.startswith("2")]
+            content = answers[ok]["content"]
+            assert content, where
+            for media, body in content.items():
+                schema = body.get("schema", {})
+                named = schema.get("$ref") or schema.get("items", {}).get("$ref")
+                assert named or media.startswith("image/"), (where, media)
+            for status in ("413", "503"):
+                assert status in answers, (where, status)
+            if path.startswith("/api/v1/issuers"):
+                for status in ("401", "403", "404", "422"):
+                    assert status in answers, (where, status)
+            for status, answer in answers.items():
+                if status.startswith(("4", "5")):
+                    assert answer["content"] == PROBLEM, (where, status)
+            if operation.get("requestBody", {}).get("content", {}).get("application/json"):
+                assert {"400", "415", "422"} <= set(answers), where
+    change = spec["paths"]["/api/v1/issuers/{issuer}/credentials/{credential_id}/{action}"]["post"]
+    assert "409" in change["responses"]
+    assert "safe to retry" in change["summary"]
+    assert schemas["StatusChange"]["properties"]["reason"]["description"]

@@ -6,9 +6,11 @@ from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 
 from fastapi import FastAPI
+from fastapi_offline import FastAPIOffline
 
 from badge_issuer import __version__
-from badge_issuer.api import problems
+from badge_issuer.api import openapi_doc, problems
+from badge_issuer.api.head import HeadAsGet
 from badge_issuer.api.limits import BodySizeLimit
 from badge_issuer.api.routes import achievements, credentials, dids, health, images, issuers, public
 from badge_issuer.api.routes import verify as verify_routes
@@ -34,7 +36,8 @@ def create_app(
         yield
         services.close()
 
-    app = FastAPI(
+    # /docs and /redoc serve Swagger UI and ReDoc from the package's own copies: no CDN
+    app = FastAPIOffline(
         title="badge_issuer",
         version=__version__,
         summary="Open Badges 3.0 issuing and verification",
@@ -50,5 +53,7 @@ def create_app(
     app.include_router(images.router)
     app.include_router(public.router)
     app.include_router(verify_routes.router)
+    openapi_doc.install(app)
     app.add_middleware(BodySizeLimit, max_bytes=settings.max_body_bytes)
+    app.add_middleware(HeadAsGet)
     return app

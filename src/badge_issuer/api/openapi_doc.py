@@ -6,10 +6,55 @@ from typing import Any
 
 import yaml
 from fastapi import FastAPI
+from pydantic.json_schema import models_json_schema
+
+from badge_issuer.api.problems import PROBLEM_MEDIA_TYPE
+from badge_issuer.api.schemas import REFERENCED, problem_answer
 
 
 def document(app: FastAPI) -> dict[str, Any]:
     return app.openapi()
+
+
+def install(app: FastAPI) -> None:
+    """The app's OpenAPI document also holds the schemas routes name by ``$ref`` (problem+json,
+    public documents, reports), which FastAPI only collects from response models."""
+    generate = app.openapi
+
+    def openapi() -> dict[str, Any]:
+        if app.openapi_schema is None:
+            spec = generate()
+            _, definitions = models_json_schema(
+                [(model, "serialization") for model in REFERENCED],
+                ref_template="#/components/schemas/{model}",
+            )
+            _problems_only(spec)
+            known = spec.setdefault("components", {}).setdefault("schemas", {})
+            for unused in ("HTTPValidationError", "ValidationError"):
+                known.pop(unused, None)
+            for name, schema in definitions.get("$defs", {}).items():
+                known.setdefault(name, schema)
+            spec["components"]["schemas"] = dict(sorted(known.items()))
+            app.openapi_schema = spec
+        return app.openapi_schema
+
+    app.openapi = openapi  # type: ignore[method-assign]
+
+
+def _problems_only(spec: dict[str, Any]) -> None:
+    """Errors are problem+json only: FastAPI's own 422 (HTTPValidationError as application/json)
+    is not what the API sends, so a documented problem response keeps just its problem content."""
+    fastapi_422 = {"$ref": "#/components/schemas/HTTPValidationError"}
+    for operations in spec.get("paths", {}).values():
+        for operation in operations.values():
+            answers = operation.get("responses", {})
+            for status, answer in answers.items():
+                content = answer.get("content", {})
+                if content.get("application/json", {}).get("schema") == fastapi_422:
+                    answers[status] = problem_answer(int(status))
+                elif PROBLEM_MEDIA_TYPE in content:
+                    answer["content"] = {PROBLEM_MEDIA_TYPE: content[PROBLEM_MEDIA_TYPE]}
+            operation["responses"] = dict(sorted(answers.items()))
 
 
 def render(app: FastAPI) -> str:

@@ -10,6 +10,7 @@ from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
 from starlette.exceptions import HTTPException as StarletteHTTPException
+from starlette.routing import Match
 
 from badge_issuer import errors
 
@@ -47,11 +48,15 @@ def problem_body(status: int, code: str, title: str, detail: str, **extra: Any) 
     return body
 
 
-def problem_response(status: int, code: str, title: str, detail: str, **extra: Any) -> JSONResponse:
+def problem_response(
+    status: int, code: str, title: str, detail: str, *, headers: Mapping[str, str] | None = None, **extra: Any
+) -> JSONResponse:
     """A problem+json response with a stable ``type`` built from ``code``."""
     body = problem_body(status, code, title, detail, **extra)
-    headers = {"WWW-Authenticate": "Bearer"} if status == 401 else None
-    return JSONResponse(body, status_code=status, media_type=PROBLEM_MEDIA_TYPE, headers=headers)
+    sent = dict(headers or {})
+    if status == 401:
+        sent["WWW-Authenticate"] = "Bearer"
+    return JSONResponse(body, status_code=status, media_type=PROBLEM_MEDIA_TYPE, headers=sent or None)
 
 
 def problem_for(exc: errors.BadgeIssuerError) -> JSONResponse:
@@ -124,6 +129,22 @@ def _json_syntax_error(document: object, err: Mapping[str, Any]) -> errors.JsonS
     )
 
 
+def allowed_methods(request: Request) -> list[str]:
+    """Every method some route answers at this path (Starlette names only the first route's),
+    with HEAD wherever GET is (``api/head.py``)."""
+    methods = {
+        method
+        for method in ("GET", "POST", "PUT", "PATCH", "DELETE")
+        if any(
+            route.matches({**request.scope, "method": method})[0] == Match.FULL
+            for route in request.app.router.routes
+        )
+    }
+    if "GET" in methods:
+        methods.add("HEAD")
+    return sorted(methods)
+
+
 def install(app: FastAPI) -> None:
     """Register the handlers so that every error leaves as problem+json."""
 
@@ -140,7 +161,13 @@ def install(app: FastAPI) -> None:
         code = {404: "not-found", 405: "method-not-allowed", 413: "payload-too-large"}.get(
             exc.status_code, "http-error"
         )
-        return problem_response(exc.status_code, code, str(exc.detail), "")
+        headers = dict(exc.headers or {})
+        detail = ""
+        if exc.status_code == 405:
+            allowed = allowed_methods(request)
+            headers["Allow"] = ", ".join(allowed)
+            detail = f"{request.method} is not allowed here; allowed: {', '.join(allowed)}"
+        return problem_response(exc.status_code, code, str(exc.detail), detail, headers=headers)
 
     async def on_unexpected(request: Request, exc: Exception) -> JSONResponse:
         log.exception("unhandled error on %s %s", request.method, request.url.path)

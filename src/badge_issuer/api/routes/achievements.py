@@ -6,6 +6,7 @@ from typing import Annotated, Any
 
 from fastapi import APIRouter, Query, status
 
+from badge_issuer.api import schemas
 from badge_issuer.api.deps import ServicesDep
 from badge_issuer.api.security import PrincipalDep, acting_for
 from badge_issuer.application import achievements
@@ -24,7 +25,13 @@ def achievement_json(view: AchievementView) -> dict[str, Any]:
     }
 
 
-@router.post("", status_code=status.HTTP_201_CREATED, summary="Create an achievement")
+@router.post(
+    "",
+    status_code=status.HTTP_201_CREATED,
+    summary="Create an achievement",
+    response_model=schemas.AchievementOut,
+    responses=schemas.responses(*schemas.AUTHED, 400, 409, 415, 422),
+)
 def create(
     issuer: str, body: AchievementInput, services: ServicesDep, caller: PrincipalDep
 ) -> dict[str, Any]:
@@ -32,13 +39,23 @@ def create(
     return achievement_json(achievements.new_achievement(services, issuer, body))
 
 
-@router.get("", summary="List achievements")
+@router.get(
+    "",
+    summary="List achievements",
+    response_model=list[schemas.AchievementOut],
+    responses=schemas.responses(*schemas.AUTHED),
+)
 def list_achievements(issuer: str, services: ServicesDep, caller: PrincipalDep) -> list[dict[str, Any]]:
     acting_for(caller, issuer, "read")
     return [achievement_json(view) for view in achievements.list_achievements(services, issuer)]
 
 
-@router.get("/{achievement}", summary="An achievement (current version, or ?version=n)")
+@router.get(
+    "/{achievement}",
+    summary="An achievement (current version, or ?version=n)",
+    response_model=schemas.AchievementOut,
+    responses=schemas.responses(*schemas.AUTHED, 422),
+)
 def get_one(
     issuer: str,
     achievement: str,
@@ -50,7 +67,12 @@ def get_one(
     return achievement_json(achievements.get_achievement(services, issuer, achievement, version))
 
 
-@router.put("/{achievement}", summary="Update an achievement: publishes a new version")
+@router.put(
+    "/{achievement}",
+    summary="Update an achievement: publishes a new version",
+    response_model=schemas.AchievementOut,
+    responses=schemas.responses(*schemas.AUTHED, 400, 415, 422),
+)
 def update(
     issuer: str, achievement: str, body: AchievementInput, services: ServicesDep, caller: PrincipalDep
 ) -> dict[str, Any]:

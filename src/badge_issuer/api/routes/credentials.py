@@ -8,6 +8,7 @@ from urllib.parse import urlencode
 from fastapi import APIRouter, Header, Path, Query, Request, status
 from fastapi.responses import JSONResponse
 
+from badge_issuer.api import schemas
 from badge_issuer.api.deps import ServicesDep
 from badge_issuer.api.problems import domain_problem
 from badge_issuer.api.security import PrincipalDep, acting_for
@@ -43,10 +44,9 @@ def issued_json(services: Services, issued: IssuedBadge) -> dict[str, Any]:
     "/achievements/{achievement}/credentials",
     status_code=status.HTTP_201_CREATED,
     summary="Issue a badge to one recipient",
-    responses={
-        201: {"description": "The signed OpenBadgeCredential (also on an idempotent replay)"},
-        409: {"description": "Idempotency-Key reused with a different body"},
-    },
+    response_model=schemas.Issued,
+    response_description="The signed OpenBadgeCredential (also on an idempotent replay)",
+    responses=schemas.responses(*schemas.AUTHED, 400, 409, 415, 422),
 )
 def issue(
     issuer: str,
@@ -76,7 +76,10 @@ def issue(
 @router.post(
     "/achievements/{achievement}/credentials:batch",
     summary="Issue up to 1,000 badges; one result per item",
-    responses={200: {"description": "`results[i]` is created, replayed or rejected (with its problem)"}},
+    response_model=schemas.BatchIssued,
+    response_model_exclude_unset=True,
+    response_description="`results[i]` is created, replayed or rejected (with its problem)",
+    responses=schemas.responses(*schemas.AUTHED, 400, 409, 415, 422),
 )
 def issue_batch(
     issuer: str,
@@ -140,7 +143,12 @@ def record_json(record: IssuanceRecord) -> dict[str, Any]:
     return out
 
 
-@router.get("/credentials", summary="List issuance records (newest first, cursor pagination)")
+@router.get(
+    "/credentials",
+    summary="List issuance records (newest first, cursor pagination)",
+    response_model=schemas.RecordPage,
+    responses=schemas.responses(*schemas.AUTHED, 400, 422),
+)
 def list_records(
     issuer: str,
     request: Request,
@@ -177,7 +185,13 @@ def list_records(
     return JSONResponse({"items": items, "next": page.next_cursor}, headers=headers)
 
 
-@router.get("/credentials/{credential_id}", summary="One issuance record")
+@router.get(
+    "/credentials/{credential_id}",
+    summary="One issuance record",
+    response_model=schemas.Record,
+    response_model_exclude_unset=True,
+    responses=schemas.responses(*schemas.AUTHED),
+)
 def get_record(
     issuer: str, credential_id: str, services: ServicesDep, caller: PrincipalDep
 ) -> dict[str, Any]:
@@ -187,8 +201,11 @@ def get_record(
 
 @router.post(
     "/credentials/{credential_id}/{action}",
-    summary="Revoke (permanent), suspend or unsuspend a credential",
-    responses={404: {"description": "no such credential of this issuer"}},
+    summary="Revoke (permanent), suspend or unsuspend a credential (safe to retry)",
+    response_model=schemas.Record,
+    response_model_exclude_unset=True,
+    response_description="The record as it is now, with its audit history",
+    responses=schemas.responses(*schemas.AUTHED, 400, 409, 415, 422),
 )
 def change(
     issuer: str,
@@ -198,7 +215,12 @@ def change(
     services: ServicesDep,
     caller: PrincipalDep,
 ) -> dict[str, Any]:
-    """The reason is stored and audited (who, when, why), never published; the status list changes."""
+    """The reason is stored and audited (who, when, why), never published; the status list changes.
+
+    Safe to retry: asking for the state the credential is already in answers 200 with the record
+    as it is (nothing is changed or audited again). Revocation is permanent: suspending or
+    unsuspending a revoked credential is a 409 problem, as is suspension for an issuer without it.
+    """
     acting_for(caller, issuer, "revoke")
     record = records.change_record_status(
         services,

@@ -3,8 +3,9 @@
 from __future__ import annotations
 
 from fastapi import APIRouter
-from fastapi.responses import JSONResponse
+from fastapi.responses import JSONResponse, Response
 
+from badge_issuer.api import schemas
 from badge_issuer.api.deps import ServicesDep
 from badge_issuer.application import publishing
 
@@ -16,8 +17,8 @@ DID_MEDIA_TYPE = "application/did+json"
 @router.get(
     "/.well-known/did.json",
     summary="The deployment's did:web DID document",
-    response_class=JSONResponse,
-    responses={200: {"content": {DID_MEDIA_TYPE: {}}}},
+    response_class=Response,
+    responses=schemas.responses(ok=200, model=schemas.DidDocument, media=DID_MEDIA_TYPE),
 )
 def deployment_did_document(services: ServicesDep) -> JSONResponse:
     return JSONResponse(

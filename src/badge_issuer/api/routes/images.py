@@ -8,6 +8,7 @@ from fastapi import APIRouter, File, UploadFile, status
 from fastapi.responses import Response
 
 from badge_issuer import images
+from badge_issuer.api import schemas
 from badge_issuer.api.deps import ServicesDep
 from badge_issuer.api.security import PrincipalDep, acting_for
 from badge_issuer.application import publishing, tenants
@@ -16,7 +17,11 @@ router = APIRouter(tags=["images"])
 
 
 @router.post(
-    "/api/v1/issuers/{issuer}/images", status_code=status.HTTP_201_CREATED, summary="Upload a badge image"
+    "/api/v1/issuers/{issuer}/images",
+    status_code=status.HTTP_201_CREATED,
+    summary="Upload a badge image",
+    response_model=schemas.ImageOut,
+    responses=schemas.responses(*schemas.AUTHED, 400, 422),
 )
 def upload(
     issuer: str,
@@ -35,7 +40,15 @@ def upload(
     "/images/{digest}",
     summary="A stored badge image",
     response_class=Response,
-    responses={200: {"content": {"image/png": {}, "image/svg+xml": {}}}},
+    responses={
+        200: {
+            "content": {
+                "image/png": {"schema": {"type": "string", "format": "binary"}},
+                "image/svg+xml": {"schema": {"type": "string", "format": "binary"}},
+            }
+        },
+        **schemas.responses(404, 422),
+    },
 )
 def image(digest: str, services: ServicesDep) -> Response:
     stored = publishing.image(services, digest)

@@ -9,6 +9,7 @@ from typing import Annotated, Any
 from fastapi import APIRouter, Path, Request
 from fastapi.responses import Response
 
+from badge_issuer.api import schemas
 from badge_issuer.api.deps import ServicesDep
 from badge_issuer.application import publishing
 
@@ -30,7 +31,7 @@ def _json(document: Any, media_type: str, max_age: int) -> Response:
     "/credentials/{credential_id}",
     summary="A credential at its id",
     response_class=Response,
-    responses={200: {"content": {VC_MEDIA: {}}}},
+    responses=schemas.responses(404, 422, ok=200, model=schemas.Credential, media=VC_MEDIA),
 )
 def credential(credential_id: str, services: ServicesDep) -> Response:
     """The credential exactly as signed (its status is in its status list, not here)."""
@@ -42,7 +43,7 @@ def credential(credential_id: str, services: ServicesDep) -> Response:
     "/issuers/{issuer}",
     summary="An issuer's Profile",
     response_class=Response,
-    responses={200: {"content": {LD_MEDIA: {}}}},
+    responses=schemas.responses(404, 422, ok=200, model=schemas.ProfileDocument, media=LD_MEDIA),
 )
 def issuer_profile(issuer: str, services: ServicesDep) -> Response:
     return _json(publishing.issuer_profile(services, issuer), LD_MEDIA, 300)
@@ -52,7 +53,7 @@ def issuer_profile(issuer: str, services: ServicesDep) -> Response:
     "/issuers/{issuer}/did.json",
     summary="An issuer's DID document",
     response_class=Response,
-    responses={200: {"content": {DID_MEDIA: {}}}},
+    responses=schemas.responses(404, 422, ok=200, model=schemas.DidDocument, media=DID_MEDIA),
 )
 def issuer_did(issuer: str, services: ServicesDep) -> Response:
     """did:web issuers list every key (current and retired) under ``assertionMethod``."""
@@ -63,7 +64,7 @@ def issuer_did(issuer: str, services: ServicesDep) -> Response:
     "/issuers/{issuer}/achievements/{achievement}",
     summary="An achievement (current version)",
     response_class=Response,
-    responses={200: {"content": {LD_MEDIA: {}}}},
+    responses=schemas.responses(404, 422, ok=200, model=schemas.AchievementDocument, media=LD_MEDIA),
 )
 def achievement_current(issuer: str, achievement: str, services: ServicesDep) -> Response:
     return achievement_version(issuer, achievement, None, services)
@@ -73,7 +74,7 @@ def achievement_current(issuer: str, achievement: str, services: ServicesDep) ->
     "/issuers/{issuer}/achievements/{achievement}/versions/{version}",
     summary="One achievement version",
     response_class=Response,
-    responses={200: {"content": {LD_MEDIA: {}}}},
+    responses=schemas.responses(404, 422, ok=200, model=schemas.AchievementDocument, media=LD_MEDIA),
 )
 def achievement_version(
     issuer: str,
@@ -89,7 +90,10 @@ def achievement_version(
     "/issuers/{issuer}/status/{purpose}/{sequence}",
     summary="A Bitstring Status List credential",
     response_class=Response,
-    responses={200: {"content": {VC_MEDIA: {}}}, 304: {"description": "unchanged"}},
+    responses={
+        **schemas.responses(404, 422, ok=200, model=schemas.Credential, media=VC_MEDIA),
+        304: {"description": "unchanged since the ETag sent in If-None-Match"},
+    },
 )
 def status_list(
     issuer: str,

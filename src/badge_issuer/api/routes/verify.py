@@ -14,6 +14,7 @@ from fastapi import APIRouter, Depends, Query, Request
 from fastapi.responses import JSONResponse
 from starlette.datastructures import UploadFile
 
+from badge_issuer.api import schemas
 from badge_issuer.api.deps import ServicesDep
 from badge_issuer.application import verifying
 from badge_issuer.errors import ParseError, PayloadTooLarge
@@ -89,6 +90,8 @@ def _url_request(data: bytes) -> tuple[str | None, str | None]:
         "`recipient` check: is this address the badge's recipient?"
     ),
     response_class=JSONResponse,
+    response_description="The report (also when the badge does not verify)",
+    responses=schemas.responses(400, 422, ok=200, model=schemas.Report),
 )
 def verify(
     services: ServicesDep,
@@ -108,7 +111,12 @@ def verify(
     return JSONResponse(report.to_json())
 
 
-@router.post("/api/v1/verify:batch", summary="Verify up to 100 badges", response_class=JSONResponse)
+@router.post(
+    "/api/v1/verify:batch",
+    summary="Verify up to 100 badges",
+    response_class=JSONResponse,
+    responses=schemas.responses(400, 422, ok=200, model=schemas.BatchReport),
+)
 def verify_batch(services: ServicesDep, body: Annotated[Presented, Depends(presented_body)]) -> JSONResponse:
     value = loads_bounded(body.data, what="the batch request")
     items = value.get("items") if isinstance(value, dict) else None

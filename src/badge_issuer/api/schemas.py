@@ -1,0 +1,287 @@
+"""What the HTTP API answers: the JSON shapes of every 2xx body and of RFC 9457 problems.
+
+Routes build their bodies from the application layer's results; these models are the documented
+contract of those bodies (``openapi.yaml``), and tests validate real responses against them.
+``responses(...)`` gives a route its documented answers in one call.
+"""
+
+from __future__ import annotations
+
+from typing import Any, Literal
+
+from pydantic import BaseModel, ConfigDict, Field
+
+from badge_issuer.api.problems import PROBLEM_MEDIA_TYPE
+
+
+class _Out(BaseModel):
+    """A body we produce: every field documented, nothing else in it."""
+
+    model_config = ConfigDict(extra="forbid", populate_by_name=True)
+
+
+class _Document(BaseModel):
+    """A JSON-LD document: the members named here, and whatever else its data model allows."""
+
+    model_config = ConfigDict(extra="allow", populate_by_name=True)
+
+    context: list[Any] | str = Field(alias="@context")
+    id: str
+
+
+DateTime = str  # RFC 3339, as the application layer's datetimes render
+
+
+class FieldIssue(_Out):
+    pointer: str
+    detail: str
+
+
+class Problem(BaseModel):
+    """RFC 9457 problem details; ``type`` is ``tag:badge-issuer,2026:problem:<code>``."""
+
+    model_config = ConfigDict(extra="allow")
+
+    type: str
+    title: str
+    status: int
+    detail: str | None = None
+    pointer: str | None = Field(default=None, description="JSON Pointer of the offending input")
+    errors: list[FieldIssue] | None = Field(default=None, description="every field that failed (422)")
+    line: int | None = Field(default=None, description="malformed JSON: 1-based line")
+    column: int | None = Field(default=None, description="malformed JSON: 1-based column")
+
+
+class Health(BaseModel):
+    model_config = ConfigDict(extra="allow")
+
+    status: Literal["ok"]
+    database: Literal["ok"]
+    did: str
+
+
+class Links(_Out):
+    credential: str
+    verify: str
+
+
+class Issued(_Out):
+    id: str = Field(description="the issuance record's id")
+    credential_id: str = Field(alias="credentialId")
+    credential: dict[str, Any] = Field(description="the signed OpenBadgeCredential")
+    links: Links
+
+
+class BatchItemResult(_Out):
+    index: int
+    status: Literal["created", "replayed", "rejected"]
+    id: str | None = None
+    credential_id: str | None = Field(default=None, alias="credentialId")
+    credential: dict[str, Any] | None = None
+    links: Links | None = None
+    problem: Problem | None = Field(default=None, description="why the item was rejected")
+
+
+class BatchCounts(_Out):
+    created: int
+    replayed: int
+    rejected: int
+
+
+class BatchIssued(_Out):
+    summary: BatchCounts
+    results: list[BatchItemResult]
+
+
+class RecordAchievement(_Out):
+    slug: str
+    version: int
+
+
+class RecordRecipient(_Out):
+    lookup_hash: str = Field(alias="lookupHash", description="keyed hash of the email or DID")
+    email: str | None = Field(default=None, description="only when BADGE_STORE_RECIPIENT_EMAIL is on")
+    id: str | None = None
+
+
+class StatusEvent(_Out):
+    action: Literal["revoke", "suspend", "unsuspend"]
+    reason: str
+    client: int | None
+    at: DateTime
+
+
+class Record(_Out):
+    id: str
+    credential_id: str = Field(alias="credentialId")
+    achievement: RecordAchievement
+    recipient: RecordRecipient
+    client: int | None
+    idempotency_key: str | None = Field(alias="idempotencyKey")
+    status: Literal["active", "revoked", "suspended"]
+    created: DateTime
+    updated: DateTime
+    credential: dict[str, Any]
+    history: list[StatusEvent] | None = Field(
+        default=None, description="the audit trail (who, when, why): in answers to a status change"
+    )
+
+
+class RecordPage(_Out):
+    items: list[Record]
+    next: str | None = Field(description="cursor of the next page (also in the Link header)")
+
+
+class AchievementOut(_Out):
+    slug: str
+    version: int
+    current_version: int = Field(alias="currentVersion")
+    achievement: dict[str, Any] = Field(description="the OB 3.0 Achievement document of this version")
+
+
+class ClientOut(_Out):
+    id: str
+    name: str
+    scopes: list[Literal["issue", "revoke", "read", "admin"]]
+    created: DateTime
+    revoked: bool
+
+
+class NewClientOut(ClientOut):
+    api_key: str = Field(alias="apiKey", description="shown once; only its hash is stored")
+
+
+class IssuerOut(_Out):
+    slug: str
+    id: str = Field(description="the issuer's DID")
+    did_method: Literal["web", "key"] = Field(alias="didMethod")
+    suspension: bool
+    profile: dict[str, Any]
+    profile_url: str = Field(alias="profileUrl")
+
+
+class NewIssuerOut(IssuerOut):
+    admin_client: NewClientOut = Field(alias="adminClient")
+
+
+class KeyOut(_Out):
+    id: str
+    type: Literal["Multikey"]
+    controller: str
+    public_key_multibase: str = Field(alias="publicKeyMultibase")
+    active: bool
+    created: DateTime
+
+
+class ImageOut(_Out):
+    id: str = Field(description="the image's public URL: usable as an achievement's or profile's image")
+    media_type: Literal["image/png", "image/svg+xml"] = Field(alias="mediaType")
+    size: int = Field(alias="bytes")
+
+
+class Check(BaseModel):
+    model_config = ConfigDict(extra="allow")
+
+    id: str
+    status: str = Field(description="passed, failed, warning, skipped …")
+    message: str
+    detail: Any = None
+
+
+class Report(BaseModel):
+    """A verification report: the same for every input form."""
+
+    model_config = ConfigDict(extra="allow")
+
+    verified: bool
+    summary: dict[str, Any]
+    checks: list[Check]
+    credentials: list[dict[str, Any]] | None = Field(
+        default=None, description="a presentation's credentials, one report each"
+    )
+
+
+class BatchReport(BaseModel):
+    model_config = ConfigDict(extra="allow")
+
+    verified: int = Field(description="how many items verified")
+    total: int
+    items: list[Report]
+
+
+class Credential(_Document):
+    """A signed Verifiable Credential (OpenBadgeCredential or BitstringStatusListCredential)."""
+
+    type: list[str]
+    issuer: str | dict[str, Any]
+    credential_subject: dict[str, Any] | list[dict[str, Any]] = Field(alias="credentialSubject")
+
+
+class ProfileDocument(_Document):
+    type: list[str] | str
+    name: str
+
+
+class DidDocument(_Document):
+    verification_method: list[dict[str, Any]] = Field(alias="verificationMethod")
+
+
+class AchievementDocument(_Document):
+    type: list[str] | str
+    name: str
+    criteria: dict[str, Any]
+
+
+_PROBLEM_TEXT = {
+    400: "The request could not be parsed (malformed JSON gives line and column)",
+    401: "No API key, or an unknown or revoked one",
+    403: "The API key lacks the scope, or belongs to another issuer",
+    404: "No such resource (another issuer's records are not found either)",
+    409: "Conflicts with the current state, or an Idempotency-Key reused with another body",
+    413: "The body, or a part of it, is over a size bound",
+    415: "The body is not sent as application/json",
+    422: "The input did not validate (the problem names the field)",
+    429: "Too many requests: retry after the Retry-After header",
+    503: "Not ready or misconfigured: retry later",
+}
+
+#: the problems every operation can answer (bounded body, not ready)
+COMMON = (413, 503)
+#: and the ones every authenticated operation can answer
+AUTHED = (401, 403, 404)
+#: models referenced by ``$ref`` rather than through a response_model (added to the document)
+REFERENCED: tuple[type[BaseModel], ...] = (
+    Problem,
+    Health,
+    Report,
+    BatchReport,
+    Credential,
+    ProfileDocument,
+    DidDocument,
+    AchievementDocument,
+)
+
+
+def ref(model: type[BaseModel]) -> dict[str, str]:
+    return {"$ref": f"#/components/schemas/{model.__name__}"}
+
+
+def responses(
+    *problems: int,
+    ok: int | None = None,
+    model: type[BaseModel] | None = None,
+    media: str = "application/json",
+) -> dict[int | str, dict[str, Any]]:
+    """An operation's documented answers beyond its response_model: its problem+json statuses
+    (plus the common ones), and, for a route answering a Response itself, ``ok`` with ``model``."""
+    documented: dict[int | str, dict[str, Any]] = {}
+    if ok is not None and model is not None:
+        documented[ok] = {"content": {media: {"schema": ref(model)}}}
+    for status in sorted({*problems, *COMMON}):
+        documented[status] = problem_answer(status)
+    return documented
+
+
+def problem_answer(status: int) -> dict[str, Any]:
+    """The documented problem+json answer for ``status``."""
+    return {"description": _PROBLEM_TEXT[status], "content": {PROBLEM_MEDIA_TYPE: {"schema": ref(Problem)}}}

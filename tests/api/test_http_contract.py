@@ -1,0 +1,113 @@
+"""HTTP itself, over a real uvicorn server: HEAD wherever GET works, 405 with Allow, documented
+bodies are what routes send, and /docs renders without any other host."""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Callable
+from typing import Any
+
+import httpx
+import pytest
+from pydantic import BaseModel
+
+from badge_issuer.api import schemas
+from badge_issuer.api.openapi_doc import document
+from tests.api.test_images import tiny_png
+from tests.api.test_issuing import ACHIEVEMENT, Tenant, bootstrap, issue
+from tests.conftest import LiveServer
+
+
+@pytest.fixture
+def tenant(live_server: Callable[..., LiveServer]) -> Tenant:
+    tenant = bootstrap(live_server(), "uni")
+    response = httpx.post(tenant.url("/achievements"), json=ACHIEVEMENT, headers=tenant.admin)
+    assert response.status_code == 201, response.text
+    return tenant
+
+
+def _model_of(answer: dict[str, Any]) -> tuple[type[BaseModel], bool] | None:
+    """The documented model of a 2xx answer, and whether the body is a list of it."""
+    for body in answer.get("content", {}).values():
+        schema = body.get("schema", {})
+        name = schema.get("$ref") or schema.get("items", {}).get("$ref")
+        if name:
+            model = getattr(schemas, name.rsplit("/", 1)[1])
+            return model, "items" in schema
+    return None
+
+
+def test_head_answers_wherever_get_does_and_every_get_body_is_as_documented(tenant: Tenant) -> None:
+    server = tenant.server
+    issued = issue(tenant, tenant.admin, {"recipient": {"email": "ada@example.org"}}).json()
+    image = httpx.post(
+        tenant.url("/images"), files={"file": ("b.png", tiny_png(), "image/png")}, headers=tenant.admin
+    ).json()
+    values = {
+        "issuer": tenant.slug,
+        "achievement": "python-data",
+        "version": "1",
+        "credential_id": issued["id"],
+        "purpose": "revocation",
+        "sequence": "1",
+        "digest": image["id"].rsplit("/", 1)[1],
+    }
+    spec = document(server.app)
+    templates = [path for path, operations in spec["paths"].items() if "get" in operations]
+    assert len(templates) >= 15
+    for template in templates:
+        path = re.sub(r"\{(\w+)\}", lambda m: values[m.group(1)], template)
+        url = f"{server.url}{path}"
+        got = httpx.get(url, headers=tenant.admin)
+        head = httpx.head(url, headers=tenant.admin)
+        assert got.status_code == 200, (template, got.text)
+        assert head.status_code == 200, template
+        assert head.content == b"", template
+        assert head.headers["content-type"] == got.headers["content-type"], template
+        assert head.headers["content-length"] == got.headers["content-length"], template
+        documented = _model_of(spec["paths"][template]["get"]["responses"]["200"])
+        if documented is not None and "json" in got.headers["content-type"]:
+            model, many = documented
+            for item in got.json() if many else [got.json()]:
+                model.model_validate(item)  # raises when the body is not as documented
+    assert httpx.head(f"{server.url}/no/such/thing").status_code == 404
+
+
+def test_wrong_method_is_405_with_every_allowed_method(tenant: Tenant) -> None:
+    keys = httpx.delete(tenant.url("/keys"), headers=tenant.admin)
+    assert keys.status_code == 405
+    assert keys.headers["content-type"] == "application/problem+json"
+    assert keys.headers["allow"] == "GET, HEAD, POST"  # both routes at this path, not just the first
+    assert keys.json()["type"].endswith(":method-not-allowed")
+    verify = httpx.get(f"{tenant.server.url}/api/v1/verify")
+    assert verify.status_code == 405
+    assert verify.headers["allow"] == "POST"
+
+
+def test_status_changes_answer_as_documented(tenant: Tenant) -> None:
+    issued = issue(tenant, tenant.admin, {"recipient": {"id": "did:example:1"}}).json()
+    for _ in range(2):
+        changed = httpx.post(
+            tenant.url(f"/credentials/{issued['id']}/revoke"), json={"reason": "error"}, headers=tenant.admin
+        )
+        assert changed.status_code == 200, changed.text
+        schemas.Record.model_validate(changed.json())
+    schemas.Issued.model_validate(issued)
+    conflict = httpx.post(
+        tenant.url(f"/credentials/{issued['id']}/suspend"), json={"reason": "x"}, headers=tenant.admin
+    )
+    schemas.Problem.model_validate(conflict.json())
+
+
+@pytest.mark.parametrize("page", ["/docs", "/redoc"])
+def test_api_docs_render_from_this_server_alone(tenant: Tenant, page: str) -> None:
+    server = tenant.server
+    html = httpx.get(f"{server.url}{page}")
+    assert html.status_code == 200
+    assert html.headers["content-type"].startswith("text/html")
+    referenced = re.findall(r"""(?:src|href|url)\s*[:=]\s*['"]([^'"]+)['"]""", html.text)
+    assert referenced, html.text
+    assert not re.search(r"https?://", html.text), "the page names another host"
+    for reference in referenced:
+        asset = httpx.get(f"{server.url}{reference}")
+        assert asset.status_code == 200, reference
