@@ -1,14 +1,21 @@
-"""``badge-issuer``: the command line. Each command only calls the library; no logic lives here."""
+"""``badge-issuer``: the command line (Click). Each command only calls the application layer.
+
+Errors are one line on standard error with a non-zero exit: 2 for a refused request or bad
+usage, 1 for anything unexpected (``--debug`` shows its traceback).
+"""
 
 from __future__ import annotations
 
-import argparse
 import json
 import sys
 from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
-from typing import TYPE_CHECKING
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
 
+import click
+
+from badge_issuer import __version__
 from badge_issuer.config import Settings
 from badge_issuer.crypto.keys import public_key_multibase
 from badge_issuer.crypto.keystore import KeyStore
@@ -20,136 +27,33 @@ if TYPE_CHECKING:
     from badge_issuer.application.services import Services
 
 DEV_KEY = "dev"
-
-Command = Callable[[argparse.Namespace, Settings], int]
-
-
-def _keystore(settings: Settings) -> KeyStore:
-    passphrase = settings.key_passphrase.get_secret_value() if settings.key_passphrase else None
-    return KeyStore(settings.keys_dir, passphrase=passphrase)
+SCOPES = ("issue", "revoke", "read", "admin")
 
 
-def cmd_init(args: argparse.Namespace, settings: Settings) -> int:
-    """Create the development key and the database (both only if missing)."""
-    keystore = _keystore(settings)
-    if keystore.exists(DEV_KEY):
-        print(f"key '{DEV_KEY}' present in {settings.keys_dir}/")
-    else:
-        keystore.create(DEV_KEY)
-        print(f"created Ed25519 key '{DEV_KEY}' in {settings.keys_dir}/ (mode 0600)")
-    engine = make_engine(settings.database_url)
-    try:
-        upgrade(engine)
-    finally:
-        engine.dispose()
-    print(f"database ready: {engine.url.render_as_string(hide_password=True)}")
-    print(
-        "next: .venv/bin/badge-issuer issuers create SLUG --name 'Example University' "
-        "(prints the issuer's first admin API key)"
-    )
-    return 0
+class _Context:
+    """What every command gets: the settings (built on first use, so --help needs no environment)."""
+
+    def __init__(self, settings: Settings | None) -> None:
+        self._settings = settings
+
+    @property
+    def settings(self) -> Settings:
+        if self._settings is None:
+            self._settings = Settings()
+        return self._settings
 
 
-def cmd_serve(args: argparse.Namespace, settings: Settings) -> int:
-    """Serve the API with uvicorn."""
-    import uvicorn
-
-    from badge_issuer.api.app import create_app
-
-    print(f"serving {settings.base_url} on http://{args.host}:{args.port}")
-    uvicorn.run(create_app(settings), host=args.host, port=args.port, log_level="info")
-    return 0
+pass_context = click.make_pass_decorator(_Context)
 
 
-def cmd_keys_create(args: argparse.Namespace, settings: Settings) -> int:
-    keystore = _keystore(settings)
-    keystore.create(args.name)
-    print(json.dumps({"name": args.name, "publicKeyMultibase": _public(keystore, args.name)}))
-    return 0
+class Refused(click.ClickException):
+    """Input the command cannot use (exit 2, like a refused request)."""
+
+    exit_code = 2
 
 
-def cmd_keys_list(args: argparse.Namespace, settings: Settings) -> int:
-    keystore = _keystore(settings)
-    for name in keystore.list():
-        print(json.dumps({"name": name, "publicKeyMultibase": _public(keystore, name)}))
-    return 0
-
-
-def cmd_issuers_create(args: argparse.Namespace, settings: Settings) -> int:
-    """Create an issuer (key, status lists) and its first admin API client."""
-    from badge_issuer.application.tenants import create_issuer_with_admin
-    from badge_issuer.credential.requests import IssuerCreate
-
-    data = IssuerCreate.model_validate(
-        {
-            "slug": args.slug,
-            "name": args.name,
-            "url": args.url,
-            "email": args.email,
-            "didMethod": args.did_method,
-            "suspension": args.suspension,
-        }
-    )
-    with _services(settings, migrate=True) as services:
-        created = create_issuer_with_admin(services, data)
-    issuer = created.issuer
-    print(json.dumps({"issuer": issuer.slug, "id": issuer.did, "adminApiKey": created.admin.api_key}))
-    print("keep the API key: it is shown only once", file=sys.stderr)
-    return 0
-
-
-def cmd_clients_create(args: argparse.Namespace, settings: Settings) -> int:
-    """Create an API client of an issuer with the given scopes."""
-    from badge_issuer.application.tenants import new_client
-    from badge_issuer.credential.requests import ClientCreate
-
-    data = ClientCreate.model_validate({"name": args.name, "scopes": args.scope})
-    with _services(settings) as services:
-        created = new_client(services, args.issuer, data)
-    print(json.dumps({"issuer": args.issuer, "scopes": data.scopes, "apiKey": created.api_key}))
-    return 0
-
-
-def cmd_openapi(args: argparse.Namespace, settings: Settings) -> int:
-    """Print the OpenAPI document (YAML) of the app, as committed in openapi.yaml."""
-    from badge_issuer.api.app import create_app
-    from badge_issuer.api.openapi_doc import render
-
-    sys.stdout.write(render(create_app(settings)))
-    return 0
-
-
-def cmd_verify(args: argparse.Namespace, settings: Settings) -> int:
-    """Verify a badge file (JSON, VC-JWT, baked PNG or SVG); print the report; exit 0 if verified."""
-    from pathlib import Path
-
-    from badge_issuer.application.verifying import verify_presented
-
-    path = Path(args.file)
-    try:
-        data = sys.stdin.buffer.read() if args.file == "-" else path.read_bytes()
-    except OSError as exc:
-        print(f"error: cannot read {args.file}: {exc.strerror}", file=sys.stderr)
-        return 2
-    media = {".png": "image/png", ".svg": "image/svg+xml", ".jwt": "text/plain", ".jws": "text/plain"}
-    # the same context as the service: this deployment's issuers and status lists come from its
-    # database, everyone else's over the guarded fetcher
-    with _services(settings, migrate=True) as services:
-        report = verify_presented(
-            services, data, content_type=media.get(path.suffix.lower()), recipient=args.recipient
-        )
-    print(json.dumps(report.to_json(), indent=2, ensure_ascii=False))
-    return 0 if report.verified else 1
-
-
-def cmd_clients_revoke(args: argparse.Namespace, settings: Settings) -> int:
-    """Revoke an API client's key (it stops working at once)."""
-    from badge_issuer.application.tenants import revoke_api_client
-
-    with _services(settings) as services:
-        client = revoke_api_client(services, args.issuer, args.client)
-    print(json.dumps({"issuer": args.issuer, "client": client.key_id, "revoked": True}))
-    return 0
+def _emit(value: Any) -> None:
+    click.echo(json.dumps(value, ensure_ascii=False))
 
 
 @contextmanager
@@ -166,64 +70,282 @@ def _services(settings: Settings, *, migrate: bool = False) -> Iterator[Services
         services.close()
 
 
-def _public(keystore: KeyStore, name: str) -> str:
-    return public_key_multibase(keystore.public_key(name))
+def _keystore(settings: Settings) -> KeyStore:
+    passphrase = settings.key_passphrase.get_secret_value() if settings.key_passphrase else None
+    return KeyStore(settings.keys_dir, passphrase=passphrase)
 
 
-def build_parser() -> argparse.ArgumentParser:
-    parser = argparse.ArgumentParser(prog="badge-issuer", description=__doc__)
-    commands = parser.add_subparsers(dest="command", required=True)
-    commands.add_parser("init", help=cmd_init.__doc__).set_defaults(run=cmd_init)
-    serve = commands.add_parser("serve", help=cmd_serve.__doc__)
-    serve.add_argument("--host", default="127.0.0.1")
-    serve.add_argument("--port", type=int, default=8000)
-    serve.set_defaults(run=cmd_serve)
-    keys = commands.add_parser("keys", help="manage signing keys").add_subparsers(
-        dest="keys_command", required=True
+@click.group(
+    context_settings={"help_option_names": ["-h", "--help"], "max_content_width": 100},
+    help="Issue and verify Open Badges 3.0 credentials. Settings come from BADGE_* environment variables.",
+)
+@click.version_option(__version__, "-V", "--version", prog_name="badge-issuer")
+@click.option("--debug", is_flag=True, help="Show the traceback of an unexpected error.")
+@click.pass_context
+def cli(ctx: click.Context, debug: bool) -> None:
+    ctx.meta["debug"] = debug
+
+
+@cli.command()
+@pass_context
+def init(ctx: _Context) -> None:
+    """Create the development key and the database (both only if missing)."""
+    settings = ctx.settings
+    keystore = _keystore(settings)
+    if keystore.exists(DEV_KEY):
+        click.echo(f"key '{DEV_KEY}' present in {settings.keys_dir}/")
+    else:
+        keystore.create(DEV_KEY)
+        click.echo(f"created Ed25519 key '{DEV_KEY}' in {settings.keys_dir}/ (mode 0600)")
+    engine = make_engine(settings.database_url)
+    try:
+        upgrade(engine)
+    finally:
+        engine.dispose()
+    click.echo(f"database ready: {engine.url.render_as_string(hide_password=True)}")
+    click.echo(
+        "next: .venv/bin/badge-issuer issuers create SLUG --name 'Example University' "
+        "(prints the issuer's first admin API key)"
     )
-    create = keys.add_parser("create", help="create an Ed25519 key")
-    create.add_argument("name")
-    create.set_defaults(run=cmd_keys_create)
-    keys.add_parser("list", help="list keys and their public keys").set_defaults(run=cmd_keys_list)
-    commands.add_parser("openapi", help=cmd_openapi.__doc__).set_defaults(run=cmd_openapi)
-    issuers = commands.add_parser("issuers", help="manage issuers").add_subparsers(
-        dest="issuers_command", required=True
+
+
+@cli.command()
+@click.option("--host", default="127.0.0.1", show_default=True, help="Address to listen on.")
+@click.option("--port", default=8000, show_default=True, type=click.IntRange(1, 65535), help="TCP port.")
+@pass_context
+def serve(ctx: _Context, host: str, port: int) -> None:
+    """Serve the HTTP API with uvicorn."""
+    import uvicorn
+
+    from badge_issuer.api.app import create_app
+
+    click.echo(f"serving {ctx.settings.base_url} on http://{host}:{port}")
+    uvicorn.run(create_app(ctx.settings), host=host, port=port, log_level="info")
+
+
+@cli.group()
+def keys() -> None:
+    """Signing keys in BADGE_KEYS_DIR."""
+
+
+@keys.command("create")
+@click.argument("name")
+@pass_context
+def keys_create(ctx: _Context, name: str) -> None:
+    """Create an Ed25519 key file NAME; prints its public key."""
+    keystore = _keystore(ctx.settings)
+    keystore.create(name)
+    _emit({"name": name, "publicKeyMultibase": public_key_multibase(keystore.public_key(name))})
+
+
+@keys.command("list")
+@pass_context
+def keys_list(ctx: _Context) -> None:
+    """List key files and their public keys (one JSON object a line)."""
+    keystore = _keystore(ctx.settings)
+    for name in keystore.list():
+        _emit({"name": name, "publicKeyMultibase": public_key_multibase(keystore.public_key(name))})
+
+
+@cli.group()
+def issuers() -> None:
+    """Issuers (tenants) of this deployment."""
+
+
+@issuers.command("create")
+@click.argument("slug")
+@click.option("--name", required=True, help="Display name of the issuer's profile.")
+@click.option("--url", help="Web site of the issuer (http or https).")
+@click.option("--email", help="Contact email of the issuer.")
+@click.option(
+    "--did-method",
+    type=click.Choice(["web", "key"]),
+    default="web",
+    show_default=True,
+    help="did:web (keys can rotate) or did:key (one key forever).",
+)
+@click.option("--suspension", is_flag=True, help="Also allocate suspension status entries.")
+@pass_context
+def issuers_create(
+    ctx: _Context, slug: str, name: str, url: str | None, email: str | None, did_method: str, suspension: bool
+) -> None:
+    """Create issuer SLUG (key, status lists) and its first admin API client; prints the key once."""
+    from badge_issuer.application.tenants import create_issuer_with_admin
+    from badge_issuer.credential.requests import IssuerCreate
+
+    data = _validated(
+        IssuerCreate,
+        {
+            "slug": slug,
+            "name": name,
+            "url": url,
+            "email": email,
+            "didMethod": did_method,
+            "suspension": suspension,
+        },
     )
-    new_issuer = issuers.add_parser("create", help=cmd_issuers_create.__doc__)
-    new_issuer.add_argument("slug")
-    new_issuer.add_argument("--name", required=True)
-    new_issuer.add_argument("--url")
-    new_issuer.add_argument("--email")
-    new_issuer.add_argument("--did-method", choices=["web", "key"], default="web")
-    new_issuer.add_argument("--suspension", action="store_true", help="also allocate suspension entries")
-    new_issuer.set_defaults(run=cmd_issuers_create)
-    clients = commands.add_parser("clients", help="manage API clients").add_subparsers(
-        dest="clients_command", required=True
+    with _services(ctx.settings, migrate=True) as services:
+        created = create_issuer_with_admin(services, data)
+    issuer = created.issuer
+    _emit({"issuer": issuer.slug, "id": issuer.did, "adminApiKey": created.admin.api_key})
+    click.echo("keep the API key: it is shown only once", err=True)
+
+
+@issuers.command("list")
+@pass_context
+def issuers_list(ctx: _Context) -> None:
+    """List the issuers (one JSON object a line)."""
+    from badge_issuer.application.tenants import list_issuers
+
+    with _services(ctx.settings) as services:
+        for issuer in list_issuers(services):
+            _emit(
+                {
+                    "issuer": issuer.slug,
+                    "id": issuer.did,
+                    "name": issuer.profile.get("name"),
+                    "didMethod": issuer.did_method,
+                    "suspension": issuer.suspension,
+                }
+            )
+
+
+@cli.group()
+def clients() -> None:
+    """API clients of an issuer (each has its own key and scopes)."""
+
+
+@clients.command("create")
+@click.argument("issuer")
+@click.option("--name", required=True, help="Who uses the key, e.g. the LMS.")
+@click.option(
+    "--scope",
+    "scopes",
+    multiple=True,
+    required=True,
+    type=click.Choice(SCOPES),
+    help="A scope of the key; repeat for several.",
+)
+@pass_context
+def clients_create(ctx: _Context, issuer: str, name: str, scopes: tuple[str, ...]) -> None:
+    """Create an API client of ISSUER; prints its API key once."""
+    from badge_issuer.application.tenants import new_client
+    from badge_issuer.credential.requests import ClientCreate
+
+    data = _validated(ClientCreate, {"name": name, "scopes": list(scopes)})
+    with _services(ctx.settings) as services:
+        created = new_client(services, issuer, data)
+    _emit(
+        {"issuer": issuer, "client": created.client.key_id, "scopes": data.scopes, "apiKey": created.api_key}
     )
-    new_client = clients.add_parser("create", help=cmd_clients_create.__doc__)
-    new_client.add_argument("issuer")
-    new_client.add_argument("--name", required=True)
-    new_client.add_argument(
-        "--scope", action="append", required=True, choices=["issue", "revoke", "read", "admin"]
-    )
-    new_client.set_defaults(run=cmd_clients_create)
-    gone = clients.add_parser("revoke", help=cmd_clients_revoke.__doc__)
-    gone.add_argument("issuer")
-    gone.add_argument("client", help="the client id (the part after bik_ and before the dot)")
-    gone.set_defaults(run=cmd_clients_revoke)
-    verify = commands.add_parser("verify", help=cmd_verify.__doc__)
-    verify.add_argument("file", help="the badge file, or - for standard input")
-    verify.add_argument("--recipient", metavar="EMAIL", help="also check that the badge was awarded to EMAIL")
-    verify.set_defaults(run=cmd_verify)
-    return parser
+
+
+@clients.command("list")
+@click.argument("issuer")
+@pass_context
+def clients_list(ctx: _Context, issuer: str) -> None:
+    """List ISSUER's API clients (one JSON object a line; keys are never shown again)."""
+    from badge_issuer.application.tenants import list_clients
+
+    with _services(ctx.settings) as services:
+        for client in list_clients(services, issuer):
+            _emit(
+                {
+                    "client": client.key_id,
+                    "name": client.name,
+                    "scopes": client.scopes,
+                    "created": client.created.isoformat(),
+                    "revoked": client.revoked,
+                }
+            )
+
+
+@clients.command("revoke")
+@click.argument("issuer")
+@click.argument("client")
+@pass_context
+def clients_revoke(ctx: _Context, issuer: str, client: str) -> None:
+    """Revoke ISSUER's API client CLIENT (the part after bik_ and before the dot); it stops at once."""
+    from badge_issuer.application.tenants import revoke_api_client
+
+    with _services(ctx.settings) as services:
+        revoked = revoke_api_client(services, issuer, client)
+    _emit({"issuer": issuer, "client": revoked.key_id, "revoked": True})
+
+
+@cli.command()
+@click.argument("file", type=click.Path(dir_okay=False, allow_dash=True))
+@click.option("--recipient", metavar="EMAIL", help="Also check that the badge was awarded to EMAIL.")
+@pass_context
+def verify(ctx: _Context, file: str, recipient: str | None) -> None:
+    """Verify a badge FILE (JSON, VC-JWT, baked PNG or SVG; - reads standard input).
+
+    Prints the report; exits 0 when verified, 1 when not."""
+    from badge_issuer.application.verifying import verify_presented
+
+    path = Path(file)
+    try:
+        data = sys.stdin.buffer.read() if file == "-" else path.read_bytes()
+    except OSError as exc:
+        raise Refused(f"cannot read {file}: {exc.strerror}") from exc
+    media = {".png": "image/png", ".svg": "image/svg+xml", ".jwt": "text/plain", ".jws": "text/plain"}
+    # the same context as the service: this deployment's issuers and status lists come from its
+    # database, everyone else's over the guarded fetcher
+    with _services(ctx.settings, migrate=True) as services:
+        report = verify_presented(
+            services, data, content_type=media.get(path.suffix.lower()), recipient=recipient
+        )
+    click.echo(json.dumps(report.to_json(), indent=2, ensure_ascii=False))
+    if not report.verified:
+        raise click.exceptions.Exit(1)
+
+
+@cli.command()
+@pass_context
+def openapi(ctx: _Context) -> None:
+    """Print the OpenAPI document (YAML), as committed in openapi.yaml."""
+    from badge_issuer.api.app import create_app
+    from badge_issuer.api.openapi_doc import render
+
+    sys.stdout.write(render(create_app(ctx.settings)))
+
+
+def _validated(model: Callable[..., Any], data: dict[str, Any]) -> Any:
+    """``model`` from command-line values; a validation failure is one line naming the option."""
+    from pydantic import ValidationError
+
+    try:
+        return model.model_validate(data)  # type: ignore[attr-defined]
+    except ValidationError as exc:
+        first = exc.errors()[0]
+        where = ".".join(str(part) for part in first["loc"]) or "input"
+        raise click.BadParameter(first["msg"], param_hint=f"'{where}'") from exc
 
 
 def main(argv: Sequence[str] | None = None, settings: Settings | None = None) -> int:
-    """Run one command; ``settings`` default to the environment (``BADGE_*``)."""
-    args = build_parser().parse_args(argv)
-    run: Command = args.run
+    """Run one command; ``settings`` default to the environment (``BADGE_*``). Returns the exit code."""
+    debug = "--debug" in (sys.argv[1:] if argv is None else argv)
     try:
-        return run(args, settings if settings is not None else Settings())
+        # without standalone mode Click returns the code of --help, --version or an Exit
+        code = cli.main(
+            args=list(argv) if argv is not None else None,
+            prog_name="badge-issuer",
+            standalone_mode=False,
+            obj=_Context(settings),
+        )
+    except click.exceptions.Abort:
+        click.echo("aborted", err=True)
+        return 1
+    except click.ClickException as exc:
+        exc.show()
+        return exc.exit_code
     except BadgeIssuerError as exc:
-        print(f"error: {exc.message}", file=sys.stderr)
+        click.echo(f"error: {exc.message}", err=True)
         return 2
+    except Exception as exc:
+        if debug:
+            raise
+        first = (str(exc).strip().splitlines() or [""])[0]
+        click.echo(f"error: {type(exc).__name__}: {first}"[:500] + " (--debug shows the traceback)", err=True)
+        return 1
+    return code if isinstance(code, int) else 0

@@ -145,6 +145,12 @@ def create_issuer_with_admin(
         return NewIssuer(_issuer(services, issuer), NewClient(_client(admin.client), admin.token))
 
 
+def list_issuers(services: Services) -> list[IssuerView]:
+    """Every issuer of this deployment (operators' view: the command line)."""
+    with services.readers() as session:
+        return [_issuer(services, row) for row in IssuerRepository(session).all()]
+
+
 def get_issuer(services: Services, issuer: str) -> IssuerView:
     with services.readers() as session:
         return _issuer(services, IssuerRepository(session).by_slug(issuer))
