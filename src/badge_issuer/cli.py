@@ -15,7 +15,6 @@ from typing import TYPE_CHECKING, Any
 
 import click
 
-from badge_issuer import __version__
 from badge_issuer.config import Settings
 from badge_issuer.crypto.keys import public_key_multibase
 from badge_issuer.crypto.keystore import KeyStore
@@ -79,7 +78,7 @@ def _keystore(settings: Settings) -> KeyStore:
     context_settings={"help_option_names": ["-h", "--help"], "max_content_width": 100},
     help="Issue and verify Open Badges 3.0 credentials. Settings come from BADGE_* environment variables.",
 )
-@click.version_option(__version__, "-V", "--version", prog_name="badge-issuer")
+@click.version_option(None, "-V", "--version", package_name="badge-issuer", prog_name="badge-issuer")
 @click.option("--debug", is_flag=True, help="Show the traceback of an unexpected error.")
 @click.pass_context
 def cli(ctx: click.Context, debug: bool) -> None:
