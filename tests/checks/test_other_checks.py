@@ -152,6 +152,15 @@ def test_status_list_of_another_issuer_or_unsigned_is_refused(issuer: Issuer) ->
     assert status_check(subject(badge(issuer, credentialStatus=status_entry(1))), ctx).status == "failed"
 
 
+def test_a_status_list_with_a_second_proof_that_fails_is_refused(issuer: Issuer) -> None:
+    """Regression (#8): one valid proof on the list used to suffice beside a forged one."""
+    listing = status_list(issuer)
+    garbage = dict(listing["proof"], proofValue="z" + "1" * 80)
+    ctx = context(documents=Documents({STATUS_URL: {**listing, "proof": [listing["proof"], garbage]}}))
+    result = status_check(subject(badge(issuer, credentialStatus=status_entry(1))), ctx)
+    assert result.status == "failed" and "STATUS_VERIFICATION_ERROR" in result.message
+
+
 def test_status_malformed_entries(issuer: Issuer) -> None:
     ctx = _status_ctx(issuer)
     bad_index = dict(status_entry(1), statusListIndex="0x10")

@@ -17,6 +17,7 @@ from badge_issuer.crypto.data_integrity import (
     add_proof,
     proofs_of,
     verify_proof,
+    verify_proof_set,
 )
 from badge_issuer.crypto.keys import Ed25519Signer, private_key_from_multibase
 from badge_issuer.crypto.resolver import DidKeyResolver, StaticResolver
@@ -27,6 +28,7 @@ from badge_issuer.jsonld.loader import DocumentLoader
 
 VECTORS = Path(__file__).resolve().parents[1] / "vectors" / "di"
 W3C = VECTORS / "w3c-vc-di-eddsa"
+AUTH = "authentication"
 
 
 def _json(path: Path) -> Any:
@@ -141,6 +143,49 @@ def test_w3c_proof_sets_and_chains_verify(canon: CanonOptions, name: str) -> Non
     assert len(proofs) >= 2
     for proof in proofs:
         verify_proof(signed, proof, canon=canon, resolver=DidKeyResolver())
+
+
+@pytest.mark.parametrize("name", ["signedProofSet2.json", "signedProofChain2.json"])
+def test_w3c_proof_sets_and_chains_verify_as_a_set(canon: CanonOptions, name: str) -> None:
+    signed = _json(W3C / "proof-set-chain" / name)
+    outcomes = verify_proof_set(signed, canon=canon, resolver=DidKeyResolver())
+    assert [outcome.error for outcome in outcomes] == [None] * len(proofs_of(signed))
+    signed["proof"][0]["proofValue"] = signed["proof"][1]["proofValue"]
+    outcomes = verify_proof_set(signed, canon=canon, resolver=DidKeyResolver())
+    assert outcomes[0].verified is None and outcomes[0].error
+
+
+def test_challenge_and_domain_are_checked_when_expected(canon: CanonOptions) -> None:
+    signed = _json(W3C / "eddsa-jcs-2022" / "signedJCS.json")
+    pair = _json(W3C / "keyPair.json")
+    unsigned = {key: value for key, value in signed.items() if key != "proof"}
+    proved = add_proof(
+        unsigned,
+        suite=suite_by_name("eddsa-jcs-2022"),
+        signer=_w3c_signer(pair),
+        canon=canon,
+        options=ProofOptions(
+            created=None, proof_purpose="authentication", challenge="n-1", domain=["a.example", "b.example"]
+        ),
+    )
+    proof = proved["proof"]
+    resolver = DidKeyResolver()
+    verify_proof(proved, proof, canon=canon, resolver=resolver, expected_purpose="authentication")
+    verify_proof(
+        proved,
+        proof,
+        canon=canon,
+        resolver=resolver,
+        expected_purpose="authentication",
+        challenge="n-1",
+        domain="b.example",
+    )
+    with pytest.raises(ProofError, match="challenge does not match"):
+        verify_proof(proved, proof, canon=canon, resolver=resolver, expected_purpose=AUTH, challenge="n-2")
+    with pytest.raises(ProofError, match="domain does not match"):
+        verify_proof(proved, proof, canon=canon, resolver=resolver, expected_purpose=AUTH, domain="c.example")
+    with pytest.raises(ProofError, match="purpose"):
+        verify_proof(proved, proof, canon=canon, resolver=resolver)
 
 
 def test_w3c_proof_set_and_chain_are_reproduced(canon: CanonOptions) -> None:

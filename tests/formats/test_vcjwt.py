@@ -449,3 +449,19 @@ def test_header_problems() -> None:
         "the JOSE header typ is 'vc+jwt', not 'JWT'",
         "the JOSE header jwk contains private key members",
     ]
+
+
+def test_lifetime_of_the_envelope_is_checked_against_the_clock() -> None:
+    from datetime import UTC, datetime, timedelta
+
+    from badge_issuer.formats.vcjwt import check_lifetime
+
+    now = datetime(2026, 3, 1, tzinfo=UTC)
+    skew = timedelta(minutes=5)
+    moment = int(now.timestamp())
+    assert check_lifetime({"exp": moment + 10, "nbf": moment - 10}, now, skew) == []
+    assert check_lifetime({"exp": moment - 200}, now, skew) == []  # within the skew
+    assert "expired" in check_lifetime({"exp": moment - 400}, now, skew)[0]
+    assert "not valid before" in check_lifetime({"nbf": moment + 400}, now, skew)[0]
+    assert "not a NumericDate" in check_lifetime({"exp": "tomorrow"}, now, skew)[0]
+    assert "out of range" in check_lifetime({"exp": 1e300}, now, skew)[0]

@@ -4,8 +4,9 @@ Data Integrity (OB impl. guide §Key provenance): the verification method resolv
 locally, did:web and HTTPS key documents over guarded HTTPS, our own issuers locally) and its
 ``controller`` is ``issuer.id``. VC-JWT: a DID ``kid`` needs the same; any other key must be in the
 issuer's ``/.well-known/jwks.json`` (with a matching ``iss`` member when it has one), except that a
-did:key or did:jwk issuer has exactly one key, the one its DID encodes. Passing needs
-one valid proof whose key passes; every key is reported.
+did:key or did:jwk issuer has exactly one key, the one its DID encodes. Passing needs the key of
+*every* proof to belong to the issuer (a VC-JWT's ``iss`` and an OB proof both speak for the
+issuer; a second signer we cannot attribute is not waved through); every key is reported.
 """
 
 from __future__ import annotations
@@ -84,7 +85,7 @@ def issuer_key_check(subject: Subject, ctx: VerifyContext) -> CheckResult:
             {"proof": key.proof, "key": key.key_id, "belongsToIssuer": belongs, "message": message}
         )
     detail = {"issuer": issuer, "keys": findings}
-    good = [finding for finding in findings if finding["belongsToIssuer"]]
-    if good:
-        return CheckResult(ID, PASSED, good[0]["message"], detail)
-    return CheckResult(ID, FAILED, "; ".join(finding["message"] for finding in findings), detail)
+    bad = [finding for finding in findings if not finding["belongsToIssuer"]]
+    if bad:
+        return CheckResult(ID, FAILED, "; ".join(finding["message"] for finding in bad), detail)
+    return CheckResult(ID, PASSED, "; ".join(finding["message"] for finding in findings), detail)

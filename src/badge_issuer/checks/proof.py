@@ -1,11 +1,13 @@
 """``proof``: every embedded Data Integrity proof, and the VC-JWT signature when the credential came
-as one. Any one valid proof suffices; each is reported.
+as one. Every one must verify (VC Data Integrity §4.5 for proof sets and chains; a VC-JWT envelope
+and the proofs inside it are each a securing mechanism, so all must hold); each is reported.
 
 This check answers "is this a valid signature by the key the proof names?". Whether that key
 belongs to the issuer is the ``issuer_key`` check's question. So when a verification method cannot
-be resolved (a key URL that is unreachable) but its id carries the key itself (``…#z6Mk…``), or a
-JWT header carries a ``jwk``, the signature is checked with that key and the key's provenance is
-left, explicitly unconfirmed, to ``issuer_key``.
+be resolved (a key URL that is unreachable) but its id carries the key itself (``…#z6Mk…``), the
+signature is checked with that key and the result is a *warning* naming what was not established
+(that the key's controller lists it for the proof purpose); when a JWT header carries a ``jwk``,
+the key's provenance is ``issuer_key``'s question (the issuer's JWK set).
 """
 
 from __future__ import annotations
@@ -16,6 +18,7 @@ from typing import Any
 from badge_issuer.checks.base import (
     FAILED,
     PASSED,
+    WARNING,
     CheckResult,
     KeyUse,
     Subject,
@@ -24,14 +27,13 @@ from badge_issuer.checks.base import (
     short,
 )
 from badge_issuer.checks.jwt_keys import jwt_key
-from badge_issuer.crypto.data_integrity import proofs_of, verify_proof
+from badge_issuer.crypto.data_integrity import verify_proof_set
 from badge_issuer.crypto.keys import public_key_from_multibase
 from badge_issuer.crypto.resolver import KeyResolver, VerificationMethod
 from badge_issuer.errors import BadgeIssuerError, InvalidKey, ResolutionError
-from badge_issuer.formats.vcjwt import JwtParts, check_claims, check_header, verify_jws
+from badge_issuer.formats.vcjwt import JwtParts, check_claims, check_header, check_lifetime, verify_jws
 
 ID = "proof"
-MAX_PROOFS = 10
 
 
 class _KeyFromId:
@@ -61,49 +63,48 @@ def _label(proof: Mapping[str, Any]) -> str:
 
 
 def _data_integrity(subject: Subject, ctx: VerifyContext) -> list[dict[str, Any]]:
-    reports: list[dict[str, Any]] = []
+    """One entry per embedded proof (VC DI proof set / chain: each must verify on its own)."""
+    resolver = _KeyFromId(ctx.resolver)
     try:
-        proofs = proofs_of(subject.credential)
+        outcomes = verify_proof_set(
+            subject.credential, canon=ctx.canon, resolver=resolver, expected_purpose=ctx.proof_purpose
+        )
     except BadgeIssuerError as exc:
-        return [{"proof": "proof", "valid": False, "message": exc.message}]
-    for index, proof in enumerate(proofs[:MAX_PROOFS]):
+        return [{"proof": "/proof", "valid": False, "message": exc.message}]
+    listed = isinstance(subject.credential.get("proof"), list)
+    reports: list[dict[str, Any]] = []
+    for outcome in outcomes:
+        proof = outcome.proof
         method_id = proof.get("verificationMethod")
         entry: dict[str, Any] = {
-            "proof": f"/proof/{index}" if isinstance(subject.credential.get("proof"), list) else "/proof",
+            "proof": f"/proof/{outcome.index}" if listed else "/proof",
             "type": short(proof.get("type")),
             "cryptosuite": proof.get("cryptosuite") if isinstance(proof.get("cryptosuite"), str) else None,
             "verificationMethod": short(method_id, 300),
         }
-        resolver = _KeyFromId(ctx.resolver)
-        try:
-            verified = verify_proof(
-                subject.credential,
-                proof,
-                canon=ctx.canon,
-                resolver=resolver,
-                expected_purpose=ctx.proof_purpose,
+        if outcome.verified is None:
+            entry.update(valid=False, message=f"{_label(proof)} proof by {short(method_id)}: {outcome.error}")
+            reports.append(entry)
+            continue
+        method = outcome.verified.verification_method
+        unresolved = resolver.unresolved.get(method.id)
+        entry.update(valid=True, message=f"valid {outcome.verified.suite} signature by {short(method.id)}")
+        if unresolved:
+            entry["keyConfirmed"] = False
+            entry["message"] += (
+                f", a key read from the key id itself: its key document could not be obtained ({unresolved}),"
+                f" so it is not established that {short(method.id.partition('#')[0])} lists this key for"
+                f" {ctx.proof_purpose}"
             )
-        except BadgeIssuerError as exc:
-            entry.update(valid=False, message=f"{_label(proof)} proof by {short(method_id)}: {exc.message}")
-        else:
-            method = verified.verification_method
-            unresolved = resolver.unresolved.get(method.id)
-            entry.update(valid=True, message=f"valid {verified.suite} signature by {short(method.id)}")
-            if unresolved:
-                entry["message"] += " (key read from the key id; the key document was not available)"
-            subject.keys.append(
-                KeyUse(
-                    proof=entry["proof"],
-                    key_id=method.id,
-                    method=None if unresolved else method,
-                    unresolved=unresolved,
-                )
+        subject.keys.append(
+            KeyUse(
+                proof=entry["proof"],
+                key_id=method.id,
+                method=None if unresolved else method,
+                unresolved=unresolved,
             )
-        reports.append(entry)
-    if len(proofs) > MAX_PROOFS:
-        reports.append(
-            {"proof": "proof", "valid": False, "message": f"only the first {MAX_PROOFS} proofs are checked"}
         )
+        reports.append(entry)
     return reports
 
 
@@ -129,6 +130,10 @@ def _jwt(subject: Subject, ctx: VerifyContext, parts: JwtParts) -> dict[str, Any
     if claims:
         entry.update(valid=False, message="VC-JWT claims disagree with the credential: " + "; ".join(claims))
         return entry
+    lifetime = check_lifetime(parts.payload, ctx.clock(), ctx.clock_skew)
+    if lifetime:
+        entry.update(valid=False, message="VC-JWT envelope is not valid now: " + "; ".join(lifetime))
+        return entry
     entry.update(valid=True, message=f"valid VC-JWT {alg} signature by {short(found.key_id)}")
     if found.unresolved:
         entry["message"] += " (key from the JWT header; not yet matched to the issuer)"
@@ -152,12 +157,16 @@ def proof_check(subject: Subject, ctx: VerifyContext) -> CheckResult:
     reports.extend(_data_integrity(subject, ctx))
     if not reports:
         return CheckResult(ID, FAILED, "the credential carries no proof: it is not signed", {"proofs": []})
-    valid = [report for report in reports if report["valid"]]
     detail = {"proofs": reports}
-    if not valid:
-        reasons = "; ".join(report["message"] for report in reports)
-        return CheckResult(ID, FAILED, f"no proof verifies: {reasons}", detail)
-    message = "; ".join(report["message"] for report in valid)
-    if len(reports) > 1:
-        message = f"{len(valid)} of {len(reports)} proofs verify: {message}"
+    invalid = [report for report in reports if not report["valid"]]
+    count = f"{len(reports) - len(invalid)} of {len(reports)} proofs verify" if len(reports) > 1 else ""
+    if invalid:
+        reasons = "; ".join(report["message"] for report in invalid)
+        if not count:
+            return CheckResult(ID, FAILED, f"the proof does not verify: {reasons}", detail)
+        return CheckResult(ID, FAILED, f"{count}, and every proof must: {reasons}", detail)
+    message = "; ".join(report["message"] for report in reports)
+    message = f"{count}: {message}" if count else message
+    if any(report.get("keyConfirmed") is False for report in reports):
+        return CheckResult(ID, WARNING, message, detail)
     return CheckResult(ID, PASSED, message, detail)

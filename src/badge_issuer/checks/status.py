@@ -31,7 +31,7 @@ from badge_issuer.checks.base import (
     types_of,
 )
 from badge_issuer.checks.validity import parse_datetime
-from badge_issuer.crypto.data_integrity import proofs_of, verify_proof
+from badge_issuer.crypto.data_integrity import verify_proof_set
 from badge_issuer.errors import BadgeIssuerError, ResolutionError
 from badge_issuer.net.fetch import Fetcher
 
@@ -72,18 +72,19 @@ def _verify_list(listing: Mapping[str, Any], url: str, issuer: str | None, ctx: 
             f"the status list is issued by {short(list_issuer)}, "
             f"not by the credential's issuer {short(issuer)}"
         )
-    reasons: list[str] = []
-    for proof in proofs_of(listing):
-        try:
-            verified = verify_proof(listing, proof, canon=ctx.canon, resolver=ctx.resolver)
-        except BadgeIssuerError as exc:
-            reasons.append(exc.message)
+    try:
+        outcomes = verify_proof_set(listing, canon=ctx.canon, resolver=ctx.resolver)
+    except BadgeIssuerError as exc:
+        outcomes, reasons = (), [exc.message]
+    else:
+        reasons = [outcome.error for outcome in outcomes if outcome.error is not None]
+    for outcome in outcomes:
+        if outcome.verified is None or outcome.verified.verification_method.controller == list_issuer:
             continue
-        if verified.verification_method.controller == list_issuer:
-            return None
-        reasons.append(
-            f"signed by {short(verified.verification_method.id)}, which its issuer does not control"
-        )
+        method = outcome.verified.verification_method
+        reasons.append(f"signed by {short(method.id)}, which its issuer does not control")
+    if outcomes and not reasons:
+        return None
     return "STATUS_VERIFICATION_ERROR: the status list's proof does not verify: " + (
         "; ".join(reasons) or "it has no proof"
     )

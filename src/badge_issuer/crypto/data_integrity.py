@@ -1,7 +1,11 @@
-"""The suite-agnostic Data Integrity engine: add a proof to a document, verify one proof.
+"""The suite-agnostic Data Integrity engine: add a proof to a document, verify one proof or all.
 
 It handles proof sets (several independent proofs) and proof chains (``previousProof``), the proof
-purpose, and the verification method lookup; everything suite-specific is in ``crypto.suites``.
+purpose (``assertionMethod`` for credentials, ``authentication`` with ``challenge`` and ``domain``
+for presentations), and the verification method lookup; everything suite-specific is in
+``crypto.suites``. ``verify_proof_set`` follows VC Data Integrity §4.5: a secured document
+verifies only when *every* proof verifies, and a proof whose ``previousProof`` does not verify
+breaks the chain there.
 """
 
 from __future__ import annotations
@@ -16,9 +20,12 @@ from badge_issuer.clock import isoformat_z
 from badge_issuer.crypto.keys import Signer
 from badge_issuer.crypto.resolver import KeyResolver, VerificationMethod
 from badge_issuer.crypto.suites import CanonOptions, Cryptosuite, suite_for_proof
-from badge_issuer.errors import ProofError
+from badge_issuer.errors import BadgeIssuerError, ProofError
 
 ASSERTION_METHOD = "assertionMethod"
+AUTHENTICATION = "authentication"
+#: proofs verified per document; a document carrying more is refused whole (work bound)
+MAX_PROOFS = 10
 _DATETIME = re.compile(r"^-?\d{4,}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}(\.\d+)?(Z|[+-]\d{2}:\d{2})?$")
 
 
@@ -30,7 +37,8 @@ class ProofOptions:
     proof_purpose: str = ASSERTION_METHOD
     proof_id: str | None = None
     previous_proof: str | Sequence[str] | None = None
-    domain: str | None = None
+    #: one domain, or a set of them (VC DI §2.1)
+    domain: str | Sequence[str] | None = None
     challenge: str | None = None
 
 
@@ -41,6 +49,16 @@ class VerifiedProof:
     proof: Mapping[str, Any]
     suite: str
     verification_method: VerificationMethod
+
+
+@dataclass(frozen=True)
+class ProofOutcome:
+    """One proof of a proof set: its position, and either the verified proof or why it failed."""
+
+    index: int
+    proof: Mapping[str, Any]
+    verified: VerifiedProof | None
+    error: str | None = None
 
 
 def proofs_of(document: Mapping[str, Any]) -> list[Mapping[str, Any]]:
@@ -81,7 +99,8 @@ def add_proof(
         previous = options.previous_proof
         proof["previousProof"] = previous if isinstance(previous, str) else list(previous)
     if options.domain is not None:
-        proof["domain"] = options.domain
+        domain = options.domain
+        proof["domain"] = domain if isinstance(domain, str) else list(domain)
     if options.challenge is not None:
         proof["challenge"] = options.challenge
     unsecured = _unsecured(document, proof, existing)
@@ -109,9 +128,12 @@ def verify_proof(
             raise ProofError(f"proof.{field} is missing or not a string")
     if proof["proofPurpose"] != expected_purpose:
         raise ProofError(f"proof purpose is {proof['proofPurpose']!r}, expected {expected_purpose!r}")
-    for name, expected in (("domain", domain), ("challenge", challenge)):
-        if expected is not None and proof.get(name) != expected:
-            raise ProofError(f"proof.{name} does not match the expected {name}")
+    if challenge is not None and proof.get("challenge") != challenge:
+        what = "has no challenge" if "challenge" not in proof else "challenge does not match"
+        raise ProofError(f"the proof {what}: the expected challenge was given, so this may be a replay")
+    if domain is not None and not _domain_matches(proof.get("domain"), domain):
+        what = "has no domain" if "domain" not in proof else "domain does not match"
+        raise ProofError(f"the proof {what}: it was not made for the expected domain {domain!r:.80}")
     created = proof.get("created")
     if created is not None and (not isinstance(created, str) or not _DATETIME.match(created)):
         raise ProofError("proof.created is not an XML Schema dateTime")
@@ -126,6 +148,74 @@ def verify_proof(
         )
     suite.verify(verify_data, proof["proofValue"], method.public_key)
     return VerifiedProof(proof=proof, suite=suite.name or suite.proof_type, verification_method=method)
+
+
+def verify_proof_set(
+    document: Mapping[str, Any],
+    *,
+    canon: CanonOptions,
+    resolver: KeyResolver,
+    expected_purpose: str = ASSERTION_METHOD,
+    domain: str | None = None,
+    challenge: str | None = None,
+    max_proofs: int = MAX_PROOFS,
+) -> tuple[ProofOutcome, ...]:
+    """Verify every proof of ``document`` (VC DI §4.5); the document verifies iff all outcomes did.
+
+    Raises ProofError for a proof member that is not an object or array of objects, for more than
+    ``max_proofs`` proofs, and for proof ids that are not unique (a chain would be ambiguous).
+    A proof whose ``previousProof`` names a proof that does not verify does not verify either.
+    """
+    proofs = proofs_of(document)
+    if len(proofs) > max_proofs:
+        raise ProofError(f"the document carries {len(proofs)} proofs; at most {max_proofs} are verified")
+    ids = [proof.get("id") for proof in proofs if proof.get("id") is not None]
+    if len({repr(item) for item in ids}) != len(ids):
+        raise ProofError("two proofs share an id, so a previousProof chain would be ambiguous")
+    outcomes: list[ProofOutcome] = []
+    for index, proof in enumerate(proofs):
+        try:
+            verified = verify_proof(
+                document,
+                proof,
+                canon=canon,
+                resolver=resolver,
+                expected_purpose=expected_purpose,
+                domain=domain,
+                challenge=challenge,
+            )
+        except BadgeIssuerError as exc:
+            outcomes.append(ProofOutcome(index, proof, None, exc.message))
+        else:
+            outcomes.append(ProofOutcome(index, proof, verified))
+    return _break_chains(outcomes)
+
+
+def _break_chains(outcomes: list[ProofOutcome]) -> tuple[ProofOutcome, ...]:
+    """Fail every proof whose ``previousProof`` (directly or further back) does not verify."""
+    by_id = {outcome.proof.get("id"): outcome.index for outcome in outcomes if outcome.proof.get("id")}
+    for _ in range(len(outcomes)):
+        changed = False
+        for position, outcome in enumerate(outcomes):
+            previous = outcome.proof.get("previousProof")
+            named = [previous] if isinstance(previous, str) else previous
+            if outcome.verified is None or not isinstance(named, list):
+                continue
+            broken = [item for item in named if item in by_id and outcomes[by_id[item]].verified is None]
+            if broken:
+                reason = f"its previousProof {broken[0]!r:.80} does not verify, so the chain is broken"
+                outcomes[position] = ProofOutcome(outcome.index, outcome.proof, None, reason)
+                changed = True
+        if not changed:
+            break
+    return tuple(outcomes)
+
+
+def _domain_matches(value: Any, expected: str) -> bool:
+    """A proof's ``domain`` (a string or a set of strings) includes the expected domain."""
+    if isinstance(value, list):
+        return expected in value
+    return bool(value == expected)
 
 
 def _unsecured(

@@ -13,7 +13,7 @@ import math
 import re
 from collections.abc import Mapping
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import UTC, datetime, timedelta
 from typing import Any
 
 from cryptography.exceptions import InvalidSignature
@@ -51,6 +51,7 @@ __all__ = [
     "PublicKey",
     "check_claims",
     "check_header",
+    "check_lifetime",
     "decode_vc_jwt",
     "encode_vc_jwt",
     "jwk_to_public_key",
@@ -221,6 +222,28 @@ def check_claims(payload: Mapping[str, Any], credential: Mapping[str, Any]) -> l
         problems.append("a 'vc' claim carries a VCDM 2.0 credential (@context[0] is v2)")
     if "vc" not in payload and first == VC_V1_CONTEXT:
         problems.append("a VCDM 1.1 credential (@context[0] is v1) outside a 'vc' claim")
+    return problems
+
+
+def check_lifetime(payload: Mapping[str, Any], now: datetime, skew: timedelta) -> list[str]:
+    """Messages when the token's ``exp`` has passed or its ``nbf`` is still ahead (± ``skew``)."""
+    problems: list[str] = []
+    for claim in ("exp", "nbf"):
+        value = payload.get(claim)
+        if value is None:
+            continue
+        if isinstance(value, bool) or not isinstance(value, int | float) or not math.isfinite(value):
+            problems.append(f"the {claim} claim {value!r:.40} is not a NumericDate")
+            continue
+        try:
+            moment = datetime.fromtimestamp(value, UTC)
+        except (OverflowError, OSError, ValueError):
+            problems.append(f"the {claim} claim {value!r:.40} is out of range")
+            continue
+        if claim == "exp" and moment < now - skew:
+            problems.append(f"the VC-JWT expired at {moment.isoformat()} (exp)")
+        if claim == "nbf" and moment > now + skew:
+            problems.append(f"the VC-JWT is not valid before {moment.isoformat()} (nbf)")
     return problems
 
 
