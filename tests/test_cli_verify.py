@@ -8,7 +8,7 @@ from pathlib import Path
 import pytest
 
 from badge_issuer.cli import main
-from tests.badges import Issuer, badge
+from tests.badges import Issuer, badge, status_entry
 
 
 def test_cli_verify(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
@@ -37,3 +37,24 @@ def test_cli_verify_recipient(tmp_path: Path, capsys: pytest.CaptureFixture[str]
     assert json.loads(capsys.readouterr().out)["checks"][-1]["status"] == "passed"
     assert main(["verify", str(path), "--recipient", "eve@example.org"]) == 1
     assert json.loads(capsys.readouterr().out)["checks"][-1]["status"] == "failed"
+
+
+def test_cli_verify_fails_closed_on_an_unfetchable_status_list_unless_offline(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """Regression (#8): the guarded fetcher refuses the list's private address, so status is unknown."""
+    issuer = Issuer()
+    signed = issuer.sign(badge(issuer, credentialStatus=status_entry(3, "https://127.0.0.1/status/1")))
+    path = tmp_path / "badge.json"
+    path.write_text(json.dumps(signed))
+    assert main(["verify", str(path)]) == 1
+    report = json.loads(capsys.readouterr().out)
+    status = next(c for c in report["checks"] if c["id"] == "status")
+    assert status["status"] == "indeterminate", status
+    assert report["verified"] is False
+
+    assert main(["verify", "--offline", str(path)]) == 0
+    report = json.loads(capsys.readouterr().out)
+    status = next(c for c in report["checks"] if c["id"] == "status")
+    assert status["status"] == "skipped" and "offline mode" in status["message"]
+    assert report["verified"] is True

@@ -6,13 +6,14 @@ import copy
 import json
 import struct
 import zlib
+from dataclasses import replace
 from datetime import timedelta
 from typing import Any
 
 import pytest
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 
-from badge_issuer.checks import CHECKS
+from badge_issuer.checks import CHECKS, VerifyOptions
 from badge_issuer.crypto.did import did_key_verification_method
 from badge_issuer.crypto.keys import raw_public_key
 from badge_issuer.errors import PayloadTooLarge
@@ -159,12 +160,41 @@ def test_revoked_badge(issuer: Issuer, documents: Documents) -> None:
     assert not report.verified
 
 
-def test_unreachable_status_list_is_a_warning_not_revoked(issuer: Issuer) -> None:
+def test_unreachable_status_list_fails_closed_as_indeterminate_not_revoked(issuer: Issuer) -> None:
+    """Regression (#8): a revoked badge whose list could not be fetched was verified (warning)."""
     signed = issuer.sign(badge(issuer, credentialStatus=status_entry(9)))
     report = verify_badge(signed, ctx=context(documents=Documents()))
-    assert statuses(report)["status"] == "warning"
-    assert "status unknown" in message(report, "status")
-    assert report.verified
+    assert statuses(report)["status"] == "indeterminate"
+    assert message(report, "status").startswith("could not check whether it is revoked: ")
+    assert "the status list could not be retrieved" in message(report, "status")
+    entry = next(c for c in report.checks if c.id == "status").detail["entries"][0]
+    assert entry["status"] == "indeterminate" and "unreachable" in entry["reason"]
+    assert report.verified is False
+
+
+def test_offline_mode_skips_status_and_says_so(issuer: Issuer) -> None:
+    signed = issuer.sign(badge(issuer, credentialStatus=status_entry(9)))
+    documents = Documents()
+    ctx = replace(context(documents=documents), options=VerifyOptions(check_status=False))
+    report = verify_badge(signed, ctx=ctx)
+    assert statuses(report)["status"] == "skipped"
+    assert "offline mode" in message(report, "status")
+    assert next(c for c in report.checks if c.id == "status").detail["mode"] == "offline"
+    assert documents.requested == []
+    assert report.verified is True
+
+
+def test_expired_status_list_is_indeterminate(issuer: Issuer) -> None:
+    listing = status_list(issuer)
+    unsigned = {k: v for k, v in listing.items() if k != "proof"}
+    stale = issuer.sign({**unsigned, "validUntil": "2026-02-01T00:00:00Z"})
+    report = verify_badge(
+        issuer.sign(badge(issuer, credentialStatus=status_entry(1))),
+        ctx=context(documents=Documents({STATUS_URL: stale})),
+    )
+    assert statuses(report)["status"] == "indeterminate"
+    assert "expired on 2026-02-01" in message(report, "status")
+    assert report.verified is False
 
 
 def test_vc_jwt_and_json_ld_reports_look_the_same(issuer: Issuer) -> None:

@@ -275,12 +275,16 @@ def clients_revoke(ctx: _Context, issuer: str, client: str) -> None:
 @cli.command()
 @click.argument("file", type=click.Path(dir_okay=False, allow_dash=True))
 @click.option("--recipient", metavar="EMAIL", help="Also check that the badge was awarded to EMAIL.")
+@click.option(
+    "--offline", is_flag=True, help="Do not consult status lists (the report says status was not checked)."
+)
 @pass_context
-def verify(ctx: _Context, file: str, recipient: str | None) -> None:
+def verify(ctx: _Context, file: str, recipient: str | None, offline: bool) -> None:
     """Verify a badge FILE (JSON, VC-JWT, baked PNG or SVG; - reads standard input).
 
     Prints the report; exits 0 when verified, 1 when not."""
     from badge_issuer.application.verifying import verify_presented
+    from badge_issuer.checks import VerifyOptions
 
     path = Path(file)
     try:
@@ -292,7 +296,11 @@ def verify(ctx: _Context, file: str, recipient: str | None) -> None:
     # database, everyone else's over the guarded fetcher
     with _services(ctx.settings, migrate=True) as services:
         report = verify_presented(
-            services, data, content_type=media.get(path.suffix.lower()), recipient=recipient
+            services,
+            data,
+            content_type=media.get(path.suffix.lower()),
+            recipient=recipient,
+            options=VerifyOptions(check_status=not offline),
         )
     click.echo(json.dumps(report.to_json(), indent=2, ensure_ascii=False))
     if not report.verified:

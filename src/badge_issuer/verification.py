@@ -4,10 +4,11 @@ The REST routes, the CLI and (later) the VC-API route and the HTML page all call
 A presentation (VP) yields one report whose ``credentials`` holds a report per credential and whose
 ``verified`` is true only when every credential verified; any other input yields a report for its
 one credential. ``verified`` is true only when ``format``, ``context``, ``proof`` and ``issuer_key``
-passed and no check failed (warnings, such as an unreachable status list, do not fail it; of the
-required checks, only ``context`` may be a warning: it then names the unpinned contexts it fetched).
-Each credential is verified in its own remote-context scope (``net/contexts.py``).
-Open Badges 2.0 assertions take a branch to ``ob2`` (same report shape, no ``context``/``schema``).
+passed and no check failed or was indeterminate (an unreachable status list is indeterminate: fail
+closed); warnings do not fail it, and of the required checks only ``context`` may be a warning (it
+then names the unpinned contexts it fetched). Each credential is verified in its own remote-context
+scope (``net/contexts.py``). Open Badges 2.0 assertions take a branch to ``ob2`` (same report
+shape, no ``context``/``schema``).
 """
 
 from __future__ import annotations
@@ -19,7 +20,16 @@ from dataclasses import dataclass, field, replace
 from datetime import timedelta
 from typing import Any
 
-from badge_issuer.checks import CHECKS, FAILED, PASSED, REQUIRED, SKIPPED, WARNING, FetchStatusSource
+from badge_issuer.checks import (
+    CHECKS,
+    FAILED,
+    INDETERMINATE,
+    PASSED,
+    REQUIRED,
+    SKIPPED,
+    WARNING,
+    FetchStatusSource,
+)
 from badge_issuer.checks.base import (
     Check,
     CheckResult,
@@ -173,7 +183,7 @@ def verify_credential(
             results.append(result)
             if result.status == FAILED and check.fatal:
                 stopped_by = check.id
-    verified = all(r.status != FAILED for r in results) and all(
+    verified = all(r.status not in (FAILED, INDETERMINATE) for r in results) and all(
         r.status == PASSED or (r.id == "context" and r.status == WARNING) for r in results if r.id in REQUIRED
     )
     return VerificationReport(verified, summarize(credential), tuple(results))

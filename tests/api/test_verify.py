@@ -121,9 +121,23 @@ def test_url_input_and_status_over_real_http(
     assert body["verified"] is False
     assert "the status list says revoked" in next(c["message"] for c in body["checks"] if c["id"] == "status")
 
-    gone = issuer.sign(badge(issuer, credentialStatus=status_entry(7, f"{documents.base}/status/404")))
+    # fail closed: a list that cannot be fetched is "could not be checked", not a pass (#8)
+    gone = issuer.sign(badge(issuer, credentialStatus=status_entry(8, f"{documents.base}/status/404")))
     body = post(server, json=gone).json()
-    assert checks(body)["status"] == "warning" and body["verified"] is True
+    assert checks(body)["status"] == "indeterminate" and body["verified"] is False
+    status = next(c for c in body["checks"] if c["id"] == "status")
+    assert "could not check whether it is revoked" in status["message"]
+    assert "404" in status["detail"]["entries"][0]["reason"]
+
+    # offline mode is explicit, and the report says status was not checked
+    body = post(server, params={"status": "skip"}, json=gone).json()
+    assert checks(body)["status"] == "skipped" and body["verified"] is True
+    assert "offline mode" in next(c["message"] for c in body["checks"] if c["id"] == "status")
+    batch = post(server, "/api/v1/verify:batch", params={"status": "skip"}, json={"items": [gone]}).json()
+    assert batch["verified"] == 1
+    refused = post(server, params={"status": "maybe"}, json=gone)
+    assert refused.status_code in (400, 422)
+    assert refused.headers["content-type"].startswith("application/problem+json")
 
 
 @pytest.mark.parametrize(

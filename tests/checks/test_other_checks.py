@@ -171,7 +171,16 @@ def test_status_malformed_entries(issuer: Issuer) -> None:
     out_of_range = status_entry(10_000_000)
     assert "RANGE_ERROR" in status_check(subject(badge(issuer, credentialStatus=out_of_range)), ctx).message
     unknown = {"id": "https://x.example/s", "type": "StatusList2021Entry"}
-    assert status_check(subject(badge(issuer, credentialStatus=unknown)), ctx).status == "warning"
+    assert status_check(subject(badge(issuer, credentialStatus=unknown)), ctx).status == "indeterminate"
+
+
+def test_status_of_an_informational_purpose_that_cannot_be_fetched_only_warns(issuer: Issuer) -> None:
+    entry = status_entry(1, purpose="message")
+    result = status_check(subject(badge(issuer, credentialStatus=entry)), context())
+    assert result.status == "warning" and "message status unknown" in result.message
+    too_many = [status_entry(n) for n in (0, 1, 2, 3, 5, 6)]  # bit 4 is set
+    result = status_check(subject(badge(issuer, credentialStatus=too_many)), _status_ctx(issuer))
+    assert result.status == "indeterminate" and "only the first 5 of 6" in result.message
 
 
 def test_1edtech_revocation_list(issuer: Issuer) -> None:

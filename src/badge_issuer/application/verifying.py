@@ -9,10 +9,11 @@ from __future__ import annotations
 from collections.abc import Mapping, Sequence
 from concurrent.futures import ThreadPoolExecutor
 from contextvars import copy_context
+from dataclasses import replace
 from typing import Any
 
 from badge_issuer.application.services import Services
-from badge_issuer.checks import VerifyContext
+from badge_issuer.checks import VerifyContext, VerifyOptions
 from badge_issuer.errors import ParseError, PayloadTooLarge
 from badge_issuer.net.fetch import fetch_budget
 from badge_issuer.verification import VerificationReport, unusable, verify_badge
@@ -25,6 +26,11 @@ MAX_FETCHES = 40
 MAX_BATCH_FETCHES = 200
 
 
+def _context(services: Services, options: VerifyOptions | None) -> VerifyContext:
+    ctx = services.verify_context
+    return ctx if options is None else replace(ctx, options=options)
+
+
 def verify_presented(
     services: Services,
     data: bytes,
@@ -32,10 +38,11 @@ def verify_presented(
     content_type: str | None = None,
     url: str | None = None,
     recipient: str | None = None,
+    options: VerifyOptions | None = None,
 ) -> VerificationReport:
     """Verify presented bytes (JSON, VP, VC-JWT, baked PNG/SVG), or the credential at ``url``;
     with ``recipient`` (an email address), also whether the badge was awarded to it."""
-    ctx = services.verify_context
+    ctx = _context(services, options)
     with fetch_budget(MAX_FETCHES):
         if url is not None:
             return verify_badge({"url": url}, ctx=ctx, recipient=recipient)
@@ -53,7 +60,9 @@ def _item(item: Any, ctx: VerifyContext) -> VerificationReport:
         return unusable(exc.message)
 
 
-def verify_batch(services: Services, items: Sequence[Any]) -> list[VerificationReport]:
+def verify_batch(
+    services: Services, items: Sequence[Any], *, options: VerifyOptions | None = None
+) -> list[VerificationReport]:
     """One report per item (credential object, JWT string or ``{"url": …}``), in order.
 
     At most ``MAX_BATCH`` items and ``MAX_BATCH_URLS`` URLs; the batch shares one fetch budget.
@@ -65,7 +74,7 @@ def verify_batch(services: Services, items: Sequence[Any]) -> list[VerificationR
     urls = sum(1 for item in items if isinstance(item, Mapping) and "url" in item)
     if urls > MAX_BATCH_URLS:
         raise PayloadTooLarge(f"a batch may fetch at most {MAX_BATCH_URLS} URLs", pointer="/items")
-    ctx = services.verify_context
+    ctx = _context(services, options)
     with fetch_budget(MAX_BATCH_FETCHES), ThreadPoolExecutor(max_workers=BATCH_WORKERS) as pool:
         # each item runs in a copy of this context, so the request's fetch budget goes with it
         contexts = [copy_context() for _ in items]

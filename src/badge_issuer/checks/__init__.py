@@ -1,15 +1,17 @@
 """The verification checks, in the order they run (``CHECKS``); see ``verification.py`` for the spine.
 
-Each check has a stable id and returns one ``CheckResult`` (passed | failed | warning | skipped)
-with a plain-language message and JSON detail. When a *fatal* check fails (``format``, ``context``,
-``proof``), the checks after it are reported as skipped: nothing else the document says can be
-trusted, and no URL it names is fetched.
+Each check has a stable id and returns one ``CheckResult`` (passed | failed | warning |
+indeterminate | skipped) with a plain-language message and JSON detail. ``indeterminate`` means the
+check could not be completed (fail closed: the credential is then not verified). When a *fatal*
+check fails (``format``, ``context``, ``proof``), the checks after it are reported as skipped:
+nothing else the document says can be trusted, and no URL it names is fetched.
 """
 
 from __future__ import annotations
 
 from badge_issuer.checks.base import (
     FAILED,
+    INDETERMINATE,
     PASSED,
     SKIPPED,
     WARNING,
@@ -23,6 +25,7 @@ from badge_issuer.checks.base import (
     StatusSource,
     Subject,
     VerifyContext,
+    VerifyOptions,
 )
 from badge_issuer.checks.context import context_check
 from badge_issuer.checks.endorsements import endorsements_check
@@ -50,6 +53,7 @@ REQUIRED = frozenset({"format", "context", "proof", "issuer_key"})
 __all__ = [
     "CHECKS",
     "FAILED",
+    "INDETERMINATE",
     "PASSED",
     "REQUIRED",
     "SKIPPED",
@@ -65,4 +69,5 @@ __all__ = [
     "StatusSource",
     "Subject",
     "VerifyContext",
+    "VerifyOptions",
 ]

@@ -20,10 +20,13 @@ from badge_issuer.crypto.suites import CanonOptions
 from badge_issuer.formats.vcjwt import JwtParts
 from badge_issuer.net.fetch import Fetched
 
-Status = Literal["passed", "failed", "warning", "skipped"]
+Status = Literal["passed", "failed", "warning", "indeterminate", "skipped"]
 PASSED: Status = "passed"
 FAILED: Status = "failed"
 WARNING: Status = "warning"
+#: the check could not be completed (e.g. a status list that could not be fetched): not a pass,
+#: so the credential is not verified, but not a finding against it either
+INDETERMINATE: Status = "indeterminate"
 SKIPPED: Status = "skipped"
 
 
@@ -71,6 +74,20 @@ class StatusSource(Protocol):
 
 
 @dataclass(frozen=True)
+class VerifyOptions:
+    """What the caller of one verification asks for (the defaults are the strict ones)."""
+
+    #: False: status lists are not consulted (offline mode) and the report says so
+    check_status: bool = True
+    #: a presentation's proof must carry this challenge (and so must exist)
+    challenge: str | None = None
+    #: a presentation's proof must have been made for this domain (and so must exist)
+    domain: str | None = None
+    #: every credential in a presentation must have the authenticated holder as its subject
+    subject_is_holder: bool = False
+
+
+@dataclass(frozen=True)
 class VerifyContext:
     """Everything checks need; built once per application (``verification.build_context``)."""
 
@@ -91,6 +108,8 @@ class VerifyContext:
     #: how an embedded credential (an endorsement) is verified: the spine's own
     #: ``verification.verify_credential``, handed down so that no check imports the spine
     verify_nested: NestedVerifier | None = None
+    #: the caller's options for this verification (``dataclasses.replace`` per request)
+    options: VerifyOptions = VerifyOptions()
 
 
 @dataclass(frozen=True)

@@ -4,7 +4,7 @@ creator) is verified with the same checks, to a bounded depth and count.
 
 An endorsement whose signature or key fails (``format``, ``context``, ``proof``, ``issuer_key``) is
 a failure: the badge carries a forged claim. One that is only expired, revoked or off-schema is a
-warning: the badge itself is not affected.
+warning: the badge itself is not affected (so is one whose status could not be checked).
 """
 
 from __future__ import annotations
@@ -14,6 +14,7 @@ from typing import Any
 
 from badge_issuer.checks.base import (
     FAILED,
+    INDETERMINATE,
     PASSED,
     SKIPPED,
     WARNING,
@@ -92,7 +93,7 @@ def endorsements_check(subject: Subject, ctx: VerifyContext) -> CheckResult:
         reports.append({"pointer": pointer, **report.to_json()})
         if report.verified:
             continue
-        failed = [c for c in report.checks if c.status == FAILED]
+        failed = [c for c in report.checks if c.status in (FAILED, INDETERMINATE)]
         target = forged if any(c.id in FORGERY_CHECKS for c in failed) else weak
         target.append(f"{pointer}: {'; '.join(short(c.message, 160) for c in failed)}")
     detail = {"endorsements": reports}

@@ -3,9 +3,14 @@
 For a Bitstring entry the list credential is obtained from the ``StatusSource`` (guarded HTTPS by
 default; the issuing service reads its own lists locally), its proof is verified with a key its
 issuer controls, its issuer must be the credential's issuer, and the status bits are read. A list
-that cannot be obtained makes the status *unknown* (a warning), never "revoked"; a list that is
-obtained but does not verify or is malformed is a failure. A 1EdTech revocation list (VCRL 1.0) is
-read as ``revokedCredentials[].id``.
+that is obtained but does not verify or is malformed is a failure ("revoked"/"suspended" are
+failures too). Fail closed: a revocation or suspension status that *could not be checked* — a list
+that cannot be fetched, an expired list, an unsupported status type, too many entries — is
+``indeterminate`` (its own status, with the reason; the credential is not verified), never
+"revoked" and never a pass. Purposes that cannot invalidate a credential (``message``,
+``refresh``) only warn. When the caller asked for offline verification
+(``VerifyOptions.check_status`` False) nothing is fetched and the check is ``skipped`` with a
+message saying so. A 1EdTech revocation list (VCRL 1.0) is read as ``revokedCredentials[].id``.
 """
 
 from __future__ import annotations
@@ -17,6 +22,7 @@ from typing import Any
 from badge_issuer import status_list
 from badge_issuer.checks.base import (
     FAILED,
+    INDETERMINATE,
     PASSED,
     SKIPPED,
     WARNING,
@@ -38,6 +44,8 @@ from badge_issuer.net.fetch import Fetcher
 ID = "status"
 MAX_ENTRIES = 5
 _BLOCKING = {"revocation": "revoked", "suspension": "suspended"}
+#: purposes whose value cannot make a credential invalid: when unknown, a warning is enough
+_INFORMATIONAL = frozenset({"message", "refresh"})
 STATUS_ACCEPT = "application/vc+ld+json, application/vc, application/ld+json;q=0.9, application/json;q=0.9"
 
 
@@ -60,6 +68,15 @@ class FetchStatusSource:
 
 def _outcome(status: Status, message: str, **detail: Any) -> dict[str, Any]:
     return {"status": status, "message": message, **detail}
+
+
+def _unknown(purpose: str, reason: str, **detail: Any) -> dict[str, Any]:
+    """A status that could not be checked: indeterminate, unless the purpose is informational."""
+    if purpose in _INFORMATIONAL:
+        return _outcome(WARNING, f"{purpose} status unknown: {reason}", reason=reason, **detail)
+    what = _BLOCKING.get(purpose, f"{short(purpose)} status")
+    word = f"whether it is {what}" if purpose in _BLOCKING else what
+    return _outcome(INDETERMINATE, f"could not check {word}: {reason}", reason=reason, **detail)
 
 
 def _verify_list(listing: Mapping[str, Any], url: str, issuer: str | None, ctx: VerifyContext) -> str | None:
@@ -102,9 +119,7 @@ def _bitstring(entry: Mapping[str, Any], subject: Subject, ctx: VerifyContext) -
         size = entry.get("statusSize", 1)
         listing = ctx.status.status_list(url)
     except ResolutionError as exc:
-        return _outcome(
-            WARNING, f"status unknown: the status list could not be retrieved ({exc.message})", url=url
-        )
+        return _unknown(purpose, f"the status list could not be retrieved ({exc.message})", url=url)
     except BadgeIssuerError as exc:
         return _outcome(FAILED, exc.message, url=url)
     problem = _verify_list(listing, url, issuer_id(subject.credential), ctx)
@@ -118,9 +133,7 @@ def _bitstring(entry: Mapping[str, Any], subject: Subject, ctx: VerifyContext) -
         )
     until = parse_datetime(listing.get("validUntil"))
     if until is not None and until < ctx.clock() - ctx.clock_skew:
-        return _outcome(
-            WARNING, f"status unknown: the status list at {url} expired on {until.date()}", url=url
-        )
+        return _unknown(purpose, f"the status list at {url} expired on {until.date()}", url=url)
     try:
         value = status_list.read_status(str(list_subject.get("encodedList")), index, size)
     except BadgeIssuerError as exc:
@@ -152,9 +165,7 @@ def _revocation_list(entry: Mapping[str, Any], subject: Subject, ctx: VerifyCont
     try:
         listing = ctx.status.status_list(url)
     except ResolutionError as exc:
-        return _outcome(
-            WARNING, f"status unknown: the revocation list could not be retrieved ({exc.message})", url=url
-        )
+        return _unknown("revocation", f"the revocation list could not be retrieved ({exc.message})", url=url)
     revoked = [item for item in as_list(listing.get("revokedCredentials")) if isinstance(item, Mapping)]
     match = next((item for item in revoked if item.get("id") == subject.credential.get("id")), None)
     if match is None:
@@ -172,6 +183,13 @@ def status_check(subject: Subject, ctx: VerifyContext) -> CheckResult:
     entries = as_list(subject.credential.get("credentialStatus"))
     if not entries:
         return CheckResult(ID, SKIPPED, "the credential carries no credentialStatus, so it cannot be revoked")
+    if not ctx.options.check_status:
+        return CheckResult(
+            ID,
+            SKIPPED,
+            "not checked (offline mode was requested): whether it is revoked or suspended is unknown",
+            {"mode": "offline", "entries": len(entries)},
+        )
     outcomes: list[dict[str, Any]] = []
     for entry in entries[:MAX_ENTRIES]:
         kind = types_of(entry) if isinstance(entry, Mapping) else []
@@ -182,13 +200,13 @@ def status_check(subject: Subject, ctx: VerifyContext) -> CheckResult:
         elif "1EdTechRevocationList" in kind:
             outcomes.append({"type": "1EdTechRevocationList", **_revocation_list(entry, subject, ctx)})
         else:
-            outcomes.append(_outcome(WARNING, f"status type {short(kind)} is not supported; status unknown"))
+            reason = f"status type {short(kind)} is not supported"
+            outcomes.append(_outcome(INDETERMINATE, f"could not check the status: {reason}", reason=reason))
     if len(entries) > MAX_ENTRIES:
-        outcomes.append(
-            _outcome(WARNING, f"only the first {MAX_ENTRIES} credentialStatus entries were checked")
-        )
+        reason = f"only the first {MAX_ENTRIES} of {len(entries)} credentialStatus entries are checked"
+        outcomes.append(_outcome(INDETERMINATE, f"could not check every status: {reason}", reason=reason))
     detail = {"entries": outcomes}
-    for status in (FAILED, WARNING):
+    for status in (FAILED, INDETERMINATE, WARNING):
         hits = [outcome["message"] for outcome in outcomes if outcome["status"] == status]
         if hits:
             return CheckResult(ID, status, "; ".join(hits), detail)

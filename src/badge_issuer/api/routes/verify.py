@@ -2,13 +2,14 @@
 
 The answer is the verification report (200 even when the badge does not verify); problem+json only
 when the request itself is unusable (empty body, no file, over a size bound). Bodies are read by an
-async dependency; the handlers are plain ``def`` so verification runs in the thread pool.
+async dependency; the handlers are plain ``def`` so verification runs in the thread pool. Query
+parameters carry the caller's options (``status=skip``: offline, status lists not consulted).
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import Annotated
+from typing import Annotated, Literal
 
 from fastapi import APIRouter, Depends, Query, Request
 from fastapi.responses import JSONResponse
@@ -17,6 +18,7 @@ from starlette.datastructures import UploadFile
 from badge_issuer.api import schemas
 from badge_issuer.api.deps import ServicesDep
 from badge_issuer.application import verifying
+from badge_issuer.checks import VerifyOptions
 from badge_issuer.errors import ParseError, PayloadTooLarge
 from badge_issuer.formats.bounded_json import loads_bounded
 
@@ -81,6 +83,16 @@ def _url_request(data: bytes) -> tuple[str | None, str | None]:
     return None, None
 
 
+StatusMode = Annotated[
+    Literal["check", "skip"],
+    Query(
+        description="check (default): status lists must be consulted, and a status that cannot be "
+        "checked is 'indeterminate' (not verified); skip: offline, status is not checked and the "
+        "report says so"
+    ),
+]
+
+
 @router.post(
     "/api/v1/verify",
     summary='Verify a badge: JSON, presentation, VC-JWT, baked PNG/SVG upload, or {"url": …}',
@@ -100,6 +112,7 @@ def verify(
         str | None,
         Query(max_length=MAX_RECIPIENT_CHARS, description="email address of the expected recipient"),
     ] = None,
+    status: StatusMode = "check",
 ) -> JSONResponse:
     report = verifying.verify_presented(
         services,
@@ -107,6 +120,7 @@ def verify(
         content_type=body.content_type,
         url=body.url,
         recipient=body.recipient or _recipient(recipient),
+        options=VerifyOptions(check_status=status == "check"),
     )
     return JSONResponse(report.to_json())
 
@@ -117,12 +131,14 @@ def verify(
     response_class=JSONResponse,
     responses=schemas.responses(400, 422, ok=200, model=schemas.BatchReport),
 )
-def verify_batch(services: ServicesDep, body: Annotated[Presented, Depends(presented_body)]) -> JSONResponse:
+def verify_batch(
+    services: ServicesDep, body: Annotated[Presented, Depends(presented_body)], status: StatusMode = "check"
+) -> JSONResponse:
     value = loads_bounded(body.data, what="the batch request")
     items = value.get("items") if isinstance(value, dict) else None
     if not isinstance(items, list) or not items:
         raise ParseError('a batch request is {"items": [...]} with at least one item', pointer="/items")
-    reports = verifying.verify_batch(services, items)
+    reports = verifying.verify_batch(services, items, options=VerifyOptions(check_status=status == "check"))
     return JSONResponse(
         {
             "verified": sum(report.verified for report in reports),
