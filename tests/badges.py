@@ -60,6 +60,40 @@ class Issuer:
         )
 
 
+def present(
+    holder: Issuer | None,
+    credentials: list[Any],
+    *,
+    holder_id: str | None = "same",
+    challenge: str | None = None,
+    domain: str | None = None,
+    suite: str = "eddsa-rdfc-2022",
+    purpose: str = "authentication",
+) -> dict[str, Any]:
+    """A VerifiablePresentation of ``credentials``, signed by ``holder`` (unsigned when None).
+
+    ``holder_id`` "same" names the signer's DID as ``holder``; None leaves ``holder`` out.
+    """
+    presentation: dict[str, Any] = {
+        "@context": [VC_V2],
+        "type": ["VerifiablePresentation"],
+        "verifiableCredential": copy.deepcopy(credentials),
+    }
+    if holder_id == "same" and holder is not None:
+        presentation["holder"] = holder.did
+    elif holder_id is not None and holder_id != "same":
+        presentation["holder"] = holder_id
+    if holder is None:
+        return presentation
+    return add_proof(
+        presentation,
+        suite=suite_by_name(suite),
+        signer=holder.signer,
+        canon=CANON,
+        options=ProofOptions(created=SIGNED_AT, proof_purpose=purpose, challenge=challenge, domain=domain),
+    )
+
+
 def badge(issuer: Issuer, **overrides: Any) -> dict[str, Any]:
     """An unsigned, schema-valid OpenBadgeCredential by ``issuer`` (top-level ``overrides`` applied)."""
     credential: dict[str, Any] = {

@@ -8,7 +8,7 @@ from pathlib import Path
 import pytest
 
 from badge_issuer.cli import main
-from tests.badges import Issuer, badge, status_entry
+from tests.badges import Issuer, badge, present, status_entry
 
 
 def test_cli_verify(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
@@ -58,3 +58,16 @@ def test_cli_verify_fails_closed_on_an_unfetchable_status_list_unless_offline(
     status = next(c for c in report["checks"] if c["id"] == "status")
     assert status["status"] == "skipped" and "offline mode" in status["message"]
     assert report["verified"] is True
+
+
+def test_cli_verify_presentation_options(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    issuer, ada = Issuer(), Issuer("Ada")
+    path = tmp_path / "vp.json"
+    path.write_text(json.dumps(present(ada, [issuer.sign(badge(issuer))], challenge="c-1", domain="d")))
+    assert main(["verify", "--challenge", "c-1", "--domain", "d", str(path)]) == 0
+    capsys.readouterr()
+    assert main(["verify", "--challenge", "c-2", str(path)]) == 1
+    capsys.readouterr()
+    assert main(["verify", "--challenge", "c-1", "--subject-is-holder", str(path)]) == 1
+    report = json.loads(capsys.readouterr().out)
+    assert {c["id"]: c["status"] for c in report["checks"]}["holder"] == "failed"

@@ -22,7 +22,17 @@ from badge_issuer.formats.svg import bake_svg
 from badge_issuer.formats.vcjwt import encode_vc_jwt
 from badge_issuer.jsonld.loader import VC_V1
 from badge_issuer.verification import VerificationReport, verify_badge
-from tests.badges import NOW, STATUS_URL, Documents, Issuer, badge, context, status_entry, status_list
+from tests.badges import (
+    NOW,
+    STATUS_URL,
+    Documents,
+    Issuer,
+    badge,
+    context,
+    present,
+    status_entry,
+    status_list,
+)
 
 SUITES = ["eddsa-rdfc-2022", "eddsa-jcs-2022", "Ed25519Signature2020"]
 
@@ -237,6 +247,45 @@ def test_presentation_gives_one_report_per_credential(issuer: Issuer) -> None:
     assert [r.verified for r in report.credentials] == [True, False]
     assert not report.verified
     assert report.to_json()["credentials"][1]["checks"][3]["id"] == "proof"
+
+
+def test_a_presentation_is_verified_with_its_own_proof_and_holder(issuer: Issuer) -> None:
+    """Regression (#8): a VP was accepted whatever its own proof; the report now says who presented."""
+    holder = Issuer("Ada")
+    credential = issuer.sign(badge(issuer))
+    signed = present(holder, [credential], challenge="c-1", domain="hr.example")
+    ctx = replace(context(), options=VerifyOptions(challenge="c-1", domain="hr.example"))
+    report = verify_badge(signed, ctx=ctx)
+    assert report.verified, report.to_json()
+    assert [check.id for check in report.checks] == ["format", "presentation_proof", "holder"]
+    assert report.summary == {
+        "presentation": None,
+        "holder": holder.did,
+        "credentials": 1,
+        "verifiedCredentials": 1,
+    }
+    garbage = copy.deepcopy(signed)
+    garbage["proof"]["proofValue"] = "z" + "1" * 80
+    report = verify_badge(garbage, ctx=ctx)
+    assert report.credentials[0].verified and not report.verified
+    assert statuses(report)["presentation_proof"] == "failed"
+    unsigned = present(None, [credential])
+    report = verify_badge(unsigned, ctx=ctx)
+    assert not report.verified
+    assert "no proof on the presentation: the presenter is not authenticated" in message(
+        report, "presentation_proof"
+    )
+    report = verify_badge(unsigned, ctx=context())
+    assert report.verified and statuses(report)["presentation_proof"] == "warning"
+
+
+def test_an_authentication_only_presentation(issuer: Issuer) -> None:
+    holder = Issuer("Ada")
+    ctx = replace(context(), options=VerifyOptions(challenge="c-7"))
+    report = verify_badge(present(holder, [], challenge="c-7"), ctx=ctx)
+    assert report.verified, report.to_json()
+    assert report.credentials == () and "credentials" not in report.to_json()
+    assert not verify_badge(present(None, []), ctx=context()).verified
 
 
 def test_url_input_is_fetched_through_the_document_source(issuer: Issuer) -> None:

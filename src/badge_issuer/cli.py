@@ -278,8 +278,23 @@ def clients_revoke(ctx: _Context, issuer: str, client: str) -> None:
 @click.option(
     "--offline", is_flag=True, help="Do not consult status lists (the report says status was not checked)."
 )
+@click.option("--challenge", help="A presentation's proof must carry this challenge.")
+@click.option("--domain", help="A presentation's proof must be made for this domain.")
+@click.option(
+    "--subject-is-holder",
+    is_flag=True,
+    help="A presentation's authenticated holder must be the subject of every credential.",
+)
 @pass_context
-def verify(ctx: _Context, file: str, recipient: str | None, offline: bool) -> None:
+def verify(
+    ctx: _Context,
+    file: str,
+    recipient: str | None,
+    offline: bool,
+    challenge: str | None,
+    domain: str | None,
+    subject_is_holder: bool,
+) -> None:
     """Verify a badge FILE (JSON, VC-JWT, baked PNG or SVG; - reads standard input).
 
     Prints the report; exits 0 when verified, 1 when not."""
@@ -300,7 +315,12 @@ def verify(ctx: _Context, file: str, recipient: str | None, offline: bool) -> No
             data,
             content_type=media.get(path.suffix.lower()),
             recipient=recipient,
-            options=VerifyOptions(check_status=not offline),
+            options=VerifyOptions(
+                check_status=not offline,
+                challenge=challenge,
+                domain=domain,
+                subject_is_holder=subject_is_holder,
+            ),
         )
     click.echo(json.dumps(report.to_json(), indent=2, ensure_ascii=False))
     if not report.verified:

@@ -1,12 +1,14 @@
 """The verification spine: unwrap what was presented → run ``CHECKS`` in order → a report.
 
 The REST routes, the CLI and (later) the VC-API route and the HTML page all call ``verify_badge``.
-A presentation (VP) yields one report whose ``credentials`` holds a report per credential and whose
-``verified`` is true only when every credential verified; any other input yields a report for its
-one credential. ``verified`` is true only when ``format``, ``context``, ``proof`` and ``issuer_key``
-passed and no check failed or was indeterminate (an unreachable status list is indeterminate: fail
-closed); warnings do not fail it, and of the required checks only ``context`` may be a warning (it
-then names the unpinned contexts it fetched). Each credential is verified in its own remote-context
+A presentation (VP) yields one report whose own checks are ``format``, ``presentation_proof`` and
+``holder`` (``checks/presentation.py``), whose ``credentials`` holds a report per credential, and
+whose ``verified`` is true only when every credential verified and no presentation check failed
+or was indeterminate; any other input yields a report for its one credential. A credential's
+``verified`` is true only when ``format``, ``context``, ``proof`` and ``issuer_key`` passed and no
+check failed or was indeterminate (an unreachable status list is indeterminate: fail closed);
+warnings do not fail it, and of the required checks only ``context`` may be a warning (it then
+names the unpinned contexts it fetched). Each credential is verified in its own remote-context
 scope (``net/contexts.py``). Open Badges 2.0 assertions take a branch to ``ob2`` (same report
 shape, no ``context``/``schema``).
 """
@@ -39,6 +41,7 @@ from badge_issuer.checks.base import (
     Subject,
     VerifyContext,
 )
+from badge_issuer.checks.presentation import holder_of, presentation_checks
 from badge_issuer.checks.recipient import ob3_identities, recipient_result
 from badge_issuer.checks.summary import summarize
 from badge_issuer.clock import Clock
@@ -136,12 +139,33 @@ def _verify_unwrapped(
     reports = tuple(
         _verify_item(item, presented.kind, source, ctx, recipient) for item in presented.credentials
     )
-    if presented.kind != "presentation":
+    if presented.kind != "presentation" or presented.presentation is None:
         return reports[0]
-    verified = all(report.verified for report in reports)
-    message = f"a presentation of {len(reports)} credential(s); {sum(r.verified for r in reports)} verified"
-    summary = {"presentation": presented.presentation.get("id") if presented.presentation else None}
-    return VerificationReport(verified, summary, (CheckResult("format", PASSED, message),), reports)
+    return _presentation_report(presented.presentation, presented.credentials, reports, ctx)
+
+
+def _presentation_report(
+    presentation: Mapping[str, Any],
+    credentials: tuple[PresentedCredential, ...],
+    reports: tuple[VerificationReport, ...],
+    ctx: VerifyContext,
+) -> VerificationReport:
+    """The presentation's own checks (format, presentation_proof, holder) and a report per credential."""
+    good = sum(report.verified for report in reports)
+    message = f"a VerifiablePresentation holding {len(reports)} credential(s); {good} verified"
+    checks = (
+        CheckResult("format", PASSED, message),
+        *presentation_checks(presentation, [item.document for item in credentials], ctx),
+    )
+    verified = all(r.status not in (FAILED, INDETERMINATE) for r in checks) and good == len(reports)
+    holder = holder_of(presentation)
+    summary = {
+        "presentation": presentation.get("id"),
+        "holder": holder if isinstance(holder, str) else None,
+        "credentials": len(reports),
+        "verifiedCredentials": good,
+    }
+    return VerificationReport(verified, summary, checks, reports)
 
 
 def _verify_item(

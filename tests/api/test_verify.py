@@ -13,7 +13,7 @@ import pytest
 
 from badge_issuer.formats.png import bake_png
 from badge_issuer.formats.vcjwt import encode_vc_jwt
-from tests.badges import Issuer, badge, status_entry, status_list
+from tests.badges import Issuer, badge, present, status_entry, status_list
 from tests.conftest import LiveServer
 from tests.test_verification import tiny_png
 
@@ -138,6 +138,39 @@ def test_url_input_and_status_over_real_http(
     refused = post(server, params={"status": "maybe"}, json=gone)
     assert refused.status_code in (400, 422)
     assert refused.headers["content-type"].startswith("application/problem+json")
+
+
+def test_presentations_with_challenge_domain_and_holder_binding(
+    live_server: Callable[..., LiveServer], issuer: Issuer
+) -> None:
+    server = live_server()
+    ada = Issuer("Ada")
+    credential = badge(issuer)
+    credential["credentialSubject"] = {**credential["credentialSubject"], "id": ada.did}
+    vp = present(ada, [issuer.sign(credential)], challenge="n-42", domain="hr.example")
+    asked = {"challenge": "n-42", "domain": "hr.example", "subject": "holder"}
+
+    body = post(server, params=asked, json=vp).json()
+    assert body["verified"] is True, body
+    assert checks(body) == {"format": "passed", "presentation_proof": "passed", "holder": "passed"}
+    assert body["summary"]["holder"] == ada.did and body["credentials"][0]["verified"] is True
+
+    body = post(server, params={**asked, "challenge": "n-43"}, json=vp).json()
+    assert body["verified"] is False and checks(body)["presentation_proof"] == "failed"
+
+    unsigned = {key: value for key, value in vp.items() if key != "proof"}
+    body = post(server, params={"challenge": "n-42"}, json=unsigned).json()
+    assert body["verified"] is False
+    assert "no proof on the presentation" in next(
+        c["message"] for c in body["checks"] if c["id"] == "presentation_proof"
+    )
+
+    mallory = present(Issuer("Mallory"), [issuer.sign(credential)], challenge="n-42", domain="hr.example")
+    body = post(server, params=asked, json=mallory).json()
+    assert body["verified"] is False and checks(body)["holder"] == "failed"
+
+    refused = post(server, params={"subject": "someone"}, json=vp)
+    assert refused.status_code in (400, 422)
 
 
 @pytest.mark.parametrize(

@@ -106,7 +106,6 @@ def test_presentation_with_a_single_object() -> None:
 @pytest.mark.parametrize(
     ("items", "pointer"),
     [
-        ([], "/"),
         ([42], "/verifiableCredential/0"),
         ([CREDENTIAL, "not a jws"], "/verifiableCredential/1"),
         (
@@ -121,6 +120,13 @@ def test_bad_presentation_items(items: list[Any], pointer: str) -> None:
     with pytest.raises(ParseError) as caught:
         unwrap(json.dumps(presentation).encode(), None)
     assert caught.value.pointer == pointer
+
+
+@pytest.mark.parametrize("members", [{}, {"verifiableCredential": []}])
+def test_a_presentation_without_credentials_is_authentication_only(members: dict[str, Any]) -> None:
+    presentation = {"type": ["VerifiablePresentation"], "holder": "did:example:ada", **members}
+    presented = unwrap(json.dumps(presentation).encode(), None)
+    assert presented.kind == "presentation" and presented.credentials == ()
 
 
 def test_too_many_presentation_items() -> None:

@@ -2,10 +2,11 @@
 
 Accepted: a credential as JSON; ``{"jwt": "<compact JWS>"}``; a compact JWS (VC-JWT) as text; a
 Verifiable Presentation whose ``verifiableCredential`` items are objects, compact JWS strings or
-``EnvelopedVerifiableCredential`` data: URLs; a baked PNG or SVG holding JSON, a JWT or (OB 2.0
-hosted badges) the URL of the assertion. Open Badges 2.0 Assertions come out as credentials like any
-other JSON or JWS (``verification.py`` routes them to ``ob2``). Nothing is verified here. JSON is
-parsed with bounds (see ``bounded_json``).
+``EnvelopedVerifiableCredential`` data: URLs (none at all: an authentication-only presentation);
+a baked PNG or SVG holding JSON, a JWT or (OB 2.0 hosted badges) the URL of the assertion. Open
+Badges 2.0 Assertions come out as credentials like any other JSON or JWS (``verification.py``
+routes them to ``ob2``). Nothing is verified here. JSON is parsed with bounds (see
+``bounded_json``).
 """
 
 from __future__ import annotations
@@ -43,7 +44,7 @@ class Presented:
 
     kind: Kind
     credentials: tuple[PresentedCredential, ...]
-    #: the presentation object (its own proof is the caller's business), for kind "presentation"
+    #: the presentation object (its own proof is checked by ``checks.presentation``), for kind "presentation"
     presentation: Mapping[str, Any] | None = None
     #: for kind "png"/"svg": whether the baked text was "json", "jwt" or (OB 2.0 hosted) a "url"
     baked: Literal["json", "jwt", "url"] | None = None
@@ -105,8 +106,6 @@ def _from_text(text: str, limits: JsonLimits, *, allow_presentation: bool) -> Pr
 def _presented_items(presentation: Mapping[str, Any]) -> tuple[PresentedCredential, ...]:
     items = presentation.get("verifiableCredential", [])
     items = items if isinstance(items, list) else [items]
-    if not items:
-        raise ParseError("the presentation holds no verifiableCredential", pointer="/")
     if len(items) > MAX_PRESENTED_CREDENTIALS:
         raise PayloadTooLarge(f"a presentation may hold at most {MAX_PRESENTED_CREDENTIALS}")
     found = []

@@ -3,7 +3,8 @@
 The answer is the verification report (200 even when the badge does not verify); problem+json only
 when the request itself is unusable (empty body, no file, over a size bound). Bodies are read by an
 async dependency; the handlers are plain ``def`` so verification runs in the thread pool. Query
-parameters carry the caller's options (``status=skip``: offline, status lists not consulted).
+parameters carry the caller's options (``status=skip``: offline, status lists not consulted;
+``challenge``, ``domain`` and ``subject=holder`` for presentations).
 """
 
 from __future__ import annotations
@@ -93,6 +94,31 @@ StatusMode = Annotated[
 ]
 
 
+Challenge = Annotated[
+    str | None,
+    Query(
+        min_length=1,
+        max_length=512,
+        description="a presentation must carry a proof (authentication) with this challenge",
+    ),
+]
+Domain = Annotated[
+    str | None,
+    Query(
+        min_length=1,
+        max_length=512,
+        description="a presentation must carry a proof (authentication) made for this domain",
+    ),
+]
+SubjectMode = Annotated[
+    Literal["any", "holder"],
+    Query(
+        description="any (default): report whether a presentation's holder is each credential's "
+        "subject; holder: require it (a credential whose subject has no DID then fails)"
+    ),
+]
+
+
 @router.post(
     "/api/v1/verify",
     summary='Verify a badge: JSON, presentation, VC-JWT, baked PNG/SVG upload, or {"url": …}',
@@ -113,14 +139,23 @@ def verify(
         Query(max_length=MAX_RECIPIENT_CHARS, description="email address of the expected recipient"),
     ] = None,
     status: StatusMode = "check",
+    challenge: Challenge = None,
+    domain: Domain = None,
+    subject: SubjectMode = "any",
 ) -> JSONResponse:
+    options = VerifyOptions(
+        check_status=status == "check",
+        challenge=challenge,
+        domain=domain,
+        subject_is_holder=subject == "holder",
+    )
     report = verifying.verify_presented(
         services,
         body.data,
         content_type=body.content_type,
         url=body.url,
         recipient=body.recipient or _recipient(recipient),
-        options=VerifyOptions(check_status=status == "check"),
+        options=options,
     )
     return JSONResponse(report.to_json())
 
