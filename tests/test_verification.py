@@ -279,6 +279,14 @@ def test_a_presentation_is_verified_with_its_own_proof_and_holder(issuer: Issuer
     assert report.verified and statuses(report)["presentation_proof"] == "warning"
 
 
+def test_a_lone_credential_fails_when_the_caller_asked_for_a_presentation(issuer: Issuer) -> None:
+    ctx = replace(context(), options=VerifyOptions(challenge="c-1"))
+    report = verify_badge(issuer.sign(badge(issuer)), ctx=ctx)
+    assert not report.verified
+    assert statuses(report)["presentation_proof"] == "failed"
+    assert "a credential, not a presentation, was presented" in message(report, "presentation_proof")
+
+
 def test_an_authentication_only_presentation(issuer: Issuer) -> None:
     holder = Issuer("Ada")
     ctx = replace(context(), options=VerifyOptions(challenge="c-7"))

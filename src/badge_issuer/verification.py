@@ -41,7 +41,7 @@ from badge_issuer.checks.base import (
     Subject,
     VerifyContext,
 )
-from badge_issuer.checks.presentation import holder_of, presentation_checks
+from badge_issuer.checks.presentation import holder_of, not_a_presentation, presentation_checks
 from badge_issuer.checks.recipient import ob3_identities, recipient_result
 from badge_issuer.checks.summary import summarize
 from badge_issuer.clock import Clock
@@ -140,7 +140,10 @@ def _verify_unwrapped(
         _verify_item(item, presented.kind, source, ctx, recipient) for item in presented.credentials
     )
     if presented.kind != "presentation" or presented.presentation is None:
-        return reports[0]
+        demanded = not_a_presentation(ctx)
+        if demanded is None:
+            return reports[0]
+        return replace(reports[0], verified=False, checks=(*reports[0].checks, demanded))
     return _presentation_report(presented.presentation, presented.credentials, reports, ctx)
 
 

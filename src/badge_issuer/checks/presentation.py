@@ -44,6 +44,19 @@ def presentation_checks(
     return proof, _holder(presentation, credentials, presenters, ctx)
 
 
+def not_a_presentation(ctx: VerifyContext) -> CheckResult | None:
+    """For a lone credential: a failed ``presentation_proof`` when the caller asked for one."""
+    demands = _demands(ctx)
+    if not demands:
+        return None
+    return CheckResult(
+        PROOF_ID,
+        FAILED,
+        f"a credential, not a presentation, was presented, so nobody is authenticated; the caller asked "
+        f"for {', '.join(demands)}",
+    )
+
+
 def holder_of(presentation: Mapping[str, Any]) -> Any:
     """The ``holder`` id (a string, or the ``id`` of a holder object), or the value as given."""
     holder = presentation.get("holder")
