@@ -2,11 +2,13 @@
 
 from __future__ import annotations
 
+from dataclasses import replace
 from datetime import datetime, timedelta
 from typing import Any
 
 import pytest
 
+from badge_issuer.checks import VerifyOptions
 from badge_issuer.verification import VerificationReport, verify_badge
 from tests.badges import NOW
 from tests.ob2.publisher import EMAIL, Publisher
@@ -172,12 +174,18 @@ def test_an_unreachable_assertion_or_chain_fails_closed(publisher: Publisher) ->
     assert not report.verified
 
 
-def test_an_unreachable_revocation_list_is_a_warning_not_a_pass(publisher: Publisher) -> None:
+def test_an_unreachable_revocation_list_is_indeterminate_not_a_pass(publisher: Publisher) -> None:
+    """Regression (#8): fail closed, as for OB 3.0 status lists; offline mode says so."""
     presented = publisher.host(publisher.assertion())
     del publisher.served[publisher.list_id]
     report = verify_badge(presented, ctx=publisher.context())
-    assert statuses(report)["status"] == "warning"
-    assert message(report, "status").startswith("revocation unknown")
+    assert statuses(report)["status"] == "indeterminate"
+    assert message(report, "status").startswith("could not check whether it is revoked")
+    assert not report.verified
+    offline = replace(publisher.context(), options=VerifyOptions(check_status=False))
+    report = verify_badge(presented, ctx=offline)
+    assert statuses(report)["status"] == "skipped" and "offline mode" in message(report, "status")
+    assert report.verified, report.to_json()
 
 
 def test_hosted_assertions_on_private_addresses_are_never_fetched(publisher: Publisher) -> None:

@@ -5,7 +5,8 @@ and how it asks to be verified), ``proof`` (the hosted copy at its id, or the JW
 ``issuer_key`` (the hosted id is in the issuer's scope, or the key is the issuer's), ``validity``
 (``issuedOn`` / ``expires``), ``status`` (``revoked``, 410 Gone, the issuer's ``revocationList``) and
 ``recipient`` (when an email address was given). ``format`` and ``proof`` are fatal. The verdict is
-true only when format, proof and issuer_key passed and nothing failed.
+true only when format, proof and issuer_key passed and nothing failed or was indeterminate (a
+revocation list that cannot be read: fail closed, unless the caller asked for offline mode).
 """
 
 from __future__ import annotations
@@ -14,7 +15,15 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
-from badge_issuer.checks.base import FAILED, PASSED, SKIPPED, WARNING, CheckResult, VerifyContext, short
+from badge_issuer.checks.base import (
+    FAILED,
+    INDETERMINATE,
+    PASSED,
+    SKIPPED,
+    CheckResult,
+    VerifyContext,
+    short,
+)
 from badge_issuer.checks.recipient import ob2_identities, recipient_result
 from badge_issuer.clock import isoformat_z
 from badge_issuer.errors import BadgeIssuerError, SignatureInvalid
@@ -94,7 +103,7 @@ def verify_ob2(
         if result.status == FAILED and check_id in ("format", "proof"):
             stop = f"not run because the {check_id} check failed"
     results.sort(key=lambda r: ORDER.index(r.id))
-    verified = all(r.status != FAILED for r in results) and all(
+    verified = all(r.status not in (FAILED, INDETERMINATE) for r in results) and all(
         r.status == PASSED for r in results if r.id in REQUIRED
     )
     summary = summarize_ob2(run.assertion or assertion, run.chain, run.method)
@@ -263,10 +272,23 @@ def _status(run: _Run) -> CheckResult:
         return CheckResult(
             "status", FAILED, f"the issuer's revocationList {short(url)} is not an HTTP(S) URL"
         )
+    if not run.ctx.options.check_status:
+        return CheckResult(
+            "status",
+            SKIPPED,
+            "not checked (offline mode was requested): whether it is revoked is unknown",
+            {"mode": "offline", "revocationList": url},
+        )
     try:
         revocations = revocation_list(run.ctx.documents, url)
     except ChainError as exc:
-        return CheckResult("status", WARNING, f"revocation unknown: {exc.message}", {"revocationList": url})
+        # fail closed: a revocation list that cannot be read is "could not be checked", not a pass
+        return CheckResult(
+            "status",
+            INDETERMINATE,
+            f"could not check whether it is revoked: {exc.message}",
+            {"revocationList": url, "reason": exc.message},
+        )
     assert chain is not None
     if revocations.get("issuer") not in (None, chain.issuer_id):
         return CheckResult(
