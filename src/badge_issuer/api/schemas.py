@@ -183,13 +183,18 @@ class Check(BaseModel):
     model_config = ConfigDict(extra="allow")
 
     id: str
-    status: str = Field(description="passed, failed, warning, skipped …")
+    status: Literal["passed", "failed", "warning", "indeterminate", "skipped"] = Field(
+        description="indeterminate: the check could not be completed (e.g. a status list that could "
+        "not be fetched); like failed, it makes verified false"
+    )
     message: str
     detail: Any = None
 
 
 class Report(BaseModel):
-    """A verification report: the same for every input form."""
+    """A verification report. A credential's checks are format, context, schema, proof, issuer_key,
+    validity, status, endorsements (and recipient when asked); a presentation's are format,
+    presentation_proof and holder, with one credential report per credential in ``credentials``."""
 
     model_config = ConfigDict(extra="allow")
 
