@@ -11,7 +11,7 @@ import hmac
 import secrets
 from dataclasses import dataclass
 
-from badge_issuer.errors import Forbidden, Unauthenticated
+from badge_issuer.errors import Forbidden, NotFound, Unauthenticated
 
 SCOPES = ("issue", "revoke", "read", "admin")
 PREFIX = "bik_"
@@ -36,6 +36,14 @@ class Principal:
     def require(self, scope: str) -> None:
         if scope not in self.scopes and "admin" not in self.scopes:
             raise Forbidden(f"this API key lacks the {scope!r} scope")
+
+    def act_for(self, issuer_slug: str, scope: str) -> None:
+        """Allow acting for ``issuer_slug`` with ``scope``; callers of another issuer get NotFound
+        (other tenants' names are not disclosed), a missing scope is Forbidden. Every surface that
+        authenticates API keys asks this one question."""
+        if self.issuer_slug != issuer_slug:
+            raise NotFound(f"no issuer {issuer_slug!r}")
+        self.require(scope)
 
 
 def hash_secret(secret: str) -> str:

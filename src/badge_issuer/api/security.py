@@ -10,7 +10,6 @@ from fastapi.security import HTTPBearer
 from badge_issuer.api.deps import services_of
 from badge_issuer.application.tenants import authenticate
 from badge_issuer.auth import Principal, parse_bearer
-from badge_issuer.errors import NotFound
 
 #: documents the scheme in OpenAPI; parsing and errors are ours (problem+json, not FastAPI's)
 bearer_scheme = HTTPBearer(auto_error=False, description="API key: `Bearer bik_<id>.<secret>`")
@@ -25,7 +24,5 @@ PrincipalDep = Annotated[Principal, Depends(principal)]
 
 
 def acting_for(principal: Principal, issuer_slug: str, scope: str) -> None:
-    """Refuse callers of another issuer (as 404: other tenants' names are not disclosed)."""
-    if principal.issuer_slug != issuer_slug:
-        raise NotFound(f"no issuer {issuer_slug!r}")
-    principal.require(scope)
+    """Refuse callers of another issuer (as 404) or without ``scope`` (see ``Principal.act_for``)."""
+    principal.act_for(issuer_slug, scope)
