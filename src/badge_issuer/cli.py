@@ -17,15 +17,11 @@ import click
 
 from badge_issuer.config import Settings
 from badge_issuer.crypto.keys import public_key_multibase
-from badge_issuer.crypto.keystore import KeyStore
-from badge_issuer.db.migrate import upgrade
-from badge_issuer.db.session import make_engine
 from badge_issuer.errors import BadgeIssuerError
 
 if TYPE_CHECKING:
     from badge_issuer.application.services import Services
 
-DEV_KEY = "dev"
 SCOPES = ("issue", "revoke", "read", "admin")
 
 
@@ -58,20 +54,16 @@ def _emit(value: Any) -> None:
 @contextmanager
 def _services(settings: Settings, *, migrate: bool = False) -> Iterator[Services]:
     """The composition root's Services for one command, closed afterwards."""
+    from badge_issuer.application.operations import migrate as migrate_schema
     from badge_issuer.application.services import build_services
 
     services = build_services(settings)
     try:
         if migrate:
-            upgrade(services.engine)
+            migrate_schema(services)
         yield services
     finally:
         services.close()
-
-
-def _keystore(settings: Settings) -> KeyStore:
-    passphrase = settings.key_passphrase.get_secret_value() if settings.key_passphrase else None
-    return KeyStore(settings.keys_dir, passphrase=passphrase)
 
 
 @click.group(
@@ -89,19 +81,17 @@ def cli(ctx: click.Context, debug: bool) -> None:
 @pass_context
 def init(ctx: _Context) -> None:
     """Create the development key and the database (both only if missing)."""
+    from badge_issuer.application.operations import initialise
+    from badge_issuer.application.services import DEPLOYMENT_KEY
+
     settings = ctx.settings
-    keystore = _keystore(settings)
-    if keystore.exists(DEV_KEY):
-        click.echo(f"key '{DEV_KEY}' present in {settings.keys_dir}/")
+    with _services(settings) as services:
+        done = initialise(services)
+    if done.created_key:
+        click.echo(f"created Ed25519 key '{DEPLOYMENT_KEY}' in {settings.keys_dir}/ (mode 0600)")
     else:
-        keystore.create(DEV_KEY)
-        click.echo(f"created Ed25519 key '{DEV_KEY}' in {settings.keys_dir}/ (mode 0600)")
-    engine = make_engine(settings.database_url)
-    try:
-        upgrade(engine)
-    finally:
-        engine.dispose()
-    click.echo(f"database ready: {engine.url.render_as_string(hide_password=True)}")
+        click.echo(f"key '{DEPLOYMENT_KEY}' present in {settings.keys_dir}/")
+    click.echo(f"database ready: {done.database}")
     click.echo(
         "next: .venv/bin/badge-issuer issuers create SLUG --name 'Example University' "
         "(prints the issuer's first admin API key)"
@@ -132,18 +122,20 @@ def keys() -> None:
 @pass_context
 def keys_create(ctx: _Context, name: str) -> None:
     """Create an Ed25519 key file NAME; prints its public key."""
-    keystore = _keystore(ctx.settings)
-    keystore.create(name)
-    _emit({"name": name, "publicKeyMultibase": public_key_multibase(keystore.public_key(name))})
+    with _services(ctx.settings) as services:
+        services.keystore.create(name)
+        _emit({"name": name, "publicKeyMultibase": public_key_multibase(services.keystore.public_key(name))})
 
 
 @keys.command("list")
 @pass_context
 def keys_list(ctx: _Context) -> None:
     """List key files and their public keys (one JSON object a line)."""
-    keystore = _keystore(ctx.settings)
-    for name in keystore.list():
-        _emit({"name": name, "publicKeyMultibase": public_key_multibase(keystore.public_key(name))})
+    with _services(ctx.settings) as services:
+        for name in services.keystore.list():
+            _emit(
+                {"name": name, "publicKeyMultibase": public_key_multibase(services.keystore.public_key(name))}
+            )
 
 
 @cli.group()

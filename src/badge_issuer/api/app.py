@@ -14,10 +14,10 @@ from badge_issuer.api.head import HeadAsGet
 from badge_issuer.api.limits import BodySizeLimit
 from badge_issuer.api.routes import achievements, credentials, dids, health, images, issuers, public
 from badge_issuer.api.routes import verify as verify_routes
+from badge_issuer.application.operations import migrate
 from badge_issuer.application.services import Services, build_services
 from badge_issuer.clock import Clock, system_clock
 from badge_issuer.config import Settings
-from badge_issuer.db.migrate import upgrade
 
 
 def create_app(
@@ -32,7 +32,7 @@ def create_app(
 
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
-        upgrade(services.engine)
+        migrate(services)
         yield
         services.close()
 

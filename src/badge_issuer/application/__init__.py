@@ -11,6 +11,7 @@ returns plain results (dataclasses, reports) or raises an ``errors`` exception.
 - ``achievements``: create, read, list, publish a new version
 - ``publishing``: the public documents (credentials, profiles, DIDs, achievements, status lists)
 - ``verifying``: verify one presented badge or a batch, within a fetch budget
+- ``operations``: first-run setup (deployment key, schema), migrations, readiness
 """
 
 from __future__ import annotations

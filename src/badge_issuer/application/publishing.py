@@ -8,8 +8,6 @@ import json
 from dataclasses import dataclass
 from typing import Any
 
-from sqlalchemy import text
-
 from badge_issuer import images
 from badge_issuer.application.services import DEPLOYMENT_KEY, Services
 from badge_issuer.crypto.did import did_key_document, did_web_document
@@ -85,9 +83,3 @@ def deployment_did_document(services: Services) -> dict[str, Any]:
     """The deployment's own ``did:web`` document (its key is ``badge-issuer init``'s)."""
     public_key = services.keystore.public_key(DEPLOYMENT_KEY)
     return did_web_document(services.deployment_did, [(public_key_multibase(public_key), public_key)])
-
-
-def check_database(services: Services) -> None:
-    """Raise unless the database answers a trivial query (readiness)."""
-    with services.readers() as session:
-        session.execute(text("SELECT 1"))

@@ -8,7 +8,7 @@ from fastapi import APIRouter
 
 from badge_issuer.api import schemas
 from badge_issuer.api.deps import ServicesDep
-from badge_issuer.application import publishing
+from badge_issuer.application import operations
 
 router = APIRouter(tags=["operations"])
 
@@ -20,5 +20,5 @@ router = APIRouter(tags=["operations"])
     responses=schemas.responses(ok=200, model=schemas.Health),
 )
 def healthz(services: ServicesDep) -> dict[str, Any]:
-    publishing.check_database(services)
+    operations.check_database(services)
     return {"status": "ok", "database": "ok", "did": services.deployment_did}
