@@ -291,3 +291,11 @@ def test_issuance_keeps_refusing_unpinned_contexts(site: Site, issuer: Issuer, t
     with pytest.raises(ContextNotAllowed, match="not vetted"):
         ctx.canon.loader.document(url)
     assert LOADER.remote is None
+
+
+def test_safe_mode_still_names_terms_no_context_defines(site: Site, issuer: Issuer, tmp_path: Path) -> None:
+    url = site.serve("/ctx/safe-mode.json", json.dumps(EXTENSION).encode())
+    report = verify_badge(extension_badge(issuer, url, gpa="3.9", mystery="x"), ctx=verifier(site, tmp_path))
+    assert result(report).status == "failed"
+    assert "mystery" in result(report).message
+    assert result(report).detail["pointers"] == ["/credentialSubject/mystery"]

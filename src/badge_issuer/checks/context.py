@@ -27,8 +27,8 @@ from badge_issuer.checks.base import (
     short,
 )
 from badge_issuer.checks.context_validation import conforming_document, differences, pinned_contexts
-from badge_issuer.errors import ContextNotAllowed, JsonLdError
-from badge_issuer.jsonld.processor import undefined_terms
+from badge_issuer.errors import ContextNotAllowed, JsonLdError, UndefinedTerms
+from badge_issuer.jsonld.processor import expand, undefined_terms
 from badge_issuer.net.contexts import FetchedContext, RemoteContexts
 
 ID = "context"
@@ -75,21 +75,17 @@ def context_check(subject: Subject, ctx: VerifyContext) -> CheckResult:
             )
     if not used:
         return CheckResult(ID, FAILED, "the document has no @context")
-    fetched: list[FetchedContext] = []
+    contexts = list(dict.fromkeys(used))
     try:
         if remote is not None and not all(loader.knows(url) for url in used):
-            fetched = remote.resolve(used)
+            return _with_fetched(unsigned, contexts, remote.resolve(used), ctx)
         terms = undefined_terms(unsigned, loader=loader)
     except ContextNotAllowed as exc:
         return CheckResult(ID, FAILED, exc.message, {"context": exc.url})
     except JsonLdError as exc:
         return CheckResult(ID, FAILED, exc.message)
-    contexts = list(dict.fromkeys(used))
     if terms:
-        where = pointers_of(unsigned, terms)
-        return _undefined(terms, where, contexts)
-    if fetched:
-        return _validated(unsigned, contexts, fetched, ctx)
+        return _undefined(terms, pointers_of(unsigned, terms), contexts)
     return CheckResult(
         ID,
         PASSED,
@@ -110,16 +106,21 @@ def _undefined(terms: list[str], where: list[str], contexts: list[str]) -> Check
     )
 
 
-def _validated(
+def _with_fetched(
     unsigned: dict[str, Any], contexts: list[str], fetched: list[FetchedContext], ctx: VerifyContext
 ) -> CheckResult:
-    """The context-validation rule for a document that uses fetched contexts: a warning, or failed."""
+    """Safe mode and the context-validation rule for a document using fetched contexts: warning or failed."""
     loader = ctx.canon.loader
     listed = [item.to_json() for item in fetched]
     named = ", ".join(f"{short(item.url, 100)} (sha256 {item.sha256})" for item in fetched)
-    pinned = pinned_contexts(unsigned, loader)
     try:
-        conforming = conforming_document(unsigned, pinned, loader=loader)
+        expanded = expand(unsigned, loader=loader)  # one expansion serves safe mode and compaction
+    except UndefinedTerms as exc:
+        return _undefined(list(exc.terms), pointers_of(unsigned, exc.terms), contexts)
+    except JsonLdError as exc:
+        return CheckResult(ID, FAILED, exc.message, {"contexts": contexts, "fetched": listed})
+    try:
+        conforming = conforming_document(expanded, pinned_contexts(unsigned, loader), loader=loader)
     except JsonLdError as exc:
         return CheckResult(ID, FAILED, exc.message, {"contexts": contexts, "fetched": listed})
     changed = differences(unsigned, conforming)

@@ -20,7 +20,6 @@ from pyld.context_resolver import ContextResolver
 from badge_issuer.checks.base import as_list, short
 from badge_issuer.errors import JsonLdError
 from badge_issuer.jsonld.loader import DocumentLoader
-from badge_issuer.jsonld.processor import expand
 from badge_issuer.jsonld.safemode import RELATIVE_BASE
 
 #: credential types later checks and pages act on (others are compared only through the fields below)
@@ -68,9 +67,8 @@ def pinned_contexts(credential: Mapping[str, Any], loader: DocumentLoader) -> li
     ]
 
 
-def conforming_document(unsigned: Mapping[str, Any], contexts: list[str], *, loader: DocumentLoader) -> Any:
-    """The document expanded with all its contexts, compacted against ``contexts`` (pinned) only."""
-    expanded = expand(unsigned, loader=loader, safe=False)
+def conforming_document(expanded: Any, contexts: list[str], *, loader: DocumentLoader) -> Any:
+    """The expanded document (all its contexts applied), compacted against ``contexts`` (pinned) only."""
     options = {
         "documentLoader": loader,
         "contextResolver": ContextResolver(loader.context_cache, loader),
