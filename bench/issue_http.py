@@ -31,7 +31,7 @@ from sqlalchemy import create_engine, text
 from sqlalchemy.engine import make_url
 
 from badge_issuer.achievements import create_achievement
-from badge_issuer.application.services import DEPLOYMENT_KEY, build_services
+from badge_issuer.application.services import build_services
 from badge_issuer.config import Settings
 from badge_issuer.credential.requests import AchievementInput, ClientCreate, IssuerCreate
 from badge_issuer.db.migrate import upgrade
@@ -102,8 +102,8 @@ def bootstrap(settings: Settings) -> str:
     """The deployment key, the schema, an issuer with an achievement, and an API key (returned)."""
     services = build_services(settings)
     try:
-        if not services.keystore.exists(DEPLOYMENT_KEY):
-            services.keystore.create(DEPLOYMENT_KEY)
+        if not services.keystore.exists(settings.deployment_key):
+            services.keystore.create(settings.deployment_key)
         upgrade(services.engine)
         now = services.clock()
         with services.sessions() as session, session.begin():

@@ -17,7 +17,7 @@ import click
 
 from badge_issuer.config import Settings
 from badge_issuer.crypto.keys import public_key_multibase
-from badge_issuer.errors import BadgeIssuerError
+from badge_issuer.errors import BadgeIssuerError, ConfigurationError
 
 if TYPE_CHECKING:
     from badge_issuer.application.services import Services
@@ -61,9 +61,26 @@ def _services(settings: Settings, *, migrate: bool = False) -> Iterator[Services
     try:
         if migrate:
             migrate_schema(services)
+        _check_dids(settings, services)
         yield services
     finally:
         services.close()
+
+
+def _check_dids(settings: Settings, services: Services) -> None:
+    """Stored did:web issuers of another base URL: refused in production, a warning elsewhere."""
+    from sqlalchemy.exc import SQLAlchemyError
+
+    from badge_issuer.production import did_findings, is_production, stored_issuers
+
+    try:
+        findings = did_findings(settings.base_url, stored_issuers(services.readers))
+    except SQLAlchemyError:
+        return  # no schema yet: there are no issuers to compare
+    if findings and is_production(settings):
+        raise ConfigurationError("refusing to run in production: " + "; ".join(findings))
+    for finding in findings:
+        click.echo(f"warning: {finding}", err=True)
 
 
 @click.group(
@@ -82,19 +99,18 @@ def cli(ctx: click.Context, debug: bool) -> None:
 def init(ctx: _Context) -> None:
     """Create the development key and the database (both only if missing)."""
     from badge_issuer.application.operations import initialise
-    from badge_issuer.application.services import DEPLOYMENT_KEY
 
     settings = ctx.settings
     with _services(settings) as services:
         done = initialise(services)
     if done.created_key:
-        click.echo(f"created Ed25519 key '{DEPLOYMENT_KEY}' in {settings.keys_dir}/ (mode 0600)")
+        click.echo(f"created Ed25519 key '{settings.deployment_key}' in {settings.keys_dir}/ (mode 0600)")
     else:
-        click.echo(f"key '{DEPLOYMENT_KEY}' present in {settings.keys_dir}/")
+        click.echo(f"key '{settings.deployment_key}' present in {settings.keys_dir}/")
     click.echo(f"database ready: {done.database}")
     click.echo(
-        "next: .venv/bin/badge-issuer issuers create SLUG --name 'Example University' "
-        "(prints the issuer's first admin API key)"
+        f"next: BADGE_BASE_URL={settings.base_url} .venv/bin/badge-issuer issuers create SLUG "
+        "--name 'Example University' (prints the issuer's first admin API key)"
     )
 
 
@@ -103,13 +119,29 @@ def init(ctx: _Context) -> None:
 @click.option("--port", default=8000, show_default=True, type=click.IntRange(1, 65535), help="TCP port.")
 @pass_context
 def serve(ctx: _Context, host: str, port: int) -> None:
-    """Serve the HTTP API with uvicorn."""
+    """Serve the HTTP API with uvicorn (logs: BADGE_LOG_FORMAT, BADGE_LOG_LEVEL)."""
     import uvicorn
 
     from badge_issuer.api.app import create_app
+    from badge_issuer.observability.logs import configure_logging
+    from badge_issuer.production import is_production, refuse_or_warn, settings_findings
 
-    click.echo(f"serving {ctx.settings.base_url} on http://{host}:{port}")
-    uvicorn.run(create_app(ctx.settings), host=host, port=port, log_level="info")
+    settings = ctx.settings
+    if is_production(settings):
+        with _services(settings) as services:
+            findings = settings_findings(settings, services.keystore, deployment_key=settings.deployment_key)
+        refuse_or_warn(settings, findings)
+    configure_logging(settings.log_format, settings.log_level)
+    click.echo(f"serving {settings.base_url} on http://{host}:{port}", err=True)
+    # our middleware writes the access log (request id, route, redacted query); uvicorn's is off
+    uvicorn.run(
+        create_app(settings),
+        host=host,
+        port=port,
+        log_config=None,
+        log_level=settings.log_level.lower(),
+        access_log=False,
+    )
 
 
 @cli.group()
@@ -156,13 +188,35 @@ def issuers() -> None:
     help="did:web (keys can rotate) or did:key (one key forever).",
 )
 @click.option("--suspension", is_flag=True, help="Also allocate suspension status entries.")
+@click.option(
+    "--base-url",
+    help="The URL the server is reached at; the issuer's did:web derives from it "
+    "(default: BADGE_BASE_URL, which must then be set).",
+)
 @pass_context
 def issuers_create(
-    ctx: _Context, slug: str, name: str, url: str | None, email: str | None, did_method: str, suspension: bool
+    ctx: _Context,
+    slug: str,
+    name: str,
+    url: str | None,
+    email: str | None,
+    did_method: str,
+    suspension: bool,
+    base_url: str | None,
 ) -> None:
     """Create issuer SLUG (key, status lists) and its first admin API client; prints the key once."""
     from badge_issuer.application.tenants import create_issuer_with_admin
     from badge_issuer.credential.requests import IssuerCreate
+
+    settings = ctx.settings
+    # the issuer's did:web is derived from the base URL now and can never change: never guess it
+    if base_url:
+        settings = settings.model_copy(update={"base_url": base_url})
+    elif "base_url" not in settings.model_fields_set:
+        raise ConfigurationError(
+            "set BADGE_BASE_URL (or pass --base-url) to the URL the server is reached at: "
+            "the issuer's did:web is derived from it and cannot change later"
+        )
 
     data = _validated(
         IssuerCreate,
@@ -175,8 +229,8 @@ def issuers_create(
             "suspension": suspension,
         },
     )
-    with _services(ctx.settings, migrate=True) as services:
-        created = create_issuer_with_admin(services, data)
+    with _services(settings, migrate=True) as services:
+        created = create_issuer_with_admin(services, data, client_id=None)
     issuer = created.issuer
     _emit({"issuer": issuer.slug, "id": issuer.did, "adminApiKey": created.admin.api_key})
     click.echo("keep the API key: it is shown only once", err=True)
@@ -225,7 +279,7 @@ def clients_create(ctx: _Context, issuer: str, name: str, scopes: tuple[str, ...
 
     data = _validated(ClientCreate, {"name": name, "scopes": list(scopes)})
     with _services(ctx.settings) as services:
-        created = new_client(services, issuer, data)
+        created = new_client(services, issuer, data, client_id=None)
     _emit(
         {"issuer": issuer, "client": created.client.key_id, "scopes": data.scopes, "apiKey": created.api_key}
     )
@@ -260,7 +314,7 @@ def clients_revoke(ctx: _Context, issuer: str, client: str) -> None:
     from badge_issuer.application.tenants import revoke_api_client
 
     with _services(ctx.settings) as services:
-        revoked = revoke_api_client(services, issuer, client)
+        revoked = revoke_api_client(services, issuer, client, client_id=None)
     _emit({"issuer": issuer, "client": revoked.key_id, "revoked": True})
 
 

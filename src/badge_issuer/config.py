@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from pathlib import Path
-from typing import Annotated, Any
+from typing import Annotated, Any, Literal
 
 from pydantic import Field, SecretStr, field_validator, model_validator
 from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
@@ -24,6 +24,9 @@ class Settings(BaseSettings):
     database_url: str = "sqlite:///var/badge_issuer.sqlite3"
     #: folder holding Ed25519 private keys (PKCS#8 PEM)
     keys_dir: Path = Path("keys")
+    #: the key store key of the deployment's own did:web (``/.well-known/did.json``); "dev" is
+    #: the development key ``badge-issuer init`` creates, refused in production
+    deployment_key: str = "dev"
     #: encrypts key files when set
     key_passphrase: SecretStr | None = None
     #: JSON Schemas folder; None = the copy shipped with the package / repository
@@ -62,6 +65,21 @@ class Settings(BaseSettings):
     status_list_size: int = Field(default=131_072, ge=131_072)
     #: how long verifiers may cache a status list credential, in seconds
     status_list_ttl_seconds: int = Field(default=300, ge=0)
+
+    #: log lines as JSON objects (one per line) or as text
+    log_format: Literal["text", "json"] = "text"
+    #: the lowest level logged (DEBUG, INFO, WARNING, ERROR; any case)
+    log_level: Literal["DEBUG", "INFO", "WARNING", "ERROR"] = "INFO"
+
+    @field_validator("log_level", mode="before")
+    @classmethod
+    def _level_in_any_case(cls, value: Any) -> Any:
+        return value.strip().upper() if isinstance(value, str) else value
+
+    @field_validator("log_format", mode="before")
+    @classmethod
+    def _format_in_any_case(cls, value: Any) -> Any:
+        return value.strip().lower() if isinstance(value, str) else value
 
     @field_validator("remote_context_allow", "remote_context_deny", mode="before")
     @classmethod

@@ -7,6 +7,8 @@ only place that maps them to RFC 9457 ``application/problem+json`` responses.
 
     BadgeIssuerError
     ├── ConfigurationError          settings or key material unusable
+    │   ├── KeyUnavailable          a signing key recorded for an issuer has no key file
+    │   └── KeyMismatch             a key file is not the key recorded for it (would sign bad badges)
     ├── InputError                  the caller sent something we cannot accept
     │   ├── ParseError              not JSON / not a credential / undecodable envelope
     │   │   └── JsonSyntaxError     malformed JSON, with its ``line`` and ``column``
@@ -52,6 +54,16 @@ class BadgeIssuerError(Exception):
 
 
 class ConfigurationError(BadgeIssuerError):
+    """The operator must fix something; the message is for the operator log, not for callers."""
+
+    code = "configuration"
+
+
+class KeyUnavailable(ConfigurationError):
+    code = "configuration"
+
+
+class KeyMismatch(ConfigurationError):
     code = "configuration"
 
 

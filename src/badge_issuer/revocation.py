@@ -167,3 +167,4 @@ def _sign(
     )
     status_list.signed_json = json.dumps(signed, separators=(",", ":"))
     status_list.signed_revision = status_list.revision
+    tools.on_status_list_signed()

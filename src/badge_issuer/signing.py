@@ -47,6 +47,8 @@ class IssuanceTools:
     new_id: Callable[[], str] = field(default=random_credential_id)
     #: salts of recipients' identity hashes (CSPRNG by default)
     new_salt: Callable[[], str] = field(default=new_salt)
+    #: told each time a status list credential is signed (again): the metrics' re-sign counter
+    on_status_list_signed: Callable[[], None] = lambda: None
 
 
 def issuer_verification_method(issuer: Issuer, public_key_multibase: str) -> str:

@@ -30,7 +30,7 @@ def services(make_settings: Callable[..., Settings]) -> Iterator[Services]:
 def make_issuer(services: Services, slug: str = "uni", **fields: object) -> NewIssuer:
     """An issuer with one achievement ``python-data``."""
     created = create_issuer_with_admin(
-        services, IssuerCreate.model_validate({"slug": slug, "name": slug.title(), **fields})
+        services, IssuerCreate.model_validate({"slug": slug, "name": slug.title(), **fields}), client_id=None
     )
     new_achievement(
         services,

@@ -70,6 +70,7 @@ def issue_golden(services: Services) -> bytes:
         IssuerCreate.model_validate(
             {"slug": "uni", "name": "Example University", "url": "https://example.edu", "suspension": True}
         ),
+        client_id=None,
     )
     new_achievement(
         services,

@@ -7,8 +7,7 @@ from collections.abc import Callable
 from sqlalchemy import inspect
 
 from badge_issuer.application import build_services
-from badge_issuer.application.operations import check_database, initialise
-from badge_issuer.application.services import DEPLOYMENT_KEY
+from badge_issuer.application.operations import initialise, readiness
 from badge_issuer.config import Settings
 
 
@@ -16,12 +15,12 @@ def test_initialise_creates_the_key_and_schema_once(make_settings: Callable[...,
     services = build_services(make_settings())
     try:
         first = initialise(services)
-        public = services.keystore.public_key(DEPLOYMENT_KEY)
+        public = services.keystore.public_key(services.settings.deployment_key)
         again = initialise(services)
         assert (first.created_key, again.created_key) == (True, False)
-        assert services.keystore.public_key(DEPLOYMENT_KEY) == public  # never replaced
+        assert services.keystore.public_key(services.settings.deployment_key) == public  # never replaced
         assert first.database.startswith("sqlite:///")
         assert "issuers" in inspect(services.engine).get_table_names()
-        check_database(services)
+        assert readiness(services).ready
     finally:
         services.close()

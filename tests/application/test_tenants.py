@@ -30,7 +30,10 @@ def test_a_sub_issuer_names_its_parent_and_keeps_it_across_profile_edits(service
     assert caller.issuer_slug == "uni"
     assert caller.scopes == frozenset({"admin"})
     child = create_issuer_with_admin(
-        services, IssuerCreate.model_validate({"slug": "law", "name": "Law"}), parent_id=caller.issuer_id
+        services,
+        IssuerCreate.model_validate({"slug": "law", "name": "Law"}),
+        client_id=caller.client_id,
+        parent_id=caller.issuer_id,
     )
     parent_org = {"id": parent.issuer.did, "type": ["Profile"], "name": "Uni"}
     assert child.issuer.profile["parentOrg"] == parent_org
@@ -46,13 +49,15 @@ def test_a_taken_slug_is_refused_and_leaves_no_key_behind(services: Services) ->
     make_issuer(services, "uni")
     keys_before = sorted(services.settings.keys_dir.glob("*.pem"))
     with pytest.raises(InputError):
-        create_issuer_with_admin(services, IssuerCreate.model_validate({"slug": "uni", "name": "Again"}))
+        create_issuer_with_admin(
+            services, IssuerCreate.model_validate({"slug": "uni", "name": "Again"}), client_id=None
+        )
     assert sorted(services.settings.keys_dir.glob("*.pem")) == keys_before
 
 
 def test_keys_rotate_for_did_web_only(services: Services) -> None:
     make_issuer(services, "uni")
-    added = new_key(services, "uni")
+    added = new_key(services, "uni", client_id=None)
     keys = list_keys(services, "uni")
     assert added.id in {key.id for key in keys}
     assert len(keys) == 2
@@ -60,18 +65,18 @@ def test_keys_rotate_for_did_web_only(services: Services) -> None:
     assert added.id in [m if isinstance(m, str) else m["id"] for m in methods]
     make_issuer(services, "keyed", didMethod="key")
     with pytest.raises(InputError):
-        new_key(services, "keyed")
+        new_key(services, "keyed", client_id=None)
 
 
 def test_a_revoked_client_no_longer_authenticates(services: Services) -> None:
     make_issuer(services, "uni")
     make_issuer(services, "other")
-    created = new_client(services, "uni", ClientCreate(name="LMS", scopes=["issue"]))
+    created = new_client(services, "uni", ClientCreate(name="LMS", scopes=["issue"]), client_id=None)
     assert principal_of(services, created.api_key).scopes == frozenset({"issue"})
     assert created.client in list_clients(services, "uni")
     with pytest.raises(NotFound):
-        revoke_api_client(services, "other", created.client.key_id)
-    assert revoke_api_client(services, "uni", created.client.key_id).revoked
+        revoke_api_client(services, "other", created.client.key_id, client_id=None)
+    assert revoke_api_client(services, "uni", created.client.key_id, client_id=None).revoked
     with pytest.raises(Unauthenticated):
         principal_of(services, created.api_key)
     with pytest.raises(Unauthenticated):

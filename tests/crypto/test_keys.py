@@ -34,7 +34,8 @@ from badge_issuer.errors import (
     ConfigurationError,
     InputError,
     InvalidKey,
-    NotFound,
+    KeyMismatch,
+    KeyUnavailable,
     ParseError,
     ResolutionError,
     SignatureInvalid,
@@ -142,15 +143,35 @@ def test_keystore_creates_0600_files_and_never_overwrites(tmp_path: Path) -> Non
         store.create("dev")
     with pytest.raises(InputError):
         store.create("../escape")
-    with pytest.raises(NotFound):
+    with pytest.raises(KeyUnavailable):
         store.public_key("missing")
-    signer = store.signer("dev", "did:example:1#dev")
+    signer = store.signer("dev", "did:example:1#dev", expected_public_key=public)
     verify_ed25519(public, signer.sign(b"x"), b"x")
+    assert not store.is_encrypted("dev")
+
+
+def test_a_missing_key_is_a_configuration_error_naming_no_path(tmp_path: Path) -> None:
+    store = KeyStore(tmp_path / "keys")
+    with pytest.raises(KeyUnavailable) as raised:
+        store.signer("gone", "did:example:1#k", expected_public_key=bytes(32))
+    assert isinstance(raised.value, ConfigurationError)
+    assert str(tmp_path) not in raised.value.message
+
+
+def test_a_key_file_that_is_not_the_recorded_key_refuses_to_sign(tmp_path: Path) -> None:
+    """A swapped key file would sign badges that never verify against the published key."""
+    store = KeyStore(tmp_path)
+    recorded = store.create("issuer-key")
+    (tmp_path / "issuer-key.pem").unlink()
+    store.create("issuer-key")  # same name, another key: what a restore from the wrong backup does
+    with pytest.raises(KeyMismatch):
+        store.signer("issuer-key", "did:example:1#k", expected_public_key=recorded)
 
 
 def test_keystore_encrypts_with_a_passphrase(tmp_path: Path) -> None:
     KeyStore(tmp_path, passphrase="correct horse").create("secret")
     assert b"ENCRYPTED PRIVATE KEY" in (tmp_path / "secret.pem").read_bytes()
+    assert KeyStore(tmp_path).is_encrypted("secret")
     assert KeyStore(tmp_path, passphrase="correct horse").public_key("secret")
     with pytest.raises(ConfigurationError):
         KeyStore(tmp_path, passphrase="wrong").public_key("secret")

@@ -312,3 +312,16 @@ def test_each_redirect_hop_spends_from_the_budget() -> None:
         assert fetcher.get_json("https://a.example/0") == {"ok": True}  # 4 requests: 0 → 1 → 2 → 3
     with fetch_budget(3), pytest.raises(FetchRefused, match="3 outbound fetches"):
         fetcher.get_json("https://a.example/0")
+
+
+def test_every_uncached_fetch_reports_its_outcome(local_server: tuple[str, dict[str, int]]) -> None:
+    base, _ = local_server
+    outcomes: list[str] = []
+    fetcher = Fetcher(FetchPolicy(allow_private=True), observe=outcomes.append)
+    fetcher.get(f"{base}/issuer")
+    fetcher.get(f"{base}/issuer")  # cached: not a fetch
+    with pytest.raises(ResolutionError):
+        fetcher.get(f"{base}/missing")
+    with pytest.raises(FetchRefused):
+        fetcher.get("ftp://example.org/x")
+    assert outcomes == ["fetched", "failed", "refused"]

@@ -12,12 +12,22 @@ from badge_issuer import __version__
 from badge_issuer.api import openapi_doc, problems
 from badge_issuer.api.head import HeadAsGet
 from badge_issuer.api.limits import BodySizeLimit
-from badge_issuer.api.routes import achievements, credentials, dids, health, images, issuers, public
+from badge_issuer.api.observation import Observation
+from badge_issuer.api.routes import (
+    achievements,
+    credentials,
+    dids,
+    images,
+    issuers,
+    operations,
+    public,
+)
 from badge_issuer.api.routes import verify as verify_routes
 from badge_issuer.application.operations import migrate
 from badge_issuer.application.services import Services, build_services
 from badge_issuer.clock import Clock, system_clock
 from badge_issuer.config import Settings
+from badge_issuer.production import check_startup
 
 
 def create_app(
@@ -33,6 +43,8 @@ def create_app(
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
         migrate(services)
+        # production refuses to start on unsafe settings or issuers' DIDs of another base URL
+        check_startup(settings, services.keystore, services.readers, deployment_key=settings.deployment_key)
         yield
         services.close()
 
@@ -45,7 +57,7 @@ def create_app(
     )
     app.state.services = services
     problems.install(app)
-    app.include_router(health.router)
+    app.include_router(operations.router)
     app.include_router(dids.router)
     app.include_router(issuers.router)
     app.include_router(achievements.router)
@@ -56,4 +68,6 @@ def create_app(
     openapi_doc.install(app)
     app.add_middleware(BodySizeLimit, max_bytes=settings.max_body_bytes)
     app.add_middleware(HeadAsGet)
+    # outermost of ours: request ids, access log and request metrics see every answer
+    app.add_middleware(Observation, metrics=services.metrics)
     return app

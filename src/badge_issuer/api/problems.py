@@ -35,7 +35,7 @@ _STATUS: tuple[tuple[type[errors.BadgeIssuerError], int, str], ...] = (
     (errors.CryptoError, 422, "Cryptographic check failed"),
     (errors.FetchRefused, 422, "Outbound fetch refused"),
     (errors.ResolutionError, 502, "Could not obtain a remote document"),
-    (errors.ConfigurationError, 500, "Service misconfigured"),
+    (errors.ConfigurationError, 503, "Service unavailable until its configuration is fixed"),
 )
 
 
@@ -79,9 +79,15 @@ def domain_problem(exc: errors.BadgeIssuerError) -> dict[str, Any]:
         extra.update(line=exc.line, column=exc.column)
     if isinstance(exc, errors.UndefinedTerms):
         extra["terms"] = list(exc.terms)
-    if status >= 500:
+    detail = exc.message
+    if isinstance(exc, errors.ConfigurationError):
+        # the message is for the operator (it may name files or settings); callers get no details
+        log.error("configuration error: %s", exc.message)
+        detail = "the service cannot do this until its operator fixes its configuration"
+        extra = {}
+    elif status >= 500:
         log.error("request failed: %s", exc.message)
-    return problem_body(status, exc.code, title, exc.message, **extra)
+    return problem_body(status, exc.code, title, detail, **extra)
 
 
 def validation_problem(exc: RequestValidationError) -> JSONResponse:

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from typing import Any, Literal
 
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import BaseModel, ConfigDict, Field, RootModel
 
 from badge_issuer.api.problems import PROBLEM_MEDIA_TYPE
 
@@ -53,11 +53,23 @@ class Problem(BaseModel):
 
 
 class Health(BaseModel):
+    """Liveness: the process answers (nothing else is checked; see ``Readiness``)."""
+
     model_config = ConfigDict(extra="allow")
 
     status: Literal["ok"]
-    database: Literal["ok"]
     did: str
+
+
+class Readiness(BaseModel):
+    """Every readiness check passed (when one fails, the answer is a 503 problem naming it)."""
+
+    status: Literal["ready"]
+    checks: dict[str, str] = Field(description="database, schema, signing_keys: each 'ok'")
+
+
+class PrometheusText(RootModel[str]):
+    """Prometheus text exposition format (version 0.0.4)."""
 
 
 class Links(_Out):
@@ -258,6 +270,8 @@ AUTHED = (401, 403, 404)
 REFERENCED: tuple[type[BaseModel], ...] = (
     Problem,
     Health,
+    Readiness,
+    PrometheusText,
     Report,
     BatchReport,
     Credential,

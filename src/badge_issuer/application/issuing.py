@@ -19,6 +19,7 @@ from badge_issuer.credential.requests import BatchItem, IssueRequest
 from badge_issuer.db.credentials import CredentialRepository
 from badge_issuer.errors import BadgeIssuerError, Issue, ValidationFailed
 from badge_issuer.issuance import IssueCommand, IssuedBadge, issue_badge, replay, request_hash
+from badge_issuer.observability.logs import actor, audit
 
 
 @dataclass(frozen=True)
@@ -40,7 +41,7 @@ def run_issue(services: Services, command: IssueCommand) -> IssuedBadge:
     """Run the spine in its own transaction; a concurrent twin with the same key replays."""
     try:
         with services.sessions() as session, session.begin():
-            return issue_badge(command, session=session, tools=services.issuance)
+            issued = issue_badge(command, session=session, tools=services.issuance)
     except IntegrityError:
         if command.idempotency_key is None or command.client_id is None:
             raise
@@ -50,7 +51,17 @@ def run_issue(services: Services, command: IssueCommand) -> IssuedBadge:
             )
         if earlier is None:
             raise
-        return replay(earlier, command.request_hash)
+        issued = replay(earlier, command.request_hash)
+    services.metrics.issued(replayed=issued.replayed)
+    if not issued.replayed:
+        audit(
+            "credential.issued",
+            actor=actor(command.client_id),
+            issuer=command.issuer_slug,
+            achievement=command.achievement_slug,
+            credential=issued.record.id,
+        )
+    return issued
 
 
 def issue_one(

@@ -8,10 +8,9 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from sqlalchemy import text
-
-from badge_issuer.application.services import DEPLOYMENT_KEY, Services
+from badge_issuer.application.services import Services
 from badge_issuer.db.migrate import upgrade
+from badge_issuer.readiness import Readiness, check_readiness
 
 
 @dataclass(frozen=True)
@@ -29,14 +28,13 @@ def migrate(services: Services) -> None:
 
 def initialise(services: Services) -> Initialised:
     """Create the deployment's signing key and the database schema, each only if missing."""
-    created = not services.keystore.exists(DEPLOYMENT_KEY)
+    created = not services.keystore.exists(services.settings.deployment_key)
     if created:
-        services.keystore.create(DEPLOYMENT_KEY)
+        services.keystore.create(services.settings.deployment_key)
     migrate(services)
     return Initialised(created, services.engine.url.render_as_string(hide_password=True))
 
 
-def check_database(services: Services) -> None:
-    """Raise unless the database answers a trivial query (readiness)."""
-    with services.readers() as session:
-        session.execute(text("SELECT 1"))
+def readiness(services: Services) -> Readiness:
+    """Database reachable, schema at head, every issuer's signing key loadable and the recorded one."""
+    return check_readiness(services.engine, services.readers, services.signer_for)

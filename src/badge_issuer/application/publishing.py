@@ -9,7 +9,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from badge_issuer import images
-from badge_issuer.application.services import DEPLOYMENT_KEY, Services
+from badge_issuer.application.services import Services
 from badge_issuer.crypto.did import did_key_document, did_web_document
 from badge_issuer.crypto.keys import public_key_multibase
 from badge_issuer.db.achievements import AchievementRepository
@@ -81,5 +81,5 @@ def image(services: Services, digest: str) -> Image:
 
 def deployment_did_document(services: Services) -> dict[str, Any]:
     """The deployment's own ``did:web`` document (its key is ``badge-issuer init``'s)."""
-    public_key = services.keystore.public_key(DEPLOYMENT_KEY)
+    public_key = services.keystore.public_key(services.settings.deployment_key)
     return did_web_document(services.deployment_did, [(public_key_multibase(public_key), public_key)])

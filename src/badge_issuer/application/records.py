@@ -19,6 +19,7 @@ from badge_issuer.db.credentials import CredentialRepository, RecordFilter
 from badge_issuer.db.issuers import IssuerRepository
 from badge_issuer.db.tables import Credential
 from badge_issuer.issuance import recipient_hash
+from badge_issuer.observability.logs import actor, audit
 from badge_issuer.revocation import change_status
 
 Action = Literal["revoke", "suspend", "unsuspend"]
@@ -148,4 +149,7 @@ def change_record_status(
             StatusChangeEvent(action=e.action, reason=e.reason, client_id=e.client_id, at=e.at)
             for e in CredentialRepository(session).events(changed.id)
         )
-        return replace(record, history=history)
+    services.metrics.status_changed(action)
+    # the reason is free text (it may name the recipient): it stays in the record, not the log
+    audit(f"credential.{action}", actor=actor(client_id), issuer=issuer, credential=credential_id)
+    return replace(record, history=history)

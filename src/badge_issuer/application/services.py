@@ -25,7 +25,7 @@ from badge_issuer.config import Settings
 from badge_issuer.credential.identity import new_salt
 from badge_issuer.credential.schema import SchemaValidator, default_schemas_dir
 from badge_issuer.crypto.did import did_web
-from badge_issuer.crypto.keys import Signer
+from badge_issuer.crypto.keys import Signer, public_key_from_multibase
 from badge_issuer.crypto.keystore import KeyStore
 from badge_issuer.crypto.suites import CanonOptions
 from badge_issuer.db.issuers import IssuerRepository
@@ -33,13 +33,11 @@ from badge_issuer.db.session import make_engine, make_sessionmaker
 from badge_issuer.db.tables import Issuer
 from badge_issuer.jsonld.loader import DocumentLoader
 from badge_issuer.net.fetch import Fetcher
+from badge_issuer.observability.metrics import Metrics
 from badge_issuer.revocation import StatusSessions
 from badge_issuer.signing import IssuanceTools, issuer_verification_method, random_credential_id
 from badge_issuer.urls import Urls
 from badge_issuer.verification import build_context
-
-#: the deployment's own signing key in the key store (created by ``badge-issuer init``)
-DEPLOYMENT_KEY = "dev"
 
 
 @dataclass(frozen=True)
@@ -62,6 +60,8 @@ class Services:
     rng: random.Random = field(default_factory=random.SystemRandom)
     new_id: Callable[[], str] = field(default=random_credential_id)
     new_salt: Callable[[], str] = field(default=new_salt)
+    #: this instance's Prometheus metrics (its own registry)
+    metrics: Metrics = field(default_factory=Metrics)
     #: loaded signers by key name (keys are read from disk once per process)
     _signers: dict[str, Signer] = field(default_factory=dict)
 
@@ -75,7 +75,9 @@ class Services:
         signer = self._signers.get(key.key_name)
         if signer is None:
             method = issuer_verification_method(issuer, key.public_key_multibase)
-            signer = self.keystore.signer(key.key_name, method)
+            signer = self.keystore.signer(
+                key.key_name, method, expected_public_key=public_key_from_multibase(key.public_key_multibase)
+            )
             self._signers[key.key_name] = signer
         return signer
 
@@ -94,6 +96,7 @@ class Services:
             rng=self.rng,
             new_id=self.new_id,
             new_salt=self.new_salt,
+            on_status_list_signed=self.metrics.resigned,
         )
 
     @cached_property
@@ -150,6 +153,7 @@ def build_services(
     Time and randomness are providers with production defaults (system clock, CSPRNG, random
     UUIDs, fresh Ed25519 keys); tests pass fixed ones to make issuance reproducible.
     """
+    metrics = Metrics()
     engine = make_engine(settings.database_url)
     passphrase = settings.key_passphrase.get_secret_value() if settings.key_passphrase else None
     return Services(
@@ -160,9 +164,10 @@ def build_services(
         engine=engine,
         sessions=make_sessionmaker(engine),
         readers=make_sessionmaker(engine, read_only=True),
-        fetcher=Fetcher.from_settings(settings),
+        fetcher=Fetcher.from_settings(settings, observe=metrics.fetched),
         schemas=SchemaValidator(settings.schemas_dir or default_schemas_dir()),
         rng=rng or random.SystemRandom(),
         new_id=new_id,
         new_salt=new_salt,
+        metrics=metrics,
     )

@@ -19,6 +19,7 @@ from badge_issuer.db.tables import ApiClient, Issuer, IssuerKey
 from badge_issuer.documents import profile
 from badge_issuer.errors import Unauthenticated
 from badge_issuer.issuers import add_key, create_client, create_issuer, revoke_client
+from badge_issuer.observability.logs import actor, audit
 from badge_issuer.signing import issuer_verification_method
 
 
@@ -121,11 +122,12 @@ def authenticate(services: Services, key_id: str, secret: str) -> Principal:
 
 
 def create_issuer_with_admin(
-    services: Services, data: IssuerCreate, *, parent_id: int | None = None
+    services: Services, data: IssuerCreate, *, client_id: int | None, parent_id: int | None = None
 ) -> NewIssuer:
     """A new issuer (key, status lists) and its first admin API client, in one transaction.
 
     With ``parent_id`` the new issuer is a sub-issuer: its profile's ``parentOrg`` names the parent.
+    ``client_id`` is the API client acting (None: the command line), for the audit log.
     """
     now = services.clock()
     with services.sessions() as session, session.begin():
@@ -142,7 +144,12 @@ def create_issuer_with_admin(
         admin = create_client(
             issuer, ClientCreate(name=f"{issuer.slug} admin", scopes=["admin"]), session=session, now=now
         )
-        return NewIssuer(_issuer(services, issuer), NewClient(_client(admin.client), admin.token))
+        created = NewIssuer(_issuer(services, issuer), NewClient(_client(admin.client), admin.token))
+    who = actor(client_id)
+    audit("issuer.created", actor=who, issuer=created.issuer.slug, did=created.issuer.did)
+    audit("key.created", actor=who, issuer=created.issuer.slug)
+    audit("client.created", actor=who, issuer=created.issuer.slug, client=created.admin.client.key_id)
+    return created
 
 
 def list_issuers(services: Services) -> list[IssuerView]:
@@ -177,11 +184,13 @@ def list_keys(services: Services, issuer: str) -> list[SigningKey]:
         return [_key(key, row) for key in repo.keys(row)]
 
 
-def new_key(services: Services, issuer: str) -> SigningKey:
+def new_key(services: Services, issuer: str, *, client_id: int | None) -> SigningKey:
     """A new signing key; new credentials are signed with it, older keys stay in the DID document."""
     with services.sessions() as session, session.begin():
         row = IssuerRepository(session).by_slug(issuer)
-        return _key(add_key(row, session=session, keystore=services.keystore, now=services.clock()), row)
+        key = _key(add_key(row, session=session, keystore=services.keystore, now=services.clock()), row)
+    audit("key.created", actor=actor(client_id), issuer=issuer, key=key.id)
+    return key
 
 
 def list_clients(services: Services, issuer: str) -> list[ClientView]:
@@ -190,19 +199,29 @@ def list_clients(services: Services, issuer: str) -> list[ClientView]:
         return [_client(client) for client in repo.clients(repo.by_slug(issuer))]
 
 
-def new_client(services: Services, issuer: str, data: ClientCreate) -> NewClient:
+def new_client(services: Services, issuer: str, data: ClientCreate, *, client_id: int | None) -> NewClient:
     """An API client of ``issuer``; the key is in the result once, only its hash is stored."""
     with services.sessions() as session, session.begin():
         row = IssuerRepository(session).by_slug(issuer)
-        created = create_client(row, data, session=session, now=services.clock())
-        return NewClient(_client(created.client), created.token)
+        made = create_client(row, data, session=session, now=services.clock())
+        created = NewClient(_client(made.client), made.token)
+    audit(
+        "client.created",
+        actor=actor(client_id),
+        issuer=issuer,
+        client=created.client.key_id,
+        scopes=" ".join(data.scopes),
+    )
+    return created
 
 
-def revoke_api_client(services: Services, issuer: str, key_id: str) -> ClientView:
+def revoke_api_client(services: Services, issuer: str, key_id: str, *, client_id: int | None) -> ClientView:
     """Revoke one of ``issuer``'s API clients; its key stops working at once (others': NotFound)."""
     with services.sessions() as session, session.begin():
         row = IssuerRepository(session).by_slug(issuer)
-        return _client(revoke_client(row, key_id, session=session, now=services.clock()))
+        revoked = _client(revoke_client(row, key_id, session=session, now=services.clock()))
+    audit("client.revoked", actor=actor(client_id), issuer=issuer, client=key_id)
+    return revoked
 
 
 def upload_image(services: Services, issuer_id: int, data: bytes) -> UploadedImage:

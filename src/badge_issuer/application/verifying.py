@@ -45,8 +45,17 @@ def verify_presented(
     ctx = _context(services, options)
     with fetch_budget(MAX_FETCHES):
         if url is not None:
-            return verify_badge({"url": url}, ctx=ctx, recipient=recipient)
-        return verify_badge(data, content_type=content_type, ctx=ctx, recipient=recipient)
+            report = verify_badge({"url": url}, ctx=ctx, recipient=recipient)
+        else:
+            report = verify_badge(data, content_type=content_type, ctx=ctx, recipient=recipient)
+    _count(services, report)
+    return report
+
+
+def _count(services: Services, report: VerificationReport) -> None:
+    """Verification metrics: the outcome, and which checks failed (or could not be completed)."""
+    failed = [result.id for result in report.checks if result.status in ("failed", "indeterminate")]
+    services.metrics.verified(report.verified, failed)
 
 
 def _item(item: Any, ctx: VerifyContext) -> VerificationReport:
@@ -78,6 +87,9 @@ def verify_batch(
     with fetch_budget(MAX_BATCH_FETCHES), ThreadPoolExecutor(max_workers=BATCH_WORKERS) as pool:
         # each item runs in a copy of this context, so the request's fetch budget goes with it
         contexts = [copy_context() for _ in items]
-        return list(
+        reports = list(
             pool.map(lambda pair: pair[0].run(_item, pair[1], ctx), zip(contexts, items, strict=True))
         )
+    for report in reports:
+        _count(services, report)
+    return reports

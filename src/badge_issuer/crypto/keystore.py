@@ -21,7 +21,7 @@ from cryptography.hazmat.primitives.serialization import (
 )
 
 from badge_issuer.crypto.keys import Ed25519Signer, raw_public_key
-from badge_issuer.errors import ConfigurationError, InputError, NotFound
+from badge_issuer.errors import ConfigurationError, InputError, KeyMismatch, KeyUnavailable
 
 _NAME = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._-]{0,63}$")
 
@@ -78,7 +78,7 @@ class KeyStore:
         try:
             data = path.read_bytes()
         except FileNotFoundError:
-            raise NotFound(f"no key named {name!r} in {self.folder}") from None
+            raise KeyUnavailable(f"signing key {name!r} has no key file in BADGE_KEYS_DIR") from None
         try:
             key = load_pem_private_key(data, password=self._passphrase)
         except (ValueError, TypeError) as exc:
@@ -92,6 +92,25 @@ class KeyStore:
     def public_key(self, name: str) -> bytes:
         return raw_public_key(self._load(name).public_key())
 
-    def signer(self, name: str, verification_method: str) -> Ed25519Signer:
-        """A Signer over key ``name`` that names itself ``verification_method`` in proofs."""
-        return Ed25519Signer(self._load(name), verification_method)
+    def is_encrypted(self, name: str) -> bool:
+        """Whether the key file is passphrase-encrypted PKCS#8 (``ENCRYPTED PRIVATE KEY``)."""
+        try:
+            head = self._path(name).read_bytes()[:64]
+        except FileNotFoundError:
+            raise KeyUnavailable(f"signing key {name!r} has no key file in BADGE_KEYS_DIR") from None
+        return head.startswith(b"-----BEGIN ENCRYPTED PRIVATE KEY-----")
+
+    def signer(self, name: str, verification_method: str, *, expected_public_key: bytes) -> Ed25519Signer:
+        """A Signer over key ``name`` that names itself ``verification_method`` in proofs.
+
+        ``expected_public_key`` is the public key recorded for ``name`` (and published in DID
+        documents): a key file that does not hold it would sign badges that never verify, so it
+        raises ``KeyMismatch`` instead.
+        """
+        key = self._load(name)
+        if raw_public_key(key.public_key()) != expected_public_key:
+            raise KeyMismatch(
+                f"key file {name!r} does not hold the public key recorded for it; refusing to sign "
+                "(restore the original key file)"
+            )
+        return Ed25519Signer(key, verification_method)

@@ -158,8 +158,11 @@ class Fetcher:
         resolve: Resolve = system_resolve,
         transport: httpx.BaseTransport | None = None,
         monotonic: Callable[[], float] = time.monotonic,
+        observe: Callable[[str], None] | None = None,
     ) -> None:
         self.policy = policy or FetchPolicy()
+        #: told the outcome of every uncached fetch: "fetched", "failed" or "refused" (metrics)
+        self._observe = observe
         self._resolve = resolve
         self._monotonic = monotonic
         self._client = httpx.Client(
@@ -176,8 +179,8 @@ class Fetcher:
         self._lock = threading.Lock()
 
     @classmethod
-    def from_settings(cls, settings: Settings) -> Fetcher:
-        return cls(FetchPolicy.from_settings(settings))
+    def from_settings(cls, settings: Settings, *, observe: Callable[[str], None] | None = None) -> Fetcher:
+        return cls(FetchPolicy.from_settings(settings), observe=observe)
 
     def close(self) -> None:
         self._client.close()
@@ -192,11 +195,23 @@ class Fetcher:
                 cached = self._cache.get(key)
             if cached is not None:
                 return cached
-        fetched = self._get_uncached(url, accept)
+        try:
+            fetched = self._get_uncached(url, accept)
+        except FetchRefused:
+            self._told("refused")
+            raise
+        except BadgeIssuerError:
+            self._told("failed")
+            raise
+        self._told("fetched")
         if self._cache is not None:
             with self._lock:
                 self._cache[key] = fetched
         return fetched
+
+    def _told(self, outcome: str) -> None:
+        if self._observe is not None:
+            self._observe(outcome)
 
     def get_json(self, url: str, *, accept: str = JSON_ACCEPT) -> Any:
         """GET ``url`` and parse the body as bounded JSON (a ResolutionError if it is not JSON)."""

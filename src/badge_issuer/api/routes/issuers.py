@@ -62,7 +62,9 @@ def key_json(key: SigningKey) -> dict[str, Any]:
 def create_sub_issuer(body: IssuerCreate, services: ServicesDep, caller: PrincipalDep) -> dict[str, Any]:
     """The new issuer's ``parentOrg`` is the caller's issuer; an admin API key for it is returned once."""
     caller.require("admin")
-    created = tenants.create_issuer_with_admin(services, body, parent_id=caller.issuer_id)
+    created = tenants.create_issuer_with_admin(
+        services, body, client_id=caller.client_id, parent_id=caller.issuer_id
+    )
     return {**issuer_json(created.issuer), "adminClient": new_client_json(created.admin)}
 
 
@@ -111,7 +113,7 @@ def list_keys(issuer: str, services: ServicesDep, caller: PrincipalDep) -> list[
 def create_key(issuer: str, services: ServicesDep, caller: PrincipalDep) -> dict[str, Any]:
     """New credentials are signed with the newest key; older keys stay in the DID document."""
     acting_for(caller, issuer, "admin")
-    return key_json(tenants.new_key(services, issuer))
+    return key_json(tenants.new_key(services, issuer, client_id=caller.client_id))
 
 
 @router.get(
@@ -137,7 +139,7 @@ def new_client(
 ) -> dict[str, Any]:
     """The API key is in the response once; only its hash is stored."""
     acting_for(caller, issuer, "admin")
-    return new_client_json(tenants.new_client(services, issuer, body))
+    return new_client_json(tenants.new_client(services, issuer, body, client_id=caller.client_id))
 
 
 @router.post(
@@ -149,4 +151,4 @@ def new_client(
 def revoke(issuer: str, client_id: str, services: ServicesDep, caller: PrincipalDep) -> dict[str, Any]:
     """The key stops working immediately; use this when a key leaks or an LMS is retired."""
     acting_for(caller, issuer, "admin")
-    return client_json(tenants.revoke_api_client(services, issuer, client_id))
+    return client_json(tenants.revoke_api_client(services, issuer, client_id, client_id=caller.client_id))
