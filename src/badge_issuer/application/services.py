@@ -8,9 +8,10 @@ belong here too: nothing else constructs collaborators.
 from __future__ import annotations
 
 import random
+import threading
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from functools import cached_property
+from typing import TypeVar, cast
 from urllib.parse import urlsplit
 
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
@@ -39,6 +40,8 @@ from badge_issuer.signing import IssuanceTools, issuer_verification_method, rand
 from badge_issuer.urls import Urls
 from badge_issuer.verification import build_context
 
+T = TypeVar("T")
+
 
 @dataclass(frozen=True)
 class Services:
@@ -64,6 +67,10 @@ class Services:
     metrics: Metrics = field(default_factory=Metrics)
     #: loaded signers by key name (keys are read from disk once per process)
     _signers: dict[str, Signer] = field(default_factory=dict)
+    #: collaborators built on first use (``_once``)
+    _built: dict[str, object] = field(default_factory=dict)
+    #: guards ``_signers`` and ``_built`` (request threads share them)
+    _lock: threading.RLock = field(default_factory=threading.RLock)
 
     @property
     def urls(self) -> Urls:
@@ -72,18 +79,22 @@ class Services:
     def signer_for(self, session: Session, issuer: Issuer) -> Signer:
         """The issuer's current signing key as a Signer naming its verification method."""
         key = IssuerRepository(session).signing_key(issuer)
-        signer = self._signers.get(key.key_name)
-        if signer is None:
-            method = issuer_verification_method(issuer, key.public_key_multibase)
-            signer = self.keystore.signer(
-                key.key_name, method, expected_public_key=public_key_from_multibase(key.public_key_multibase)
-            )
-            self._signers[key.key_name] = signer
+        with self._lock:
+            signer = self._signers.get(key.key_name)
+            if signer is None:
+                method = issuer_verification_method(issuer, key.public_key_multibase)
+                signer = self.keystore.signer(
+                    key.key_name, method, expected_public_key=public_key_from_multibase(key.public_key_multibase)
+                )
+                self._signers[key.key_name] = signer
         return signer
 
-    @cached_property
+    @property
     def issuance(self) -> IssuanceTools:
         """Built once per application (its CSPRNG and URLs do not change between requests)."""
+        return self._once("issuance", self._issuance)
+
+    def _issuance(self) -> IssuanceTools:
         return IssuanceTools(
             urls=self.urls,
             clock=self.clock,
@@ -99,9 +110,20 @@ class Services:
             on_status_list_signed=self.metrics.resigned,
         )
 
-    @cached_property
+    @property
     def verify_context(self) -> VerifyContext:
         """The verification context, built once per application (guarded fetcher, caches)."""
+        return self._once("verify_context", self._verify_context)
+
+    def _once(self, name: str, build: Callable[[], T]) -> T:
+        """``build()`` the first time ``name`` is asked for, by one thread only (request threads
+        share the Services; ``functools.cached_property`` has no lock since Python 3.12)."""
+        with self._lock:
+            if name not in self._built:
+                self._built[name] = build()
+            return cast(T, self._built[name])
+
+    def _verify_context(self) -> VerifyContext:
         fetcher = self.fetcher
         return build_context(
             self.settings,

@@ -6,11 +6,14 @@ The verifier's loader alone may be given a ``RemoteContextSource`` (``with_remot
 for the URLs we do not pin, and what it serves is never put in the shared processed-context cache
 by URL (its bytes may differ from one verification to the next). The loader is passed to every
 JSON-LD call (never installed as pyld's global loader) and carries its own processed-context cache,
-so repeated signing does not re-process the same contexts.
+so repeated signing does not re-process the same contexts. That cache is shared by every thread and
+document of an application, so it is a thread-safe ``SharedCache`` (see ``context_cache``), and pyld
+gets a fresh copy of a document on each load (its context processing edits what it loads).
 """
 
 from __future__ import annotations
 
+import copy
 import hashlib
 import json
 from collections.abc import Mapping
@@ -18,9 +21,8 @@ from dataclasses import dataclass
 from importlib import resources
 from typing import Any, Protocol
 
-from cachetools import LRUCache
-
 from badge_issuer.errors import ConfigurationError, ContextNotAllowed
+from badge_issuer.jsonld.context_cache import CONTEXT_CACHE_SIZE, SharedCache
 
 VC_V1 = "https://www.w3.org/2018/credentials/v1"
 VC_V2 = "https://www.w3.org/ns/credentials/v2"
@@ -164,8 +166,9 @@ class DocumentLoader:
         self._documents = dict(documents)
         #: where URLs we do not pin are looked up (the verifier's loader only); None: they are refused
         self.remote = remote
-        #: pyld's processed-context cache, owned by this loader (not pyld's module global)
-        self.context_cache: LRUCache[str, Any] = LRUCache(maxsize=256)
+        #: pyld's processed-context cache, owned by this loader (not pyld's module global) and
+        #: shared by every thread using it
+        self.context_cache = SharedCache(CONTEXT_CACHE_SIZE)
 
     @classmethod
     def pinned(cls) -> DocumentLoader:
@@ -198,6 +201,6 @@ class DocumentLoader:
             "contentType": "application/ld+json",
             "contextUrl": None,
             "documentUrl": url,
-            "document": self.document(url),
+            "document": copy.deepcopy(self.document(url)),
             "tag": "static" if url in self._documents else None,
         }

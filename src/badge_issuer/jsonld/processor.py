@@ -1,7 +1,8 @@
 """JSON-LD → RDF dataset with pyld, offline and (by default) in safe mode.
 
 Every call gets its own pyld processor and the caller's pinned ``DocumentLoader``; pyld's global
-loader and caches are never touched.
+loader and caches are never touched. Processed contexts are shared through the loader's thread-safe
+cache (``context_cache.SharedContextResolver``).
 """
 
 from __future__ import annotations
@@ -10,10 +11,10 @@ from collections.abc import Mapping
 from typing import Any, cast
 
 from pyld import jsonld
-from pyld.context_resolver import ContextResolver
 from pyld.identifier_issuer import IdentifierIssuer
 
 from badge_issuer.errors import ContextNotAllowed, JsonLdError
+from badge_issuer.jsonld.context_cache import SharedContextResolver
 from badge_issuer.jsonld.loader import DocumentLoader
 from badge_issuer.jsonld.safemode import RELATIVE_BASE, Findings
 
@@ -24,7 +25,7 @@ Dataset = dict[str, list[dict[str, Any]]]
 def _options(loader: DocumentLoader) -> dict[str, Any]:
     return {
         "documentLoader": loader,
-        "contextResolver": ContextResolver(loader.context_cache, loader),
+        "contextResolver": SharedContextResolver(loader.context_cache, loader),
         "base": RELATIVE_BASE,
         "processingMode": "json-ld-1.1",
     }
