@@ -5,6 +5,7 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Annotated, Any, Literal
 
+from limits import parse
 from pydantic import Field, SecretStr, field_validator, model_validator
 from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
 
@@ -35,6 +36,16 @@ class Settings(BaseSettings):
     max_body_bytes: int = Field(default=1_000_000, gt=0)
     #: RDFC-1.0 work bound: Hash N-Degree Quads calls allowed per blank node
     canon_work_factor: int = Field(default=4, ge=1)
+    #: JSON-LD work bounds, checked before any JSON-LD processing (see ``jsonld/bounds.py``)
+    jsonld_max_objects: int = Field(default=5_000, gt=0)
+    jsonld_max_blank_nodes: int = Field(default=2_000, gt=0)
+    jsonld_max_values: int = Field(default=40_000, gt=0)
+    #: pyld's duplicate checks: each value against the distinct values already on its node's property
+    jsonld_max_duplicate_checks: int = Field(default=100_000, gt=0)
+    #: seconds one verification may run before it ends as "too complex" (0: no budget)
+    verify_time_budget_seconds: float = Field(default=1.0, ge=0)
+    #: public verify routes: requests per client IP, as "N/second|minute|hour|day" (empty: no limit)
+    verify_rate_limit: str = "60/minute"
     #: tolerated clock skew, in seconds, when checking validity dates
     clock_skew_seconds: int = Field(default=300, ge=0)
     #: development only: let outbound fetches reach loopback / private addresses
@@ -88,6 +99,16 @@ class Settings(BaseSettings):
         items = value.split(",") if isinstance(value, str) else value
         if isinstance(items, list | tuple):
             return tuple(str(item).strip().lower().strip(".") for item in items if str(item).strip())
+        return value
+
+    @field_validator("verify_rate_limit")
+    @classmethod
+    def _readable_rate_limit(cls, value: str) -> str:
+        if value.strip().lower() not in ("", "off", "none", "0"):
+            try:
+                parse(value)
+            except ValueError as exc:
+                raise ValueError(f"BADGE_VERIFY_RATE_LIMIT {value!r} is not like '60/minute'") from exc
         return value
 
     @model_validator(mode="after")

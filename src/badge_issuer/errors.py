@@ -15,6 +15,8 @@ only place that maps them to RFC 9457 ``application/problem+json`` responses.
     │   ├── ValidationFailed        schema or model validation (carries ``issues``)
     │   ├── PayloadTooLarge         over a configured size, depth or count bound
     │   ├── UnsupportedMediaType    a body in a media type the operation does not take
+    │   ├── TooComplex              more work than allowed: JSON-LD bounds, the verification budget
+    │   ├── RateLimited             too many requests from one client (carries ``retry_after``)
     │   ├── IdempotencyConflict     an Idempotency-Key reused with a different body
     │   └── StateConflict           the change contradicts the resource's state (unsuspend a revoked one)
     ├── NotFound                    no such issuer / achievement / credential / key
@@ -108,6 +110,27 @@ class PayloadTooLarge(InputError):
 
 class UnsupportedMediaType(InputError):
     code = "unsupported-media-type"
+
+
+class TooComplex(InputError):
+    """The input asks for more work than one request may do (JSON-LD bounds, time budget)."""
+
+    code = "too-complex"
+
+    def __init__(self, message: str, *, pointer: str | None = None) -> None:
+        super().__init__(
+            message if message.startswith("too complex") else f"too complex: {message}", pointer=pointer
+        )
+
+
+class RateLimited(InputError):
+    """This client made more requests than its limit allows; it may retry after ``retry_after`` s."""
+
+    code = "rate-limited"
+
+    def __init__(self, message: str, *, retry_after: int) -> None:
+        super().__init__(message)
+        self.retry_after = retry_after
 
 
 class IdempotencyConflict(InputError):

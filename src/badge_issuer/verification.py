@@ -22,6 +22,7 @@ from dataclasses import dataclass, field, replace
 from datetime import timedelta
 from typing import Any
 
+from badge_issuer.budget import checkpoint, exhausted, time_budget
 from badge_issuer.checks import (
     CHECKS,
     FAILED,
@@ -49,14 +50,22 @@ from badge_issuer.config import Settings
 from badge_issuer.credential.schema import SchemaValidator, default_schemas_dir
 from badge_issuer.crypto.resolver import ControllerSource, SourceResolver, WebControllers
 from badge_issuer.crypto.suites import CanonOptions
-from badge_issuer.errors import BadgeIssuerError, HttpStatusError, PayloadTooLarge, ResolutionError
+from badge_issuer.errors import (
+    BadgeIssuerError,
+    HttpStatusError,
+    PayloadTooLarge,
+    ResolutionError,
+    TooComplex,
+)
 from badge_issuer.formats.sniff import PresentedCredential, unwrap
+from badge_issuer.jsonld.bounds import JsonLdBounds
 from badge_issuer.jsonld.loader import DocumentLoader
 from badge_issuer.net.contexts import RemoteContextPolicy, RemoteContexts, context_scope
 from badge_issuer.net.fetch import Fetcher
 from badge_issuer.ob2 import is_ob2_assertion, verify_ob2
 
 log = logging.getLogger(__name__)
+_TOO_COMPLEX = "too complex: verification ran out of its time budget before this check completed"
 CREDENTIAL_ACCEPT = "application/vc+ld+json, application/ld+json;q=0.9, application/json;q=0.9, */*;q=0.5"
 
 
@@ -94,17 +103,18 @@ def verify_badge(
     a report whose ``format`` check failed; input over a size, depth or count bound raises
     PayloadTooLarge (the request is refused, not judged).
     """
-    if isinstance(presented, Mapping) and set(presented) == {"url"}:
-        return _verify_url(presented["url"], ctx, recipient)
-    if isinstance(presented, Mapping):
-        presented = json.dumps(presented, ensure_ascii=False)
-    data = presented.encode("utf-8") if isinstance(presented, str) else presented
-    try:
-        return _verify_unwrapped(data, content_type, ctx, source=None, recipient=recipient)
-    except PayloadTooLarge:
-        raise
-    except BadgeIssuerError as exc:
-        return unusable(exc.message)
+    with time_budget(ctx.time_budget):  # each verification gets its own (see budget.py)
+        if isinstance(presented, Mapping) and set(presented) == {"url"}:
+            return _verify_url(presented["url"], ctx, recipient)
+        if isinstance(presented, Mapping):
+            presented = json.dumps(presented, ensure_ascii=False)
+        data = presented.encode("utf-8") if isinstance(presented, str) else presented
+        try:
+            return _verify_unwrapped(data, content_type, ctx, source=None, recipient=recipient)
+        except PayloadTooLarge:
+            raise
+        except BadgeIssuerError as exc:
+            return unusable(exc.message)
 
 
 def _verify_url(url: Any, ctx: VerifyContext, recipient: str | None) -> VerificationReport:
@@ -131,7 +141,7 @@ def _verify_url(url: Any, ctx: VerifyContext, recipient: str | None) -> Verifica
 def _verify_unwrapped(
     data: bytes, content_type: str | None, ctx: VerifyContext, *, source: str | None, recipient: str | None
 ) -> VerificationReport:
-    presented = unwrap(data, content_type)
+    presented = unwrap(data, content_type, max_bytes=ctx.max_presented_bytes)
     if presented.url is not None:  # an image baked with the URL of an OB 2.0 hosted assertion
         if source is not None:
             return unusable("a fetched image may not point at yet another URL")
@@ -207,8 +217,10 @@ def verify_credential(
                 )
                 continue
             result = _run(check, subject, ctx)
+            if exhausted() and result.status != FAILED:  # not completed within the budget
+                result = CheckResult(check.id, FAILED, _TOO_COMPLEX, {"reason": "too-complex"})
             results.append(result)
-            if result.status == FAILED and check.fatal:
+            if result.status == FAILED and (check.fatal or exhausted()):
                 stopped_by = check.id
     verified = all(r.status not in (FAILED, INDETERMINATE) for r in results) and all(
         r.status == PASSED or (r.id == "context" and r.status == WARNING) for r in results if r.id in REQUIRED
@@ -219,7 +231,10 @@ def verify_credential(
 def _run(check: Check, subject: Subject, ctx: VerifyContext) -> CheckResult:
     """One check; an error it did not expect still becomes a failed result, never a crash."""
     try:
+        checkpoint(f"before the {check.id} check")
         return check(subject, ctx)
+    except TooComplex as exc:
+        return CheckResult(check.id, FAILED, exc.message, {"reason": "too-complex"})
     except BadgeIssuerError as exc:
         return CheckResult(check.id, FAILED, exc.message)
     except Exception:
@@ -270,7 +285,11 @@ def build_context(
     web: ControllerSource = WebControllers(fetcher)
     source = LocalFirst(local, web) if local is not None else web
     return VerifyContext(
-        canon=CanonOptions(loader=loader, work_factor=settings.canon_work_factor),
+        canon=CanonOptions(
+            loader=loader,
+            work_factor=settings.canon_work_factor,
+            bounds=JsonLdBounds.from_settings(settings),
+        ),
         schemas=schemas or SchemaValidator(settings.schemas_dir or default_schemas_dir()),
         resolver=SourceResolver(source),
         documents=fetcher,
@@ -278,4 +297,6 @@ def build_context(
         clock=clock,
         clock_skew=timedelta(seconds=settings.clock_skew_seconds),
         verify_nested=verify_credential,
+        time_budget=settings.verify_time_budget_seconds or None,
+        max_presented_bytes=settings.max_body_bytes,
     )

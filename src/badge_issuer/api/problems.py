@@ -22,6 +22,8 @@ log = logging.getLogger(__name__)
 # most specific first: the first class an error is an instance of decides its status
 _STATUS: tuple[tuple[type[errors.BadgeIssuerError], int, str], ...] = (
     (errors.PayloadTooLarge, 413, "Payload too large"),
+    (errors.RateLimited, 429, "Too many requests"),
+    (errors.TooComplex, 422, "Input too complex"),
     (errors.IdempotencyConflict, 409, "Idempotency key reused with a different request"),
     (errors.StateConflict, 409, "Conflicts with the current state"),
     (errors.UnsupportedMediaType, 415, "Unsupported media type"),
@@ -63,6 +65,8 @@ def problem_for(exc: errors.BadgeIssuerError) -> JSONResponse:
     """The response for a domain error."""
     body = domain_problem(exc)
     headers = {"WWW-Authenticate": "Bearer"} if body["status"] == 401 else None
+    if isinstance(exc, errors.RateLimited):
+        headers = {"Retry-After": str(exc.retry_after)}
     return JSONResponse(body, status_code=body["status"], media_type=PROBLEM_MEDIA_TYPE, headers=headers)
 
 

@@ -32,6 +32,7 @@ from badge_issuer.crypto.suites import CanonOptions
 from badge_issuer.db.issuers import IssuerRepository
 from badge_issuer.db.session import make_engine, make_sessionmaker
 from badge_issuer.db.tables import Issuer
+from badge_issuer.jsonld.bounds import JsonLdBounds
 from badge_issuer.jsonld.loader import DocumentLoader
 from badge_issuer.net.fetch import Fetcher
 from badge_issuer.observability.metrics import Metrics
@@ -147,7 +148,11 @@ class Services:
 
     @property
     def canon(self) -> CanonOptions:
-        return CanonOptions(loader=self.loader, work_factor=self.settings.canon_work_factor)
+        return CanonOptions(
+            loader=self.loader,
+            work_factor=self.settings.canon_work_factor,
+            bounds=JsonLdBounds.from_settings(self.settings),
+        )
 
     @property
     def base_url(self) -> str:

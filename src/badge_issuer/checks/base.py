@@ -110,6 +110,10 @@ class VerifyContext:
     verify_nested: NestedVerifier | None = None
     #: the caller's options for this verification (``dataclasses.replace`` per request)
     options: VerifyOptions = VerifyOptions()
+    #: seconds one verification may run before it ends as "too complex" (None: no budget)
+    time_budget: float | None = None
+    #: largest presented badge, and largest text a compressed PNG chunk may expand to, in bytes
+    max_presented_bytes: int = 16 * 1024 * 1024
 
 
 @dataclass(frozen=True)

@@ -79,7 +79,7 @@ def context_check(subject: Subject, ctx: VerifyContext) -> CheckResult:
     try:
         if remote is not None and not all(loader.knows(url) for url in used):
             return _with_fetched(unsigned, contexts, remote.resolve(used), ctx)
-        terms = undefined_terms(unsigned, loader=loader)
+        terms = undefined_terms(unsigned, loader=loader, bounds=ctx.canon.bounds)
     except ContextNotAllowed as exc:
         return CheckResult(ID, FAILED, exc.message, {"context": exc.url})
     except JsonLdError as exc:
@@ -114,7 +114,7 @@ def _with_fetched(
     listed = [item.to_json() for item in fetched]
     named = ", ".join(f"{short(item.url, 100)} (sha256 {item.sha256})" for item in fetched)
     try:
-        expanded = expand(unsigned, loader=loader)  # one expansion serves safe mode and compaction
+        expanded = expand(unsigned, loader=loader, bounds=ctx.canon.bounds)  # one for safe mode and compaction
     except UndefinedTerms as exc:
         return _undefined(list(exc.terms), pointers_of(unsigned, exc.terms), contexts)
     except JsonLdError as exc:

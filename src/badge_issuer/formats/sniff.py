@@ -65,7 +65,7 @@ def unwrap(
         raise PayloadTooLarge(f"the presented badge is larger than {max_bytes} bytes")
     media = (content_type or "").partition(";")[0].strip().lower()
     if data.startswith(PNG_SIGNATURE):
-        return _baked("png", unbake_png(data), limits)
+        return _baked("png", unbake_png(data, max_chunk=max_bytes), limits)
     if media == "image/png":
         raise ParseError("the body is declared image/png but is not a PNG")
     head = data[:512].lstrip(b"\xef\xbb\xbf \t\r\n")

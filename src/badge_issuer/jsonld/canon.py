@@ -20,9 +20,10 @@ passes); a permutation that copies an issuer or walks a list of more than 16 ent
 as one more per 16 (related nodes that are all labelled already permute without any call,
 and copies of big issuers would make the work quadratic). Both counters are checked on
 every call and every permutation, and recursion deeper than ``_MAX_DEPTH`` is refused. Past
-any bound :class:`~badge_issuer.errors.CanonicalizationLimit` is raised. Typical credentials
-have only unique first-degree hashes and make no call at all; the W3C tests of low and
-medium complexity need at most 3 calls a blank node.
+any bound :class:`~badge_issuer.errors.CanonicalizationLimit` is raised. The same places (and
+each first-degree hash) check the time budget of the verification under way
+(``badge_issuer.budget``). Typical credentials have only unique first-degree hashes and make no
+call at all; the W3C tests of low and medium complexity need at most 3 calls a blank node.
 
 Input is the dataset shape of pyld 3.3 (``jsonld.to_rdf(doc)`` without ``format``):
 ``{graph name: [quad]}``, graph name ``"@default"``, an IRI or ``"_:label"``; each quad
@@ -41,6 +42,7 @@ from collections.abc import Callable, Mapping, Sequence
 from itertools import permutations
 from typing import Literal, Protocol, TypeAlias
 
+from badge_issuer.budget import checkpoint
 from badge_issuer.errors import CanonicalizationLimit, JsonLdError, ParseError
 
 Term: TypeAlias = Mapping[str, str]
@@ -164,6 +166,7 @@ class _Canonicalizer:
         """§4.4.3 steps 3 to 5; returns the issued identifiers map."""
         by_hash: dict[str, list[str]] = {}
         for node, quads in self.mentions.items():
+            checkpoint("RDFC-1.0 canonicalization")
             self.first_degree[node] = digest = self.hash_first_degree(node, quads)
             by_hash.setdefault(digest, []).append(node)
         shared: list[list[str]] = []
@@ -201,6 +204,7 @@ class _Canonicalizer:
 
     def _spend(self, calls: int, tries: int) -> None:
         """Count work and refuse it past the bound; checked on every call and permutation."""
+        checkpoint("RDFC-1.0 canonicalization")
         self.calls += calls
         self.tries += tries
         if self.calls > self.limit or self.tries > self.try_limit:

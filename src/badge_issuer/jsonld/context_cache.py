@@ -29,6 +29,8 @@ from cachetools import LRUCache
 from pyld.context_resolver import ContextResolver
 from pyld.resolved_context import MAX_ACTIVE_CONTEXTS, ResolvedContext
 
+from badge_issuer.budget import checkpoint
+
 #: resolved contexts kept per loader (URLs and inline context objects)
 CONTEXT_CACHE_SIZE = 256
 
@@ -108,6 +110,10 @@ class SharedContextResolver(ContextResolver):  # type: ignore[misc]
 
     def __init__(self, shared_cache: SharedCache, document_loader: Any) -> None:
         super().__init__(shared_cache, document_loader)
+
+    def resolve(self, active_ctx: Any, context: Any, base: Any, cycles: Any = None) -> Any:
+        checkpoint("JSON-LD context processing")  # once per (type- or property-) scoped context
+        return super().resolve(active_ctx, context, base, cycles)
 
     def _cache_resolved_context(self, key: str, resolved: Any, tag: str | None) -> Any:
         self.per_op_cache[key] = resolved

@@ -3,6 +3,11 @@
 Every call gets its own pyld processor and the caller's pinned ``DocumentLoader``; pyld's global
 loader and caches are never touched. Processed contexts are shared through the loader's thread-safe
 cache (``context_cache.SharedContextResolver``).
+
+Work is bounded before pyld runs: the document must fit ``JsonLdBounds`` (``jsonld.bounds``), and
+the expanded form is measured again before the node map (where aliases of ``@id`` are resolved and
+pyld's duplicate checks happen). Context resolution and blank node labelling check the time budget
+of the verification under way (``badge_issuer.budget``).
 """
 
 from __future__ import annotations
@@ -13,7 +18,9 @@ from typing import Any, cast
 from pyld import jsonld
 from pyld.identifier_issuer import IdentifierIssuer
 
-from badge_issuer.errors import ContextNotAllowed, JsonLdError
+from badge_issuer.budget import checkpoint
+from badge_issuer.errors import BadgeIssuerError, ContextNotAllowed, JsonLdError, TooComplex
+from badge_issuer.jsonld.bounds import DEFAULT_BOUNDS, JsonLdBounds, check_bounds
 from badge_issuer.jsonld.context_cache import SharedContextResolver
 from badge_issuer.jsonld.loader import DocumentLoader
 from badge_issuer.jsonld.safemode import RELATIVE_BASE, Findings
@@ -42,41 +49,71 @@ def _unwrap(exc: jsonld.JsonLdError) -> BaseException:
     return cause
 
 
-def _refuse(exc: jsonld.JsonLdError) -> JsonLdError:
+class _BudgetedIssuer(IdentifierIssuer):  # type: ignore[misc]
+    """pyld's blank node labeller, checking the time budget at every label it hands out."""
+
+    def get_id(self, old: str | None = None) -> str:
+        checkpoint("JSON-LD node map")
+        return cast(str, super().get_id(old))
+
+
+def _refuse(exc: jsonld.JsonLdError) -> BadgeIssuerError:
     cause = _unwrap(exc)
-    if isinstance(cause, ContextNotAllowed):
+    if isinstance(cause, ContextNotAllowed | TooComplex):
         return cause
     message = getattr(cause, "message", None) or str(cause).split("\n", 1)[0]
     return JsonLdError(f"JSON-LD processing failed: {message}")
 
 
-def expand(document: Mapping[str, Any], *, loader: DocumentLoader, safe: bool = True) -> Any:
-    """The expanded form; in safe mode, UndefinedTerms names every term the contexts lack."""
-    findings = Findings()
+def _expand(
+    document: Mapping[str, Any], loader: DocumentLoader, bounds: JsonLdBounds, findings: Findings
+) -> Any:
+    check_bounds(document, bounds)
+    checkpoint("JSON-LD expansion")
     processor = jsonld.JsonLdProcessor(on_property_dropped=findings.on_property_dropped)
     try:
         expanded = processor.expand(dict(document), _options(loader))
     except jsonld.JsonLdError as exc:
         raise _refuse(exc) from None
+    check_bounds(expanded, bounds, what="the expanded document", duplicates_only=True)
+    return expanded
+
+
+def expand(
+    document: Mapping[str, Any],
+    *,
+    loader: DocumentLoader,
+    safe: bool = True,
+    bounds: JsonLdBounds = DEFAULT_BOUNDS,
+) -> Any:
+    """The expanded form; in safe mode, UndefinedTerms names every term the contexts lack.
+
+    TooComplex when ``document`` exceeds ``bounds`` (checked before any JSON-LD processing)."""
+    findings = Findings()
+    expanded = _expand(document, loader, bounds, findings)
     if safe:
         findings.raise_if_any(expanded)
     return expanded
 
 
-def undefined_terms(document: Mapping[str, Any], *, loader: DocumentLoader) -> list[str]:
+def undefined_terms(
+    document: Mapping[str, Any], *, loader: DocumentLoader, bounds: JsonLdBounds = DEFAULT_BOUNDS
+) -> list[str]:
     """The terms of ``document`` its contexts do not define (empty when all are defined)."""
     findings = Findings()
-    processor = jsonld.JsonLdProcessor(on_property_dropped=findings.on_property_dropped)
-    try:
-        expanded = processor.expand(dict(document), _options(loader))
-    except jsonld.JsonLdError as exc:
-        raise _refuse(exc) from None
+    expanded = _expand(document, loader, bounds, findings)
     return findings.undefined(expanded)
 
 
-def to_dataset(document: Mapping[str, Any], *, loader: DocumentLoader, safe: bool = True) -> Dataset:
+def to_dataset(
+    document: Mapping[str, Any],
+    *,
+    loader: DocumentLoader,
+    safe: bool = True,
+    bounds: JsonLdBounds = DEFAULT_BOUNDS,
+) -> Dataset:
     """The RDF dataset of a JSON-LD document (blank nodes labelled ``_:b0``, ``_:b1``, …)."""
-    expanded = expand(document, loader=loader, safe=safe)
+    expanded = expand(document, loader=loader, safe=safe, bounds=bounds)
     try:
         return _dataset_of_expanded(expanded)
     except jsonld.JsonLdError as exc:
@@ -90,7 +127,7 @@ def _dataset_of_expanded(expanded: Any) -> Dataset:
     node map and graph steps are the same as its own, on the pyld version we pin.
     """
     processor = jsonld.JsonLdProcessor()
-    issuer = IdentifierIssuer("_:b")
+    issuer = _BudgetedIssuer("_:b")
     node_map: dict[str, Any] = {"@default": {}}
     processor._create_node_map(expanded, node_map, "@default", issuer)
     options = {"produceGeneralizedRdf": False, "processingMode": "json-ld-1.1", "rdfDirection": None}

@@ -15,6 +15,7 @@ from typing import Any, Protocol
 from badge_issuer.crypto.keys import Signer, verify_ed25519
 from badge_issuer.crypto.multibase import multibase_decode, multibase_encode
 from badge_issuer.errors import ParseError, ProofError
+from badge_issuer.jsonld.bounds import DEFAULT_BOUNDS, JsonLdBounds
 from badge_issuer.jsonld.loader import DocumentLoader
 
 Document = Mapping[str, Any]
@@ -22,10 +23,12 @@ Document = Mapping[str, Any]
 
 @dataclass(frozen=True)
 class CanonOptions:
-    """How JSON-LD documents are processed: the pinned loader and the RDFC-1.0 work bound."""
+    """How JSON-LD documents are processed: the pinned loader, the bounds on a document checked
+    before JSON-LD processing, and the RDFC-1.0 work bound."""
 
     loader: DocumentLoader
     work_factor: int = 4
+    bounds: JsonLdBounds = DEFAULT_BOUNDS
 
 
 class Cryptosuite(Protocol):

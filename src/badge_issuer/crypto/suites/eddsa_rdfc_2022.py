@@ -17,7 +17,7 @@ from badge_issuer.jsonld.processor import to_dataset
 
 def rdfc_canonize(value: Document, canon: CanonOptions) -> bytes:
     """RDFC-1.0 canonical N-Quads of a JSON-LD document, in safe mode, as UTF-8 bytes."""
-    dataset = to_dataset(value, loader=canon.loader, safe=True)
+    dataset = to_dataset(value, loader=canon.loader, safe=True, bounds=canon.bounds)
     return rdfc.canonicalize(dataset, work_factor=canon.work_factor).encode("utf-8")
 
 

@@ -1,0 +1,129 @@
+"""The time budget of a verification: it ends an expensive verification with a "too complex" result."""
+
+from __future__ import annotations
+
+import dataclasses
+import json
+import time
+import zlib
+from contextvars import copy_context
+
+import pytest
+
+from badge_issuer.budget import TimeBudget, checkpoint, exhausted, time_budget
+from badge_issuer.errors import PayloadTooLarge, TooComplex
+from badge_issuer.formats.png import make_chunk
+from badge_issuer.jsonld.canon import canonicalize
+from badge_issuer.jsonld.context_cache import SharedContextResolver
+from badge_issuer.jsonld.loader import VC_V2
+from badge_issuer.jsonld.processor import _BudgetedIssuer, to_dataset
+from badge_issuer.verification import verify_badge
+from tests.badges import Issuer, badge, context
+from tests.jsonld.test_bounds import LOADER, clr_of
+from tests.test_verification import tiny_png
+
+
+def test_a_budget_raises_once_its_deadline_has_passed() -> None:
+    now = [100.0]
+    budget = TimeBudget(2.0, timer=lambda: now[0])
+    budget.check("start")
+    now[0] = 102.0
+    budget.check("at the deadline")
+    assert not budget.exhausted
+    now[0] = 102.5
+    assert budget.exhausted
+    with pytest.raises(
+        TooComplex, match=r"too complex: verification stopped after its 2-second budget \(x\)"
+    ):
+        budget.check("x")
+    with pytest.raises(ValueError):
+        TimeBudget(0)
+
+
+def test_checkpoints_outside_a_budget_never_raise_and_budgets_do_not_leak() -> None:
+    checkpoint("no budget")
+    assert not exhausted()
+    with time_budget(1e-9):
+        time.sleep(0.001)
+        assert exhausted()
+        with pytest.raises(TooComplex):
+            checkpoint("inside")
+        assert copy_context().run(exhausted)  # worker threads of a batch carry it along
+    checkpoint("after")
+    with time_budget(None) as budget:
+        assert budget is None
+        checkpoint("unlimited")
+
+
+def test_a_spent_budget_ends_the_verification_with_a_failed_too_complex_check() -> None:
+    issuer = Issuer()
+    signed = issuer.sign(badge(issuer))
+    assert verify_badge(signed, ctx=context()).verified
+    ctx = dataclasses.replace(context(), time_budget=1e-9)
+    report = verify_badge(signed, ctx=ctx).to_json()
+    assert report["verified"] is False
+    first = report["checks"][0]
+    assert first["status"] == "failed" and first["message"].startswith("too complex")
+    assert first["detail"] == {"reason": "too-complex"}
+    assert {check["status"] for check in report["checks"][1:]} == {"skipped"}
+    assert [check["id"] for check in report["checks"]] == [
+        check["id"] for check in verify_badge(signed, ctx=context()).to_json()["checks"]
+    ]  # the report keeps its shape
+
+
+def test_json_ld_processing_within_the_bounds_stops_at_the_budget() -> None:
+    # 40 complete OB 3.0 examples in one CLR: inside the JSON-LD bounds, but seconds of pyld work;
+    # pyld cannot be interrupted, so it checks the budget at every scoped context and blank node
+    transcript = clr_of(40)
+    started = time.perf_counter()
+    with time_budget(0.2), pytest.raises(TooComplex, match=r"\(JSON-LD "):
+        to_dataset(transcript, loader=LOADER)
+    assert time.perf_counter() - started < 3  # unbudgeted: 5-15 s (a generous margin for CI)
+
+
+def test_pyld_checks_the_budget_at_each_context_resolution_and_blank_node_label() -> None:
+    resolver = SharedContextResolver(LOADER.context_cache, LOADER)
+    initial = {"_uuid": "initial", "processingMode": "json-ld-1.1", "mappings": {}}
+    assert resolver.resolve(initial, VC_V2, "")
+    labels = _BudgetedIssuer("_:b")
+    assert labels.get_id("_:x") == "_:b0"
+    with time_budget(1e-9):
+        time.sleep(0.001)
+        with pytest.raises(TooComplex, match="JSON-LD context processing"):
+            resolver.resolve(initial, VC_V2, "")
+        with pytest.raises(TooComplex, match="JSON-LD node map"):
+            labels.get_id("_:y")
+
+
+def test_canonicalization_stops_at_the_budget() -> None:
+    issuer = Issuer()
+    dataset = to_dataset(badge(issuer), loader=LOADER)
+    canonicalize(dataset)
+    with time_budget(1e-9), pytest.raises(TooComplex, match=r"RDFC-1\.0"):
+        time.sleep(0.001)
+        canonicalize(dataset)
+
+
+def hostile_png(identifiers: int = 9_000) -> bytes:
+    """A small baked PNG whose compressed iTXt expands to a badge with ``identifiers`` identifiers."""
+    issuer = Issuer()
+    document = badge(issuer)
+    template = document["credentialSubject"]["identifier"][0]
+    document["credentialSubject"]["identifier"] = [dict(template, salt=f"{n}") for n in range(identifiers)]
+    text = json.dumps(document).encode()
+    chunk = b"openbadgecredential\x00\x01\x00\x00\x00" + zlib.compress(text, 9)
+    return tiny_png()[:33] + make_chunk(b"iTXt", chunk) + tiny_png()[33:]
+
+
+def test_a_small_png_that_expands_to_thousands_of_identifiers_is_answered_at_once() -> None:
+    png = hostile_png()
+    assert len(png) < 40_000
+    started = time.perf_counter()
+    report = verify_badge(png, content_type="image/png", ctx=context()).to_json()
+    assert time.perf_counter() - started < 5  # was 20 s of pyld work (a generous margin for CI)
+    assert report["verified"] is False
+    failed = [check for check in report["checks"] if check["status"] == "failed"]
+    assert failed[0]["message"].startswith("too complex"), failed
+    # in the service the expansion is also capped at the body limit: the request is refused
+    with pytest.raises(PayloadTooLarge, match="expands beyond"):
+        verify_badge(png, ctx=dataclasses.replace(context(), max_presented_bytes=1_000_000))
