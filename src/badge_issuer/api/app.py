@@ -13,6 +13,7 @@ from badge_issuer.api import openapi_doc, problems
 from badge_issuer.api.head import HeadAsGet
 from badge_issuer.api.limits import BodySizeLimit
 from badge_issuer.api.observation import Observation
+from badge_issuer.api.rate_limit import RateLimit
 from badge_issuer.api.routes import (
     achievements,
     credentials,
@@ -56,6 +57,7 @@ def create_app(
         lifespan=lifespan,
     )
     app.state.services = services
+    app.state.rate_limits = {"verify": RateLimit("verify", settings.verify_rate_limit)}
     problems.install(app)
     app.include_router(operations.router)
     app.include_router(dids.router)

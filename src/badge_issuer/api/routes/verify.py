@@ -10,7 +10,7 @@ parameters carry the caller's options (``status=skip``: offline, status lists no
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import Annotated, Literal
+from typing import Annotated, Any, Literal
 
 from fastapi import APIRouter, Depends, Query, Request
 from fastapi.responses import JSONResponse
@@ -18,6 +18,7 @@ from starlette.datastructures import UploadFile
 
 from badge_issuer.api import schemas
 from badge_issuer.api.deps import ServicesDep
+from badge_issuer.api.rate_limit import rate_limited
 from badge_issuer.application import verifying
 from badge_issuer.checks import VerifyOptions
 from badge_issuer.errors import ParseError, PayloadTooLarge
@@ -117,6 +118,17 @@ SubjectMode = Annotated[
         "subject; holder: require it (a credential whose subject has no DID then fails)"
     ),
 ]
+#: the public verify routes share one per-client limit (``BADGE_VERIFY_RATE_LIMIT``)
+RATE_LIMIT = [Depends(rate_limited("verify"))]
+
+
+def rate_limited_answers(documented: dict[int | str, dict[str, Any]]) -> dict[int | str, dict[str, Any]]:
+    """``documented`` with its 429 answer naming the ``Retry-After`` header."""
+    documented[429] = {
+        **documented[429],
+        "headers": {"Retry-After": {"description": "seconds to wait", "schema": {"type": "integer"}}},
+    }
+    return documented
 
 
 @router.post(
@@ -129,7 +141,8 @@ SubjectMode = Annotated[
     ),
     response_class=JSONResponse,
     response_description="The report (also when the badge does not verify)",
-    responses=schemas.responses(400, 422, ok=200, model=schemas.Report),
+    dependencies=RATE_LIMIT,
+    responses=rate_limited_answers(schemas.responses(400, 422, 429, ok=200, model=schemas.Report)),
 )
 def verify(
     services: ServicesDep,
@@ -164,7 +177,8 @@ def verify(
     "/api/v1/verify:batch",
     summary="Verify up to 100 badges",
     response_class=JSONResponse,
-    responses=schemas.responses(400, 422, ok=200, model=schemas.BatchReport),
+    dependencies=RATE_LIMIT,
+    responses=rate_limited_answers(schemas.responses(400, 422, 429, ok=200, model=schemas.BatchReport)),
 )
 def verify_batch(
     services: ServicesDep, body: Annotated[Presented, Depends(presented_body)], status: StatusMode = "check"
