@@ -1,20 +1,33 @@
-"""Verifications per second of a typical OB 3.0 badge: in-process and over HTTP, next to raw Ed25519.
+"""Verifications per second of a typical OB 3.0 badge: in-process and over HTTP, next to raw Ed25519;
+then how hostile inputs are answered, and what they do to honest requests.
 
-Run: ``.venv/bin/python bench/verify.py [--seconds 2] [--requests 200]``. The HTTP figure starts the
-real app under uvicorn on 127.0.0.1 (a temporary database and key folder) and posts the badge to
-``/api/v1/verify`` from one client, sequentially. Loops are bounded by time and by count.
+Run: ``.venv/bin/python bench/verify.py [--seconds 2] [--requests 200] [--latency-requests 200]``.
+The HTTP figures start the real app under uvicorn on 127.0.0.1 (a temporary database and key folder,
+the rate limit off so that the bench measures the work bounds) and post the badge to
+``/api/v1/verify`` from one client, sequentially. Then:
+
+- each hostile input (blank-node stars, a 27 KB PNG expanding to 9,000 identifiers, a CLR inside the
+  bounds but expensive) is posted alone and its answer time reported;
+- honest requests (the typical badge, sequential) are timed for p50/p99, first alone, then while
+  4 clients post hostile inputs in a loop, concurrently, against the same server.
+
+Loops are bounded by time and by count.
 """
 
 from __future__ import annotations
 
 import argparse
+import json
 import socket
+import statistics
 import sys
 import tempfile
 import threading
 import time
+import zlib
 from collections.abc import Callable
 from pathlib import Path
+from typing import Any
 
 import httpx
 import uvicorn
@@ -23,9 +36,12 @@ from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
 from tests.badges import Issuer, badge, context
+from tests.jsonld.test_bounds import clr_of, star
+from tests.test_verification import tiny_png
 
 from badge_issuer.api.app import create_app
 from badge_issuer.config import Settings
+from badge_issuer.formats.png import make_chunk
 from badge_issuer.verification import verify_badge
 
 
@@ -45,10 +61,80 @@ def free_port() -> int:
         return port
 
 
+def hostile_png(identifiers: int = 9_000) -> bytes:
+    """A small PNG whose compressed iTXt expands to a badge with ``identifiers`` identifiers."""
+    issuer = Issuer()
+    document = badge(issuer)
+    template = document["credentialSubject"]["identifier"][0]
+    document["credentialSubject"]["identifier"] = [dict(template, salt=str(n)) for n in range(identifiers)]
+    chunk = b"openbadgecredential\x00\x01\x00\x00\x00" + zlib.compress(json.dumps(document).encode(), 9)
+    return tiny_png()[:33] + make_chunk(b"iTXt", chunk) + tiny_png()[33:]
+
+
+def hostile_inputs() -> dict[str, dict[str, Any]]:
+    """name → httpx.post keyword arguments."""
+    inputs: dict[str, dict[str, Any]] = {
+        "blank-node star, 3,000 nodes": {"json": star(3_000)},
+        "blank-node star, 6,000 nodes": {"json": star(6_000)},
+        "blank-node star, 1,000 nodes": {"json": star(1_000)},
+        "CLR of 12 complete examples (in bounds)": {"json": clr_of(12)},
+    }
+    png = hostile_png()
+    inputs[f"PNG {len(png) // 1024} KB, iTXt of 9,000 identifiers"] = {
+        "files": {"file": ("badge.png", png, "image/png")}
+    }
+    return inputs
+
+
+def percentiles(samples: list[float]) -> tuple[float, float]:
+    cuts = statistics.quantiles(samples, n=100, method="inclusive")
+    return cuts[49] * 1000, cuts[98] * 1000
+
+
+def honest_latency(client: httpx.Client, document: object, count: int, seconds: float) -> list[float]:
+    samples: list[float] = []
+    start = time.perf_counter()
+    while len(samples) < count and time.perf_counter() - start < seconds:
+        began = time.perf_counter()
+        response = client.post("/api/v1/verify", json=document)
+        samples.append(time.perf_counter() - began)
+        assert response.json()["verified"], response.text
+    return samples
+
+
+def under_attack(
+    url: str, document: object, inputs: dict[str, dict[str, Any]], count: int, seconds: float
+) -> tuple[list[float], int]:
+    """Honest latencies while 4 clients post hostile inputs in a loop; and how many they sent."""
+    stop = threading.Event()
+    sent = [0]
+
+    def attacker(kwargs: dict[str, Any]) -> None:
+        with httpx.Client(base_url=url, timeout=120) as hostile:
+            while not stop.is_set():
+                hostile.post("/api/v1/verify", **kwargs)
+                sent[0] += 1
+
+    chosen = list(inputs.values())
+    attackers = [threading.Thread(target=attacker, args=(chosen[n % len(chosen)],)) for n in range(4)]
+    for thread in attackers:
+        thread.start()
+    time.sleep(0.5)
+    try:
+        with httpx.Client(base_url=url, timeout=120) as client:
+            samples = honest_latency(client, document, count, seconds)
+    finally:
+        stop.set()
+        for thread in attackers:
+            thread.join()
+    return samples, sent[0]
+
+
 def main() -> None:
     parser = argparse.ArgumentParser()
     parser.add_argument("--seconds", type=float, default=2.0)
     parser.add_argument("--requests", type=int, default=200)
+    parser.add_argument("--latency-requests", type=int, default=200)
     args = parser.parse_args()
 
     key = Ed25519PrivateKey.generate()
@@ -59,6 +145,7 @@ def main() -> None:
     issuer = Issuer()
     ctx = context()
     results: list[tuple[str, float]] = [("raw Ed25519 verify", raw)]
+    hostile: list[tuple[str, float, int, str]] = []
     signed = {}
     for suite in ("eddsa-rdfc-2022", "eddsa-jcs-2022"):
         signed[suite] = issuer.sign(badge(issuer), suite)
@@ -78,6 +165,7 @@ def main() -> None:
             database_url=f"sqlite:///{folder}/bench.sqlite3",
             keys_dir=Path(folder) / "keys",
             base_url=f"http://127.0.0.1:{port}",
+            verify_rate_limit="off",
         )
         server = uvicorn.Server(
             uvicorn.Config(create_app(settings), host="127.0.0.1", port=port, log_level="warning")
@@ -99,6 +187,17 @@ def main() -> None:
                     results.append(
                         (f"POST /api/v1/verify over HTTP ({suite})", rate(call, args.seconds, args.requests))
                     )
+                inputs = hostile_inputs()
+                for name, kwargs in inputs.items():
+                    began = time.perf_counter()
+                    answer = client.post("/api/v1/verify", **kwargs)
+                    elapsed = time.perf_counter() - began
+                    hostile.append((name, elapsed, answer.status_code, _outcome(answer)))
+                typical = signed["eddsa-rdfc-2022"]
+                alone = honest_latency(client, typical, args.latency_requests, 60)
+            attacked, sent = under_attack(
+                f"http://127.0.0.1:{port}", typical, inputs, args.latency_requests, 60
+            )
         finally:
             server.should_exit = True
             thread.join(timeout=20)
@@ -106,6 +205,26 @@ def main() -> None:
     print(f"{'operation':<52}{'per second':>12}{'x slower than raw':>20}")
     for name, per_second in results:
         print(f"{name:<52}{per_second:>12.0f}{raw / per_second:>20.0f}")
+    print()
+    print(f"{'hostile input (alone)':<52}{'answered in':>12}  answer")
+    for name, elapsed, status, outcome in hostile:
+        print(f"{name:<52}{elapsed:>11.3f}s  {status} {outcome}")
+    print()
+    print(f"{'honest POST /api/v1/verify (eddsa-rdfc-2022)':<52}{'p50 ms':>10}{'p99 ms':>10}{'n':>6}")
+    for name, samples in (("alone", alone), (f"with 4 hostile clients ({sent} hostile sent)", attacked)):
+        p50, p99 = percentiles(samples)
+        print(f"{name:<52}{p50:>10.1f}{p99:>10.1f}{len(samples):>6}")
+
+
+def _outcome(response: httpx.Response) -> str:
+    """The failing check's message (or the problem's detail), shortened."""
+    body = response.json()
+    if "checks" in body:
+        failed = [check for check in body["checks"] if check["status"] == "failed"]
+        text = f"{failed[0]['id']}: {failed[0]['message']}" if failed else "verified"
+    else:
+        text = str(body.get("detail", ""))
+    return text[:90]
 
 
 if __name__ == "__main__":
