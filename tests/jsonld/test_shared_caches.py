@@ -7,11 +7,14 @@ for that raised KeyError/RuntimeError inside pyld, and valid badges failed their
 
 from __future__ import annotations
 
+import json
 import threading
 from collections import Counter
+from pathlib import Path
 from typing import Any
 
 from badge_issuer.checks import VerifyContext
+from badge_issuer.checks.context_validation import conforming_document, pinned_contexts
 from badge_issuer.crypto.data_integrity import ProofOptions, add_proof
 from badge_issuer.crypto.suites import CanonOptions, suite_by_name
 from badge_issuer.jsonld.context_cache import SharedCache
@@ -21,6 +24,7 @@ from badge_issuer.verification import verify_badge
 from tests.badges import SIGNED_AT, Issuer, badge, context
 
 THREADS = 16
+EXAMPLES = Path(__file__).resolve().parents[1] / "vectors" / "ob-v3p0-examples"
 ROUNDS = 63  # 16 threads × 63 rounds = 1,008 issuances and 1,008 verifications
 
 
@@ -103,3 +107,32 @@ def test_the_shared_cache_is_a_bounded_lru_mapping() -> None:
     assert dict(cache.items()) == {"a": 1, "c": 3}
     cache.tag("d", "static", 4)
     assert cache.get("d") == {"static": 4} and "a" not in cache and len(cache) == 2
+
+
+def test_many_threads_compact_through_one_loader_without_an_error() -> None:
+    # the context check compacts credentials against their pinned contexts; compaction uses pyld's
+    # module-global inverse-context cache (an LRUCache) and the loader's shared cache
+    loader = DocumentLoader.pinned()
+    issuer = Issuer()
+    documents = [badge(issuer, id=f"urn:uuid:00000000-0000-4000-8000-{n:012d}") for n in range(4)]
+    documents += [json.loads(path.read_text(encoding="utf-8")) for path in sorted(EXAMPLES.glob("*.json"))]
+    errors: list[str] = []
+    start = threading.Barrier(THREADS)
+
+    def work(worker: int) -> None:
+        start.wait()
+        for round_ in range(20):
+            try:
+                document = documents[(worker + round_) % len(documents)]
+                document = {key: value for key, value in document.items() if key != "proof"}
+                compacted = conforming_document(document, pinned_contexts(document, loader), loader=loader)
+                assert compacted["id"] == document["id"]
+            except Exception as exc:  # any error here is the bug this test is about
+                errors.append(repr(exc))
+
+    threads = [threading.Thread(target=work, args=(n,)) for n in range(THREADS)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    assert errors == []

@@ -15,10 +15,10 @@ from collections.abc import Mapping
 from typing import Any
 
 from pyld import jsonld
-from pyld.context_resolver import ContextResolver
 
 from badge_issuer.checks.base import as_list, short
 from badge_issuer.errors import JsonLdError
+from badge_issuer.jsonld.context_cache import SharedContextResolver, SharedProcessor
 from badge_issuer.jsonld.loader import DocumentLoader
 from badge_issuer.jsonld.safemode import RELATIVE_BASE
 
@@ -71,13 +71,13 @@ def conforming_document(expanded: Any, contexts: list[str], *, loader: DocumentL
     """The expanded document (all its contexts applied), compacted against ``contexts`` (pinned) only."""
     options = {
         "documentLoader": loader,
-        "contextResolver": ContextResolver(loader.context_cache, loader),
+        "contextResolver": SharedContextResolver(loader.context_cache, loader),
         "base": RELATIVE_BASE,
         "processingMode": "json-ld-1.1",
         "skipExpansion": True,
     }
     try:
-        return jsonld.JsonLdProcessor().compact(expanded, {"@context": contexts}, options)
+        return SharedProcessor().compact(expanded, {"@context": contexts}, options)
     except jsonld.JsonLdError as exc:
         raise JsonLdError(
             f"compacting against the pinned contexts failed: {str(exc).splitlines()[0]}"

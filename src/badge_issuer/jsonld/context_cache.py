@@ -16,6 +16,9 @@ gets its speed, so it stays shared and is made safe instead:
   pyld also files an ``@import`` merge under the imported context's processed entries, where the
   next document using that context would take it for the processed context and crash.
   Tag maps are replaced, never edited, once published.
+- :class:`SharedProcessor` is pyld's processor for compaction: pyld keeps compaction's inverse
+  contexts in a module-global ``LRUCache``, which it only touches in ``_get_inverse_context``; that
+  method runs under one process-wide lock.
 """
 
 from __future__ import annotations
@@ -26,6 +29,7 @@ from collections.abc import Iterator, MutableMapping
 from typing import Any
 
 from cachetools import LRUCache
+from pyld import jsonld
 from pyld.context_resolver import ContextResolver
 from pyld.resolved_context import MAX_ACTIVE_CONTEXTS, ResolvedContext
 
@@ -80,6 +84,17 @@ class SharedCache(MutableMapping[str, Any]):
             tags = dict(self._data.get(key) or {})
             tags[tag] = value
             self._data[key] = tags
+
+
+_INVERSE_CONTEXTS = threading.Lock()
+
+
+class SharedProcessor(jsonld.JsonLdProcessor):  # type: ignore[misc]
+    """pyld's processor, reading and filling pyld's global inverse-context cache under a lock."""
+
+    def _get_inverse_context(self, active_ctx: Any) -> Any:
+        with _INVERSE_CONTEXTS:
+            return super()._get_inverse_context(active_ctx)
 
 
 class SharedResolvedContext(ResolvedContext):  # type: ignore[misc]
