@@ -113,7 +113,7 @@ class UnsupportedMediaType(InputError):
 
 
 class TooComplex(InputError):
-    """The input asks for more work than one request may do (JSON-LD bounds, time budget)."""
+    """The input asks for more work than one request may do (JSON-LD bounds, CPU budget)."""
 
     code = "too-complex"
 

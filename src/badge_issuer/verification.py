@@ -22,7 +22,7 @@ from dataclasses import dataclass, field, replace
 from datetime import timedelta
 from typing import Any
 
-from badge_issuer.budget import checkpoint, exhausted, time_budget
+from badge_issuer.budget import checkpoint, cpu_budget, exhausted
 from badge_issuer.checks import (
     CHECKS,
     FAILED,
@@ -65,7 +65,7 @@ from badge_issuer.net.fetch import Fetcher
 from badge_issuer.ob2 import is_ob2_assertion, verify_ob2
 
 log = logging.getLogger(__name__)
-_TOO_COMPLEX = "too complex: verification ran out of its time budget before this check completed"
+_TOO_COMPLEX = "too complex: verification ran out of its CPU budget before this check completed"
 CREDENTIAL_ACCEPT = "application/vc+ld+json, application/ld+json;q=0.9, application/json;q=0.9, */*;q=0.5"
 
 
@@ -103,7 +103,7 @@ def verify_badge(
     a report whose ``format`` check failed; input over a size, depth or count bound raises
     PayloadTooLarge (the request is refused, not judged).
     """
-    with time_budget(ctx.time_budget):  # each verification gets its own (see budget.py)
+    with cpu_budget(ctx.cpu_budget):  # each verification gets its own (see budget.py)
         if isinstance(presented, Mapping) and set(presented) == {"url"}:
             return _verify_url(presented["url"], ctx, recipient)
         if isinstance(presented, Mapping):
@@ -297,6 +297,6 @@ def build_context(
         clock=clock,
         clock_skew=timedelta(seconds=settings.clock_skew_seconds),
         verify_nested=verify_credential,
-        time_budget=settings.verify_time_budget_seconds or None,
+        cpu_budget=settings.verify_cpu_budget_seconds or None,
         max_presented_bytes=settings.max_body_bytes,
     )

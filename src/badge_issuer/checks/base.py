@@ -111,7 +111,7 @@ class VerifyContext:
     #: the caller's options for this verification (``dataclasses.replace`` per request)
     options: VerifyOptions = VerifyOptions()
     #: seconds one verification may run before it ends as "too complex" (None: no budget)
-    time_budget: float | None = None
+    cpu_budget: float | None = None
     #: largest presented badge, and largest text a compressed PNG chunk may expand to, in bytes
     max_presented_bytes: int = 16 * 1024 * 1024
 

@@ -21,7 +21,7 @@ as one more per 16 (related nodes that are all labelled already permute without 
 and copies of big issuers would make the work quadratic). Both counters are checked on
 every call and every permutation, and recursion deeper than ``_MAX_DEPTH`` is refused. Past
 any bound :class:`~badge_issuer.errors.CanonicalizationLimit` is raised. The same places (and
-each first-degree hash) check the time budget of the verification under way
+each first-degree hash) check the CPU budget of the verification under way
 (``badge_issuer.budget``). Typical credentials have only unique first-degree hashes and make no
 call at all; the W3C tests of low and medium complexity need at most 3 calls a blank node.
 

@@ -21,6 +21,7 @@ from dataclasses import dataclass
 from importlib import resources
 from typing import Any, Protocol
 
+from badge_issuer.budget import checkpoint
 from badge_issuer.errors import ConfigurationError, ContextNotAllowed
 from badge_issuer.jsonld.context_cache import CONTEXT_CACHE_SIZE, SharedCache
 
@@ -197,6 +198,7 @@ class DocumentLoader:
 
     def __call__(self, url: str, options: Mapping[str, Any] | None = None) -> dict[str, Any]:
         """pyld's loader protocol: a RemoteDocument; ``tag: static`` lets pyld cache a pinned context."""
+        checkpoint("JSON-LD context loading")
         return {
             "contentType": "application/ld+json",
             "contextUrl": None,

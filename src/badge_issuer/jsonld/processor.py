@@ -6,7 +6,7 @@ cache (``context_cache.SharedContextResolver``).
 
 Work is bounded before pyld runs: the document must fit ``JsonLdBounds`` (``jsonld.bounds``), and
 the expanded form is measured again before the node map (where aliases of ``@id`` are resolved and
-pyld's duplicate checks happen). Context resolution and blank node labelling check the time budget
+pyld's duplicate checks happen). Context resolution and blank node labelling check the CPU budget
 of the verification under way (``badge_issuer.budget``).
 """
 
@@ -50,7 +50,7 @@ def _unwrap(exc: jsonld.JsonLdError) -> BaseException:
 
 
 class _BudgetedIssuer(IdentifierIssuer):  # type: ignore[misc]
-    """pyld's blank node labeller, checking the time budget at every label it hands out."""
+    """pyld's blank node labeller, checking the CPU budget at every label it hands out."""
 
     def get_id(self, old: str | None = None) -> str:
         checkpoint("JSON-LD node map")
