@@ -36,7 +36,7 @@ from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
 from tests.badges import Issuer, badge, context
-from tests.jsonld.test_bounds import clr_of, star
+from tests.jsonld.test_bounds import clr_of
 from tests.test_verification import tiny_png
 
 from badge_issuer.api.app import create_app
@@ -61,12 +61,20 @@ def free_port() -> int:
         return port
 
 
+def star(identifiers: int) -> dict[str, Any]:
+    """A signed-looking badge whose subject holds ``identifiers`` blank-node identifiers (a star)."""
+    issuer = Issuer()
+    document = issuer.sign(badge(issuer))
+    document["credentialSubject"]["identifier"] = [
+        {"type": "IdentityObject", "identityHash": str(n), "identityType": "emailAddress", "hashed": False}
+        for n in range(identifiers)
+    ]
+    return document
+
+
 def hostile_png(identifiers: int = 9_000) -> bytes:
     """A small PNG whose compressed iTXt expands to a badge with ``identifiers`` identifiers."""
-    issuer = Issuer()
-    document = badge(issuer)
-    template = document["credentialSubject"]["identifier"][0]
-    document["credentialSubject"]["identifier"] = [dict(template, salt=str(n)) for n in range(identifiers)]
+    document = star(identifiers)
     chunk = b"openbadgecredential\x00\x01\x00\x00\x00" + zlib.compress(json.dumps(document).encode(), 9)
     return tiny_png()[:33] + make_chunk(b"iTXt", chunk) + tiny_png()[33:]
 
@@ -74,9 +82,9 @@ def hostile_png(identifiers: int = 9_000) -> bytes:
 def hostile_inputs() -> dict[str, dict[str, Any]]:
     """name → httpx.post keyword arguments."""
     inputs: dict[str, dict[str, Any]] = {
-        "blank-node star, 3,000 nodes": {"json": star(3_000)},
-        "blank-node star, 6,000 nodes": {"json": star(6_000)},
-        "blank-node star, 1,000 nodes": {"json": star(1_000)},
+        "badge with a blank-node star, 3,000 nodes": {"json": star(3_000)},
+        "badge with a blank-node star, 6,000 nodes": {"json": star(6_000)},
+        "badge with a blank-node star, 1,000 nodes": {"json": star(1_000)},
         "CLR of 12 complete examples (in bounds)": {"json": clr_of(12)},
     }
     png = hostile_png()
