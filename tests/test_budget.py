@@ -82,10 +82,10 @@ def test_json_ld_processing_within_the_bounds_stops_at_the_budget() -> None:
     # 40 complete OB 3.0 examples in one CLR: inside the JSON-LD bounds, but seconds of pyld work;
     # pyld cannot be interrupted, so it checks the budget at every scoped context and blank node
     transcript = clr_of(40)
-    started = time.perf_counter()
+    started = time.thread_time()
     with cpu_budget(0.2), pytest.raises(TooComplex, match=r"\(JSON-LD "):
         to_dataset(transcript, loader=LOADER)
-    assert time.perf_counter() - started < 3  # unbudgeted: 5-15 s (a generous margin for CI)
+    assert time.thread_time() - started < 3  # CPU time (load stretches wall time); unbudgeted: seconds
 
 
 def test_pyld_checks_the_budget_at_each_context_resolution_and_blank_node_label() -> None:
@@ -136,9 +136,9 @@ def hostile_png(identifiers: int = 9_000) -> bytes:
 def test_a_small_png_that_expands_to_thousands_of_identifiers_is_answered_at_once() -> None:
     png = hostile_png()
     assert len(png) < 40_000
-    started = time.perf_counter()
+    started = time.thread_time()
     report = verify_badge(png, content_type="image/png", ctx=context()).to_json()
-    assert time.perf_counter() - started < 5  # was 20 s of pyld work (a generous margin for CI)
+    assert time.thread_time() - started < 5  # CPU time; was 20 s of pyld work
     assert report["verified"] is False
     failed = [check for check in report["checks"] if check["status"] == "failed"]
     assert failed[0]["message"].startswith("too complex"), failed
