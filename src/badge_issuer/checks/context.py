@@ -114,7 +114,8 @@ def _with_fetched(
     listed = [item.to_json() for item in fetched]
     named = ", ".join(f"{short(item.url, 100)} (sha256 {item.sha256})" for item in fetched)
     try:
-        expanded = expand(unsigned, loader=loader, bounds=ctx.canon.bounds)  # one for safe mode and compaction
+        # one expansion serves safe mode and compaction
+        expanded = expand(unsigned, loader=loader, bounds=ctx.canon.bounds)
     except UndefinedTerms as exc:
         return _undefined(list(exc.terms), pointers_of(unsigned, exc.terms), contexts)
     except JsonLdError as exc:
