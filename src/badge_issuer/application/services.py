@@ -84,9 +84,8 @@ class Services:
             signer = self._signers.get(key.key_name)
             if signer is None:
                 method = issuer_verification_method(issuer, key.public_key_multibase)
-                signer = self.keystore.signer(
-                    key.key_name, method, expected_public_key=public_key_from_multibase(key.public_key_multibase)
-                )
+                expected = public_key_from_multibase(key.public_key_multibase)
+                signer = self.keystore.signer(key.key_name, method, expected_public_key=expected)
                 self._signers[key.key_name] = signer
         return signer
 
