@@ -78,6 +78,7 @@ def test_own_badge_passes_every_check(issuer: Issuer, documents: Documents, suit
         "validity": "passed",
         "status": "passed",
         "endorsements": "skipped",
+        "clr": "skipped",
     }
     assert report.summary["issuer"] == {"id": issuer.did, "name": "Example University"}
     assert report.summary["achievement"] == "Data Analysis with Python"

@@ -4,7 +4,8 @@ The REST routes, the CLI and (later) the VC-API route and the HTML page all call
 A presentation (VP) yields one report whose own checks are ``format``, ``presentation_proof`` and
 ``holder`` (``checks/presentation.py``), whose ``credentials`` holds a report per credential, and
 whose ``verified`` is true only when every credential verified and no presentation check failed
-or was indeterminate; any other input yields a report for its one credential. A credential's
+or was indeterminate; any other input yields a report for its one credential (a CLR 2.0
+ClrCredential's report holds one for each credential it carries). A credential's
 ``verified`` is true only when ``format``, ``context``, ``proof`` and ``issuer_key`` passed and no
 check failed or was indeterminate (an unreachable status list is indeterminate: fail closed);
 warnings do not fail it, and of the required checks only ``context`` may be a warning (it then
@@ -203,7 +204,10 @@ def _verify_item(
 def verify_credential(
     credential: Mapping[str, Any], envelope: Envelope, ctx: VerifyContext, *, depth: int = 0
 ) -> VerificationReport:
-    """Run every check on one credential (also used for embedded endorsements, ``depth`` > 0)."""
+    """Run every check on one credential (also for endorsements and a CLR's credentials, ``depth`` > 0).
+
+    The reports of the credentials a ClrCredential carries become the report's ``credentials``.
+    """
     if ctx.verify_nested is None:
         ctx = replace(ctx, verify_nested=verify_credential)
     subject = Subject(credential, envelope, depth)
@@ -225,7 +229,7 @@ def verify_credential(
     verified = all(r.status not in (FAILED, INDETERMINATE) for r in results) and all(
         r.status == PASSED or (r.id == "context" and r.status == WARNING) for r in results if r.id in REQUIRED
     )
-    return VerificationReport(verified, summarize(credential), tuple(results))
+    return VerificationReport(verified, summarize(credential), tuple(results), tuple(subject.nested))
 
 
 def _run(check: Check, subject: Subject, ctx: VerifyContext) -> CheckResult:

@@ -27,6 +27,7 @@ from badge_issuer.checks.base import (
     VerifyContext,
     VerifyOptions,
 )
+from badge_issuer.checks.clr import clr_check
 from badge_issuer.checks.context import context_check
 from badge_issuer.checks.endorsements import endorsements_check
 from badge_issuer.checks.format import format_check
@@ -45,6 +46,7 @@ CHECKS: tuple[Check, ...] = (
     validity_check,
     status_check,
     endorsements_check,
+    clr_check,
 )
 
 #: checks that must have *passed* (not merely not failed) for a credential to be verified

@@ -114,6 +114,8 @@ class VerifyContext:
     cpu_budget: float | None = None
     #: largest presented badge, and largest text a compressed PNG chunk may expand to, in bytes
     max_presented_bytes: int = 16 * 1024 * 1024
+    #: a ClrCredential carrying more nested credentials than this is refused, not verified
+    max_nested_credentials: int = 100
 
 
 @dataclass(frozen=True)
@@ -149,6 +151,8 @@ class Subject:
     envelope: Envelope
     depth: int = 0
     keys: list[KeyUse] = field(default_factory=list)
+    #: reports of the credentials this one carries (a ClrCredential's), in order
+    nested: list[Any] = field(default_factory=list)
 
 
 class NestedReport(Protocol):

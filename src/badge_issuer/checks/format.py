@@ -1,4 +1,4 @@
-"""``format``: a Verifiable Credential (VCDM 1.1 or 2.0) with the shape of an OB 3.0 credential.
+"""``format``: a Verifiable Credential (VCDM 1.1 or 2.0) with the shape of an OB 3.0 (or CLR 2.0) credential.
 
 Not a VC at all (no VerifiableCredential type, ``@context[0]`` not a VC context, no issuer or
 subject) is fatal: nothing else can be judged. A VC that is not an Open Badge (the W3C examples)
@@ -24,7 +24,9 @@ from badge_issuer.checks.base import (
 )
 from badge_issuer.jsonld.loader import VC_V1, VC_V2
 
-OB_TYPES = frozenset({"OpenBadgeCredential", "AchievementCredential", "EndorsementCredential"})
+OB_TYPES = frozenset(
+    {"OpenBadgeCredential", "AchievementCredential", "EndorsementCredential", "ClrCredential"}
+)
 ID = "format"
 
 
@@ -72,6 +74,5 @@ def format_check(subject: Subject, ctx: VerifyContext) -> CheckResult:
         )
     if not isinstance(subject_value, Mapping):
         return CheckResult(ID, FAILED, "an Open Badge has exactly one credentialSubject object", detail)
-    return CheckResult(
-        ID, PASSED, f"an OB 3.0 {ob_types[0]} (VC {version}, {subject.envelope.format})", detail
-    )
+    spec = "a CLR 2.0" if ob_types == ["ClrCredential"] else "an OB 3.0"
+    return CheckResult(ID, PASSED, f"{spec} {ob_types[0]} (VC {version}, {subject.envelope.format})", detail)

@@ -1,6 +1,6 @@
-"""``schema``: the OB 3.0 JSON Schemas (each ``1EdTechJsonSchemaValidator2019`` entry we hold, else
-the AchievementCredential / EndorsementCredential schema), and the subject rule (``id`` or an
-``identifier``).
+"""``schema``: the OB 3.0 / CLR 2.0 JSON Schemas (each ``1EdTechJsonSchemaValidator2019`` entry we
+hold, else the AchievementCredential / EndorsementCredential / ClrCredential schema by ``type``), and
+the subject rule (``id`` or an ``identifier``).
 
 Schemas are never fetched: an entry naming a schema we do not hold is reported and the default OB
 schema is used instead. The OB schemas describe VC 2.0 credentials; a VC 1.1 credential (which
@@ -55,9 +55,15 @@ def declared_schemas(credential: Mapping[str, Any]) -> list[str]:
     ]
 
 
+def family(credential: Mapping[str, Any]) -> str:
+    """Which specification's schemas judge the credential, for messages."""
+    return "CLR 2.0" if "ClrCredential" in as_list(credential.get("type")) else "OB 3.0"
+
+
 @check(ID)
 def schema_check(subject: Subject, ctx: VerifyContext) -> CheckResult:
     credential = subject.credential
+    spec = family(credential)
     version = vc_version(credential)
     document = as_v2(credential) if version == "1.1" else dict(credential)
     declared = declared_schemas(credential)
@@ -76,14 +82,14 @@ def schema_check(subject: Subject, ctx: VerifyContext) -> CheckResult:
         detail["issues"] = issues
         first = "; ".join(f"{i['pointer'] or '/'}: {short(i['message'], 160)}" for i in issues[:3])
         more = f" (and {len(issues) - 3} more)" if len(issues) > 3 else ""
-        return CheckResult(ID, FAILED, f"does not conform to the OB 3.0 schema: {first}{more}", detail)
+        return CheckResult(ID, FAILED, f"does not conform to the {spec} schema: {first}{more}", detail)
     if unknown:
         detail["unknown"] = unknown
         return CheckResult(
             ID,
             WARNING,
-            f"conforms to the OB 3.0 schema; declared schema(s) we do not hold were not used: "
+            f"conforms to the {spec} schema; declared schema(s) we do not hold were not used: "
             f"{', '.join(short(url) for url in unknown)}",
             detail,
         )
-    return CheckResult(ID, PASSED, "conforms to the OB 3.0 JSON Schema and names its recipient", detail)
+    return CheckResult(ID, PASSED, f"conforms to the {spec} JSON Schema and names its recipient", detail)

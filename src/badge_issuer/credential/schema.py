@@ -24,6 +24,7 @@ from referencing.jsonschema import UnknownDialect, specification_with
 from badge_issuer.credential.base import is_date, is_date_time
 from badge_issuer.credential.schema_issues import issues_from_errors
 from badge_issuer.credential.vocab import (
+    CLR_CREDENTIAL_SCHEMA,
     JSON_SCHEMA_VALIDATOR_2019,
     OB_ACHIEVEMENT_CREDENTIAL_SCHEMA,
     OB_ENDORSEMENT_CREDENTIAL_SCHEMA,
@@ -182,8 +183,8 @@ class SchemaValidator:
 
         Each ``credentialSchema`` entry of type ``1EdTechJsonSchemaValidator2019`` is checked. An
         entry naming a schema we do not hold is an issue (never a fetch), unless ``skip_unknown``.
-        If no held schema was named, the OB 3.0 AchievementCredential schema applies (the
-        EndorsementCredential schema when ``type`` contains EndorsementCredential).
+        If no held schema was named, ``default_schema`` applies: the OB 3.0 AchievementCredential
+        schema, the EndorsementCredential one, or the CLR 2.0 ClrCredential one, by ``type``.
         """
         issues: list[Issue] = []
         checked: set[str] = set()
@@ -195,12 +196,20 @@ class SchemaValidator:
                 checked.add(url)
                 issues.extend(self.errors(credential, url))
         if not checked:
-            endorsement = "EndorsementCredential" in _as_list(credential.get("type"))
-            default = OB_ENDORSEMENT_CREDENTIAL_SCHEMA if endorsement else OB_ACHIEVEMENT_CREDENTIAL_SCHEMA
-            issues.extend(self.errors(credential, default))
+            issues.extend(self.errors(credential, default_schema(credential)))
         issues.extend(_subject_issues(credential))
         if issues:
             raise ValidationFailed("credential does not conform", issues[: self._max_issues])
+
+
+def default_schema(credential: Mapping[str, Any]) -> str:
+    """The schema a credential is held to when it names none we hold: by its ``type``."""
+    types = _as_list(credential.get("type"))
+    if "ClrCredential" in types:
+        return CLR_CREDENTIAL_SCHEMA
+    if "EndorsementCredential" in types:
+        return OB_ENDORSEMENT_CREDENTIAL_SCHEMA
+    return OB_ACHIEVEMENT_CREDENTIAL_SCHEMA
 
 
 def _unknown(url: str) -> str:

@@ -16,6 +16,9 @@ OB_ACHIEVEMENT_CREDENTIAL_SCHEMA = (
 OB_ENDORSEMENT_CREDENTIAL_SCHEMA = (
     "https://purl.imsglobal.org/spec/ob/v3p0/schema/json/ob_v3p0_endorsementcredential_schema.json"
 )
+CLR_CREDENTIAL_SCHEMA = (
+    "https://purl.imsglobal.org/spec/clr/v2p0/schema/json/clr_v2p0_clrcredential_schema.json"
+)
 #: ``credentialSchema.type`` of a 1EdTech JSON Schema reference (OB VCCS-10)
 JSON_SCHEMA_VALIDATOR_2019 = "1EdTechJsonSchemaValidator2019"
 
