@@ -4,6 +4,9 @@ The payload is the credential JSON plus ``iss`` = issuer.id, ``jti`` = id, ``nbf
 ``sub`` = credentialSubject.id and ``exp`` = validUntil; VCDM 1.1 tokens carry the credential in a
 ``vc`` claim instead. Accepted algorithms: EdDSA (Ed25519), ES256 (P-256, ``r‖s`` signature) and
 RS256 (RSA ≥ 2048 bits); ``none`` and HMAC are refused.
+
+The JWS itself (signing, signature verification, JWK import) is joserfc's; this module keeps the
+OB 3.0 rules on top: the header table, the claim mapping, the accepted algorithms and key sizes.
 """
 
 from __future__ import annotations
@@ -16,13 +19,12 @@ from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
-from cryptography.exceptions import InvalidSignature
-from cryptography.hazmat.primitives import hashes, serialization
-from cryptography.hazmat.primitives.asymmetric import ec, ed25519, padding, rsa
-from cryptography.hazmat.primitives.asymmetric.utils import (
-    decode_dss_signature,
-    encode_dss_signature,
-)
+from cryptography.hazmat.primitives import serialization
+from cryptography.hazmat.primitives.asymmetric import ec, ed25519, rsa
+from joserfc import jws
+from joserfc.errors import BadSignatureError, JoseError
+from joserfc.jwk import ECKey, OKPKey, RSAKey
+from joserfc.jws import JWSRegistry
 
 from badge_issuer.errors import (
     InvalidKey,
@@ -36,9 +38,10 @@ from badge_issuer.formats.bounded_json import loads_bounded
 from badge_issuer.formats.jwk import (
     MIN_RSA_BITS,
     PRIVATE_JWK_MEMBERS,
+    JoseKey,
     PublicKey,
     b64url_decode,
-    b64url_encode,
+    import_public_jwk,
     jwk_to_public_key,
     public_key_to_jwk,
 )
@@ -64,6 +67,7 @@ Json = Mapping[str, Any]
 PrivateKey = ed25519.Ed25519PrivateKey | ec.EllipticCurvePrivateKey | rsa.RSAPrivateKey
 
 ACCEPTED_ALGS = frozenset({"EdDSA", "ES256", "RS256"})
+_KEY_TYPES = {"EdDSA": "OKP", "ES256": "EC", "RS256": "RSA"}
 #: the only JOSE header parameters OB 3.0 allows
 ALLOWED_HEADERS = frozenset({"alg", "kid", "jwk", "typ"})
 REGISTERED_CLAIMS = frozenset({"iss", "sub", "aud", "exp", "nbf", "iat", "jti"})
@@ -72,6 +76,27 @@ VC_V1_CONTEXT = "https://www.w3.org/2018/credentials/v1"
 VC_V2_CONTEXT = "https://www.w3.org/ns/credentials/v2"
 #: a compact JWS: three non-empty base64url segments
 COMPACT_JWS = re.compile(r"[A-Za-z0-9_-]+\.[A-Za-z0-9_-]+\.[A-Za-z0-9_-]+")
+
+
+class _OpenBadgesRegistry(JWSRegistry):
+    """joserfc's JWS registry, limited to OB 3.0's algorithms and sized for credentials.
+
+    RFC 9864 deprecates the polymorphic ``EdDSA`` name (joserfc warns on it), but OB 3.0 names it
+    for Ed25519, so it is accepted here without the warning; nothing outside ``ACCEPTED_ALGS`` is.
+    """
+
+    max_header_length = 16 * 1024
+    max_payload_length = MAX_TOKEN_CHARS
+    max_signature_length = 1024
+
+    def get_alg(self, name: str) -> Any:
+        if name not in ACCEPTED_ALGS or name not in self.algorithms:
+            raise ProofError(f"JWS alg {name!r:.20} is not accepted (EdDSA, ES256 or RS256 only)")
+        return self.algorithms[name]
+
+
+#: read-only after construction, so shared by every thread
+REGISTRY = _OpenBadgesRegistry(algorithms=sorted(ACCEPTED_ALGS))
 
 
 @dataclass(frozen=True)
@@ -125,8 +150,11 @@ def encode_vc_jwt(
         payload["sub"] = subject["id"]
     if credential.get("validUntil") is not None:
         payload["exp"] = _date_claim(credential["validUntil"], "/validUntil")
-    signing_input = f"{b64url_encode(_json(header))}.{b64url_encode(_json(payload))}".encode()
-    return f"{signing_input.decode('ascii')}.{b64url_encode(_sign(private_key, signing_input))}"
+    try:
+        key = _jose_private_key(private_key)
+        return jws.serialize_compact(header, _json(payload), key, registry=REGISTRY)
+    except JoseError as exc:
+        raise ProofError(f"the VC-JWT could not be signed: {exc}") from None
 
 
 def decode_vc_jwt(token: str, *, max_chars: int = MAX_TOKEN_CHARS) -> JwtParts:
@@ -164,26 +192,21 @@ def verify_jws(parts: JwtParts, key: Mapping[str, Any] | PublicKey) -> None:
     if isinstance(key, Mapping):
         if key.get("alg") not in (None, alg):
             raise ProofError(f"the key is for alg {key.get('alg')!r:.20}, the JWS uses {alg}")
-        key = jwk_to_public_key(key)
-    data, signature = parts.signing_input, parts.signature
+        jose_key = import_public_jwk(key)
+    else:
+        if isinstance(key, ec.EllipticCurvePublicKey) and not isinstance(key.curve, ec.SECP256R1):
+            raise ProofError(f"ES256 needs a P-256 key, not {key.curve.name}")
+        jose_key = import_public_jwk(public_key_to_jwk(key))
+    if jose_key.key_type != _KEY_TYPES[alg]:
+        raise ProofError(f"the key type does not fit JWS alg {alg}")
+    if alg == "ES256" and len(parts.signature) != 64:
+        raise SignatureInvalid("an ES256 signature must be 64 bytes (r‖s)")
     try:
-        if alg == "EdDSA" and isinstance(key, ed25519.Ed25519PublicKey):
-            key.verify(signature, data)
-        elif alg == "ES256" and isinstance(key, ec.EllipticCurvePublicKey):
-            if not isinstance(key.curve, ec.SECP256R1):
-                raise ProofError(f"ES256 needs a P-256 key, not {key.curve.name}")
-            if len(signature) != 64:
-                raise SignatureInvalid("an ES256 signature must be 64 bytes (r‖s)")
-            r, s = int.from_bytes(signature[:32], "big"), int.from_bytes(signature[32:], "big")
-            key.verify(encode_dss_signature(r, s), data, ec.ECDSA(hashes.SHA256()))
-        elif alg == "RS256" and isinstance(key, rsa.RSAPublicKey):
-            if key.key_size < MIN_RSA_BITS:
-                raise InvalidKey(f"RSA keys under {MIN_RSA_BITS} bits are not accepted")
-            key.verify(signature, data, padding.PKCS1v15(), hashes.SHA256())
-        else:
-            raise ProofError(f"the key type does not fit JWS alg {alg}")
-    except InvalidSignature:
+        jws.deserialize_compact(parts.token, jose_key, algorithms=[alg], registry=REGISTRY)
+    except BadSignatureError:
         raise SignatureInvalid("the VC-JWT signature does not verify") from None
+    except JoseError as exc:
+        raise ProofError(f"the VC-JWT could not be checked ({exc})") from None
 
 
 def check_header(header: Mapping[str, Any]) -> list[str]:
@@ -308,13 +331,12 @@ def _alg_for(key: PrivateKey) -> str:
     raise InvalidKey("signing needs an Ed25519, P-256 or RSA (≥ 2048 bits) private key")
 
 
-def _sign(key: PrivateKey, data: bytes) -> bytes:
+def _jose_private_key(key: PrivateKey) -> JoseKey:
     if isinstance(key, ed25519.Ed25519PrivateKey):
-        return key.sign(data)
+        return OKPKey.import_key(key)
     if isinstance(key, ec.EllipticCurvePrivateKey):
-        r, s = decode_dss_signature(key.sign(data, ec.ECDSA(hashes.SHA256())))
-        return r.to_bytes(32, "big") + s.to_bytes(32, "big")
-    return key.sign(data, padding.PKCS1v15(), hashes.SHA256())
+        return ECKey.import_key(key)
+    return RSAKey.import_key(key)
 
 
 def _same_key(a: PublicKey, b: PublicKey) -> bool:
