@@ -28,7 +28,7 @@ lint: $(STAMP)
 	$(BIN)/lint-imports
 
 typecheck: $(STAMP)
-	$(BIN)/mypy
+	$(BIN)/mypy src tests
 
 unit: $(STAMP)
 	$(BIN)/pytest -q

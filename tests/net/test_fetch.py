@@ -39,7 +39,9 @@ class _Handler(BaseHTTPRequestHandler):
 
     def do_GET(self) -> None:
         self.hits[self.path] = self.hits.get(self.path, 0) + 1
-        base = f"http://127.0.0.1:{self.server.server_address[1]}"
+        address = self.server.server_address
+        assert isinstance(address, tuple)
+        base = f"http://127.0.0.1:{address[1]}"
         if self.path == "/issuer":
             body = json.dumps(DID_DOC).replace("PLACEHOLDER", f"{base}/issuer").encode()
             self._send(200, body, "application/json")
@@ -83,12 +85,14 @@ class _Handler(BaseHTTPRequestHandler):
 
 @pytest.fixture
 def local_server() -> Iterator[tuple[str, dict[str, int]]]:
-    handler = type("Handler", (_Handler,), {"hits": {}})
-    server = ThreadingHTTPServer(("127.0.0.1", 0), handler)
+    class Handler(_Handler):
+        hits: dict[str, int] = {}  # noqa: RUF012 - one dict per server, shared by its request threads
+
+    server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
     server.daemon_threads = True
     thread = threading.Thread(target=server.serve_forever, daemon=True)
     thread.start()
-    yield f"http://127.0.0.1:{server.server_address[1]}", handler.hits
+    yield f"http://127.0.0.1:{server.server_address[1]}", Handler.hits
     server.shutdown()
     server.server_close()
 
