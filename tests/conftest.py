@@ -13,11 +13,28 @@ from pathlib import Path
 
 import pytest
 import uvicorn
+from hypothesis import HealthCheck
+from hypothesis import settings as hypothesis_settings
 from sqlalchemy import create_engine, text
 from sqlalchemy.engine import make_url
 
 from badge_issuer.clock import Clock, system_clock
 from badge_issuer.config import Settings
+
+# Property tests: a bounded number of examples, no per-example deadline (the CI box is a loaded
+# 2-core machine), and derandomized so a failure reproduces on every run and every machine; the
+# falsifying example is printed. HYPOTHESIS_PROFILE=explore searches further with fresh randomness.
+hypothesis_settings.register_profile(
+    "ci",
+    max_examples=40,
+    deadline=None,
+    derandomize=True,
+    database=None,
+    print_blob=True,
+    suppress_health_check=[HealthCheck.too_slow],
+)
+hypothesis_settings.register_profile("explore", max_examples=2000, deadline=None, print_blob=True)
+hypothesis_settings.load_profile(os.environ.get("HYPOTHESIS_PROFILE", "ci"))
 
 
 def free_port() -> int:
