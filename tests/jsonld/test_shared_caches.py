@@ -125,7 +125,8 @@ def test_many_threads_compact_through_one_loader_without_an_error() -> None:
             try:
                 document = documents[(worker + round_) % len(documents)]
                 document = {key: value for key, value in document.items() if key != "proof"}
-                compacted = conforming_document(document, pinned_contexts(document, loader), loader=loader)
+                expanded = expand(document, loader=loader)
+                compacted = conforming_document(expanded, pinned_contexts(document, loader), loader=loader)
                 assert compacted["id"] == document["id"]
             except Exception as exc:  # any error here is the bug this test is about
                 errors.append(repr(exc))
