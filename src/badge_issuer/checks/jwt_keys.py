@@ -5,7 +5,8 @@ method), a URL that dereferences to a JWK or JWK set, or a bare key id looked up
 JWK set — and/or carries it as ``jwk``. Key provenance (OB impl. guide): the key must be in the
 JWK set at ``https://{authority of issuer.id}/.well-known/jwks.json`` and a JWK ``iss`` member, if
 present, must equal ``issuer.id``; a DID key instead needs the issuer as its controller. A did:key
-or did:jwk (issuer or ``kid``) needs no resolution: the DID *is* the key (``crypto/did_jwk.py``).
+or did:jwk (issuer or ``kid``) needs no resolution: the DID *is* the key (``crypto/did_jwk.py``). A
+DID ``kid`` must be listed under ``assertionMethod`` by its controller, as for a Data Integrity proof.
 """
 
 from __future__ import annotations
@@ -20,7 +21,7 @@ from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PublicKey
 from badge_issuer.checks.base import VerifyContext, as_list, issuer_id, short
 from badge_issuer.crypto.did_jwk import did_public_jwk, is_self_certifying, method_fragment_matches
 from badge_issuer.crypto.resolver import VerificationMethod
-from badge_issuer.errors import BadgeIssuerError, ResolutionError
+from badge_issuer.errors import BadgeIssuerError, ProofError, ResolutionError
 from badge_issuer.formats.vcjwt import JwtParts, public_key_to_jwk
 
 JWKS_ACCEPT = "application/jwk-set+json, application/jwk+json, application/json;q=0.9"
@@ -54,6 +55,11 @@ def jwt_key(parts: JwtParts, credential: Mapping[str, Any], ctx: VerifyContext) 
             return JwtKey(_self_certified(kid), kid)
         if isinstance(kid, str) and kid.startswith("did:"):
             method = ctx.resolver.resolve(kid)
+            if ctx.proof_purpose not in method.purposes:
+                raise ProofError(
+                    f"verification method {short(kid)} is not listed under {ctx.proof_purpose} "
+                    "by its controller"
+                )
             jwk = public_key_to_jwk(Ed25519PublicKey.from_public_bytes(method.public_key))
             return JwtKey(jwk, kid, method)
         if isinstance(kid, str) and "://" in kid:

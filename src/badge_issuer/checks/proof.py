@@ -37,10 +37,15 @@ ID = "proof"
 
 
 class _KeyFromId:
-    """Resolve through ``inner``; if that fails and the key id ends in ``#z6Mk…``, use that key."""
+    """Resolve through ``inner``; if that fails and the key id ends in ``#z6Mk…``, use that key.
 
-    def __init__(self, inner: KeyResolver) -> None:
+    Such a key is taken as listed for ``purpose`` only so that its signature can be checked: the
+    proof check then warns (``keyConfirmed`` false) and ``issuer_key`` fails it, so it never passes.
+    """
+
+    def __init__(self, inner: KeyResolver, purpose: str) -> None:
         self._inner = inner
+        self._purpose = purpose
         self.unresolved: dict[str, str] = {}
 
     def resolve(self, method_id: str) -> VerificationMethod:
@@ -55,7 +60,7 @@ class _KeyFromId:
             except InvalidKey:
                 raise exc from None
             self.unresolved[method_id] = exc.message
-            return VerificationMethod(method_id, "Multikey", "", key, frozenset())
+            return VerificationMethod(method_id, "Multikey", "", key, frozenset({self._purpose}))
 
 
 def _label(proof: Mapping[str, Any]) -> str:
@@ -64,7 +69,7 @@ def _label(proof: Mapping[str, Any]) -> str:
 
 def _data_integrity(subject: Subject, ctx: VerifyContext) -> list[dict[str, Any]]:
     """One entry per embedded proof (VC DI proof set / chain: each must verify on its own)."""
-    resolver = _KeyFromId(ctx.resolver)
+    resolver = _KeyFromId(ctx.resolver, ctx.proof_purpose)
     try:
         outcomes = verify_proof_set(
             subject.credential, canon=ctx.canon, resolver=resolver, expected_purpose=ctx.proof_purpose
