@@ -6,6 +6,7 @@ from dataclasses import replace
 from datetime import datetime, timedelta
 from typing import Any
 
+import httpx
 import pytest
 
 from badge_issuer.checks import VerifyOptions
@@ -241,3 +242,38 @@ def test_ob2_fetches_spend_the_requests_fetch_budget(publisher: Publisher) -> No
     assert "used its 2 outbound fetches" in message(report, "issuer_key")
     assert not report.verified
     assert len(publisher.requested) == 2
+
+
+def test_a_redirect_out_of_the_issuers_scope_does_not_host_an_assertion(publisher: Publisher) -> None:
+    """Regression (#8): an open redirect on the issuer's origin does not let evil.example host badges."""
+    forged_id = f"{publisher.origin}/go?to=https://evil.example/a/1"
+    forged = publisher.assertion(id=forged_id)
+    served = publisher.handler
+
+    def handler(request: httpx.Request) -> httpx.Response:
+        if request.url.path == "/go":
+            return httpx.Response(302, headers={"location": "https://evil.example/a/1"})
+        if request.headers["host"] == "evil.example":
+            return httpx.Response(200, json=forged, headers={"content-type": "application/ld+json"})
+        return served(request)
+
+    publisher.handler = handler  # type: ignore[method-assign]
+    report = verify_badge(forged, ctx=publisher.context())
+    assert not report.verified, report.to_json()
+    assert statuses(report)["issuer_key"] == "failed"
+    assert "evil.example" in message(report, "issuer_key")
+
+
+def test_a_redirect_within_the_issuers_scope_is_followed(publisher: Publisher) -> None:
+    moved = publisher.assertion(id=f"{publisher.origin}/old/1")
+    publisher.served[f"{publisher.origin}/new/1"] = moved
+    served = publisher.handler
+
+    def handler(request: httpx.Request) -> httpx.Response:
+        if request.url.path == "/old/1":
+            return httpx.Response(301, headers={"location": "/new/1"})
+        return served(request)
+
+    publisher.handler = handler  # type: ignore[method-assign]
+    report = verify_badge(moved, ctx=publisher.context())
+    assert report.verified, report.to_json()

@@ -4,7 +4,9 @@ The Assertion's HTTP(S) ``id`` is the source of truth: it is fetched, and the co
 Assertion (a presented copy only says where to look, and must agree with it). ``410 Gone``, or a copy
 with ``revoked: true``, means revoked. The ``id`` must lie in the scope the issuer Profile declares in
 its ``verification`` object (``allowedOrigins`` host names and/or ``startsWith`` prefixes); with no
-such object, the Assertion and its BadgeClass must be on the issuer ``id``'s origin.
+such object, the Assertion and its BadgeClass must be on the issuer ``id``'s origin. A redirect is
+followed, but the URL the copy is finally served from must lie in that scope as well (else an open
+redirect on the issuer's site would let anyone host assertions).
 """
 
 from __future__ import annotations
@@ -29,6 +31,8 @@ class Hosted:
     assertion: Mapping[str, Any] | None
     revoked: bool
     reason: str | None = None
+    #: where the copy was actually served from, after redirects (must be in the issuer's scope too)
+    served_from: str | None = None
 
 
 def fetch_hosted(documents: DocumentSource, url: str) -> Hosted:
@@ -53,8 +57,9 @@ def fetch_hosted(documents: DocumentSource, url: str) -> Hosted:
         raise ChainError(f"the document at {short(url)} has another id ({short(document.get('id'))})")
     if document.get("revoked") is True:
         reason = document.get("revocationReason")
-        return Hosted(url, document, revoked=True, reason=reason if isinstance(reason, str) else None)
-    return Hosted(url, document, revoked=False)
+        reason = reason if isinstance(reason, str) else None
+        return Hosted(url, document, revoked=True, reason=reason, served_from=fetched.url)
+    return Hosted(url, document, revoked=False, served_from=fetched.url)
 
 
 def scope_problem(assertion_id: str, chain: Chain) -> str | None:

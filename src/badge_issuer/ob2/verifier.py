@@ -203,6 +203,12 @@ def _issuer_key(run: _Run) -> CheckResult:
     detail = {"issuer": chain.issuer_id, "badgeClass": chain.badge.get("id")}
     if run.method == "hosted":
         problem = scope_problem(str(run.assertion.get("id")), chain)
+        served_from = run.hosted.served_from if run.hosted is not None else None
+        if problem is None and served_from is not None and served_from != run.assertion.get("id"):
+            redirected = scope_problem(served_from, chain)
+            problem = (
+                f"the assertion id redirects to {short(served_from)}: {redirected}" if redirected else None
+            )
         if problem:
             return CheckResult("issuer_key", FAILED, problem, detail)
         return CheckResult(
