@@ -90,6 +90,7 @@ def _proof(
             expected_purpose=AUTHENTICATION,
             challenge=options.challenge,
             domain=options.domain,
+            now=ctx.clock() - ctx.clock_skew,
         )
     except BadgeIssuerError as exc:
         return CheckResult(PROOF_ID, FAILED, f"the presentation's proof: {exc.message}", detail), frozenset()

@@ -72,7 +72,11 @@ def _data_integrity(subject: Subject, ctx: VerifyContext) -> list[dict[str, Any]
     resolver = _KeyFromId(ctx.resolver, ctx.proof_purpose)
     try:
         outcomes = verify_proof_set(
-            subject.credential, canon=ctx.canon, resolver=resolver, expected_purpose=ctx.proof_purpose
+            subject.credential,
+            canon=ctx.canon,
+            resolver=resolver,
+            expected_purpose=ctx.proof_purpose,
+            now=ctx.clock() - ctx.clock_skew,
         )
     except BadgeIssuerError as exc:
         return [{"proof": "/proof", "valid": False, "message": exc.message}]

@@ -90,7 +90,9 @@ def _verify_list(listing: Mapping[str, Any], url: str, issuer: str | None, ctx: 
             f"not by the credential's issuer {short(issuer)}"
         )
     try:
-        outcomes = verify_proof_set(listing, canon=ctx.canon, resolver=ctx.resolver)
+        outcomes = verify_proof_set(
+            listing, canon=ctx.canon, resolver=ctx.resolver, now=ctx.clock() - ctx.clock_skew
+        )
     except BadgeIssuerError as exc:
         outcomes, reasons = (), [exc.message]
     else:

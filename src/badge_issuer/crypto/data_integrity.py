@@ -13,7 +13,7 @@ from __future__ import annotations
 import re
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import UTC, datetime
 from typing import Any
 
 from badge_issuer.clock import isoformat_z
@@ -40,6 +40,8 @@ class ProofOptions:
     #: one domain, or a set of them (VC DI §2.1)
     domain: str | Sequence[str] | None = None
     challenge: str | None = None
+    #: when the proof stops being valid (VC DI §2.1 ``expires``)
+    expires: datetime | None = None
 
 
 @dataclass(frozen=True)
@@ -103,6 +105,8 @@ def add_proof(
         proof["domain"] = domain if isinstance(domain, str) else list(domain)
     if options.challenge is not None:
         proof["challenge"] = options.challenge
+    if options.expires is not None:
+        proof["expires"] = isoformat_z(options.expires)
     unsecured = _unsecured(document, proof, existing)
     proof = suite.prepare_proof(proof, unsecured)
     config = suite.proof_config(proof, unsecured)
@@ -121,8 +125,12 @@ def verify_proof(
     expected_purpose: str = ASSERTION_METHOD,
     domain: str | None = None,
     challenge: str | None = None,
+    now: datetime | None = None,
 ) -> VerifiedProof:
-    """Verify one proof of ``document``; raise ProofError/SignatureInvalid/ResolutionError if it fails."""
+    """Verify one proof of ``document``; raise ProofError/SignatureInvalid/ResolutionError if it fails.
+
+    With ``now``, a proof whose ``expires`` is before it has expired and does not verify.
+    """
     for field in ("type", "verificationMethod", "proofPurpose", "proofValue"):
         if not isinstance(proof.get(field), str) or not proof[field]:
             raise ProofError(f"proof.{field} is missing or not a string")
@@ -137,6 +145,7 @@ def verify_proof(
     created = proof.get("created")
     if created is not None and (not isinstance(created, str) or not _DATETIME.match(created)):
         raise ProofError("proof.created is not an XML Schema dateTime")
+    _check_expires(proof.get("expires"), now)
     suite = suite_for_proof(proof)
     unsecured = suite.prepare_unsecured(_unsecured(document, proof, proofs_of(document)), proof)
     config = suite.proof_config(proof, unsecured)
@@ -159,6 +168,7 @@ def verify_proof_set(
     domain: str | None = None,
     challenge: str | None = None,
     max_proofs: int = MAX_PROOFS,
+    now: datetime | None = None,
 ) -> tuple[ProofOutcome, ...]:
     """Verify every proof of ``document`` (VC DI §4.5); the document verifies iff all outcomes did.
 
@@ -183,6 +193,7 @@ def verify_proof_set(
                 expected_purpose=expected_purpose,
                 domain=domain,
                 challenge=challenge,
+                now=now,
             )
         except BadgeIssuerError as exc:
             outcomes.append(ProofOutcome(index, proof, None, exc.message))
@@ -209,6 +220,21 @@ def _break_chains(outcomes: list[ProofOutcome]) -> tuple[ProofOutcome, ...]:
         if not changed:
             break
     return tuple(outcomes)
+
+
+def _check_expires(expires: Any, now: datetime | None) -> None:
+    """ProofError when ``proof.expires`` is malformed, or (given ``now``) has passed."""
+    if expires is None:
+        return
+    if not isinstance(expires, str) or not _DATETIME.match(expires):
+        raise ProofError("proof.expires is not an XML Schema dateTime")
+    try:
+        moment = datetime.fromisoformat(expires)
+    except ValueError:
+        raise ProofError("proof.expires is not an XML Schema dateTime") from None
+    moment = moment if moment.tzinfo else moment.replace(tzinfo=UTC)
+    if now is not None and moment < now:
+        raise ProofError(f"the proof expired at {expires}")
 
 
 def _domain_matches(value: Any, expected: str) -> bool:
