@@ -64,7 +64,7 @@ def test_cli_verify_presentation_options(tmp_path: Path, capsys: pytest.CaptureF
     issuer, ada = Issuer(), Issuer("Ada")
     path = tmp_path / "vp.json"
     path.write_text(json.dumps(present(ada, [issuer.sign(badge(issuer))], challenge="c-1", domain="d")))
-    assert main(["verify", "--challenge", "c-1", "--domain", "d", str(path)]) == 0
+    assert main(["verify", "--challenge", "c-1", "--domain", "d", str(path)]) == 0, capsys.readouterr()
     capsys.readouterr()
     assert main(["verify", "--challenge", "c-2", str(path)]) == 1
     capsys.readouterr()

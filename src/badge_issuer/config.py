@@ -44,7 +44,7 @@ class Settings(BaseSettings):
     jsonld_max_duplicate_checks: int = Field(default=100_000, gt=0)
     #: CPU seconds (of the verifying thread) one verification may use before it ends as "too complex"
     #: (0: no budget)
-    verify_cpu_budget_seconds: float = Field(default=1.0, ge=0)
+    verify_cpu_budget_seconds: float = Field(default=3.0, ge=0)
     #: public verify routes: requests per client IP, as "N/second|minute|hour|day" (empty: no limit)
     verify_rate_limit: str = "60/minute"
     #: tolerated clock skew, in seconds, when checking validity dates
