@@ -183,16 +183,80 @@ def test_status_of_an_informational_purpose_that_cannot_be_fetched_only_warns(is
     assert result.status == "indeterminate" and "only the first 5 of 6" in result.message
 
 
-def test_1edtech_revocation_list(issuer: Issuer) -> None:
-    credential = badge(
-        issuer, credentialStatus={"id": "https://x.example/revocations", "type": "1EdTechRevocationList"}
+LIST_URL = "https://x.example/revocations"
+
+
+def _revocation_list(owner: Issuer, *revoked: str, signer: Issuer | None = None) -> dict[str, Any]:
+    """A 1EdTech revocation list naming ``owner``, signed (eddsa-jcs-2022) by ``signer`` or ``owner``."""
+    listing = {
+        "@context": [VC_V2],
+        "id": LIST_URL,
+        "type": ["VerifiableCredential"],
+        "issuer": owner.did,
+        "validFrom": "2026-01-01T00:00:00Z",
+        "credentialSubject": {"id": LIST_URL},
+        "revokedCredentials": [{"id": item, "revocationReason": "issued in error"} for item in revoked],
+    }
+    return (signer or owner).sign(listing, "eddsa-jcs-2022")
+
+
+def _revocable(signer: Issuer, issued_by: str | None = None) -> dict[str, Any]:
+    """A badge with a 1EdTechRevocationList entry (its issuer id replaced by ``issued_by``)."""
+    entry = {"id": LIST_URL, "type": "1EdTechRevocationList"}
+    if issued_by is None:
+        return badge(signer, credentialStatus=entry)
+    credential = badge(signer, credentialStatus=entry)
+    credential["issuer"] = {"id": issued_by, "type": ["Profile"]}  # only the status check reads it here
+    return credential
+
+
+def _list_status(credential: dict[str, Any], listing: Any, url: str = LIST_URL) -> tuple[str, str]:
+    result = status_check(subject(credential), context(documents=Documents({url: listing})))
+    return result.status, result.message
+
+
+def test_1edtech_revocation_list_signed_by_the_issuer(issuer: Issuer) -> None:
+    credential = _revocable(issuer)
+    status, message = _list_status(credential, _revocation_list(issuer, credential["id"]))
+    assert status == "failed" and "revoked" in message and "issued in error" in message
+    assert _list_status(credential, _revocation_list(issuer)) == (
+        "passed",
+        "not revoked (1EdTech revocation list)",
     )
-    listed = {"revokedCredentials": [{"id": credential["id"], "revocationReason": "issued in error"}]}
-    ctx = context(documents=Documents({"https://x.example/revocations": listed}))
-    result = status_check(subject(credential), ctx)
-    assert result.status == "failed" and "issued in error" in result.message
-    ctx = context(documents=Documents({"https://x.example/revocations": {"revokedCredentials": []}}))
-    assert status_check(subject(credential), ctx).status == "passed"
+
+
+def test_1edtech_revocation_list_of_another_issuer_or_key_is_refused(issuer: Issuer) -> None:
+    credential, other = _revocable(issuer), Issuer("Someone Else")
+    status, message = _list_status(credential, _revocation_list(other))
+    assert status == "failed" and "not by the credential's issuer" in message
+    status, message = _list_status(credential, _revocation_list(issuer, signer=other))
+    assert status == "failed" and "proof does not verify" in message
+    tampered = _revocation_list(issuer, credential["id"])
+    tampered["revokedCredentials"] = []  # the issuer revoked it; someone emptied the list
+    status, message = _list_status(credential, tampered)
+    assert status == "failed" and "proof does not verify" in message
+    anonymous = {k: v for k, v in _revocation_list(issuer).items() if k != "issuer"}
+    status, message = _list_status(credential, anonymous)
+    assert status == "failed" and "names no issuer" in message
+
+
+def test_unsigned_1edtech_revocation_list_counts_only_on_the_issuers_origin(issuer: Issuer) -> None:
+    listed = {"revokedCredentials": [{"id": "urn:uuid:x", "revocationReason": "issued in error"}]}
+    # a did:key issuer has no origin: an unsigned list cannot be attributed to it (fail closed)
+    status, message = _list_status(_revocable(issuer), listed)
+    assert status == "indeterminate" and "cannot be attributed" in message
+    web = _revocable(issuer, "https://x.example/issuers/1")
+    assert _list_status(web, listed)[0] == "passed"
+    listed["revokedCredentials"].append({"id": web["id"], "revocationReason": "issued in error"})
+    status, message = _list_status(web, listed)
+    assert status == "failed" and "issued in error" in message
+    did_web = _revocable(issuer, "did:web:x.example:issuers:1")
+    assert _list_status(did_web, listed)[0] == "failed"
+    elsewhere = _revocable(issuer, "https://y.example/issuers/1")
+    status, message = _list_status(elsewhere, {"revokedCredentials": []})
+    assert status == "indeterminate" and "not served from the issuer's own origin" in message
+    named = {"issuer": "https://y.example/issuers/1", "revokedCredentials": []}  # a claim, not a proof
+    assert _list_status(elsewhere, named)[0] == "indeterminate"
 
 
 # -- endorsements ------------------------------------------------------------------------------------

@@ -38,8 +38,9 @@ from badge_issuer.checks.base import (
 )
 from badge_issuer.checks.validity import parse_datetime
 from badge_issuer.crypto.data_integrity import verify_proof_set
+from badge_issuer.crypto.did import did_web_url
 from badge_issuer.errors import BadgeIssuerError, ResolutionError
-from badge_issuer.net.fetch import Fetcher
+from badge_issuer.net.fetch import Fetcher, origin_of
 
 ID = "status"
 MAX_ENTRIES = 5
@@ -89,6 +90,16 @@ def _verify_list(listing: Mapping[str, Any], url: str, issuer: str | None, ctx: 
             f"the status list is issued by {short(list_issuer)}, "
             f"not by the credential's issuer {short(issuer)}"
         )
+    problem = _proof_problem(listing, list_issuer, ctx)
+    return (
+        None
+        if problem is None
+        else "STATUS_VERIFICATION_ERROR: the status list's proof does not verify: " + problem
+    )
+
+
+def _proof_problem(listing: Mapping[str, Any], list_issuer: str | None, ctx: VerifyContext) -> str | None:
+    """Why the list's proof set does not hold (every proof, each by a key its issuer controls)."""
     try:
         outcomes = verify_proof_set(
             listing, canon=ctx.canon, resolver=ctx.resolver, now=ctx.clock() - ctx.clock_skew
@@ -104,9 +115,7 @@ def _verify_list(listing: Mapping[str, Any], url: str, issuer: str | None, ctx: 
         reasons.append(f"signed by {short(method.id)}, which its issuer does not control")
     if outcomes and not reasons:
         return None
-    return "STATUS_VERIFICATION_ERROR: the status list's proof does not verify: " + (
-        "; ".join(reasons) or "it has no proof"
-    )
+    return "; ".join(reasons) or "it has no proof"
 
 
 def _bitstring(entry: Mapping[str, Any], subject: Subject, ctx: VerifyContext) -> dict[str, Any]:
@@ -160,6 +169,47 @@ def _bitstring(entry: Mapping[str, Any], subject: Subject, ctx: VerifyContext) -
     )
 
 
+def _list_origin(issuer: str | None) -> tuple[str, str, int | None] | None:
+    """The web origin an issuer id names: its own for an https URL, the host of a did:web."""
+    if issuer is None:
+        return None
+    if issuer.startswith("did:web:"):
+        try:
+            return origin_of(did_web_url(issuer))
+        except BadgeIssuerError:
+            return None
+    return origin_of(issuer) if issuer.startswith("https://") else None
+
+
+def _attribute_revocation_list(
+    listing: Mapping[str, Any], url: str, issuer: str | None, ctx: VerifyContext
+) -> tuple[Status, str] | None:
+    """Why a 1EdTech revocation list cannot be taken as the credential issuer's, or None if it can.
+
+    A list that names an issuer must name the credential's; a list with a proof must verify with a
+    key that issuer controls; an unsigned list must at least be served from the issuer's own origin
+    (its https id, or its did:web host), else whose list it is cannot be established.
+    """
+    named = issuer_id(listing)
+    if named is not None and named != issuer:
+        return (
+            FAILED,
+            f"the revocation list is issued by {short(named)}, not by the credential's issuer "
+            f"{short(issuer)}",
+        )
+    if "proof" in listing:
+        if named is None:
+            return FAILED, "the revocation list carries a proof but names no issuer to check it against"
+        problem = _proof_problem(listing, named, ctx)
+        return (FAILED, "the revocation list's proof does not verify: " + problem) if problem else None
+    if _list_origin(issuer) is None or origin_of(url) != _list_origin(issuer):
+        return INDETERMINATE, (
+            f"the revocation list at {short(url)} carries no proof and is not served "
+            "from the issuer's own origin, so it cannot be attributed to the issuer"
+        )
+    return None
+
+
 def _revocation_list(entry: Mapping[str, Any], subject: Subject, ctx: VerifyContext) -> dict[str, Any]:
     url = entry.get("id")
     if not isinstance(url, str):
@@ -168,6 +218,11 @@ def _revocation_list(entry: Mapping[str, Any], subject: Subject, ctx: VerifyCont
         listing = ctx.status.status_list(url)
     except ResolutionError as exc:
         return _unknown("revocation", f"the revocation list could not be retrieved ({exc.message})", url=url)
+    problem = _attribute_revocation_list(listing, url, issuer_id(subject.credential), ctx)
+    if problem is not None and problem[0] == INDETERMINATE:
+        return _unknown("revocation", problem[1], url=url)
+    if problem is not None:
+        return _outcome(FAILED, problem[1], url=url)
     revoked = [item for item in as_list(listing.get("revokedCredentials")) if isinstance(item, Mapping)]
     match = next((item for item in revoked if item.get("id") == subject.credential.get("id")), None)
     if match is None:

@@ -82,6 +82,16 @@ class Fetched:
     body: bytes
 
 
+def origin_of(url: str) -> tuple[str, str, int | None] | None:
+    """(scheme, host, port) of an http(s) URL, default ports made explicit."""
+    try:
+        parts = urlsplit(url)
+        port = parts.port or {"https": 443, "http": 80}.get(parts.scheme)
+    except ValueError:
+        return None
+    return (parts.scheme, parts.hostname, port) if parts.hostname else None
+
+
 def system_resolve(host: str, port: int) -> list[str]:
     """Every address ``host`` resolves to (A and AAAA), via the system resolver."""
     try:

@@ -93,16 +93,6 @@ def host_of(url: str) -> str | None:
         return None
 
 
-def origin_of(url: str) -> tuple[str, str, int | None] | None:
-    """(scheme, host, port) of an http(s) URL, default ports made explicit."""
-    try:
-        parts = urlsplit(url)
-        port = parts.port or {"https": 443, "http": 80}.get(parts.scheme)
-    except ValueError:
-        return None
-    return (parts.scheme, parts.hostname, port) if parts.hostname else None
-
-
 def parse_ob_datetime(value: Any) -> datetime | None:
     """An OB DateTime (ISO 8601 with time zone; 1.x Unix timestamps too) as an aware datetime."""
     if isinstance(value, int) and not isinstance(value, bool) and 0 <= value < 2**33:

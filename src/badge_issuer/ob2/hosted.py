@@ -18,8 +18,9 @@ from typing import Any
 from badge_issuer.checks.base import DocumentSource, as_list, short
 from badge_issuer.errors import BadgeIssuerError, HttpStatusError
 from badge_issuer.formats.bounded_json import loads_bounded
+from badge_issuer.net.fetch import origin_of
 from badge_issuer.ob2.chain import Chain, ChainError
-from badge_issuer.ob2.documents import OB_ACCEPT, host_of, http_url, origin_of
+from badge_issuer.ob2.documents import OB_ACCEPT, host_of, http_url
 
 
 @dataclass(frozen=True)
