@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import copy
+import dataclasses
 from datetime import timedelta
 from typing import Any
 
@@ -14,6 +15,7 @@ from badge_issuer.checks.endorsements import endorsements_check
 from badge_issuer.checks.format import format_check
 from badge_issuer.checks.schema import schema_check
 from badge_issuer.checks.status import status_check
+from badge_issuer.checks.summary import summarize
 from badge_issuer.checks.validity import validity_check
 from badge_issuer.formats.vcjwt import encode_vc_jwt
 from badge_issuer.jsonld.loader import VC_V2
@@ -304,3 +306,41 @@ def test_endorsements_are_depth_limited(issuer: Issuer) -> None:
     deep = Subject(credential, Envelope("json"), depth=2)
     assert endorsements_check(deep, context()).status == "skipped"
     assert NOW.year == 2026 and VC_V2
+
+
+def test_more_endorsements_than_are_verified_leave_the_check_indeterminate(issuer: Issuer) -> None:
+    endorser = Issuer("Data Guild")
+    good = endorser.sign(_endorsement(endorser, "https://badges.example.edu/achievements/data-analysis"))
+    credential = badge(issuer)
+    credential["credentialSubject"]["achievement"]["endorsement"] = [good] * 3
+    narrow = dataclasses.replace(context(), max_endorsements=2)
+    assert endorsements_check(
+        subject(credential), dataclasses.replace(context(), max_endorsements=3)
+    ).status == ("passed")
+    result = endorsements_check(subject(credential), narrow)
+    assert result.status == "indeterminate"  # the third would be shown, yet was never verified
+    assert "only the first 2 of 3" in result.message
+    forged = copy.deepcopy(good)
+    forged["credentialSubject"]["endorsementComment"] = "Outstanding!"
+    credential["credentialSubject"]["achievement"]["endorsement"] = [forged, good, good]
+    assert endorsements_check(subject(credential), narrow).status == "failed"  # forgery outranks
+
+
+# -- summary -----------------------------------------------------------------------------------------
+
+
+def test_the_summary_shows_the_period_fields_the_validity_check_reads(issuer: Issuer) -> None:
+    v2 = badge(issuer, validUntil="2027-01-01T00:00:00Z", expirationDate="2026-01-02T00:00:00Z")
+    assert summarize(v2)["expires"] == "2027-01-01T00:00:00Z"
+    stray = badge(issuer, expirationDate="2026-01-02T00:00:00Z")  # not a VC 2.0 term: never read
+    assert summarize(stray)["expires"] is None
+    v11 = {
+        "@context": ["https://www.w3.org/2018/credentials/v1"],
+        "type": ["VerifiableCredential"],
+        "issuanceDate": "2025-01-01T00:00:00Z",
+        "validFrom": "2024-01-01T00:00:00Z",
+        "expirationDate": "2027-01-01T00:00:00Z",
+        "validUntil": "2030-01-01T00:00:00Z",
+    }
+    assert summarize(v11)["issued"] == "2025-01-01T00:00:00Z"
+    assert summarize(v11)["expires"] == "2027-01-01T00:00:00Z"

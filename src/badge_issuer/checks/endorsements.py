@@ -4,7 +4,8 @@ creator) is verified with the same checks, to a bounded depth and count.
 
 An endorsement whose signature or key fails (``format``, ``context``, ``proof``, ``issuer_key``) is
 a failure: the badge carries a forged claim. One that is only expired, revoked or off-schema is a
-warning: the badge itself is not affected (so is one whose status could not be checked).
+warning: the badge itself is not affected (so is one whose status could not be checked). More
+endorsements than ``max_endorsements`` make the check indeterminate: the others were not verified.
 """
 
 from __future__ import annotations
@@ -97,10 +98,13 @@ def endorsements_check(subject: Subject, ctx: VerifyContext) -> CheckResult:
         target = forged if any(c.id in FORGERY_CHECKS for c in failed) else weak
         target.append(f"{pointer}: {'; '.join(short(c.message, 160) for c in failed)}")
     detail = {"endorsements": reports}
-    if len(found) > ctx.max_endorsements:
-        weak.append(f"only the first {ctx.max_endorsements} of {len(found)} endorsements were verified")
     if forged:
         return CheckResult(ID, FAILED, "endorsement does not verify: " + " | ".join(forged), detail)
+    if len(found) > ctx.max_endorsements:  # fail closed: the rest would be shown, yet never verified
+        reason = f"only the first {ctx.max_endorsements} of {len(found)} endorsements are verified"
+        return CheckResult(
+            ID, INDETERMINATE, f"could not verify every endorsement: {reason}", {**detail, "reason": reason}
+        )
     if weak:
         return CheckResult(ID, WARNING, "endorsement is not currently valid: " + " | ".join(weak), detail)
     return CheckResult(ID, PASSED, f"{len(reports)} endorsement(s) verified", detail)

@@ -12,6 +12,7 @@ from collections.abc import Mapping
 from typing import Any
 
 from badge_issuer.checks.base import as_list, issuer_id
+from badge_issuer.checks.format import vc_version
 
 MAX_TEXT = 500
 
@@ -52,6 +53,11 @@ def summarize(credential: Mapping[str, Any]) -> dict[str, Any]:
     subject = subject if isinstance(subject, Mapping) else {}
     achievement = subject.get("achievement")
     achievement = achievement if isinstance(achievement, Mapping) else {}
+    # the period fields the validity check reads for this VC version, so the summary never shows a
+    # date (say a 2.0 credential's stray expirationDate) that the verdict did not take into account
+    start, end = (
+        ("issuanceDate", "expirationDate") if vc_version(credential) == "1.1" else ("validFrom", "validUntil")
+    )
     return {
         "issuer": {
             "id": _text(issuer_id(credential)),
@@ -62,8 +68,6 @@ def summarize(credential: Mapping[str, Any]) -> dict[str, Any]:
         "description": _text(achievement.get("description")) or _text(credential.get("description")),
         "image": _image(achievement.get("image")) or _image(credential.get("image")),
         "recipient": recipient(subject),
-        "issued": _text(credential.get("awardedDate"))
-        or _text(credential.get("validFrom"))
-        or _text(credential.get("issuanceDate")),
-        "expires": _text(credential.get("validUntil")) or _text(credential.get("expirationDate")),
+        "issued": _text(credential.get("awardedDate")) or _text(credential.get(start)),
+        "expires": _text(credential.get(end)),
     }
