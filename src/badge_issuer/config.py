@@ -59,6 +59,8 @@ class Settings(BaseSettings):
     fetch_max_bytes: int = Field(default=512 * 1024, gt=0)
     #: outbound fetches: how long a fetched document is reused, seconds (0 disables the cache)
     fetch_cache_ttl_seconds: float = Field(default=300.0, ge=0)
+    #: outbound fetches: a PEM file of extra CA certificates trusted besides the system's (a private PKI)
+    fetch_ca_bundle: Path | None = None
     #: verification: load JSON-LD contexts we do not pin from public https hosts (reported as a warning)
     remote_contexts: bool = True
     #: remote contexts: hosts they may come from (a host also allows its subdomains); empty = any host

@@ -8,12 +8,13 @@ import time
 from collections.abc import Callable, Iterator, Sequence
 from contextvars import copy_context
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from pathlib import Path
 
 import httpx
 import pytest
 
 from badge_issuer.crypto.resolver import SourceResolver, WebControllers
-from badge_issuer.errors import FetchRefused, ResolutionError
+from badge_issuer.errors import ConfigurationError, FetchRefused, ResolutionError
 from badge_issuer.net.fetch import Fetcher, FetchPolicy, fetch_budget, refusal_reason
 
 DID_DOC = {
@@ -329,3 +330,14 @@ def test_every_uncached_fetch_reports_its_outcome(local_server: tuple[str, dict[
     with pytest.raises(FetchRefused):
         fetcher.get("ftp://example.org/x")
     assert outcomes == ["fetched", "failed", "refused"]
+
+
+def test_an_unreadable_ca_bundle_is_a_configuration_error(tmp_path: Path) -> None:
+    missing = FetchPolicy(ca_bundle=tmp_path / "missing.pem")
+    with pytest.raises(ConfigurationError, match=r"missing\.pem"):
+        missing.transport()
+    garbage = tmp_path / "garbage.pem"
+    garbage.write_text("-----BEGIN CERTIFICATE-----\nnot base64\n-----END CERTIFICATE-----\n")
+    with pytest.raises(ConfigurationError, match=r"garbage\.pem"):
+        FetchPolicy(ca_bundle=garbage).transport()
+    assert FetchPolicy().transport() is None  # the system's CAs, as httpx has them

@@ -20,12 +20,14 @@ from __future__ import annotations
 
 import ipaddress
 import socket
+import ssl
 import threading
 import time
 from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
 from contextvars import ContextVar
 from dataclasses import dataclass
+from pathlib import Path
 from typing import Any
 from urllib.parse import urljoin, urlsplit
 
@@ -33,7 +35,13 @@ import httpx
 from cachetools import TTLCache
 
 from badge_issuer.config import Settings
-from badge_issuer.errors import BadgeIssuerError, FetchRefused, HttpStatusError, ResolutionError
+from badge_issuer.errors import (
+    BadgeIssuerError,
+    ConfigurationError,
+    FetchRefused,
+    HttpStatusError,
+    ResolutionError,
+)
 from badge_issuer.formats.bounded_json import loads_bounded
 
 IPAddress = ipaddress.IPv4Address | ipaddress.IPv6Address
@@ -60,6 +68,8 @@ class FetchPolicy:
     max_redirects: int = 3
     cache_ttl: float = 300.0
     cache_size: int = 256
+    #: a PEM file of CA certificates trusted besides the system's
+    ca_bundle: Path | None = None
 
     @classmethod
     def from_settings(cls, settings: Settings) -> FetchPolicy:
@@ -69,7 +79,19 @@ class FetchPolicy:
             total_timeout=settings.fetch_timeout_seconds,
             max_bytes=settings.fetch_max_bytes,
             cache_ttl=settings.fetch_cache_ttl_seconds,
+            ca_bundle=settings.fetch_ca_bundle,
         )
+
+    def transport(self) -> httpx.HTTPTransport | None:
+        """The transport that also trusts ``ca_bundle`` (None: httpx's default, the system's CAs)."""
+        if self.ca_bundle is None:
+            return None
+        context = ssl.create_default_context()
+        try:
+            context.load_verify_locations(cafile=str(self.ca_bundle))
+        except (OSError, ssl.SSLError) as exc:
+            raise ConfigurationError(f"BADGE_FETCH_CA_BUNDLE {self.ca_bundle}: {exc}") from None
+        return httpx.HTTPTransport(verify=context)
 
 
 @dataclass(frozen=True)
@@ -176,7 +198,7 @@ class Fetcher:
         self._resolve = resolve
         self._monotonic = monotonic
         self._client = httpx.Client(
-            transport=transport,
+            transport=transport or self.policy.transport(),
             follow_redirects=False,
             trust_env=False,
             headers={"User-Agent": "badge-issuer-verifier"},
