@@ -58,7 +58,7 @@ from badge_issuer.errors import (
     ResolutionError,
     TooComplex,
 )
-from badge_issuer.formats.sniff import PresentedCredential, unwrap
+from badge_issuer.formats.sniff import Presented, PresentedCredential, unwrap
 from badge_issuer.jsonld.bounds import JsonLdBounds
 from badge_issuer.jsonld.loader import DocumentLoader
 from badge_issuer.net.contexts import RemoteContextPolicy, RemoteContexts, context_scope
@@ -155,21 +155,21 @@ def _verify_unwrapped(
         if demanded is None:
             return reports[0]
         return replace(reports[0], verified=False, checks=(*reports[0].checks, demanded))
-    return _presentation_report(presented.presentation, presented.credentials, reports, ctx)
+    return _presentation_report(presented, reports, ctx)
 
 
 def _presentation_report(
-    presentation: Mapping[str, Any],
-    credentials: tuple[PresentedCredential, ...],
-    reports: tuple[VerificationReport, ...],
-    ctx: VerifyContext,
+    presented: Presented, reports: tuple[VerificationReport, ...], ctx: VerifyContext
 ) -> VerificationReport:
     """The presentation's own checks (format, presentation_proof, holder) and a report per credential."""
+    presentation = presented.presentation or {}
     good = sum(report.verified for report in reports)
-    message = f"a VerifiablePresentation holding {len(reports)} credential(s); {good} verified"
+    form = "a VP-JWT" if presented.presentation_jwt is not None else "a VerifiablePresentation"
+    message = f"{form} holding {len(reports)} credential(s); {good} verified"
+    documents = [item.document for item in presented.credentials]
     checks = (
         CheckResult("format", PASSED, message),
-        *presentation_checks(presentation, [item.document for item in credentials], ctx),
+        *presentation_checks(presentation, documents, ctx, presented.presentation_jwt),
     )
     verified = all(r.status not in (FAILED, INDETERMINATE) for r in checks) and good == len(reports)
     holder = holder_of(presentation)

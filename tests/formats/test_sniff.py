@@ -17,6 +17,7 @@ from badge_issuer.formats.png import PNG_SIGNATURE, bake_png, make_chunk
 from badge_issuer.formats.sniff import Presented, unwrap
 from badge_issuer.formats.svg import bake_svg
 from badge_issuer.formats.vcjwt import encode_vc_jwt
+from badge_issuer.jsonld.loader import VC_V2
 
 CREDENTIAL: dict[str, Any] = {
     "@context": [
@@ -160,12 +161,16 @@ def test_baked_image_must_not_hold_a_presentation() -> None:
         unwrap(bake_png(png(), json.dumps(presentation)), None)
 
 
-def test_vp_jwt_is_refused() -> None:
+def test_a_vp_jwt_is_unwrapped_as_a_presentation_but_not_nested() -> None:
     key = ed25519.Ed25519PrivateKey.generate()
-    presentation = CREDENTIAL | {"type": ["VerifiablePresentation"]}
+    presentation = CREDENTIAL | {"type": ["VerifiablePresentation"], "verifiableCredential": [CREDENTIAL]}
     token = encode_vc_jwt(presentation, private_key=key, kid="k")
-    with pytest.raises(ParseError, match="VP-JWT"):
-        unwrap(token.encode(), None)
+    presented = unwrap(token.encode(), None)
+    assert presented.kind == "presentation" and presented.presentation_jwt is not None
+    assert presented.credentials[0].document == CREDENTIAL
+    outer = {"@context": [VC_V2], "type": ["VerifiablePresentation"], "verifiableCredential": [token]}
+    with pytest.raises(ParseError, match="presentation inside a presentation"):
+        unwrap(json.dumps(outer).encode(), None)
 
 
 @pytest.mark.parametrize(

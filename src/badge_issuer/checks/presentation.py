@@ -2,7 +2,8 @@
 
 ``presentation_proof``: every proof on the presentation verifies with the ``authentication``
 purpose, and carries the ``challenge`` and ``domain`` the caller expects (VC Data Integrity §4.5,
-§2.1). No proof means nobody is authenticated: a warning for a bag of credentials, a failure when
+§2.1); a VP-JWT's envelope is one more proof that must hold (``presentation_jwt``). No proof
+means nobody is authenticated: a warning for a bag of credentials, a failure when
 the caller asked for a challenge, a domain or holder binding, or when the presentation holds no
 credential (an authentication-only presentation that authenticates nobody establishes nothing).
 A verified proof without an expected challenge is a warning: it may be a replay.
@@ -29,18 +30,24 @@ from badge_issuer.checks.base import (
     as_list,
     short,
 )
+from badge_issuer.checks.presentation_jwt import verify_presentation_jwt
 from badge_issuer.crypto.data_integrity import AUTHENTICATION, verify_proof_set
 from badge_issuer.errors import BadgeIssuerError
+from badge_issuer.formats.vcjwt import JwtParts
 
 PROOF_ID = "presentation_proof"
 HOLDER_ID = "holder"
 
 
 def presentation_checks(
-    presentation: Mapping[str, Any], credentials: Sequence[Mapping[str, Any]], ctx: VerifyContext
+    presentation: Mapping[str, Any],
+    credentials: Sequence[Mapping[str, Any]],
+    ctx: VerifyContext,
+    jwt: JwtParts | None = None,
 ) -> tuple[CheckResult, CheckResult]:
-    """``(presentation_proof, holder)`` for ``presentation`` and the credentials it holds."""
-    proof, presenters = _proof(presentation, bool(credentials), ctx)
+    """``(presentation_proof, holder)`` for ``presentation`` (with its VP-JWT envelope ``jwt``, if it
+    came as one) and the credentials it holds."""
+    proof, presenters = _proof(presentation, bool(credentials), ctx, jwt)
     return proof, _holder(presentation, credentials, presenters, ctx)
 
 
@@ -72,7 +79,7 @@ def _demands(ctx: VerifyContext) -> list[str]:
 
 
 def _proof(
-    presentation: Mapping[str, Any], has_credentials: bool, ctx: VerifyContext
+    presentation: Mapping[str, Any], has_credentials: bool, ctx: VerifyContext, jwt: JwtParts | None
 ) -> tuple[CheckResult, frozenset[str]]:
     """The ``presentation_proof`` result and the controllers it authenticated."""
     options, demands = ctx.options, _demands(ctx)
@@ -94,7 +101,8 @@ def _proof(
         )
     except BadgeIssuerError as exc:
         return CheckResult(PROOF_ID, FAILED, f"the presentation's proof: {exc.message}", detail), frozenset()
-    if not outcomes:
+    envelope = verify_presentation_jwt(jwt, ctx) if jwt is not None else None
+    if not outcomes and envelope is None:
         message = "no proof on the presentation: the presenter is not authenticated"
         if demands:
             return CheckResult(
@@ -124,6 +132,8 @@ def _proof(
             entry["controller"] = method.controller
             entry["message"] = f"valid {outcome.verified.suite} authentication by {short(method.id)}"
         entries.append(entry)
+    if envelope is not None:  # a securing envelope and any embedded proof must all hold
+        entries.append(dict(envelope.detail))
     detail["proofs"] = entries
     invalid = [entry for entry in entries if not entry["valid"]]
     if invalid:

@@ -1,8 +1,10 @@
 """Recognise what was presented for verification and take the credentials out of it.
 
 Accepted: a credential as JSON; ``{"jwt": "<compact JWS>"}``; a compact JWS (VC-JWT) as text; a
-Verifiable Presentation whose ``verifiableCredential`` items are objects, compact JWS strings or
-``EnvelopedVerifiableCredential`` data: URLs (none at all: an authentication-only presentation);
+Verifiable Presentation — as JSON, or as a VP-JWT (the holder's compact JWS with a ``vp`` claim, or
+whose payload is the presentation) — whose ``verifiableCredential`` items are objects, compact JWS
+strings or ``EnvelopedVerifiableCredential`` data: URLs (none at all: an authentication-only
+presentation);
 a baked PNG or SVG holding JSON, a JWT or (OB 2.0 hosted badges) the URL of the assertion. Open
 Badges 2.0 Assertions come out as credentials like any other JSON or JWS (``verification.py``
 routes them to ``ob2``). Nothing is verified here. JSON is parsed with bounds (see
@@ -25,6 +27,8 @@ from badge_issuer.formats.vcjwt import COMPACT_JWS, JwtParts, decode_vc_jwt
 Kind = Literal["json", "jwt", "png", "svg", "presentation"]
 MAX_PRESENTED_BYTES = 16 * 1024 * 1024
 MAX_PRESENTED_CREDENTIALS = 100
+#: JWT claims of a VP-JWT that belong to the token, not to the presentation
+VP_JWT_CLAIMS = frozenset({"nonce"})
 ENVELOPED_PREFIXES = ("data:application/vc+jwt,", "data:application/jwt,")
 #: an http(s) URL baked into an image instead of a credential (OB 2.0 hosted assertions)
 BAKED_URL = re.compile(r"https?://[^\s<>\"]{1,2040}", re.IGNORECASE)
@@ -50,6 +54,8 @@ class Presented:
     baked: Literal["json", "jwt", "url"] | None = None
     #: the URL baked into an image (OB 2.0 hosted assertion); ``credentials`` is then empty
     url: str | None = None
+    #: for a presentation that came as a VP-JWT: the decoded (unverified) JWS around it
+    presentation_jwt: JwtParts | None = None
 
 
 def unwrap(
@@ -88,14 +94,14 @@ def _baked(kind: Kind, text: str, limits: JsonLimits) -> Presented:
 
 def _from_text(text: str, limits: JsonLimits, *, allow_presentation: bool) -> Presented:
     if COMPACT_JWS.fullmatch(text):
-        return Presented("jwt", (_from_jwt(text),))
+        return _from_token(text, allow_presentation=allow_presentation)
     if not text.startswith("{"):
         raise ParseError("not a credential: expected JSON, a compact JWS, or a baked PNG or SVG")
     value = loads_bounded(text, what="the credential JSON", limits=limits)
     if not isinstance(value, dict):
         raise ParseError("the credential JSON is not an object")
     if isinstance(value.get("jwt"), str) and "@context" not in value and "type" not in value:
-        return Presented("jwt", (_from_jwt(value["jwt"], pointer="/jwt"),))
+        return _from_token(value["jwt"], allow_presentation=allow_presentation, pointer="/jwt")
     if "VerifiablePresentation" not in _types(value):
         return Presented("json", (PresentedCredential(value),))
     if not allow_presentation:
@@ -129,12 +135,36 @@ def _presented_items(presentation: Mapping[str, Any]) -> tuple[PresentedCredenti
     return tuple(found)
 
 
+def _from_token(token: str, *, allow_presentation: bool, pointer: str | None = None) -> Presented:
+    """A VC-JWT, or (where a presentation may stand) a VP-JWT: the ``vp`` claim (VC-JWT 1.1 style)
+    or a payload that is itself a VerifiablePresentation (VCDM 2.0 style)."""
+    if not COMPACT_JWS.fullmatch(token.strip()):
+        raise ParseError("not a compact JWS", pointer=pointer)
+    parts = decode_vc_jwt(token)
+    if not _is_presentation(parts):
+        return Presented("jwt", (PresentedCredential(parts.credential, parts),))
+    if not allow_presentation:
+        raise ParseError("a baked image must hold a credential, not a presentation", pointer=pointer)
+    presentation = parts.payload.get("vp", parts.credential)
+    if not isinstance(presentation, dict) or "VerifiablePresentation" not in _types(presentation):
+        raise ParseError("the VP-JWT 'vp' claim is not a VerifiablePresentation", pointer=pointer)
+    if "vp" not in parts.payload:  # the payload is the presentation; JWT-only claims are not part of it
+        presentation = {k: v for k, v in presentation.items() if k not in VP_JWT_CLAIMS}
+    return Presented(
+        "presentation", _presented_items(presentation), presentation=presentation, presentation_jwt=parts
+    )
+
+
+def _is_presentation(parts: JwtParts) -> bool:
+    return "vp" in parts.payload or "VerifiablePresentation" in _types(parts.credential)
+
+
 def _from_jwt(token: str, *, pointer: str | None = None) -> PresentedCredential:
     if not COMPACT_JWS.fullmatch(token.strip()):
         raise ParseError("not a compact JWS", pointer=pointer)
     parts = decode_vc_jwt(token)
-    if "vp" in parts.payload or "VerifiablePresentation" in _types(parts.credential):
-        raise ParseError("VP-JWT presentations are not supported", pointer=pointer)
+    if _is_presentation(parts):
+        raise ParseError("a presentation inside a presentation is not accepted", pointer=pointer)
     return PresentedCredential(parts.credential, parts)
 
 
