@@ -75,6 +75,8 @@ class PrometheusText(RootModel[str]):
 class Links(_Out):
     credential: str
     verify: str
+    baked_png: str = Field(alias="bakedPng", description="the credential baked into a PNG badge image")
+    baked_svg: str = Field(alias="bakedSvg", description="the credential baked into an SVG badge image")
 
 
 class Issued(_Out):

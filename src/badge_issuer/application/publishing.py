@@ -5,8 +5,9 @@ documents, achievement versions, signed status lists, images, and the deployment
 from __future__ import annotations
 
 import json
+from collections.abc import Mapping
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, Literal
 
 from badge_issuer import images
 from badge_issuer.application.services import Services
@@ -17,6 +18,9 @@ from badge_issuer.db.credentials import CredentialRepository
 from badge_issuer.db.issuers import IssuerRepository
 from badge_issuer.documents import profile_document, served_achievement
 from badge_issuer.errors import NotFound
+from badge_issuer.formats import badge_art
+from badge_issuer.formats.png import bake_png
+from badge_issuer.formats.svg import bake_svg
 from badge_issuer.issuers import did_keys
 from badge_issuer.revocation import PublishedList, StatusSessions, status_list_credential
 
@@ -77,6 +81,54 @@ def image(services: Services, digest: str) -> Image:
     with services.readers() as session:
         stored = images.load(session, digest)
         return Image(data=stored.data, media_type=stored.media_type)
+
+
+def baked_badge(services: Services, credential_id: str, kind: Literal["png", "svg"]) -> Image:
+    """The credential baked (exactly as signed) into its achievement's image.
+
+    The image is the achievement's own when it is one stored here (a PNG baked as PNG, or wrapped in
+    an SVG; an SVG baked as SVG); otherwise — no image, an image of another kind only, or one hosted
+    elsewhere, which is never fetched — a badge is drawn from the achievement's name.
+    """
+    with services.readers() as session:
+        text = CredentialRepository(session).get(credential_id).credential_json
+        credential = json.loads(text)
+        name, issuer, digest = _art_of(credential, services.urls.image(""))
+        own: tuple[str | None, bytes] = (None, b"")
+        if digest:
+            try:
+                stored = images.load(session, digest)
+                own = (stored.media_type, stored.data)
+            except NotFound:  # a URL of ours that names no stored image: draw one instead
+                pass
+    if kind == "png":
+        png = own[1] if own[0] == "image/png" else badge_art.render_png(name, issuer)
+        return Image(bake_png(png, text), "image/png")
+    if own[0] == "image/svg+xml":
+        svg = own[1].decode("utf-8")
+    elif own[0] == "image/png":
+        svg = badge_art.svg_around_png(own[1], name)
+    else:
+        svg = badge_art.render_svg(name, issuer)
+    return Image(bake_svg(svg, text).encode("utf-8"), "image/svg+xml")
+
+
+def _art_of(credential: Mapping[str, Any], our_images: str) -> tuple[str, str | None, str | None]:
+    """The achievement's name, the issuer's name, and the digest of its image if it is stored here."""
+    subject = credential.get("credentialSubject")
+    achievement = subject.get("achievement") if isinstance(subject, Mapping) else None
+    achievement = achievement if isinstance(achievement, Mapping) else {}
+    name = achievement.get("name") if isinstance(achievement.get("name"), str) else credential.get("name")
+    issuer = credential.get("issuer")
+    issuer_name = issuer.get("name") if isinstance(issuer, Mapping) else None
+    image = achievement.get("image")
+    url = image.get("id") if isinstance(image, Mapping) else image
+    digest = url.removeprefix(our_images) if isinstance(url, str) and url.startswith(our_images) else None
+    return (
+        name if isinstance(name, str) else "Badge",
+        issuer_name if isinstance(issuer_name, str) else None,
+        digest,
+    )
 
 
 def deployment_did_document(services: Services) -> dict[str, Any]:

@@ -36,7 +36,12 @@ def issued_json(services: Services, issued: IssuedBadge) -> dict[str, Any]:
         "id": record.id,
         "credentialId": issued.credential["id"],
         "credential": issued.credential,
-        "links": {"credential": issued.credential["id"], "verify": f"{services.urls.base}/api/v1/verify"},
+        "links": {
+            "credential": issued.credential["id"],
+            "verify": f"{services.urls.base}/api/v1/verify",
+            "bakedPng": f"{issued.credential['id']}/baked.png",
+            "bakedSvg": f"{issued.credential['id']}/baked.svg",
+        },
     }
 
 

@@ -4,7 +4,7 @@ status lists and images. Anyone can check a badge without calling the issuer's s
 from __future__ import annotations
 
 import json
-from typing import Annotated, Any
+from typing import Annotated, Any, Literal
 
 from fastapi import APIRouter, Path, Request
 from fastapi.responses import Response
@@ -37,6 +37,34 @@ def credential(credential_id: str, services: ServicesDep) -> Response:
     """The credential exactly as signed (its status is in its status list, not here)."""
     text = publishing.credential_text(services, credential_id)
     return Response(text, media_type=VC_MEDIA, headers={"Cache-Control": "public, max-age=3600"})
+
+
+@router.get(
+    "/credentials/{credential_id}/baked.{kind}",
+    summary="The credential baked into its badge image (PNG or SVG)",
+    response_class=Response,
+    responses={
+        200: {
+            "description": "baked (OB 3.0): PNG iTXt `openbadgecredential`, SVG `openbadges:credential`",
+            "content": {
+                "image/png": {"schema": {"type": "string", "format": "binary"}},
+                "image/svg+xml": {"schema": {"type": "string", "format": "binary"}},
+            },
+        },
+        **schemas.responses(404, 422),
+    },
+)
+def baked(credential_id: str, kind: Literal["png", "svg"], services: ServicesDep) -> Response:
+    """The achievement's own image with the credential (exactly as signed) baked in; a badge drawn
+    from the achievement's name when it has no image stored here. Unbaking gives back the credential."""
+    image = publishing.baked_badge(services, credential_id, kind)
+    headers = {
+        "Cache-Control": "public, max-age=3600",
+        "Content-Disposition": f'attachment; filename="badge-{credential_id[:64]}.{kind}"',
+        "Content-Security-Policy": "default-src 'none'; style-src 'unsafe-inline'; img-src data:",
+        "X-Content-Type-Options": "nosniff",
+    }
+    return Response(image.data, media_type=image.media_type, headers=headers)
 
 
 @router.get(
