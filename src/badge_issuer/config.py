@@ -71,6 +71,8 @@ class Settings(BaseSettings):
     remote_context_max: int = Field(default=4, ge=1, le=20)
     #: remote contexts: largest context document accepted, in bytes
     remote_context_max_bytes: int = Field(default=64 * 1024, gt=0)
+    #: origins whose pages may call the API-key routes (comma-separated); public routes allow any origin
+    cors_origins: Annotated[tuple[str, ...], NoDecode] = ()
     #: keep the recipient's plain email in issuance records (off: only a keyed hash is stored)
     store_recipient_email: bool = False
     #: HMAC key for the recipient lookup hash in records; must be changed outside dev
@@ -94,6 +96,21 @@ class Settings(BaseSettings):
     @classmethod
     def _format_in_any_case(cls, value: Any) -> Any:
         return value.strip().lower() if isinstance(value, str) else value
+
+    @field_validator("cors_origins", mode="before")
+    @classmethod
+    def _origin_list(cls, value: Any) -> Any:
+        """Comma-separated origins (``https://host[:port]``), without trailing slashes."""
+        items = value.split(",") if isinstance(value, str) else value
+        if isinstance(items, list | tuple):
+            origins = tuple(str(item).strip().rstrip("/") for item in items if str(item).strip())
+            for origin in origins:
+                if origin == "*" or not origin.startswith(("https://", "http://")):
+                    raise ValueError(
+                        f"BADGE_CORS_ORIGINS: {origin!r} is not an origin like https://lms.example"
+                    )
+            return origins
+        return value
 
     @field_validator("remote_context_allow", "remote_context_deny", mode="before")
     @classmethod

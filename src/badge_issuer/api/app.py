@@ -10,6 +10,7 @@ from fastapi_offline import FastAPIOffline
 
 from badge_issuer import __version__
 from badge_issuer.api import openapi_doc, problems
+from badge_issuer.api.cors import Cors
 from badge_issuer.api.head import HeadAsGet
 from badge_issuer.api.limits import BodySizeLimit
 from badge_issuer.api.observation import Observation
@@ -70,6 +71,7 @@ def create_app(
     openapi_doc.install(app)
     app.add_middleware(BodySizeLimit, max_bytes=settings.max_body_bytes)
     app.add_middleware(HeadAsGet)
+    app.add_middleware(Cors, origins=settings.cors_origins)
     # outermost of ours: request ids, access log and request metrics see every answer
     app.add_middleware(Observation, metrics=services.metrics)
     return app
