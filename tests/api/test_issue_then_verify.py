@@ -56,7 +56,7 @@ def test_issued_badges_verify_and_follow_their_status(
 
     saved = tmp_path / "badge.json"
     saved.write_text(json.dumps(credential), encoding="utf-8")
-    printed = json.loads(run_cli(server.settings, "verify", str(saved)))
+    printed = json.loads(run_cli(server.settings, "verify", "--json", str(saved)))
     assert printed["verified"] is True  # the CLI reads our own issuers from the same database
 
     baked = httpx.post(
