@@ -71,6 +71,8 @@ class Settings(BaseSettings):
     remote_context_max: int = Field(default=4, ge=1, le=20)
     #: remote contexts: largest context document accepted, in bytes
     remote_context_max_bytes: int = Field(default=64 * 1024, gt=0)
+    #: addresses of reverse proxies trusted for X-Forwarded-For/-Proto (comma-separated; "*": any)
+    forwarded_allow_ips: Annotated[tuple[str, ...], NoDecode] = ("127.0.0.1",)
     #: origins whose pages may call the API-key routes (comma-separated); public routes allow any origin
     cors_origins: Annotated[tuple[str, ...], NoDecode] = ()
     #: keep the recipient's plain email in issuance records (off: only a keyed hash is stored)
@@ -96,6 +98,14 @@ class Settings(BaseSettings):
     @classmethod
     def _format_in_any_case(cls, value: Any) -> Any:
         return value.strip().lower() if isinstance(value, str) else value
+
+    @field_validator("forwarded_allow_ips", mode="before")
+    @classmethod
+    def _address_list(cls, value: Any) -> Any:
+        items = value.split(",") if isinstance(value, str) else value
+        if isinstance(items, list | tuple):
+            return tuple(str(item).strip() for item in items if str(item).strip())
+        return value
 
     @field_validator("cors_origins", mode="before")
     @classmethod

@@ -51,6 +51,7 @@ def test_head_answers_wherever_get_does_and_every_get_body_is_as_documented(tena
         "purpose": "revocation",
         "sequence": "1",
         "digest": image["id"].rsplit("/", 1)[1],
+        "kind": "png",
     }
     spec = document(server.app)
     templates = [path for path, operations in spec["paths"].items() if "get" in operations]

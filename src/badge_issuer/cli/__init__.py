@@ -12,6 +12,7 @@ import sys
 from collections.abc import Sequence
 
 import click
+from pydantic import ValidationError
 
 from badge_issuer.cli import badges, operator, staff
 from badge_issuer.cli.base import CliContext, cli
@@ -41,6 +42,12 @@ def main(argv: Sequence[str] | None = None, settings: Settings | None = None) ->
         return exc.exit_code
     except BadgeIssuerError as exc:
         click.echo(f"error: {exc.message}", err=True)
+        return 2
+    except ValidationError as exc:  # the settings (BADGE_* variables) do not validate
+        error = exc.errors()[0]
+        where = "BADGE_" + "_".join(str(part) for part in error["loc"]).upper() if error["loc"] else ""
+        message = str(error["msg"]).removeprefix("Value error, ")
+        click.echo(f"error: configuration: {where + ': ' if where else ''}{message}"[:500], err=True)
         return 2
     except Exception as exc:
         if debug:

@@ -35,8 +35,14 @@ def init(ctx: CliContext) -> None:
 @cli.command()
 @click.option("--host", default="127.0.0.1", show_default=True, help="Address to listen on.")
 @click.option("--port", default=8000, show_default=True, type=click.IntRange(1, 65535), help="TCP port.")
+@click.option(
+    "--init",
+    "initialise_first",
+    is_flag=True,
+    help="First create the key and the database if missing (what `init` does), in this same process.",
+)
 @pass_context
-def serve(ctx: CliContext, host: str, port: int) -> None:
+def serve(ctx: CliContext, host: str, port: int, initialise_first: bool) -> None:
     """Serve the HTTP API with uvicorn (logs: BADGE_LOG_FORMAT, BADGE_LOG_LEVEL)."""
     import uvicorn
 
@@ -45,6 +51,11 @@ def serve(ctx: CliContext, host: str, port: int) -> None:
     from badge_issuer.production import is_production, refuse_or_warn, settings_findings
 
     settings = ctx.settings
+    if initialise_first:  # one process from start to stop: a container's PID 1 gets the signals
+        from badge_issuer.application.operations import initialise
+
+        with open_services(settings) as services:
+            initialise(services)
     if is_production(settings):
         with open_services(settings) as services:
             findings = settings_findings(settings, services.keystore, deployment_key=settings.deployment_key)
@@ -59,6 +70,9 @@ def serve(ctx: CliContext, host: str, port: int) -> None:
         log_config=None,
         log_level=settings.log_level.lower(),
         access_log=False,
+        # the client address (rate limits, logs) comes from X-Forwarded-For only from these proxies
+        proxy_headers=True,
+        forwarded_allow_ips=",".join(settings.forwarded_allow_ips) or "127.0.0.1",
     )
 
 
