@@ -34,7 +34,14 @@ from badge_issuer.db.issuers import IssuerRepository
 from badge_issuer.db.status import StatusRepository
 from badge_issuer.db.tables import Credential
 from badge_issuer.documents import profile
-from badge_issuer.errors import IdempotencyConflict, StateConflict, UndefinedTerms, ValidationFailed
+from badge_issuer.errors import (
+    IdempotencyConflict,
+    JsonLdError,
+    StateConflict,
+    TooComplex,
+    UndefinedTerms,
+    ValidationFailed,
+)
 from badge_issuer.errors import Issue as Finding
 from badge_issuer.jsonld.processor import expand
 from badge_issuer.signing import IssuanceTools
@@ -221,8 +228,10 @@ def sign_supplied(command: SignCommand, *, session: Session, tools: IssuanceTool
     # 3. nothing may be lost under JSON-LD, whatever the suite (eddsa-jcs-2022 never expands it)
     try:
         expand(unsigned, loader=tools.canon.loader, bounds=tools.canon.bounds)
-    except UndefinedTerms as exc:
-        exc.pointer = term_pointer(unsigned, exc.terms[0])
+    except (JsonLdError, TooComplex) as exc:  # the problem names where, as far as it can
+        exc.pointer = (
+            term_pointer(unsigned, exc.terms[0]) if isinstance(exc, UndefinedTerms) else "/credential"
+        )
         raise
     # 4. sign and store
     signed = _sign(
