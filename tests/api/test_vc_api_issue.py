@@ -504,6 +504,22 @@ REFUSED: list[tuple[str, Any, int, str]] = [
         "/credential/credentialSubject/colour",
     ),
     (
+        "an id that is not a string",
+        {"credential": vc_v2(credentialSubject={"id": 5, "name": "Ada"})},
+        422,
+        "/credential",
+    ),
+    (
+        "more JSON-LD work than allowed",
+        {
+            "credential": vc_v2(
+                credentialSubject={"id": "did:example:a", "name": [{"n": i} for i in range(6000)]}
+            )
+        },
+        422,
+        "/credential",
+    ),
+    (
         "a proof already",
         {"credential": vc_v2(proof={"type": "DataIntegrityProof"})},
         422,
