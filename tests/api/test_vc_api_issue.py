@@ -10,8 +10,10 @@ from typing import Any
 
 import httpx
 import pytest
+from pydantic import BaseModel
 
 from badge_issuer.api import schemas
+from badge_issuer.credential.vc_api_requests import VcIssueRequest, VcStatusRequest
 from tests.api.test_issuing import Tenant, bootstrap
 from tests.conftest import LiveServer
 
@@ -610,3 +612,22 @@ def test_only_an_issuing_key_of_the_issuer_signs(live_server: Callable[..., Live
     # an admin key may issue; a wrong scope never reaches validation (403 even for a bad body)
     assert issue(tenant, tenant.admin, body).status_code == 201
     assert issue(tenant, tenant.client("read"), {"credential": {}}).status_code == 403
+
+
+def documented_examples(model: type[BaseModel]) -> list[Any]:
+    """The request examples openapi.yaml shows for ``model``."""
+    examples: list[Any] = model.model_json_schema()["examples"]
+    assert examples
+    return examples
+
+
+def test_the_documented_examples_work(tenant: Tenant) -> None:
+    lms = tenant.client("issue", "revoke")
+    for example in documented_examples(VcIssueRequest):
+        response = issue(tenant, lms, example)
+        assert response.status_code == 201, response.text
+    # the second one has a credentialId, but no revocation entry: the status examples are understood
+    for example in documented_examples(VcStatusRequest):
+        response = set_status(tenant, lms, example)
+        assert response.status_code == 409, response.text
+        assert "no revocation status entry" in response.json()["detail"]

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from typing import Any, Literal
 
-from pydantic import Field, field_validator
+from pydantic import ConfigDict, Field, field_validator
 
 from badge_issuer.credential.requests import _Input
 from badge_issuer.errors import Issue, ValidationFailed
@@ -43,6 +43,43 @@ class IssueOptions(_Input):
 class VcIssueRequest(_Input):
     """VC-API IssueCredentialRequest: an unsigned VCDM 1.1 or 2.0 credential and how to sign it."""
 
+    model_config = ConfigDict(
+        json_schema_extra={
+            "examples": [
+                {
+                    "credential": {
+                        "@context": [
+                            "https://www.w3.org/ns/credentials/v2",
+                            "https://www.w3.org/ns/credentials/examples/v2",
+                        ],
+                        "type": ["VerifiableCredential", "ExampleAlumniCredential"],
+                        "validFrom": "2026-06-30T00:00:00Z",
+                        "credentialSubject": {"id": "did:example:ada", "alumniOf": "Example University"},
+                    },
+                    "options": {
+                        "cryptosuite": "eddsa-rdfc-2022",
+                        "credentialStatus": {
+                            "type": "BitstringStatusListEntry",
+                            "statusPurpose": "revocation",
+                        },
+                    },
+                },
+                {
+                    "credential": {
+                        "@context": [
+                            "https://www.w3.org/2018/credentials/v1",
+                            "https://www.w3.org/ns/credentials/examples/v2",
+                        ],
+                        "type": ["VerifiableCredential"],
+                        "issuanceDate": "2026-06-30T00:00:00Z",
+                        "credentialSubject": {"id": "did:example:ada", "alumniOf": "Example University"},
+                    },
+                    "options": {"cryptosuite": "Ed25519Signature2020", "credentialId": "urn:example:ada-1"},
+                },
+            ]
+        }
+    )
+
     credential: dict[str, Any] = Field(description="the unsigned credential (its issuer: yours, or left out)")
     options: IssueOptions = Field(default_factory=IssueOptions)
 
@@ -62,6 +99,23 @@ class VcStatusRequest(_Input):
     """VC-API UpdateCredentialStatusRequest, in both of its published shapes:
     ``{credentialId, credentialStatus: [{type, status}]}`` and
     ``{credentialId, credentialStatus: {type, statusPurpose}, status: true|false}``."""
+
+    model_config = ConfigDict(
+        json_schema_extra={
+            "examples": [
+                {
+                    "credentialId": "urn:example:ada-1",
+                    "credentialStatus": [{"type": "BitstringStatusListEntry", "status": "revoked"}],
+                    "reason": "Issued in error (ticket 4711)",
+                },
+                {
+                    "credentialId": "urn:example:ada-1",
+                    "credentialStatus": {"type": "BitstringStatusListEntry", "statusPurpose": "revocation"},
+                    "status": True,
+                },
+            ]
+        }
+    )
 
     credential_id: str = Field(
         alias="credentialId",
