@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import copy
 from collections.abc import Callable
+from concurrent.futures import ThreadPoolExecutor
 from typing import Any
 
 import httpx
@@ -631,3 +632,15 @@ def test_the_documented_examples_work(tenant: Tenant) -> None:
         response = set_status(tenant, lms, example)
         assert response.status_code == 409, response.text
         assert "no revocation status entry" in response.json()["detail"]
+
+
+def test_one_credential_id_is_signed_once_under_concurrent_requests(tenant: Tenant) -> None:
+    lms = tenant.client("issue", "read")
+    body = {
+        "credential": vc_v2(id="urn:uuid:2f1d0c9e-6a4b-4b8e-9c3d-7e5f1a2b3c4d"),
+        "options": {"credentialStatus": {"type": "BitstringStatusListEntry"}},
+    }
+    with ThreadPoolExecutor(max_workers=6) as pool:
+        codes = sorted(pool.map(lambda _: issue(tenant, lms, body).status_code, range(6)))
+    assert codes == [201, 409, 409, 409, 409, 409], codes
+    assert len(httpx.get(tenant.url("/credentials"), headers=lms).json()["items"]) == 1
