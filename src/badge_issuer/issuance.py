@@ -1,8 +1,9 @@
 """The issuance spine: validate → build → sign → store, in the caller's transaction.
 
-``issue_badge`` is the one way a badge is made; the HTTP routes and the CLI only call it. It never
-commits: the credential, its status positions, its record and its idempotency key are written in
-the caller's transaction, so they land together or not at all.
+``issue_badge`` is the one way a badge is made from one of our badge classes; ``sign_supplied``
+signs a credential the client wrote itself (VC-API): validate → fill in issuer and status → sign →
+store. Neither commits: the credential, its status positions, its record and its idempotency key
+are written in the caller's transaction, so they land together or not at all.
 """
 
 from __future__ import annotations
@@ -10,18 +11,17 @@ from __future__ import annotations
 import hashlib
 import hmac
 import json
-from collections.abc import Callable
+from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
 from sqlalchemy.orm import Session
 
-from badge_issuer.clock import isoformat_z
-from badge_issuer.credential.build import build_credential
-from badge_issuer.credential.identity import identity_object
+from badge_issuer.credential.build import achievement_subject, build_credential
 from badge_issuer.credential.requests import IssueRequest
 from badge_issuer.credential.schema import status_entry_views
+from badge_issuer.credential.supplied import check_supplied, complete, is_open_badge, prefixed, term_pointer
 from badge_issuer.credential.text_policy import refuse_untransportable
 from badge_issuer.crypto import jcs
 from badge_issuer.crypto.data_integrity import ProofOptions, add_proof
@@ -34,8 +34,16 @@ from badge_issuer.db.issuers import IssuerRepository
 from badge_issuer.db.status import StatusRepository
 from badge_issuer.db.tables import Credential
 from badge_issuer.documents import profile
-from badge_issuer.errors import IdempotencyConflict, ValidationFailed
+from badge_issuer.errors import (
+    IdempotencyConflict,
+    JsonLdError,
+    StateConflict,
+    TooComplex,
+    UndefinedTerms,
+    ValidationFailed,
+)
 from badge_issuer.errors import Issue as Finding
+from badge_issuer.jsonld.processor import expand
 from badge_issuer.signing import IssuanceTools
 
 
@@ -44,6 +52,22 @@ class IssueCommand:
     issuer_slug: str
     achievement_slug: str
     request: IssueRequest
+    client_id: int | None
+    idempotency_key: str | None
+    request_hash: str
+
+
+@dataclass(frozen=True)
+class SignCommand:
+    """Sign ``credential`` (a VCDM 1.1 or 2.0 credential the client wrote) as ``issuer_slug``."""
+
+    issuer_slug: str
+    credential: dict[str, Any]
+    cryptosuite: str
+    #: "revocation" / "suspension": add a BitstringStatusListEntry of that purpose; None: none
+    status_purpose: str | None
+    #: VC-API ``options.credentialId``: how the caller names a credential without an ``id``
+    credential_uri: str | None
     client_id: int | None
     idempotency_key: str | None
     request_hash: str
@@ -98,7 +122,7 @@ def issue_badge(command: IssueCommand, *, session: Session, tools: IssuanceTools
         credential_id=tools.urls.credential(credential_id),
         issuer=profile(issuer),
         achievement=json.loads(version.document_json),
-        subject=_subject(request, tools.new_salt),
+        subject=achievement_subject(request, tools.new_salt),
         valid_from=valid_from,
         valid_until=request.valid_until,
         evidence=[
@@ -120,16 +144,7 @@ def issue_badge(command: IssueCommand, *, session: Session, tools: IssuanceTools
     # text stored earlier (the issuer's profile, an older badge class) is held to the same rule
     refuse_untransportable(unsigned, suites=request.proof, what="the credential")
     # 4. sign: one proof per requested suite (two make a proof set)
-    signer: Signer = tools.signer_for(session, issuer)
-    signed: dict[str, Any] = unsigned
-    for suite_name in request.proof:
-        signed = add_proof(
-            signed,
-            suite=suite_by_name(suite_name),
-            signer=signer,
-            canon=tools.canon,
-            options=ProofOptions(created=now),
-        )
+    signed = _sign(unsigned, request.proof, signer=tools.signer_for(session, issuer), tools=tools, now=now)
     # 5. store, in the caller's transaction
     identifier = request.recipient.identifier
     record = Credential(
@@ -153,6 +168,114 @@ def issue_badge(command: IssueCommand, *, session: Session, tools: IssuanceTools
     return IssuedBadge(record=record, credential=signed, replayed=False)
 
 
+def sign_supplied(command: SignCommand, *, session: Session, tools: IssuanceTools) -> IssuedBadge:
+    """Sign a client's credential as its issuer, or replay what an earlier request with its key made."""
+    records = CredentialRepository(session)
+    if command.idempotency_key is not None and command.client_id is not None:
+        earlier = records.by_idempotency_key(command.client_id, command.idempotency_key)
+        if earlier is not None:
+            return replay(earlier, command.request_hash)
+    # 1. validate: what it is, whose it is, and text other verifiers would refuse
+    issuer = IssuerRepository(session).by_slug(command.issuer_slug)
+    supplied = command.credential
+    version = check_supplied(supplied, issuer_did=issuer.did, pinned=tools.canon.loader.urls)
+    uri = supplied.get("id") if isinstance(supplied.get("id"), str) else command.credential_uri
+    if uri is not None and records.by_uri(issuer.id, uri) is not None:
+        raise StateConflict(
+            f"this issuer already signed a credential with the id {uri[:200]!r}",
+            pointer="/credential/id" if "id" in supplied else "/options/credentialId",
+        )
+    try:
+        refuse_untransportable(supplied, suites=[command.cryptosuite], what="the credential")
+    except ValidationFailed as exc:
+        raise prefixed(exc) from None
+    # 2. fill in the issuer and the status entry
+    now = tools.clock()
+    record_id = tools.new_id()
+    statuses = StatusRepository(session)
+    position = None
+    entry = None
+    if command.status_purpose is not None:
+        if command.status_purpose == "suspension" and not issuer.suspension_enabled:
+            raise ValidationFailed(
+                "this issuer has no suspension lists (suspension is enabled per issuer)",
+                [Finding("/options/credentialStatus/statusPurpose", "suspension is not enabled")],
+            )
+        position = statuses.allocate(
+            issuer.id, command.status_purpose, size=tools.status_list_size, now=now, rng=tools.rng
+        )
+        status_list, index = position
+        entry = _status_entry(
+            tools.urls.status_list(issuer.slug, status_list.purpose, status_list.sequence),
+            index,
+            status_list.purpose,
+        )
+    suite = suite_by_name(command.cryptosuite)
+    unsigned = complete(
+        supplied,
+        version=version,
+        issuer=profile(issuer) if is_open_badge(supplied) else issuer.did,
+        proof_type=suite.proof_type,
+        status_entry=entry,
+        now=now,
+    )
+    if is_open_badge(unsigned):  # an Open Badge is held to its schema; other credentials are not
+        try:
+            tools.schemas.validate_credential(unsigned)
+        except ValidationFailed as exc:
+            raise prefixed(exc) from None
+    refuse_untransportable(unsigned, suites=[command.cryptosuite], what="the credential")
+    # 3. nothing may be lost under JSON-LD, whatever the suite (eddsa-jcs-2022 never expands it)
+    try:
+        expand(unsigned, loader=tools.canon.loader, bounds=tools.canon.bounds)
+    except (JsonLdError, TooComplex) as exc:  # the problem names where, as far as it can
+        exc.pointer = (
+            term_pointer(unsigned, exc.terms[0]) if isinstance(exc, UndefinedTerms) else "/credential"
+        )
+        raise
+    # 4. sign and store
+    signed = _sign(
+        unsigned, [command.cryptosuite], signer=tools.signer_for(session, issuer), tools=tools, now=now
+    )
+    subject = supplied["credentialSubject"]
+    subject_id = subject.get("id") if isinstance(subject, dict) else None
+    record = Credential(
+        id=record_id,
+        issuer_id=issuer.id,
+        client_id=command.client_id,
+        credential_json=json.dumps(signed, ensure_ascii=False, separators=(",", ":")),
+        recipient_hash=recipient_hash(subject_id, tools.recipient_pepper)
+        if isinstance(subject_id, str)
+        else None,
+        idempotency_key=command.idempotency_key,
+        request_hash=command.request_hash,
+        credential_uri=uri,
+        status="active",
+        created_at=now,
+        updated_at=now,
+    )
+    records.add(record)
+    if position is not None:
+        statuses.attach(position[0], position[1], record_id)
+    return IssuedBadge(record=record, credential=signed, replayed=False)
+
+
+def _sign(
+    unsigned: dict[str, Any], suites: Sequence[str], *, signer: Signer, tools: IssuanceTools, now: datetime
+) -> dict[str, Any]:
+    """One proof per suite, in order (two make a proof set)."""
+    signed = unsigned
+    for suite_name in suites:
+        signed = add_proof(
+            signed,
+            suite=suite_by_name(suite_name),
+            signer=signer,
+            canon=tools.canon,
+            options=ProofOptions(created=now),
+        )
+    return signed
+
+
 def replay(earlier: Credential, request_hash_now: str) -> IssuedBadge:
     if earlier.request_hash != request_hash_now:
         raise IdempotencyConflict(
@@ -171,43 +294,6 @@ def _check_dates(request: IssueRequest, valid_from: datetime) -> None:
         problems.append(Finding("/activityEndDate", "activityEndDate is before activityStartDate"))
     if problems:
         raise ValidationFailed(problems[0].message, problems)
-
-
-def _subject(request: IssueRequest, new_salt: Callable[[], str]) -> dict[str, Any]:
-    recipient = request.recipient
-    subject: dict[str, Any] = {"type": ["AchievementSubject"]}
-    identifiers: list[dict[str, Any]] = []
-    if recipient.id is not None:
-        subject["id"] = recipient.id
-    else:
-        identifiers.append(identity_object(recipient.identifier, "emailAddress", salt=new_salt()))
-    if recipient.name:
-        identifiers.append(
-            {
-                "type": "IdentityObject",
-                "hashed": False,
-                "identityHash": recipient.name,
-                "identityType": "name",
-            }
-        )
-    if identifiers:
-        subject["identifier"] = identifiers
-    if request.result:
-        subject["result"] = [
-            {"type": ["Result"], **item.model_dump(mode="json", by_alias=True, exclude_none=True)}
-            for item in request.result
-        ]
-    for value, key in (
-        (request.activity_start_date, "activityStartDate"),
-        (request.activity_end_date, "activityEndDate"),
-    ):
-        if value is not None:
-            subject[key] = isoformat_z(value)
-    if request.credits_earned is not None:
-        subject["creditsEarned"] = request.credits_earned
-    if request.narrative:
-        subject["narrative"] = request.narrative
-    return subject
 
 
 def _status_entry(list_url: str, position: int, purpose: str) -> dict[str, Any]:

@@ -23,6 +23,7 @@ from badge_issuer.api.routes import (
     issuers,
     operations,
     public,
+    vc_api_issue,
 )
 from badge_issuer.api.routes import verify as verify_routes
 from badge_issuer.application.operations import migrate
@@ -68,6 +69,7 @@ def create_app(
     app.include_router(images.router)
     app.include_router(public.router)
     app.include_router(verify_routes.router)
+    app.include_router(vc_api_issue.router)
     openapi_doc.install(app)
     app.add_middleware(BodySizeLimit, max_bytes=settings.max_body_bytes)
     app.add_middleware(HeadAsGet)

@@ -113,7 +113,9 @@ class RecordAchievement(_Out):
 
 
 class RecordRecipient(_Out):
-    lookup_hash: str = Field(alias="lookupHash", description="keyed hash of the email or DID")
+    lookup_hash: str | None = Field(
+        alias="lookupHash", description="keyed hash of the email or DID (null: the subject has no id)"
+    )
     email: str | None = Field(default=None, description="only when BADGE_STORE_RECIPIENT_EMAIL is on")
     id: str | None = None
 
@@ -127,8 +129,10 @@ class StatusEvent(_Out):
 
 class Record(_Out):
     id: str
-    credential_id: str = Field(alias="credentialId")
-    achievement: RecordAchievement
+    credential_id: str | None = Field(alias="credentialId", description="the credential's own id, if any")
+    achievement: RecordAchievement | None = Field(
+        description="the badge class it was made from; null for a credential signed through the VC-API"
+    )
     recipient: RecordRecipient
     client: int | None
     idempotency_key: str | None = Field(alias="idempotencyKey")
@@ -139,6 +143,27 @@ class Record(_Out):
     history: list[StatusEvent] | None = Field(
         default=None, description="the audit trail (who, when, why): in answers to a status change"
     )
+
+
+class VcIssued(_Out):
+    """VC-API IssueCredentialResponse."""
+
+    verifiable_credential: dict[str, Any] = Field(
+        alias="verifiableCredential", description="the signed credential (its subject exactly as sent)"
+    )
+
+
+class VcStatusEntry(_Out):
+    type: Literal["BitstringStatusListEntry"]
+    status_purpose: Literal["revocation", "suspension"] = Field(alias="statusPurpose")
+    status: bool = Field(description="the credential's bit in this list now")
+
+
+class VcStatusUpdated(_Out):
+    """The credential's status after a VC-API status update."""
+
+    credential_id: str = Field(alias="credentialId", description="as the request named it")
+    credential_status: list[VcStatusEntry] = Field(alias="credentialStatus")
 
 
 class RecordPage(_Out):

@@ -1,8 +1,9 @@
 """Issuing one badge or a batch, idempotently, each award in its own transaction.
 
-A surface (REST route, CLI, later VC-API / OB 3.0 API) parses its input into an ``IssueRequest``
-and calls ``issue_one`` or ``issue_batch``; the idempotency race, the batch loop and the request
-hash live here, once.
+A surface (REST route, CLI, later OB 3.0 API) parses its input into an ``IssueRequest`` and calls
+``issue_one`` or ``issue_batch``; the VC-API's ``POST /credentials/issue`` calls ``issue_supplied``
+with the client's own credential. The idempotency race, the batch loop and the request hash live
+here, once.
 """
 
 from __future__ import annotations
@@ -17,8 +18,16 @@ from sqlalchemy.exc import IntegrityError
 from badge_issuer.application.services import Services
 from badge_issuer.credential.requests import BatchItem, IssueRequest
 from badge_issuer.db.credentials import CredentialRepository
-from badge_issuer.errors import BadgeIssuerError, Issue, ValidationFailed
-from badge_issuer.issuance import IssueCommand, IssuedBadge, issue_badge, replay, request_hash
+from badge_issuer.errors import BadgeIssuerError, Issue, StateConflict, ValidationFailed
+from badge_issuer.issuance import (
+    IssueCommand,
+    IssuedBadge,
+    SignCommand,
+    issue_badge,
+    replay,
+    request_hash,
+    sign_supplied,
+)
 from badge_issuer.observability.logs import actor, audit
 
 
@@ -37,31 +46,68 @@ class BatchOutcome:
         return "replayed" if self.issued.replayed else "created"
 
 
-def run_issue(services: Services, command: IssueCommand) -> IssuedBadge:
-    """Run the spine in its own transaction; a concurrent twin with the same key replays."""
+def run_issue(services: Services, command: IssueCommand | SignCommand) -> IssuedBadge:
+    """Run the spine in its own transaction; a concurrent twin with the same key replays, and one
+    that took the same credential id first makes this a conflict."""
     try:
         with services.sessions() as session, session.begin():
-            issued = issue_badge(command, session=session, tools=services.issuance)
+            if isinstance(command, SignCommand):
+                issued = sign_supplied(command, session=session, tools=services.issuance)
+            else:
+                issued = issue_badge(command, session=session, tools=services.issuance)
     except IntegrityError:
-        if command.idempotency_key is None or command.client_id is None:
-            raise
-        with services.readers() as session:
-            earlier = CredentialRepository(session).by_idempotency_key(
-                command.client_id, command.idempotency_key
-            )
+        earlier = None
+        if command.idempotency_key is not None and command.client_id is not None:
+            with services.readers() as session:
+                earlier = CredentialRepository(session).by_idempotency_key(
+                    command.client_id, command.idempotency_key
+                )
         if earlier is None:
+            if isinstance(command, SignCommand):
+                raise StateConflict("a credential with this id was signed at the same moment") from None
             raise
         issued = replay(earlier, command.request_hash)
     services.metrics.issued(replayed=issued.replayed)
     if not issued.replayed:
+        made_from = {"achievement": command.achievement_slug} if isinstance(command, IssueCommand) else {}
         audit(
             "credential.issued",
             actor=actor(command.client_id),
             issuer=command.issuer_slug,
-            achievement=command.achievement_slug,
             credential=issued.record.id,
+            **made_from,
         )
     return issued
+
+
+def issue_supplied(
+    services: Services,
+    *,
+    issuer: str,
+    credential: dict[str, Any],
+    cryptosuite: str,
+    status_purpose: str | None,
+    credential_uri: str | None,
+    client_id: int | None,
+    idempotency_key: str | None = None,
+    scope: str,
+    payload: Any,
+) -> IssuedBadge:
+    """Sign a credential the client wrote (VC-API) as ``issuer``; ``payload`` is the whole request
+    as received, which a retry under the same Idempotency-Key must repeat."""
+    return run_issue(
+        services,
+        SignCommand(
+            issuer_slug=issuer,
+            credential=credential,
+            cryptosuite=cryptosuite,
+            status_purpose=status_purpose,
+            credential_uri=credential_uri,
+            client_id=client_id,
+            idempotency_key=idempotency_key,
+            request_hash=request_hash(scope, payload),
+        ),
+    )
 
 
 def issue_one(

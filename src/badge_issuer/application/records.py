@@ -7,9 +7,10 @@ session or an ORM row.
 from __future__ import annotations
 
 import json
+from collections.abc import Sequence
 from dataclasses import dataclass, field, replace
 from datetime import datetime
-from typing import Any, Literal
+from typing import Any, Literal, cast
 
 from sqlalchemy.orm import Session
 
@@ -18,6 +19,7 @@ from badge_issuer.credential.requests import lookup_identifier
 from badge_issuer.db.credentials import CredentialRepository, RecordFilter
 from badge_issuer.db.issuers import IssuerRepository
 from badge_issuer.db.tables import Credential
+from badge_issuer.errors import NotFound, StateConflict
 from badge_issuer.issuance import recipient_hash
 from badge_issuer.observability.logs import actor, audit
 from badge_issuer.revocation import change_status
@@ -39,9 +41,10 @@ class IssuanceRecord:
 
     id: str
     credential: dict[str, Any]
-    achievement_slug: str
-    achievement_version: int
-    recipient_hash: str
+    #: the badge class and version it was made from; None for a credential the client supplied
+    achievement_slug: str | None
+    achievement_version: int | None
+    recipient_hash: str | None
     recipient_email: str | None
     client_id: int | None
     idempotency_key: str | None
@@ -51,9 +54,10 @@ class IssuanceRecord:
     history: tuple[StatusChangeEvent, ...] | None = field(default=None)
 
     @property
-    def credential_id(self) -> str:
-        value: str = self.credential["id"]
-        return value
+    def credential_id(self) -> str | None:
+        """The credential's own ``id`` (a supplied credential may have none)."""
+        value = self.credential.get("id")
+        return value if isinstance(value, str) else None
 
     @property
     def subject_id(self) -> str | None:
@@ -87,8 +91,8 @@ def _records(session: Session, rows: list[Credential]) -> list[IssuanceRecord]:
         IssuanceRecord(
             id=row.id,
             credential=json.loads(row.credential_json),
-            achievement_slug=labels[row.id][0],
-            achievement_version=labels[row.id][1],
+            achievement_slug=labels[row.id][0] if row.id in labels else None,
+            achievement_version=labels[row.id][1] if row.id in labels else None,
             recipient_hash=row.recipient_hash,
             recipient_email=row.recipient_email,
             client_id=row.client_id,
@@ -153,3 +157,48 @@ def change_record_status(
     # the reason is free text (it may name the recipient): it stays in the record, not the log
     audit(f"credential.{action}", actor=actor(client_id), issuer=issuer, credential=credential_id)
     return replace(record, history=history)
+
+
+def change_status_by_reference(
+    services: Services,
+    issuer: str,
+    reference: str,
+    actions: Sequence[str],
+    *,
+    reason: str,
+    client_id: int | None,
+) -> IssuanceRecord:
+    """VC-API ``/credentials/status``: find one of ``issuer``'s credentials by its record id, its URL
+    here, its own ``id`` or the ``credentialId`` it was issued with (NotFound for anyone else's),
+    then apply each action in turn. ``unrevoke`` can never happen (revocation is permanent): it is
+    a StateConflict on a revoked credential and changes nothing on another."""
+    with services.readers() as session:
+        row = IssuerRepository(session).by_slug(issuer)
+        record_id = _find(CredentialRepository(session), row.id, reference, services.urls.credential(""))
+    record = get_record(services, issuer, record_id)
+    for action in actions:
+        if action == "unrevoke":
+            if record.status == "revoked":
+                raise StateConflict("this credential is revoked and revocation is permanent")
+            continue
+        record = change_record_status(
+            services,
+            issuer,
+            record_id,
+            cast(Action, action),
+            reason=reason,
+            client_id=client_id,
+        )
+    return record
+
+
+def _find(records: CredentialRepository, issuer_id: int, reference: str, url_prefix: str) -> str:
+    for candidate in dict.fromkeys([reference.removeprefix(url_prefix), reference]):
+        try:
+            return records.get(candidate, issuer_id=issuer_id).id
+        except NotFound:
+            pass
+    found = records.by_uri(issuer_id, reference)
+    if found is None:
+        raise NotFound(f"this issuer has no credential {reference[:200]!r}", pointer="/credentialId")
+    return found.id

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from datetime import UTC, datetime
 from typing import Any
 
@@ -10,7 +10,9 @@ from pydantic import ValidationError
 
 from badge_issuer.clock import isoformat_z
 from badge_issuer.credential.base import issues_from, to_json
+from badge_issuer.credential.identity import identity_object
 from badge_issuer.credential.models import OpenBadgeCredential
+from badge_issuer.credential.requests import IssueRequest
 from badge_issuer.credential.vocab import (
     JSON_SCHEMA_VALIDATOR_2019,
     OB_ACHIEVEMENT_CREDENTIAL_SCHEMA,
@@ -101,3 +103,41 @@ def build_credential(
     if issues:
         raise ValidationFailed("cannot build the credential", issues)
     return to_json(model)
+
+
+def achievement_subject(request: IssueRequest, new_salt: Callable[[], str]) -> dict[str, Any]:
+    """The AchievementSubject of an issue request (an email recipient gets a salted identity hash)."""
+    recipient = request.recipient
+    subject: dict[str, Any] = {"type": ["AchievementSubject"]}
+    identifiers: list[dict[str, Any]] = []
+    if recipient.id is not None:
+        subject["id"] = recipient.id
+    else:
+        identifiers.append(identity_object(recipient.identifier, "emailAddress", salt=new_salt()))
+    if recipient.name:
+        identifiers.append(
+            {
+                "type": "IdentityObject",
+                "hashed": False,
+                "identityHash": recipient.name,
+                "identityType": "name",
+            }
+        )
+    if identifiers:
+        subject["identifier"] = identifiers
+    if request.result:
+        subject["result"] = [
+            {"type": ["Result"], **item.model_dump(mode="json", by_alias=True, exclude_none=True)}
+            for item in request.result
+        ]
+    for value, key in (
+        (request.activity_start_date, "activityStartDate"),
+        (request.activity_end_date, "activityEndDate"),
+    ):
+        if value is not None:
+            subject[key] = isoformat_z(value)
+    if request.credits_earned is not None:
+        subject["creditsEarned"] = request.credits_earned
+    if request.narrative:
+        subject["narrative"] = request.narrative
+    return subject

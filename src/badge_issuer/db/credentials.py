@@ -43,6 +43,11 @@ class CredentialRepository:
             raise NotFound(f"no credential {credential_id!r}")
         return record
 
+    def by_uri(self, issuer_id: int, uri: str) -> Credential | None:
+        """The issuer's credential whose own id (or VC-API credentialId) is ``uri``."""
+        query = select(Credential).where(Credential.issuer_id == issuer_id, Credential.credential_uri == uri)
+        return self.session.scalar(query)
+
     def by_idempotency_key(self, client_id: int, key: str) -> Credential | None:
         query = select(Credential).where(Credential.client_id == client_id, Credential.idempotency_key == key)
         return self.session.scalar(query)

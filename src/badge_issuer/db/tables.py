@@ -121,19 +121,24 @@ class Credential(Base):
     __tablename__ = "credentials"
     __table_args__ = (
         UniqueConstraint("client_id", "idempotency_key"),
+        UniqueConstraint("issuer_id", "credential_uri", name="uq_credentials_issuer_credential_uri"),
         Index("ix_credentials_issuer_created", "issuer_id", "created_at", "id"),
     )
 
     id: Mapped[str] = mapped_column(String(36), primary_key=True)  # UUID, last segment of the URL
     issuer_id: Mapped[int] = mapped_column(ForeignKey("issuers.id"))
-    achievement_id: Mapped[int] = mapped_column(ForeignKey("achievements.id"), index=True)
-    achievement_version_id: Mapped[int] = mapped_column(ForeignKey("achievement_versions.id"))
+    # None for a credential a client supplied through the VC-API (not made from a badge class)
+    achievement_id: Mapped[int | None] = mapped_column(ForeignKey("achievements.id"), index=True)
+    achievement_version_id: Mapped[int | None] = mapped_column(ForeignKey("achievement_versions.id"))
     client_id: Mapped[int | None] = mapped_column(ForeignKey("api_clients.id"), nullable=True)
     credential_json: Mapped[str] = mapped_column(Text)  # exactly as signed
-    recipient_hash: Mapped[str] = mapped_column(String(128), index=True)  # sha256 of the identifier
+    # keyed hash of the recipient's identifier; None when a supplied credential names no subject id
+    recipient_hash: Mapped[str | None] = mapped_column(String(128), index=True)
     recipient_email: Mapped[str | None] = mapped_column(String(320), nullable=True)
     idempotency_key: Mapped[str | None] = mapped_column(String(255), nullable=True)
     request_hash: Mapped[str] = mapped_column(String(64))
+    #: a supplied credential's own ``id`` (or VC-API ``options.credentialId``): how callers name it
+    credential_uri: Mapped[str | None] = mapped_column(String(512), nullable=True)
     status: Mapped[str] = mapped_column(String(16), default="active", index=True)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime)
     updated_at: Mapped[datetime] = mapped_column(UTCDateTime)

@@ -131,7 +131,11 @@ def record_json(record: IssuanceRecord) -> dict[str, Any]:
     out: dict[str, Any] = {
         "id": record.id,
         "credentialId": record.credential_id,
-        "achievement": {"slug": record.achievement_slug, "version": record.achievement_version},
+        "achievement": (
+            {"slug": record.achievement_slug, "version": record.achievement_version}
+            if record.achievement_slug is not None
+            else None
+        ),
         "recipient": recipient,
         "client": record.client_id,
         "idempotencyKey": record.idempotency_key,
