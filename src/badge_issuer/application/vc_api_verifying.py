@@ -1,0 +1,211 @@
+"""The W3C VC-API verifier: ``POST /credentials/verify`` and ``POST /presentations/verify`` requests
+in, VC-API verification results out.
+
+A request is ``{verifiableCredential, options}`` or ``{verifiablePresentation, options}``; it is
+verified by the same use case as ``/api/v1/verify`` (``verifying.verify_presented``), and the report
+becomes ``{verified, checks, warnings, errors}`` with the whole report kept under ``report``.
+``options.checks`` names VC-API checks (``CHECKS``); it cannot switch ours off: every check runs,
+and any failure fails verification (fail closed). ``checks`` in the result lists the requested
+VC-API checks that ran (all that ran, when none were named). Input that is not such a request
+raises an InputError naming the field; the caller answers it with the same shape.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, field
+from typing import Any
+
+from badge_issuer.application import verifying
+from badge_issuer.application.services import Services
+from badge_issuer.checks import VerifyOptions
+from badge_issuer.errors import InputError, ValidationFailed
+from badge_issuer.verification import VerificationReport
+
+#: VC-API check names → the checks of ours that establish them
+CHECKS: dict[str, tuple[str, ...]] = {
+    "proof": ("format", "context", "proof", "issuer_key"),
+    "credentialSchema": ("schema",),
+    "validFrom": ("validity",),
+    "validUntil": ("validity",),
+    "credentialStatus": ("status",),
+}
+#: the credential members a validity name is about, by VC version (1.1 names them differently)
+_PERIOD = {"validFrom": ("validFrom", "issuanceDate"), "validUntil": ("validUntil", "expirationDate")}
+MAX_OPTION_CHARS = 512
+_JWT_ENVELOPES = ("data:application/vc+jwt,", "data:application/jwt,")
+
+
+@dataclass(frozen=True)
+class VcApiResult:
+    """A VC-API verification result; ``report`` is our full report (an extension member)."""
+
+    verified: bool
+    checks: list[str]
+    warnings: list[str] = field(default_factory=list)
+    errors: list[str] = field(default_factory=list)
+    report: VerificationReport | None = None
+
+    def to_json(self) -> dict[str, Any]:
+        body: dict[str, Any] = {
+            "verified": self.verified,
+            "checks": self.checks,
+            "warnings": self.warnings,
+            "errors": self.errors,
+        }
+        if self.report is not None:
+            body["report"] = self.report.to_json()
+        return body
+
+
+def refused(exc: InputError) -> VcApiResult:
+    """The result for a request that could not be verified at all."""
+    return VcApiResult(False, [], [], [exc.message])
+
+
+def verify_credential_request(services: Services, body: Any) -> VcApiResult:
+    """``{verifiableCredential, options}`` → the VC-API result for that one credential."""
+    request = _object(body, "the request", "")
+    _known_members(request, {"verifiableCredential", "options"}, "")
+    credential = _object(request.get("verifiableCredential"), "verifiableCredential", "/verifiableCredential")
+    if "VerifiablePresentation" in _types(credential):
+        raise InputError(
+            "verifiableCredential is a presentation: send it to /presentations/verify",
+            pointer="/verifiableCredential/type",
+        )
+    options = _object(request.get("options", {}), "options", "/options")
+    _known_members(options, {"checks"}, "/options")
+    requested = _requested_checks(options)
+    data, media = _presented(credential)
+    report = verifying.verify_presented(services, data, content_type=media)
+    checks = _checks_run(report, credential, requested)
+    warnings, errors = _findings(report, "")
+    if "checks" in options and not errors:
+        warnings += [
+            f"{name}: requested, but the credential has nothing it applies to"
+            for name in requested
+            if name not in checks
+        ]
+    return VcApiResult(report.verified, checks, warnings, errors, report=report)
+
+
+def verify_presentation_request(services: Services, body: Any) -> VcApiResult:
+    """``{verifiablePresentation, options: {challenge, domain}}`` (or a proofless ``{presentation}``)."""
+    request = _object(body, "the request", "")
+    _known_members(request, {"verifiablePresentation", "presentation", "options"}, "")
+    name = "presentation" if "presentation" in request else "verifiablePresentation"
+    presentation = _object(request.get(name), name, f"/{name}")
+    if "VerifiablePresentation" not in _types(presentation):
+        raise InputError(f"{name}.type must include VerifiablePresentation", pointer=f"/{name}/type")
+    options = _object(request.get("options", {}), "options", "/options")
+    _known_members(options, {"challenge", "domain", "checks"}, "/options")
+    _requested_checks(options)  # validated; every check runs on each credential anyway
+    chosen = VerifyOptions(challenge=_text(options, "challenge"), domain=_text(options, "domain"))
+    data = json.dumps(presentation, ensure_ascii=False).encode("utf-8")
+    report = verifying.verify_presented(services, data, content_type="application/json", options=chosen)
+    warnings, errors = _findings(report, "")
+    checks = ["proof"] if _ran(report, ("format", "presentation_proof", "holder")) else []
+    for index, nested in enumerate(report.credentials):
+        more_warnings, more_errors = _findings(nested, f"verifiableCredential[{index}] ")
+        warnings += more_warnings
+        errors += more_errors
+    return VcApiResult(report.verified, checks, warnings, errors, report=report)
+
+
+# -- reading the request -----------------------------------------------------------------------------
+
+
+def _object(value: Any, name: str, pointer: str) -> Mapping[str, Any]:
+    if value is None:
+        raise InputError(f"{name} is missing", pointer=pointer or None)
+    if not isinstance(value, Mapping):
+        raise InputError(f"{name} must be a JSON object", pointer=pointer or None)
+    return value
+
+
+def _known_members(value: Mapping[str, Any], known: set[str], pointer: str) -> None:
+    """The VC-API: an endpoint MUST refuse data and options it does not understand."""
+    unknown = sorted(str(key) for key in value if key not in known)
+    if unknown:
+        raise ValidationFailed(
+            f"{pointer or 'the request'} has members this verifier does not understand: "
+            f"{', '.join(unknown[:5])} (it understands {', '.join(sorted(known))})",
+            pointer=f"{pointer}/{unknown[0]}",
+        )
+
+
+def _requested_checks(options: Mapping[str, Any]) -> tuple[str, ...]:
+    checks = options.get("checks")
+    if checks is None:
+        return tuple(CHECKS)
+    if not isinstance(checks, list) or not all(isinstance(item, str) for item in checks) or len(checks) > 20:
+        raise ValidationFailed("options.checks must be an array of check names", pointer="/options/checks")
+    unknown = [item for item in checks if item not in CHECKS]
+    if unknown:
+        raise ValidationFailed(
+            f"options.checks names checks this verifier does not know: {', '.join(unknown[:5])} "
+            f"(it knows {', '.join(CHECKS)})",
+            pointer=f"/options/checks/{checks.index(unknown[0])}",
+        )
+    return tuple(dict.fromkeys(checks))
+
+
+def _text(options: Mapping[str, Any], name: str) -> str | None:
+    value = options.get(name)
+    if value is None:
+        return None
+    if not isinstance(value, str) or not value or len(value) > MAX_OPTION_CHARS:
+        raise ValidationFailed(
+            f"options.{name} must be a string of 1 to {MAX_OPTION_CHARS} characters",
+            pointer=f"/options/{name}",
+        )
+    return value
+
+
+def _presented(credential: Mapping[str, Any]) -> tuple[bytes, str]:
+    """The bytes to verify: the credential's JSON, or the VC-JWT an EnvelopedVerifiableCredential holds."""
+    envelope_id = credential.get("id")
+    if "EnvelopedVerifiableCredential" in _types(credential) and isinstance(envelope_id, str):
+        for prefix in _JWT_ENVELOPES:
+            if envelope_id.startswith(prefix):
+                return envelope_id.removeprefix(prefix).encode("ascii", "replace"), "text/plain"
+        raise InputError(
+            "an EnvelopedVerifiableCredential is verified only as a data:application/vc+jwt URL",
+            pointer="/verifiableCredential/id",
+        )
+    return json.dumps(credential, ensure_ascii=False).encode("utf-8"), "application/json"
+
+
+def _types(value: Mapping[str, Any]) -> list[Any]:
+    kind = value.get("type")
+    return kind if isinstance(kind, list) else [kind]
+
+
+# -- from our report to the VC-API result ------------------------------------------------------------
+
+
+def _ran(report: VerificationReport, ids: Sequence[str]) -> bool:
+    statuses = {result.id: result.status for result in report.checks}
+    return all(statuses.get(check_id) not in (None, "skipped") for check_id in ids)
+
+
+def _checks_run(
+    report: VerificationReport, credential: Mapping[str, Any], requested: Sequence[str]
+) -> list[str]:
+    """The requested VC-API checks that ran (a validity name only when the credential has that date)."""
+    return [
+        name
+        for name in requested
+        if _ran(report, CHECKS[name])
+        and (name not in _PERIOD or any(member in credential for member in _PERIOD[name]))
+    ]
+
+
+def _findings(report: VerificationReport, prefix: str) -> tuple[list[str], list[str]]:
+    """Warnings and errors of the report's own checks, one line each: ``check: message``."""
+    warnings = [f"{prefix}{r.id}: {r.message}" for r in report.checks if r.status == "warning"]
+    errors = [
+        f"{prefix}{r.id}: {r.message}" for r in report.checks if r.status in ("failed", "indeterminate")
+    ]
+    return warnings, errors
