@@ -11,6 +11,7 @@ from __future__ import annotations
 import copy
 import json
 from collections.abc import Iterator
+from pathlib import Path
 from typing import Any
 
 import httpx
@@ -82,6 +83,35 @@ def test_without_options_every_vc_api_check_that_ran_is_named(server: LiveServer
     asked = verify(server, sign(issuer, credential, "eddsa-rdfc-2022"), ["proof", "credentialStatus"]).json()
     assert asked["checks"] == ["proof"]
     assert asked["warnings"] == ["credentialStatus: requested, but the credential has nothing it applies to"]
+
+
+def test_an_issued_badge_and_its_status_through_the_vc_api(server: LiveServer) -> None:
+    """Our own OB 3.0 badge (did:web issuer, status list entry): verified with its status checked;
+    once revoked, a 400 naming the status; asking for the proof alone does not look the status up."""
+    from tests.api.test_issuing import ACHIEVEMENT, bootstrap
+
+    tenant = bootstrap(server, "uni")
+    assert httpx.post(tenant.url("/achievements"), json=ACHIEVEMENT, headers=tenant.admin).status_code == 201
+    issued = httpx.post(
+        tenant.url("/achievements/python-data/credentials"),
+        json={"recipient": {"email": "ada@example.org"}},
+        headers=tenant.admin,
+        timeout=30,
+    ).json()
+    credential = issued["credential"]
+    answer = verify(server, credential, ["proof", "credentialStatus"])
+    assert answer.status_code == 200, answer.text
+    assert answer.json()["checks"] == ["proof", "credentialStatus"]
+    revoke = httpx.post(
+        tenant.url(f"/credentials/{issued['id']}/revoke"), json={"reason": "misconduct"}, headers=tenant.admin
+    )
+    assert revoke.status_code == 200, revoke.text
+    body = refused(verify(server, credential))
+    assert any(error.startswith("status: revoked on ") for error in body["errors"]), body["errors"]
+    proof_only = verify(server, credential, ["proof"]).json()
+    assert proof_only["verified"] is True and proof_only["checks"] == ["proof"]
+    status = next(check for check in proof_only["report"]["checks"] if check["id"] == "status")
+    assert status["status"] == "skipped" and status["detail"]["mode"] == "offline"
 
 
 def test_an_open_badge_verifies_through_the_vc_api(server: LiveServer, issuer: Issuer) -> None:
@@ -181,13 +211,35 @@ def test_a_proof_that_is_not_an_object(server: LiveServer, issuer: Issuer, value
 def test_an_expired_or_malformed_date(server: LiveServer, issuer: Issuer) -> None:
     expired = generic(issuer)
     expired["validUntil"] = "2026-02-01T00:00:00Z"
+    signed = sign(issuer, expired, "eddsa-rdfc-2022")
+    assert (
+        "validity: expired on 2026-02-01 (validUntil 2026-02-01T00:00:00Z)"
+        in refused(verify(server, signed))["errors"]
+    )
     assert "expired on 2026-02-01" in " ".join(
-        refused(verify(server, sign(issuer, expired, "eddsa-rdfc-2022")))["errors"]
+        refused(verify(server, signed, ["proof", "validUntil"]))["errors"]
     )
     malformed = generic(issuer)
     malformed["validFrom"] = "2026-01-01"
     body = refused(verify(server, sign(issuer, malformed, "eddsa-jcs-2022")))
     assert any(error.startswith("schema: does not follow the VC Data Model 2.0") for error in body["errors"])
+
+
+def test_asking_for_the_proof_alone_verifies_an_expired_credential_and_says_so(
+    server: LiveServer, issuer: Issuer
+) -> None:
+    """The VC-API verifier suite's 'valid VC' has long expired and is sent with checks ["proof"]."""
+    expired = generic(issuer, "1.1")
+    expired["expirationDate"] = "2026-02-01T00:00:00Z"
+    response = verify(server, sign(issuer, expired, "Ed25519Signature2020"), ["proof"])
+    assert response.status_code == 200, response.text
+    body = response.json()
+    assert body["checks"] == ["proof"] and body["errors"] == []
+    assert (
+        "validity: not requested: expired on 2026-02-01 (expirationDate 2026-02-01T00:00:00Z)"
+        in body["warnings"]
+    )
+    assert body["report"]["verified"] is False  # the full report still judges everything
 
 
 # -- requests that are not verify requests ------------------------------------------------------------
@@ -296,3 +348,28 @@ def test_the_answers_match_openapi(server: LiveServer, issuer: Issuer) -> None:
     VcApiVerification.model_validate(
         {k: body[k] for k in ("verified", "checks", "warnings", "errors", "report")}
     )
+
+
+# -- the VC-API verifier test suite's own credential -----------------------------------------------
+
+SUITE_VC = Path(__file__).resolve().parents[1] / "vectors" / "vc-api" / "valid-vc-di.json"
+
+
+def test_the_vc_api_verifier_suites_credential_and_its_negative_cases(server: LiveServer) -> None:
+    valid = json.loads(SUITE_VC.read_text(encoding="utf-8"))
+    response = verify(server, valid, ["proof"])
+    assert response.status_code == 200, response.text
+    assert response.json()["checks"] == ["proof"]
+    wrong: list[Any] = ["string", {}, None, 10, True]
+    wrong_items: list[Any] = [[], {}, None, 10, True]
+    cases: list[tuple[str, Any]] = []
+    for member in ("@context", "type"):
+        cases += [(member, value) for value in wrong] + [(member, [item]) for item in wrong_items]
+    not_issuers: list[Any] = [[], None, 10, True]
+    not_subjects: list[Any] = ["string", None, 10, True, []]
+    cases += [("issuer", value) for value in not_issuers]
+    cases += [("credentialSubject", value) for value in not_subjects]
+    for member, value in cases:
+        mutated = {**copy.deepcopy(valid), member: value}
+        answer = verify(server, mutated, ["proof"])
+        assert answer.status_code == 400, (member, value, answer.text)
