@@ -281,8 +281,9 @@ class VerifyCredentialOptions(BaseModel):
         list[Literal["proof", "credentialSchema", "validFrom", "validUntil", "credentialStatus"]] | None
     ) = Field(
         default=None,
-        description="the VC-API checks to report on; every check runs regardless, and any failure fails "
-        "verification (fail closed)",
+        description="the VC-API checks that decide `verified` (default: all). The proof, the issuer's key "
+        "and embedded credentials always count; an unrequested check still runs, and its failure is a "
+        "warning (`not requested: …`); an unrequested credentialStatus is not looked up",
     )
 
 
