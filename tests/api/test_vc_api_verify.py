@@ -122,6 +122,29 @@ def test_an_open_badge_verifies_through_the_vc_api(server: LiveServer, issuer: I
     assert response.json()["report"]["summary"]["achievement"] == "Data Analysis with Python"
 
 
+def test_an_enveloped_vc_jwt(server: LiveServer, issuer: Issuer) -> None:
+    from badge_issuer.formats.vcjwt import encode_vc_jwt
+
+    token = encode_vc_jwt(generic(issuer), private_key=issuer.key, kid=issuer.signer.verification_method)
+    data_url = f"data:application/vc+jwt,{token}"
+    envelope: dict[str, Any] = {
+        "@context": ["https://www.w3.org/ns/credentials/v2"],
+        "type": "EnvelopedVerifiableCredential",
+        "id": data_url,
+    }
+    response = verify(server, envelope)
+    assert response.status_code == 200, response.text
+    assert response.json()["report"]["checks"][0]["detail"]["envelope"] == "jwt"
+    assert response.json()["checks"] == ["proof", "credentialSchema", "validFrom"]  # read from the payload
+    forged = {
+        **envelope,
+        "id": envelope["id"][:-4] + ("AAAA" if not envelope["id"].endswith("AAAA") else "BBBB"),
+    }
+    refused(verify(server, forged, ["proof"]))
+    other = {**envelope, "id": "data:application/vc+sd-jwt,abc"}
+    assert refused(verify(server, other))["pointer"] == "/verifiableCredential/id"
+
+
 # -- verification negatives ----------------------------------------------------------------------------
 
 

@@ -89,7 +89,7 @@ def verify_credential_request(services: Services, body: Any) -> VcApiResult:
     chosen = VerifyOptions(check_status="credentialStatus" in requested)
     report = verifying.verify_presented(services, data, content_type=media, options=chosen)
     counted = ALWAYS | {check_id for name in requested for check_id in CHECKS[name]}
-    checks = _checks_run(report, credential, requested)
+    checks = _checks_run(report, requested)
     warnings, errors = _findings(report, "", counted)
     if "checks" in options and not errors:
         warnings += [
@@ -200,15 +200,15 @@ def _ran(report: VerificationReport, ids: Sequence[str]) -> bool:
     return all(statuses.get(check_id) not in (None, "skipped") for check_id in ids)
 
 
-def _checks_run(
-    report: VerificationReport, credential: Mapping[str, Any], requested: Sequence[str]
-) -> list[str]:
-    """The requested VC-API checks that ran (a validity name only when the credential has that date)."""
+def _checks_run(report: VerificationReport, requested: Sequence[str]) -> list[str]:
+    """The requested VC-API checks that ran; a validity name only when the validity check read that
+    date (from the JSON-LD credential or the VC-JWT payload alike)."""
+    validity = next((r.detail for r in report.checks if r.id == "validity"), None)
+    read = set(validity) if isinstance(validity, Mapping) else set()
     return [
         name
         for name in requested
-        if _ran(report, CHECKS[name])
-        and (name not in _PERIOD or any(member in credential for member in _PERIOD[name]))
+        if _ran(report, CHECKS[name]) and (name not in _PERIOD or not read.isdisjoint(_PERIOD[name]))
     ]
 
 
