@@ -358,6 +358,36 @@ def test_a_proofless_presentation_request_and_an_unknown_option(server: LiveServ
     ] == ("/verifiablePresentation/type")
 
 
+def test_an_enveloped_vp_jwt(server: LiveServer, issuer: Issuer) -> None:
+    from badge_issuer.formats.vcjwt import encode_vc_jwt
+    from tests.checks.test_presentation_jwt import vp_jwt
+
+    holder = Issuer("Holder")
+    credential = sign(issuer, generic(issuer), "eddsa-rdfc-2022")
+    token = vp_jwt(holder, [credential], nonce="n-7", aud="hr.example")
+    envelope = {
+        "@context": ["https://www.w3.org/ns/credentials/v2"],
+        "type": "EnvelopedVerifiablePresentation",
+        "id": f"data:application/vp+jwt,{token}",
+    }
+    request = {"verifiablePresentation": envelope, "options": {"challenge": "n-7", "domain": "hr.example"}}
+    answer = post(server, "/presentations/verify", request)
+    assert answer.status_code == 200, answer.text
+    assert answer.json()["report"]["checks"][0]["message"].startswith("a VP-JWT holding 1 credential(s)")
+    stale = {**request, "options": {"challenge": "n-8"}}
+    assert any(
+        e.startswith("presentation_proof: ")
+        for e in refused(post(server, "/presentations/verify", stale))["errors"]
+    )
+    # a VC-JWT in a presentation's envelope, a VP-JWT in a credential's: each is the wrong route
+    vc_token = encode_vc_jwt(generic(issuer), private_key=issuer.key, kid=issuer.signer.verification_method)
+    as_vp = {**envelope, "id": f"data:application/vp+jwt,{vc_token}"}
+    mixed = post(server, "/presentations/verify", {"verifiablePresentation": as_vp})
+    assert "holds a credential, not a presentation" in refused(mixed)["detail"]
+    as_vc = {**envelope, "type": "EnvelopedVerifiableCredential", "id": f"data:application/vc+jwt,{token}"}
+    assert "send it to /presentations/verify" in refused(verify(server, as_vc))["detail"]
+
+
 def test_the_answers_match_openapi(server: LiveServer, issuer: Issuer) -> None:
     """The 200 body validates against the documented VcApiVerification model."""
     from badge_issuer.api.schemas import Problem, VcApiVerification

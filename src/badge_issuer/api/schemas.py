@@ -303,7 +303,8 @@ class VerifyCredentialRequest(BaseModel):
 
 
 class VerifyPresentationRequest(BaseModel):
-    """VC-API ``VerifyPresentationRequest`` (or ``presentation`` for a proofless one)."""
+    """VC-API ``VerifyPresentationRequest`` (or ``presentation`` for a proofless one); the presentation
+    is JSON-LD, or an EnvelopedVerifiablePresentation holding a ``data:application/vp+jwt,`` URL."""
 
     model_config = ConfigDict(extra="forbid", populate_by_name=True)
 

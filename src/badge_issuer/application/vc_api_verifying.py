@@ -43,6 +43,7 @@ ALWAYS = REQUIRED | {"endorsements", "clr"}
 _PERIOD = {"validFrom": ("validFrom", "issuanceDate"), "validUntil": ("validUntil", "expirationDate")}
 MAX_OPTION_CHARS = 512
 _JWT_ENVELOPES = ("data:application/vc+jwt,", "data:application/jwt,")
+_VP_JWT_ENVELOPES = ("data:application/vp+jwt,", "data:application/jwt,")
 
 
 @dataclass(frozen=True)
@@ -88,6 +89,11 @@ def verify_credential_request(services: Services, body: Any) -> VcApiResult:
     data, media = _presented(credential)
     chosen = VerifyOptions(check_status="credentialStatus" in requested)
     report = verifying.verify_presented(services, data, content_type=media, options=chosen)
+    if _is_presentation(report):
+        raise InputError(
+            "verifiableCredential holds a presentation: send it to /presentations/verify",
+            pointer="/verifiableCredential",
+        )
     counted = ALWAYS | {check_id for name in requested for check_id in CHECKS[name]}
     checks = _checks_run(report, requested)
     warnings, errors = _findings(report, "", counted)
@@ -106,14 +112,14 @@ def verify_presentation_request(services: Services, body: Any) -> VcApiResult:
     _known_members(request, {"verifiablePresentation", "presentation", "options"}, "")
     name = "presentation" if "presentation" in request else "verifiablePresentation"
     presentation = _object(request.get(name), name, f"/{name}")
-    if "VerifiablePresentation" not in _types(presentation):
-        raise InputError(f"{name}.type must include VerifiablePresentation", pointer=f"/{name}/type")
     options = _object(request.get("options", {}), "options", "/options")
     _known_members(options, {"challenge", "domain", "checks"}, "/options")
     _requested_checks(options)  # validated; every check runs on each credential anyway
     chosen = VerifyOptions(challenge=_text(options, "challenge"), domain=_text(options, "domain"))
-    data = json.dumps(presentation, ensure_ascii=False).encode("utf-8")
-    report = verifying.verify_presented(services, data, content_type="application/json", options=chosen)
+    data, media = _presented_presentation(presentation, name)
+    report = verifying.verify_presented(services, data, content_type=media, options=chosen)
+    if not _is_presentation(report):
+        raise InputError(f"{name} holds a credential, not a presentation", pointer=f"/{name}")
     warnings, errors = _findings(report, "")
     checks = ["proof"] if _ran(report, ("format", "presentation_proof", "holder")) else []
     for index, nested in enumerate(report.credentials):
@@ -187,12 +193,32 @@ def _presented(credential: Mapping[str, Any]) -> tuple[bytes, str]:
     return json.dumps(credential, ensure_ascii=False).encode("utf-8"), "application/json"
 
 
+def _presented_presentation(presentation: Mapping[str, Any], name: str) -> tuple[bytes, str]:
+    """The presentation's JSON, or the VP-JWT an EnvelopedVerifiablePresentation holds."""
+    envelope_id = presentation.get("id")
+    if "EnvelopedVerifiablePresentation" in _types(presentation) and isinstance(envelope_id, str):
+        for prefix in _VP_JWT_ENVELOPES:
+            if envelope_id.startswith(prefix):
+                return envelope_id.removeprefix(prefix).encode("ascii", "replace"), "text/plain"
+        raise InputError(
+            "an EnvelopedVerifiablePresentation is verified only as a data:application/vp+jwt URL",
+            pointer=f"/{name}/id",
+        )
+    if "VerifiablePresentation" not in _types(presentation):
+        raise InputError(f"{name}.type must include VerifiablePresentation", pointer=f"/{name}/type")
+    return json.dumps(presentation, ensure_ascii=False).encode("utf-8"), "application/json"
+
+
 def _types(value: Mapping[str, Any]) -> list[Any]:
     kind = value.get("type")
     return kind if isinstance(kind, list) else [kind]
 
 
 # -- from our report to the VC-API result ------------------------------------------------------------
+
+
+def _is_presentation(report: VerificationReport) -> bool:
+    return any(result.id == "presentation_proof" for result in report.checks)
 
 
 def _ran(report: VerificationReport, ids: Sequence[str]) -> bool:
