@@ -341,6 +341,27 @@ def test_a_presentation_holding_a_credential_that_does_not_verify(server: LiveSe
     assert any(error.startswith("verifiableCredential[0] proof: ") for error in body["errors"])
 
 
+def test_a_presentation_s_checks_option_applies_to_the_credentials_it_holds(
+    server: LiveServer, issuer: Issuer
+) -> None:
+    expired = generic(issuer)
+    expired["validUntil"] = "2026-02-01T00:00:00Z"
+    presentation = present(Issuer("Holder"), [sign(issuer, expired, "eddsa-rdfc-2022")], challenge="c-2")
+    request: dict[str, Any] = {"verifiablePresentation": presentation, "options": {"challenge": "c-2"}}
+    body = refused(post(server, "/presentations/verify", request))
+    assert (
+        "verifiableCredential[0] validity: expired on 2026-02-01 (validUntil 2026-02-01T00:00:00Z)"
+        in body["errors"]
+    )
+    request["options"]["checks"] = ["proof"]
+    answer = post(server, "/presentations/verify", request)
+    assert answer.status_code == 200, answer.text
+    assert any(
+        w.startswith("verifiableCredential[0] validity: not requested: expired")
+        for w in answer.json()["warnings"]
+    )
+
+
 def test_a_proofless_presentation_request_and_an_unknown_option(server: LiveServer, issuer: Issuer) -> None:
     credential = sign(issuer, generic(issuer), "eddsa-rdfc-2022")
     proofless = present(None, [credential])

@@ -11,8 +11,9 @@ ask for still runs and is reported, but its failure is a warning (``not requeste
 error; an unrequested ``credentialStatus`` is not looked up at all (the report's status check says
 so). So ``{"checks": ["proof"]}`` verifies the proof of an expired credential, as the VC-API test
 suite expects, and says that it expired. ``checks`` in the result lists the requested VC-API checks
-that ran. Input that is not such a request raises an InputError naming the field; the caller
-answers it with the same shape.
+that ran. On a presentation, ``options.checks`` applies so to each credential it holds, and
+``checks`` names the presentation's own ``proof`` (its proof and holder). Input that is not such a
+request raises an InputError naming the field; the caller answers it with the same shape.
 """
 
 from __future__ import annotations
@@ -94,7 +95,7 @@ def verify_credential_request(services: Services, body: Any) -> VcApiResult:
             "verifiableCredential holds a presentation: send it to /presentations/verify",
             pointer="/verifiableCredential",
         )
-    counted = ALWAYS | {check_id for name in requested for check_id in CHECKS[name]}
+    counted = _counted(requested)
     checks = _checks_run(report, requested)
     warnings, errors = _findings(report, "", counted)
     if "checks" in options and not errors:
@@ -114,19 +115,26 @@ def verify_presentation_request(services: Services, body: Any) -> VcApiResult:
     presentation = _object(request.get(name), name, f"/{name}")
     options = _object(request.get("options", {}), "options", "/options")
     _known_members(options, {"challenge", "domain", "checks"}, "/options")
-    _requested_checks(options)  # validated; every check runs on each credential anyway
-    chosen = VerifyOptions(challenge=_text(options, "challenge"), domain=_text(options, "domain"))
+    requested = _requested_checks(options)  # they apply to each credential the presentation holds
+    chosen = VerifyOptions(
+        check_status="credentialStatus" in requested,
+        challenge=_text(options, "challenge"),
+        domain=_text(options, "domain"),
+    )
     data, media = _presented_presentation(presentation, name)
     report = verifying.verify_presented(services, data, content_type=media, options=chosen)
     if not _is_presentation(report):
         raise InputError(f"{name} holds a credential, not a presentation", pointer=f"/{name}")
+    counted = _counted(requested)
     warnings, errors = _findings(report, "")
     checks = ["proof"] if _ran(report, ("format", "presentation_proof", "holder")) else []
     for index, nested in enumerate(report.credentials):
-        more_warnings, more_errors = _findings(nested, f"verifiableCredential[{index}] ")
+        more_warnings, more_errors = _findings(nested, f"verifiableCredential[{index}] ", counted)
         warnings += more_warnings
         errors += more_errors
-    return VcApiResult(report.verified, checks, warnings, errors, report=report)
+    own = all(result.status not in (FAILED, INDETERMINATE) for result in report.checks)
+    verified = own and all(_verified(nested, counted) for nested in report.credentials)
+    return VcApiResult(verified, checks, warnings, errors, report=report)
 
 
 # -- reading the request -----------------------------------------------------------------------------
@@ -215,6 +223,11 @@ def _types(value: Mapping[str, Any]) -> list[Any]:
 
 
 # -- from our report to the VC-API result ------------------------------------------------------------
+
+
+def _counted(requested: Sequence[str]) -> set[str]:
+    """Our checks that decide ``verified``: those always counted, and those of the requested names."""
+    return set(ALWAYS) | {check_id for vc_api_name in requested for check_id in CHECKS[vc_api_name]}
 
 
 def _is_presentation(report: VerificationReport) -> bool:
