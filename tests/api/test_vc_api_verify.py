@@ -163,6 +163,19 @@ def test_a_wrong_proof_purpose(server: LiveServer, issuer: Issuer) -> None:
     assert "purpose" in " ".join(body["errors"])
 
 
+def test_an_expected_proof_purpose_other_than_assertion_method(server: LiveServer, issuer: Issuer) -> None:
+    """The Data Integrity suites: a valid assertionMethod proof, but the caller expects authentication."""
+    signed = sign(issuer, generic(issuer), "eddsa-rdfc-2022")
+    body = {
+        "verifiableCredential": signed,
+        "options": {"checks": ["proof"], "expectedProofPurpose": "authentication"},
+    }
+    errors = refused(post(server, "/credentials/verify", body))["errors"]
+    assert "proof: options.expectedProofPurpose is 'authentication'" in errors[-1]
+    body["options"]["expectedProofPurpose"] = "assertionMethod"
+    assert post(server, "/credentials/verify", body).status_code == 200
+
+
 def test_an_unknown_cryptosuite(server: LiveServer, issuer: Issuer) -> None:
     """Signed with eddsa-rdfc-2022's steps, but naming a suite we do not know: not a guess, a refusal."""
     proof = {**proof_fields("eddsa-rdfc-2022"), "cryptosuite": "eddsa-unknown-2022"}

@@ -274,7 +274,7 @@ class VcApiVerification(BaseModel):
     )
 
 
-class VerifyCredentialOptions(BaseModel):
+class VcApiChecks(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
     checks: (
@@ -287,7 +287,15 @@ class VerifyCredentialOptions(BaseModel):
     )
 
 
-class VerifyPresentationOptions(VerifyCredentialOptions):
+class VerifyCredentialOptions(VcApiChecks):
+    expected_proof_purpose: Literal["assertionMethod"] | None = Field(
+        default=None,
+        alias="expectedProofPurpose",
+        description="a credential's proofs are verified for assertionMethod; another purpose is not verified",
+    )
+
+
+class VerifyPresentationOptions(VcApiChecks):
     challenge: str | None = Field(default=None, min_length=1, max_length=512)
     domain: str | None = Field(default=None, min_length=1, max_length=512)
 

@@ -4,6 +4,8 @@ in, VC-API verification results out.
 A request is ``{verifiableCredential, options}`` or ``{verifiablePresentation, options}``; it is
 verified by the same use case as ``/api/v1/verify`` (``verifying.verify_presented``), and the report
 becomes ``{verified, checks, warnings, errors}`` with the whole report kept under ``report``.
+``options.expectedProofPurpose`` (the Data Integrity suites send it) may only be
+``assertionMethod``: any other purpose cannot be met by a credential's proof, so it is not verified.
 ``options.checks`` names the VC-API checks (``CHECKS``) the caller asks for, all of them by default.
 What establishes the credential itself — ``format``, ``context``, ``proof``, ``issuer_key`` and
 the embedded ``endorsements`` and ``clr`` credentials — always counts. A check the caller did not
@@ -27,6 +29,7 @@ from typing import Any
 from badge_issuer.application import verifying
 from badge_issuer.application.services import Services
 from badge_issuer.checks import FAILED, INDETERMINATE, PASSED, REQUIRED, WARNING, VerifyOptions
+from badge_issuer.crypto.data_integrity import ASSERTION_METHOD
 from badge_issuer.errors import InputError, ValidationFailed
 from badge_issuer.verification import VerificationReport
 
@@ -85,8 +88,9 @@ def verify_credential_request(services: Services, body: Any) -> VcApiResult:
             pointer="/verifiableCredential/type",
         )
     options = _object(request.get("options", {}), "options", "/options")
-    _known_members(options, {"checks"}, "/options")
+    _known_members(options, {"checks", "expectedProofPurpose"}, "/options")
     requested = _requested_checks(options)
+    purpose = _text(options, "expectedProofPurpose")
     data, media = _presented(credential)
     chosen = VerifyOptions(check_status="credentialStatus" in requested)
     report = verifying.verify_presented(services, data, content_type=media, options=chosen)
@@ -104,6 +108,10 @@ def verify_credential_request(services: Services, body: Any) -> VcApiResult:
             for name in requested
             if name not in checks
         ]
+    if purpose not in (None, ASSERTION_METHOD):
+        # a credential's proofs stand for its issuer only when made for assertionMethod
+        errors.append(f"proof: options.expectedProofPurpose is {purpose!r}, not {ASSERTION_METHOD}")
+        return VcApiResult(False, checks, warnings, errors, report=report)
     return VcApiResult(_verified(report, counted), checks, warnings, errors, report=report)
 
 
