@@ -2,7 +2,8 @@
 pinned in ``tests/interop/js``; ``make test`` installs them with ``npm ci``).
 
 Their credentials verify through our ``POST /credentials/verify`` (a real server), and ours — generic
-VCs signed by our Data Integrity code and OB 3.0 badges from our issuance path — verify with theirs.
+VCs signed by our Data Integrity code, OB 3.0 badges from our issuance path, and credentials issued
+through the VC-API's ``POST /credentials/issue`` — verify with theirs.
 One node process serves the whole module; its document loader is offline and serves the contexts
 we pin (read from our own files), did:key documents, and our issuer's DID document. Without node or
 the installed libraries these tests fail: CI has them.
@@ -14,6 +15,7 @@ import copy
 import json
 import shutil
 import subprocess
+import uuid
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
@@ -151,3 +153,38 @@ def test_our_issued_open_badges_verify_with_theirs(
     assert result["verified"] is True, result["error"]
     credential["credentialSubject"]["achievement"]["name"] = "Quantum Physics"
     assert theirs.verify(credential, {did: did_document})["verified"] is False
+
+
+@pytest.mark.parametrize("suite", SUITES)
+@pytest.mark.parametrize("version", ["2.0", "1.1"])
+def test_credentials_issued_through_the_vc_api_verify_with_theirs_and_ours(
+    theirs: DigitalBazaar, server: LiveServer, tenant: Tenant, version: str, suite: str
+) -> None:
+    """POST /credentials/issue (a client of our issuer, scope issue) → their libraries and our
+    POST /credentials/verify both verify it; with a status entry from our lists."""
+    unsigned = generic(Issuer(), version)
+    del unsigned["issuer"]  # filled in: the client's issuer
+    unsigned["id"] = f"urn:uuid:{uuid.uuid4()}"
+    options = {
+        "cryptosuite": suite,
+        "credentialStatus": {"type": "BitstringStatusListEntry", "statusPurpose": "revocation"},
+    }
+    issued = httpx.post(
+        f"{server.url}/credentials/issue",
+        json={"credential": unsigned, "options": options},
+        headers=tenant.client("issue"),
+        timeout=30,
+    )
+    assert issued.status_code == 201, issued.text
+    credential = issued.json()["verifiableCredential"]
+    did = credential["issuer"] if isinstance(credential["issuer"], str) else credential["issuer"]["id"]
+    did_document = httpx.get(f"{server.url}/issuers/{tenant.slug}/did.json", timeout=30).json()
+    result = theirs.verify(credential, {did: did_document})
+    assert result["verified"] is True, result["error"]
+    answer = httpx.post(
+        f"{server.url}/credentials/verify",
+        json={"verifiableCredential": credential, "options": {"checks": ["proof", "credentialStatus"]}},
+        timeout=30,
+    )
+    assert answer.status_code == 200, answer.text
+    assert answer.json()["checks"] == ["proof", "credentialStatus"]
