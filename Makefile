@@ -6,7 +6,7 @@ STAMP := $(VENV)/.installed
 HOST ?= 127.0.0.1
 PORT ?= 8000
 
-.PHONY: serve test lint typecheck unit setup clean openapi
+.PHONY: serve test lint typecheck unit setup clean openapi interop
 
 $(BIN)/python:
 	$(PY) -m venv $(VENV)
@@ -30,9 +30,18 @@ lint: $(STAMP)
 typecheck: $(STAMP)
 	$(BIN)/mypy src tests
 
+# the independent implementation the interop tests run (tests/interop/js): installed from the lock,
+# again whenever package.json or package-lock.json changes; needs Node.js 20 and npm
+INTEROP := tests/interop/js
+$(INTEROP)/node_modules/.installed: $(INTEROP)/package.json $(INTEROP)/package-lock.json
+	cd $(INTEROP) && npm ci --no-audit --no-fund
+	touch $@
+
+interop: $(INTEROP)/node_modules/.installed
+
 # coverage floor: a little under the measured figure, so a change that leaves code untested fails
 COVERAGE_FLOOR ?= 93
-unit: $(STAMP)
+unit: $(STAMP) interop
 	$(BIN)/pytest -q --cov --cov-report=term --cov-fail-under=$(COVERAGE_FLOOR)
 
 test: setup lint typecheck unit
@@ -41,4 +50,4 @@ openapi: $(STAMP)
 	$(BIN)/badge-issuer openapi > openapi.yaml
 
 clean:
-	rm -rf $(VENV) .mypy_cache .pytest_cache .ruff_cache
+	rm -rf $(VENV) .mypy_cache .pytest_cache .ruff_cache $(INTEROP)/node_modules

@@ -391,3 +391,22 @@ def test_a_key_that_only_claims_the_victim_as_controller_cannot_forge_its_badges
     report = verify_badge(signed, ctx=context(controllers={attacker: attacker_doc}))
     assert report.verified is False
     assert {c.id: c.status for c in report.checks}["issuer_key"] == "failed"
+
+
+@pytest.mark.parametrize("version", ["2.0", "1.1"])
+def test_a_generic_vc_is_judged_by_the_data_model_not_the_ob_schemas(version: str) -> None:
+    """/api/v1/verify's spine: a credential claiming no OB type verifies on its VCDM rules, proof,
+    key and status; one that breaks a data model rule does not (and an OB one keeps the OB schema)."""
+    from tests.generic_vcs import generic, sign
+
+    issuer = Issuer()
+    signed = sign(issuer, generic(issuer, version), "eddsa-rdfc-2022")
+    report = verify_badge(signed, ctx=context())
+    assert report.verified, [c.to_json() for c in report.checks]
+    schema = next(c for c in report.checks if c.id == "schema")
+    assert schema.detail["dataModel"] == f"VCDM {version}"
+    broken = generic(issuer, version)
+    broken["credentialSubject"] = {}
+    report = verify_badge(sign(issuer, broken, "eddsa-rdfc-2022"), ctx=context())
+    assert not report.verified and statuses(report)["schema"] == "failed"
+    assert statuses(report)["proof"] == "passed"  # signed as it is: only the data model is wrong

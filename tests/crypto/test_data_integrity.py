@@ -338,3 +338,43 @@ def test_the_complete_ob3_spec_example_signs_and_verifies_at_the_default_bound(c
         options=ProofOptions(created=datetime(2026, 11, 24, tzinfo=UTC)),
     )
     verify_proof(secured, secured["proof"], canon=canon, resolver=DidKeyResolver())
+
+
+def test_an_ed25519signature2020_proof_without_created_is_malformed(canon: CanonOptions) -> None:
+    """Its test suite: a missing ``created`` is MALFORMED, though the signature itself is valid."""
+    unsigned = _json(W3C / "unsigned.json")
+    unsigned["@context"] = [*unsigned["@context"], "https://w3id.org/security/suites/ed25519-2020/v1"]
+    signer = _w3c_signer(_json(W3C / "keyPair.json"))
+    suite = suite_by_name("Ed25519Signature2020")
+    proof = {"type": "Ed25519Signature2020", "verificationMethod": signer.verification_method}
+    proof["proofPurpose"] = "assertionMethod"
+    config = {**proof, "@context": unsigned["@context"]}
+    proof["proofValue"] = suite.sign(suite.create_verify_data(unsigned, config, canon), signer)
+    signed = {**unsigned, "proof": proof}
+    with pytest.raises(ProofError, match="must carry created"):
+        verify_proof(signed, proof, canon=canon, resolver=DidKeyResolver())
+    with pytest.raises(ProofError, match="must carry created"):  # and we never make one
+        add_proof(unsigned, suite=suite, signer=signer, canon=canon, options=ProofOptions(created=None))
+    dated = add_proof(
+        unsigned, suite=suite, signer=signer, canon=canon, options=ProofOptions(created=NOW_UTC)
+    )
+    assert verify_proof(dated, dated["proof"], canon=canon, resolver=DidKeyResolver()).suite
+
+
+def test_a_data_integrity_proof_without_created_verifies(canon: CanonOptions) -> None:
+    """VC Data Integrity makes ``created`` optional for DataIntegrityProof suites."""
+    unsigned = _json(W3C / "unsigned.json")
+    signer = _w3c_signer(_json(W3C / "keyPair.json"))
+    for name in ("eddsa-rdfc-2022", "eddsa-jcs-2022"):
+        signed = add_proof(
+            unsigned,
+            suite=suite_by_name(name),
+            signer=signer,
+            canon=canon,
+            options=ProofOptions(created=None),
+        )
+        assert "created" not in signed["proof"]
+        verify_proof(signed, signed["proof"], canon=canon, resolver=DidKeyResolver())
+
+
+NOW_UTC = datetime(2026, 1, 15, 9, 30, tzinfo=UTC)

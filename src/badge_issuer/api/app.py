@@ -24,6 +24,7 @@ from badge_issuer.api.routes import (
     operations,
     public,
     vc_api_issue,
+    vc_api_verify,
 )
 from badge_issuer.api.routes import verify as verify_routes
 from badge_issuer.application.operations import migrate
@@ -70,6 +71,7 @@ def create_app(
     app.include_router(public.router)
     app.include_router(verify_routes.router)
     app.include_router(vc_api_issue.router)
+    app.include_router(vc_api_verify.router)
     openapi_doc.install(app)
     app.add_middleware(BodySizeLimit, max_bytes=settings.max_body_bytes)
     app.add_middleware(HeadAsGet)

@@ -47,7 +47,11 @@ class Problem(BaseModel):
     status: int
     detail: str | None = None
     pointer: str | None = Field(default=None, description="JSON Pointer of the offending input")
-    errors: list[FieldIssue] | None = Field(default=None, description="every field that failed (422)")
+    errors: list[FieldIssue] | list[str] | None = Field(
+        default=None,
+        description="every field that failed (422); on the VC-API verify routes, the verification errors "
+        "(`check: message` strings, next to `verified`, `checks`, `warnings` and `report`)",
+    )
     line: int | None = Field(default=None, description="malformed JSON: 1-based line")
     column: int | None = Field(default=None, description="malformed JSON: 1-based column")
 
@@ -253,6 +257,70 @@ class BatchReport(BaseModel):
     items: list[Report]
 
 
+class VcApiVerification(BaseModel):
+    """A W3C VC-API verification result. ``checks`` are VC-API check names (``proof``,
+    ``credentialSchema``, ``validFrom``, ``validUntil``, ``credentialStatus``) that ran; each warning
+    and error is ``<our check id>: <message>``; ``report`` (an extension member) is the full report
+    of ``POST /api/v1/verify``. A 400 answer carries the same members in its problem+json body."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    verified: bool
+    checks: list[str]
+    warnings: list[str]
+    errors: list[str]
+    report: Report | None = Field(
+        default=None, description="every check of ours, with its message and detail"
+    )
+
+
+class VcApiChecks(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    checks: (
+        list[Literal["proof", "credentialSchema", "validFrom", "validUntil", "credentialStatus"]] | None
+    ) = Field(
+        default=None,
+        description="the VC-API checks that decide `verified` (default: all). The proof, the issuer's key "
+        "and embedded credentials always count; an unrequested check still runs, and its failure is a "
+        "warning (`not requested: …`); an unrequested credentialStatus is not looked up",
+    )
+
+
+class VerifyCredentialOptions(VcApiChecks):
+    expected_proof_purpose: Literal["assertionMethod"] | None = Field(
+        default=None,
+        alias="expectedProofPurpose",
+        description="a credential's proofs are verified for assertionMethod; another purpose is not verified",
+    )
+
+
+class VerifyPresentationOptions(VcApiChecks):
+    challenge: str | None = Field(default=None, min_length=1, max_length=512)
+    domain: str | None = Field(default=None, min_length=1, max_length=512)
+
+
+class VerifyCredentialRequest(BaseModel):
+    """VC-API ``VerifyCredentialRequest``: a credential (JSON-LD, or an EnvelopedVerifiableCredential
+    holding a ``data:application/vc+jwt,`` URL) and options; any other member is refused."""
+
+    model_config = ConfigDict(extra="forbid", populate_by_name=True)
+
+    verifiable_credential: dict[str, Any] = Field(alias="verifiableCredential")
+    options: VerifyCredentialOptions | None = None
+
+
+class VerifyPresentationRequest(BaseModel):
+    """VC-API ``VerifyPresentationRequest`` (or ``presentation`` for a proofless one); the presentation
+    is JSON-LD, or an EnvelopedVerifiablePresentation holding a ``data:application/vp+jwt,`` URL."""
+
+    model_config = ConfigDict(extra="forbid", populate_by_name=True)
+
+    verifiable_presentation: dict[str, Any] | None = Field(default=None, alias="verifiablePresentation")
+    presentation: dict[str, Any] | None = None
+    options: VerifyPresentationOptions | None = None
+
+
 class Credential(_Document):
     """A signed Verifiable Credential (OpenBadgeCredential or BitstringStatusListCredential)."""
 
@@ -301,6 +369,9 @@ REFERENCED: tuple[type[BaseModel], ...] = (
     PrometheusText,
     Report,
     BatchReport,
+    VcApiVerification,
+    VerifyCredentialRequest,
+    VerifyPresentationRequest,
     Credential,
     ProfileDocument,
     DidDocument,

@@ -1,8 +1,9 @@
 """``format``: a Verifiable Credential (VCDM 1.1 or 2.0) with the shape of an OB 3.0 (or CLR 2.0) credential.
 
 Not a VC at all (no VerifiableCredential type, ``@context[0]`` not a VC context, no issuer or
-subject) is fatal: nothing else can be judged. A VC that is not an Open Badge (the W3C examples)
-is a warning, so that its proof can still be judged.
+subject) is fatal: nothing else can be judged. A VC that claims no Open Badges or CLR type is a
+generic credential: it passes here and is judged by the VC Data Model rules (``schema`` then
+applies ``vcdm.py``, not the OB schemas), its proofs, its issuer's key and its status.
 """
 
 from __future__ import annotations
@@ -12,7 +13,6 @@ from collections.abc import Mapping
 from badge_issuer.checks.base import (
     FAILED,
     PASSED,
-    WARNING,
     CheckResult,
     Subject,
     VerifyContext,
@@ -65,12 +65,13 @@ def format_check(subject: Subject, ctx: VerifyContext) -> CheckResult:
         return CheckResult(ID, FAILED, "not a Verifiable Credential: " + "; ".join(problems), detail)
     ob_types = sorted(OB_TYPES & set(types))
     if not ob_types:
+        named = ", ".join(short(t, 60) for t in types[:5])
         return CheckResult(
             ID,
-            WARNING,
-            f"a VC {version} credential, but not an Open Badge (type has none of "
-            f"{', '.join(sorted(OB_TYPES))})",
-            detail,
+            PASSED,
+            f"a VC {version} credential ({named}; {subject.envelope.format}), not an Open Badge: judged by "
+            f"the VC Data Model {version} rules",
+            {**detail, "profile": "vcdm"},
         )
     if not isinstance(subject_value, Mapping):
         return CheckResult(ID, FAILED, "an Open Badge has exactly one credentialSubject object", detail)

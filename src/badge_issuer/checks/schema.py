@@ -1,6 +1,7 @@
 """``schema``: the OB 3.0 / CLR 2.0 JSON Schemas (each ``1EdTechJsonSchemaValidator2019`` entry we
 hold, else the AchievementCredential / EndorsementCredential / ClrCredential schema by ``type``), and
-the subject rule (``id`` or an ``identifier``).
+the subject rule (``id`` or an ``identifier``). They apply to credentials that claim an Open Badges
+or CLR type; any other VerifiableCredential is held to the VC Data Model rules instead (``vcdm.py``).
 
 Schemas are never fetched: an entry naming a schema we do not hold is reported and the default OB
 schema is used instead. The OB schemas describe VC 2.0 credentials; a VC 1.1 credential (which
@@ -24,7 +25,8 @@ from badge_issuer.checks.base import (
     check,
     short,
 )
-from badge_issuer.checks.format import vc_version
+from badge_issuer.checks.format import OB_TYPES, vc_version
+from badge_issuer.checks.vcdm import data_model_issues
 from badge_issuer.credential.schema import status_entry_views
 from badge_issuer.credential.vocab import JSON_SCHEMA_VALIDATOR_2019
 from badge_issuer.errors import ValidationFailed
@@ -63,6 +65,8 @@ def family(credential: Mapping[str, Any]) -> str:
 @check(ID)
 def schema_check(subject: Subject, ctx: VerifyContext) -> CheckResult:
     credential = subject.credential
+    if OB_TYPES.isdisjoint(as_list(credential.get("type"))):
+        return _data_model(credential)
     spec = family(credential)
     version = vc_version(credential)
     document = as_v2(credential) if version == "1.1" else dict(credential)
@@ -93,3 +97,35 @@ def schema_check(subject: Subject, ctx: VerifyContext) -> CheckResult:
             detail,
         )
     return CheckResult(ID, PASSED, f"conforms to the {spec} JSON Schema and names its recipient", detail)
+
+
+def _data_model(credential: Mapping[str, Any]) -> CheckResult:
+    """A generic VerifiableCredential: the VCDM rules of its version (the OB schemas do not apply)."""
+    version = vc_version(credential) or "2.0"
+    detail: dict[str, Any] = {"dataModel": f"VCDM {version}"}
+    issues = data_model_issues(credential, version)
+    if issues:
+        detail["issues"] = [{"pointer": pointer, "message": message} for pointer, message in issues]
+        first = "; ".join(f"{pointer}: {message}" for pointer, message in issues[:3])
+        more = f" (and {len(issues) - 3} more)" if len(issues) > 3 else ""
+        return CheckResult(ID, FAILED, f"does not follow the VC Data Model {version}: {first}{more}", detail)
+    declared = [
+        entry.get("id")
+        for entry in as_list(credential.get("credentialSchema"))
+        if isinstance(entry, Mapping) and isinstance(entry.get("id"), str)
+    ]
+    if declared:
+        detail["declared"] = declared
+        return CheckResult(
+            ID,
+            WARNING,
+            f"follows the VC Data Model {version}; its credentialSchema "
+            f"({', '.join(short(url) for url in declared)}) was not validated: schemas are never fetched",
+            detail,
+        )
+    return CheckResult(
+        ID,
+        PASSED,
+        f"follows the VC Data Model {version} (not an Open Badge, so the OB schemas do not apply)",
+        detail,
+    )

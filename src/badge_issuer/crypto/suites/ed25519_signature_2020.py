@@ -2,6 +2,8 @@
 
 Same hashing as eddsa-rdfc-2022; the proof is identified by ``type`` alone and its terms come from the
 ``https://w3id.org/security/suites/ed25519-2020/v1`` context, which the signed document must carry.
+Unlike a Data Integrity proof, whose ``created`` is optional, this suite's proof must carry
+``created`` (its test suite: a proof without it is malformed).
 """
 
 from __future__ import annotations
@@ -29,6 +31,8 @@ class Ed25519Signature2020(Ed25519Multibase):
         config = without_proof_value(options)
         if config.get("type") != self.proof_type:
             raise ProofError("proof is not an Ed25519Signature2020 proof")
+        if not isinstance(config.get("created"), str):
+            raise ProofError("an Ed25519Signature2020 proof must carry created (when it was made)")
         config["@context"] = document.get("@context")
         return config
 
