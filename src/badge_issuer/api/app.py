@@ -12,6 +12,7 @@ from badge_issuer import __version__
 from badge_issuer.api import openapi_doc, problems
 from badge_issuer.api.cors import Cors
 from badge_issuer.api.head import HeadAsGet
+from badge_issuer.api.html import Pages
 from badge_issuer.api.limits import BodySizeLimit
 from badge_issuer.api.observation import Observation
 from badge_issuer.api.rate_limit import RateLimit
@@ -22,6 +23,7 @@ from badge_issuer.api.routes import (
     images,
     issuers,
     operations,
+    pages,
     public,
     vc_api_issue,
     vc_api_verify,
@@ -61,6 +63,7 @@ def create_app(
     )
     app.state.services = services
     app.state.rate_limits = {"verify": RateLimit("verify", settings.verify_rate_limit)}
+    app.state.pages = Pages(settings.base_url)
     problems.install(app)
     app.include_router(operations.router)
     app.include_router(dids.router)
@@ -72,6 +75,7 @@ def create_app(
     app.include_router(verify_routes.router)
     app.include_router(vc_api_issue.router)
     app.include_router(vc_api_verify.router)
+    app.include_router(pages.router)
     openapi_doc.install(app)
     app.add_middleware(BodySizeLimit, max_bytes=settings.max_body_bytes)
     app.add_middleware(HeadAsGet)

@@ -76,6 +76,10 @@ class PrometheusText(RootModel[str]):
     """Prometheus text exposition format (version 0.0.4)."""
 
 
+class HtmlPage(RootModel[str]):
+    """An HTML page for people (server-rendered, no script), for clients that prefer ``text/html``."""
+
+
 class Links(_Out):
     credential: str
     verify: str
@@ -201,6 +205,9 @@ class IssuerOut(_Out):
     suspension: bool
     profile: dict[str, Any]
     profile_url: str = Field(alias="profileUrl")
+    linkedin_organization_id: str | None = Field(
+        default=None, alias="linkedinOrganizationId", description="present when the profile sets one"
+    )
 
 
 class NewIssuerOut(IssuerOut):
@@ -367,6 +374,7 @@ REFERENCED: tuple[type[BaseModel], ...] = (
     Health,
     Readiness,
     PrometheusText,
+    HtmlPage,
     Report,
     BatchReport,
     VcApiVerification,

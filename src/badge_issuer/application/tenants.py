@@ -32,6 +32,8 @@ class IssuerView:
     #: the Profile as embedded in credentials
     profile: dict[str, Any]
     profile_url: str
+    #: for the badge pages' "Add to LinkedIn profile" (kept with the profile, not published in it)
+    linkedin_organization_id: str | None = None
 
 
 @dataclass(frozen=True)
@@ -82,6 +84,7 @@ def _issuer(services: Services, issuer: Issuer) -> IssuerView:
         suspension=issuer.suspension_enabled,
         profile=profile(issuer),
         profile_url=services.urls.issuer_profile(issuer.slug),
+        linkedin_organization_id=json.loads(issuer.profile_json).get("linkedin_organization_id"),
     )
 
 

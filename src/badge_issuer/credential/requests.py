@@ -65,6 +65,13 @@ class ProfileInput(_Input):
     phone: str | None = Field(default=None, max_length=50)
     description: str | None = Field(default=None, max_length=5000)
     image: HttpUrl | None = None
+    linkedin_organization_id: str | None = Field(
+        default=None,
+        alias="linkedinOrganizationId",
+        pattern=r"^[0-9]{1,20}$",
+        description="the issuer's LinkedIn organization id: badge pages then offer 'Add to LinkedIn "
+        "profile' with the organization linked (not part of the published Profile)",
+    )
 
 
 class IssuerCreate(ProfileInput):

@@ -6,7 +6,7 @@ import base64
 from dataclasses import dataclass
 from datetime import datetime
 
-from sqlalchemy import Select, or_, select
+from sqlalchemy import Select, func, or_, select
 from sqlalchemy.orm import Session
 
 from badge_issuer.db.tables import Achievement, AchievementVersion, Credential, StatusEvent
@@ -47,6 +47,13 @@ class CredentialRepository:
         """The issuer's credential whose own id (or VC-API credentialId) is ``uri``."""
         query = select(Credential).where(Credential.issuer_id == issuer_id, Credential.credential_uri == uri)
         return self.session.scalar(query)
+
+    def count_for_achievement(self, achievement_id: int) -> int:
+        """How many credentials were awarded for the achievement (every version, any status)."""
+        query = (
+            select(func.count()).select_from(Credential).where(Credential.achievement_id == achievement_id)
+        )
+        return int(self.session.scalar(query) or 0)
 
     def by_idempotency_key(self, client_id: int, key: str) -> Credential | None:
         query = select(Credential).where(Credential.client_id == client_id, Credential.idempotency_key == key)

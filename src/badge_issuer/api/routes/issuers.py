@@ -17,7 +17,7 @@ router = APIRouter(prefix="/api/v1/issuers", tags=["issuers"])
 
 
 def issuer_json(issuer: IssuerView) -> dict[str, Any]:
-    return {
+    body: dict[str, Any] = {
         "slug": issuer.slug,
         "id": issuer.did,
         "didMethod": issuer.did_method,
@@ -25,6 +25,9 @@ def issuer_json(issuer: IssuerView) -> dict[str, Any]:
         "profile": issuer.profile,
         "profileUrl": issuer.profile_url,
     }
+    if issuer.linkedin_organization_id is not None:
+        body["linkedinOrganizationId"] = issuer.linkedin_organization_id
+    return body
 
 
 def client_json(client: ClientView) -> dict[str, Any]:

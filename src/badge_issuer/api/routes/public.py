@@ -8,9 +8,12 @@ from typing import Annotated, Any, Literal
 
 from fastapi import APIRouter, Path, Request
 from fastapi.responses import Response
+from pydantic import BaseModel
 
 from badge_issuer.api import schemas
 from badge_issuer.api.deps import ServicesDep
+from badge_issuer.api.negotiation import prefers_html
+from badge_issuer.api.routes import pages
 from badge_issuer.application import publishing
 
 router = APIRouter(tags=["public"])
@@ -22,21 +25,64 @@ DID_MEDIA = "application/did+json"
 MAX_INT = 2**31 - 1
 
 
-def _json(document: Any, media_type: str, max_age: int) -> Response:
+#: the documents whose URL also answers a page to a browser (``api/negotiation.py``)
+NEGOTIATED = "Browsers asking for `text/html` (over every JSON type) get the page for people; errors too."
+
+
+def _json(document: Any, media_type: str, max_age: int, *, vary: bool = False) -> Response:
     body = json.dumps(document, ensure_ascii=False, separators=(",", ":"))
-    return Response(body, media_type=media_type, headers={"Cache-Control": f"public, max-age={max_age}"})
+    headers = {"Cache-Control": f"public, max-age={max_age}"}
+    if vary:
+        headers["Vary"] = "Accept"
+    return Response(body, media_type=media_type, headers=headers)
+
+
+def _wants_page(request: Request) -> bool:
+    return prefers_html(request.headers.get("accept"))
+
+
+def _negotiated(model: type[BaseModel], media: str) -> dict[int | str, dict[str, Any]]:
+    """The answers of a document URL: the JSON-LD document, or (for browsers) its page."""
+    documented = schemas.responses(404, 422, ok=200, model=model, media=media)
+    documented[200]["content"]["text/html"] = {"schema": schemas.ref(schemas.HtmlPage)}
+    documented[200]["headers"] = {
+        "Vary": {"description": "`Accept`: JSON-LD or a page", "schema": {"type": "string"}}
+    }
+    return documented
 
 
 @router.get(
     "/credentials/{credential_id}",
-    summary="A credential at its id",
+    summary="A credential at its id (a page with a live verdict for browsers)",
+    description="The credential exactly as signed (its status is in its status list, not here). "
+    + NEGOTIATED,
+    response_class=Response,
+    responses=_negotiated(schemas.Credential, VC_MEDIA),
+)
+def credential(credential_id: str, request: Request, services: ServicesDep) -> Response:
+    if _wants_page(request):
+        answer = pages.badge(request, credential_id)
+    else:
+        text = publishing.credential_text(services, credential_id)
+        answer = Response(text, media_type=VC_MEDIA, headers={"Cache-Control": "public, max-age=3600"})
+    answer.headers["Vary"] = "Accept"
+    return answer
+
+
+@router.get(
+    "/credentials/{credential_id}/credential.json",
+    summary="The credential exactly as signed, as a download",
     response_class=Response,
     responses=schemas.responses(404, 422, ok=200, model=schemas.Credential, media=VC_MEDIA),
 )
-def credential(credential_id: str, services: ServicesDep) -> Response:
-    """The credential exactly as signed (its status is in its status list, not here)."""
+def credential_download(credential_id: str, services: ServicesDep) -> Response:
+    """The same bytes as the credential's id answers machines, whatever the client accepts."""
     text = publishing.credential_text(services, credential_id)
-    return Response(text, media_type=VC_MEDIA, headers={"Cache-Control": "public, max-age=3600"})
+    headers = {
+        "Cache-Control": "public, max-age=3600",
+        "Content-Disposition": f'attachment; filename="badge-{credential_id[:64]}.json"',
+    }
+    return Response(text, media_type=VC_MEDIA, headers=headers)
 
 
 @router.get(
@@ -69,12 +115,17 @@ def baked(credential_id: str, kind: Literal["png", "svg"], services: ServicesDep
 
 @router.get(
     "/issuers/{issuer}",
-    summary="An issuer's Profile",
+    summary="An issuer's Profile (a page listing its achievements for browsers)",
+    description=NEGOTIATED,
     response_class=Response,
-    responses=schemas.responses(404, 422, ok=200, model=schemas.ProfileDocument, media=LD_MEDIA),
+    responses=_negotiated(schemas.ProfileDocument, LD_MEDIA),
 )
-def issuer_profile(issuer: str, services: ServicesDep) -> Response:
-    return _json(publishing.issuer_profile(services, issuer), LD_MEDIA, 300)
+def issuer_profile(issuer: str, request: Request, services: ServicesDep) -> Response:
+    if _wants_page(request):
+        answer = pages.issuer(request, issuer)
+        answer.headers["Vary"] = "Accept"
+        return answer
+    return _json(publishing.issuer_profile(services, issuer), LD_MEDIA, 300, vary=True)
 
 
 @router.get(
@@ -90,28 +141,35 @@ def issuer_did(issuer: str, services: ServicesDep) -> Response:
 
 @router.get(
     "/issuers/{issuer}/achievements/{achievement}",
-    summary="An achievement (current version)",
+    summary="An achievement (current version; a page with how many were awarded for browsers)",
+    description=NEGOTIATED,
     response_class=Response,
-    responses=schemas.responses(404, 422, ok=200, model=schemas.AchievementDocument, media=LD_MEDIA),
+    responses=_negotiated(schemas.AchievementDocument, LD_MEDIA),
 )
-def achievement_current(issuer: str, achievement: str, services: ServicesDep) -> Response:
-    return achievement_version(issuer, achievement, None, services)
+def achievement_current(issuer: str, achievement: str, request: Request, services: ServicesDep) -> Response:
+    return achievement_version(issuer, achievement, None, request, services)
 
 
 @router.get(
     "/issuers/{issuer}/achievements/{achievement}/versions/{version}",
-    summary="One achievement version",
+    summary="One achievement version (a page for browsers)",
+    description=NEGOTIATED,
     response_class=Response,
-    responses=schemas.responses(404, 422, ok=200, model=schemas.AchievementDocument, media=LD_MEDIA),
+    responses=_negotiated(schemas.AchievementDocument, LD_MEDIA),
 )
 def achievement_version(
     issuer: str,
     achievement: str,
     version: Annotated[int | None, Path(ge=1, le=MAX_INT)],
+    request: Request,
     services: ServicesDep,
 ) -> Response:
+    if _wants_page(request):
+        answer = pages.achievement(request, issuer, achievement, version)
+        answer.headers["Vary"] = "Accept"
+        return answer
     document = publishing.achievement_document(services, issuer, achievement, version)
-    return _json(document, LD_MEDIA, 300 if version is None else 86400)
+    return _json(document, LD_MEDIA, 300 if version is None else 86400, vary=True)
 
 
 @router.get(
