@@ -6,7 +6,7 @@ STAMP := $(VENV)/.installed
 HOST ?= 127.0.0.1
 PORT ?= 8000
 
-.PHONY: serve test lint typecheck unit setup clean openapi interop
+.PHONY: serve test lint typecheck unit setup clean openapi interop browser-deps
 
 $(BIN)/python:
 	$(PY) -m venv $(VENV)
@@ -39,9 +39,26 @@ $(INTEROP)/node_modules/.installed: $(INTEROP)/package.json $(INTEROP)/package-l
 
 interop: $(INTEROP)/node_modules/.installed
 
+# The browser tests drive Debian's Chromium with Playwright (whose own browser builds are never
+# downloaded) and check pages with axe-core, pinned by tests/axe/package-lock.json.
+CHROMIUM := /usr/bin/chromium
+AXE_STAMP := tests/axe/node_modules/.installed
+APT_GET := DEBIAN_FRONTEND=noninteractive apt-get
+
+$(CHROMIUM):
+	$(APT_GET) update -qq
+	$(APT_GET) install -y -qq chromium
+
+$(AXE_STAMP): tests/axe/package.json tests/axe/package-lock.json
+	command -v npm >/dev/null || ($(APT_GET) update -qq && $(APT_GET) install -y -qq npm)
+	cd tests/axe && npm ci --no-audit --no-fund --loglevel=error
+	touch $(AXE_STAMP)
+
+browser-deps: $(CHROMIUM) $(AXE_STAMP)
+
 # coverage floor: a little under the measured figure, so a change that leaves code untested fails
 COVERAGE_FLOOR ?= 93
-unit: $(STAMP) interop
+unit: $(STAMP) interop browser-deps
 	$(BIN)/pytest -q --cov --cov-report=term --cov-fail-under=$(COVERAGE_FLOOR)
 
 test: setup lint typecheck unit
@@ -50,4 +67,4 @@ openapi: $(STAMP)
 	$(BIN)/badge-issuer openapi > openapi.yaml
 
 clean:
-	rm -rf $(VENV) .mypy_cache .pytest_cache .ruff_cache $(INTEROP)/node_modules
+	rm -rf $(VENV) .mypy_cache .pytest_cache .ruff_cache $(INTEROP)/node_modules tests/axe/node_modules
