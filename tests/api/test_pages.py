@@ -17,6 +17,7 @@ from markupsafe import escape
 
 from badge_issuer.api.html import CONTENT_SECURITY_POLICY
 from tests.api.test_issuing import ACHIEVEMENT, Tenant, bootstrap
+from tests.badges import Issuer, badge, present, status_entry
 from tests.conftest import LiveServer
 
 BROWSER = "text/html,application/xhtml+xml,application/xml;q=0.9,image/avif,image/webp,*/*;q=0.8"
@@ -367,3 +368,26 @@ def test_the_pages_share_the_verify_rate_limit(live_server: Callable[..., LiveSe
     assert "too many requests" in shown.text
     assert httpx.get(issued["credentialId"], headers={"Accept": BROWSER}).status_code == 429
     assert httpx.get(issued["credentialId"]).status_code == 200  # machines reading the document are not
+
+
+def test_a_status_list_that_cannot_be_read_makes_the_badge_could_not_be_checked(tenant: Tenant) -> None:
+    issuer = Issuer()
+    signed = issuer.sign(
+        badge(issuer, credentialStatus=status_entry(3))
+    )  # its list is on a host we cannot reach
+    response, shown = verify_page(tenant, text=json.dumps(signed))
+    assert "Result ! Could not be checked" in shown.text
+    assert "Part of the verification could not be completed" in shown.text
+    checks = response.text.split('<ol class="checks">', 1)[1]
+    assert checks.index("check-indeterminate") < checks.index("check-passed")
+    assert "could not check whether it is revoked" in shown.text
+
+
+def test_a_presentation_shows_a_verdict_for_each_credential(tenant: Tenant) -> None:
+    holder = Issuer("Ada")
+    ours = award(tenant)["credential"]
+    presentation = present(holder, [ours])
+    _, shown = verify_page(tenant, text=json.dumps(presentation))
+    assert "Credential 1 of the presentation ✓ Verified" in shown.text
+    assert f"Presented by {holder.did}" in shown.text
+    assert "Signature of the presentation" in shown.text
