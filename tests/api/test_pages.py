@@ -391,3 +391,28 @@ def test_a_presentation_shows_a_verdict_for_each_credential(tenant: Tenant) -> N
     assert "Credential 1 of the presentation ✓ Verified" in shown.text
     assert f"Presented by {holder.did}" in shown.text
     assert "Signature of the presentation" in shown.text
+
+
+def test_a_generic_credential_issued_through_the_vc_api_has_a_page_too(tenant: Tenant) -> None:
+    credential = {
+        "@context": ["https://www.w3.org/ns/credentials/v2", "https://www.w3.org/ns/credentials/examples/v2"],
+        "type": ["VerifiableCredential", "ExampleAlumniCredential"],
+        "credentialSubject": {
+            "id": "did:example:ada",
+            "name": "Ada Lovelace",
+            "alumniOf": "Example University",
+        },
+    }
+    response = httpx.post(
+        f"{tenant.server.url}/credentials/issue",
+        json={"credential": credential},
+        headers=tenant.admin,
+        timeout=30,
+    )
+    assert response.status_code == 201, response.text
+    url = response.headers["location"]
+    assert httpx.get(url).json() == response.json()["verifiableCredential"]  # machines: as before
+    _, shown = page(url)
+    assert "Verifiable Credential ExampleAlumniCredential Awarded to Ada Lovelace" in shown.text
+    assert shown.link("uni University") == f"{tenant.server.url}/issuers/uni"  # it names only a DID
+    assert "✓ Verified" in shown.text

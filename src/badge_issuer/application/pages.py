@@ -66,6 +66,8 @@ class IssuerCard:
 class BadgePage:
     credential_id: str
     url: str
+    #: "Open Badge", or "Verifiable Credential" for a generic one (issued through the VC-API)
+    kind: str
     achievement: AchievementCard
     issuer: IssuerCard
     recipient_name: str | None
@@ -103,26 +105,28 @@ def badge_page(services: Services, credential_id: str) -> BadgePage:
     with services.readers() as session:
         record = CredentialRepository(session).get(credential_id)
         text = record.credential_json
-        issuer = IssuerRepository(session).by_id(record.issuer_id)
-        linkedin = _linkedin_id(issuer)
-        page = services.urls.issuer_profile(issuer.slug)
+        ours = _issuer_card(services, IssuerRepository(session).by_id(record.issuer_id))
     report = verifying.verify_presented(services, text.encode("utf-8"), content_type="application/json")
     credential = json.loads(text)
     subject = _mapping(credential.get("credentialSubject"))
     signed_issuer = _mapping(credential.get("issuer"))
     url = services.urls.credential(credential_id)
     summary = report.summary
+    types = [item for item in _list(credential.get("type")) if isinstance(item, str)]
+    badge = bool({"OpenBadgeCredential", "AchievementCredential"} & set(types))
     return BadgePage(
         credential_id=credential_id,
         url=url,
+        kind="Open Badge" if badge else "Verifiable Credential",
         achievement=achievement_card(_mapping(subject.get("achievement")), services.urls.base, credential),
+        # as the credential names its issuer (a generic VC may name only a DID: then as we do)
         issuer=IssuerCard(
-            name=_text(signed_issuer.get("name")) or "(an unnamed issuer)",
-            url=_web_url(signed_issuer.get("url")),
-            image=_web_url(signed_issuer.get("image")),
-            description=_text(signed_issuer.get("description")),
-            page=page,
-            linkedin_organization_id=linkedin,
+            name=_text(signed_issuer.get("name")) or ours.name,
+            url=_web_url(signed_issuer.get("url")) if signed_issuer else ours.url,
+            image=_web_url(signed_issuer.get("image")) if signed_issuer else ours.image,
+            description=_text(signed_issuer.get("description")) if signed_issuer else ours.description,
+            page=ours.page,
+            linkedin_organization_id=ours.linkedin_organization_id,
         ),
         recipient_name=display_name(subject),
         issued=_text(summary.get("issued")),
@@ -171,15 +175,18 @@ def landing_page(services: Services) -> LandingPage:
 
 
 def display_name(subject: Mapping[str, Any]) -> str | None:
-    """The recipient's name as the issuer wrote it in the credential (an identifier of type
-    ``name`` that is not hashed); never an identifier of another type, never anything like an email."""
+    """The recipient's name as the issuer wrote it in the credential: an identifier of type ``name``
+    that is not hashed (what our issue requests' ``name`` becomes), else the subject's ``name`` (a
+    generic VC's); never an identifier of another type, never anything like an email address."""
     identifiers = subject.get("identifier")
-    for identity in identifiers if isinstance(identifiers, list) else [identifiers]:
-        identity = _mapping(identity)
-        if identity.get("identityType") != "name" or identity.get("hashed") is not False:
-            continue
-        name = _text(identity.get("identityHash"))
-        if name and _EMAIL_LIKE.search(name) is None:
+    names = [
+        identity.get("identityHash")
+        for identity in (_mapping(item) for item in _list(identifiers)[:20])
+        if identity.get("identityType") == "name" and identity.get("hashed") is False
+    ]
+    for value in [*names, subject.get("name")]:
+        name = _text(value)
+        if name and len(name) <= 500 and _EMAIL_LIKE.search(name) is None:
             return name
     return None
 
@@ -192,7 +199,7 @@ def achievement_card(
     alignments = document.get("alignment")
     tags = document.get("tag")
     own = document.get("id")
-    name = _text(document.get("name")) or _text((credential or {}).get("name")) or "(an unnamed badge)"
+    name = _text(document.get("name")) or _title_of(credential or {})
     return AchievementCard(
         name=name,
         description=_text(document.get("description")),
@@ -213,6 +220,13 @@ def achievement_card(
         ),
         page=own if isinstance(own, str) and own.startswith(f"{base_url}/issuers/") else None,
     )
+
+
+def _title_of(credential: Mapping[str, Any]) -> str:
+    """A credential's own name, else its most specific type (``ExampleAlumniCredential``)."""
+    types = [item for item in _list(credential.get("type")) if isinstance(item, str)]
+    specific = [item for item in types if item != "VerifiableCredential"]
+    return _text(credential.get("name")) or (specific[-1][:200] if specific else "(an unnamed badge)")
 
 
 def _issuer_card(services: Services, row: Issuer) -> IssuerCard:
