@@ -416,3 +416,17 @@ def test_a_generic_credential_issued_through_the_vc_api_has_a_page_too(tenant: T
     assert "Verifiable Credential ExampleAlumniCredential Awarded to Ada Lovelace" in shown.text
     assert shown.link("uni University") == f"{tenant.server.url}/issuers/uni"  # it names only a DID
     assert "✓ Verified" in shown.text
+
+
+def test_the_verification_page_can_check_the_recipients_email_address(tenant: Tenant) -> None:
+    issued = award(tenant)
+    png = ("badge.png", httpx.get(issued["links"]["bakedPng"]).content, "image/png")
+    response, shown = verify_page(tenant, file=png, recipient="Ada@Example.org")
+    assert "Result ✓ Verified" in shown.text
+    assert "Passed Recipient the given email address is the recipient" in shown.text
+    assert "Ada@Example.org" not in response.text  # what was typed is not echoed
+    _, shown = verify_page(tenant, file=png, recipient="grace@example.org")
+    assert "Result ! Not valid" in shown.text
+    assert "Recipient: the given email address is not the recipient of this badge" in shown.text
+    _, shown = verify_page(tenant, 400, file=png, recipient="x" * 321)
+    assert "the email address is longer than 320 characters" in shown.text

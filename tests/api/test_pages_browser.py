@@ -205,22 +205,25 @@ def test_the_verification_form_works_from_the_keyboard_alone(page: Page, tenant:
     credential = json.dumps(award(tenant)["credential"])
     page.goto(f"{tenant.server.url}/verify")
     reached: list[str] = []
-    for _ in range(12):
+    for _ in range(14):
         page.keyboard.press("Tab")
         reached.append(
             page.evaluate("() => document.activeElement.id || document.activeElement.textContent.trim()")
         )
     assert reached[0] == "Skip to the content"
-    controls = ["badge-file", "badge-text", "badge-url", "Verify"]
+    controls = ["badge-file", "badge-text", "badge-url", "badge-recipient", "Verify"]
     positions = [reached.index(control) for control in controls]  # each one is reached …
     assert positions == sorted(positions), reached  # … in reading order
     page.locator("#badge-text").focus()
     page.keyboard.insert_text(credential)
     page.keyboard.press("Tab")  # to the URL field
+    page.keyboard.press("Tab")  # to the recipient's email address
+    page.keyboard.type("ada@example.org")
     page.keyboard.press("Tab")  # to the button
     page.keyboard.press("Enter")
     page.wait_for_url(f"{tenant.server.url}/verify")
     expect(page.locator("#verdict-title")).to_have_text("✓ Verified")
+    expect(page.locator(".check", has_text="the given email address is the recipient")).to_be_visible()
     page.goto(f"{tenant.server.url}/verify")
     page.keyboard.press("Tab")
     page.keyboard.press("Enter")  # the skip link moves focus to the content

@@ -10,6 +10,7 @@ they are left out of the OpenAPI document (the negotiated document URLs are in i
 from __future__ import annotations
 
 import re
+from dataclasses import dataclass
 
 from fastapi import APIRouter, Request
 from fastapi.responses import Response
@@ -27,6 +28,7 @@ from badge_issuer.application.verdicts import verdict_of
 
 router = APIRouter(include_in_schema=False)
 MAX_URL_CHARS = 2000
+MAX_RECIPIENT_CHARS = 320
 _URL = re.compile(r"https?://\S+")
 
 
@@ -68,28 +70,40 @@ async def verify_submitted(request: Request) -> Response:
     pages = pages_of(request)
     try:
         _count_verification(request)
-        data, content_type, url = await _presented(request)
+        presented = await _presented(request)
         report = await run_in_threadpool(
-            verifying.verify_presented, services_of(request), data, content_type=content_type, url=url
+            verifying.verify_presented,
+            services_of(request),
+            presented.data,
+            content_type=presented.content_type,
+            url=presented.url,
+            recipient=presented.recipient,
         )
     except errors.BadgeIssuerError as exc:
         return pages.error(exc, template="verify.html", verdict=None)
     return pages.render("verify.html", verdict=verdict_of(report), error=None)
 
 
-async def _presented(request: Request) -> tuple[bytes, str | None, str | None]:
-    """``(data, content type, url)`` from the form: exactly one of a file, pasted text or a URL."""
-    async with request.form(max_files=1, max_fields=5) as form:
+@dataclass(frozen=True)
+class Submitted:
+    data: bytes
+    content_type: str | None
+    url: str | None
+    #: an email address to compare with the badge's recipient (optional)
+    recipient: str | None
+
+
+async def _presented(request: Request) -> Submitted:
+    """What the form sent: exactly one of a file, pasted text or a URL, and perhaps an email address."""
+    async with request.form(max_files=1, max_fields=6) as form:
         upload = form.get("file")
         file_data = b""
         file_type: str | None = None
         if isinstance(upload, UploadFile):
             file_data = await upload.read()
             file_type = upload.content_type
-        text = form.get("text")
-        url = form.get("url")
-    pasted = text.strip() if isinstance(text, str) else ""
-    address = url.strip() if isinstance(url, str) else ""
+        fields = {name: form.get(name) for name in ("text", "url", "recipient")}
+    pasted, address, email = (value.strip() if isinstance(value, str) else "" for value in fields.values())
     if pasted and _URL.fullmatch(pasted) and not address:  # a URL pasted into the text box
         pasted, address = "", pasted
     given = [name for name, value in (("file", file_data), ("text", pasted), ("url", address)) if value]
@@ -97,13 +111,16 @@ async def _presented(request: Request) -> tuple[bytes, str | None, str | None]:
         raise errors.ParseError("choose a badge file, paste the badge, or give its web address")
     if len(given) > 1:
         raise errors.ParseError(f"give the badge one way only (this form had: {', '.join(given)})")
+    if len(address) > MAX_URL_CHARS:
+        raise errors.ParseError(f"the web address is longer than {MAX_URL_CHARS} characters")
+    if len(email) > MAX_RECIPIENT_CHARS:
+        raise errors.ParseError(f"the email address is longer than {MAX_RECIPIENT_CHARS} characters")
+    recipient = email or None
     if address:
-        if len(address) > MAX_URL_CHARS:
-            raise errors.ParseError(f"the web address is longer than {MAX_URL_CHARS} characters")
-        return b"", None, address
+        return Submitted(b"", None, address, recipient)
     if pasted:
-        return pasted.encode("utf-8"), None, None
-    return file_data, file_type, None
+        return Submitted(pasted.encode("utf-8"), None, None, recipient)
+    return Submitted(file_data, file_type, None, recipient)
 
 
 def badge(request: Request, credential_id: str) -> Response:
