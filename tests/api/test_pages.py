@@ -347,9 +347,9 @@ def test_the_verification_page_verifies_a_file_pasted_text_or_a_url(tenant: Tena
 
 def test_the_verification_page_explains_what_it_could_not_use(tenant: Tenant) -> None:
     _, shown = verify_page(tenant, 400, text="  ")
-    assert "choose a badge file, paste the badge, or give its web address" in shown.text
+    assert "Choose a badge file, paste the badge, or give its web address." in shown.text
     _, shown = verify_page(tenant, 400, text="{}", url="https://example.org/badge")
-    assert "give the badge one way only (this form had: text, url)" in shown.text
+    assert "Give the badge one way only (this form had: text, url)." in shown.text
     _, shown = verify_page(tenant, text="not a badge")
     assert "Not valid" in shown.text and "not a credential" in shown.text
     big = "x" * (tenant.server.settings.max_body_bytes + 1)
@@ -365,7 +365,7 @@ def test_the_pages_share_the_verify_rate_limit(live_server: Callable[..., LiveSe
     page(issued["credentialId"])  # a badge page verifies too
     response, shown = verify_page(tenant, 429, text="{}")
     assert int(response.headers["retry-after"]) >= 1
-    assert "too many requests" in shown.text
+    assert "Too many requests Too many requests from this client" in shown.text
     assert httpx.get(issued["credentialId"], headers={"Accept": BROWSER}).status_code == 429
     assert httpx.get(issued["credentialId"]).status_code == 200  # machines reading the document are not
 
@@ -429,4 +429,4 @@ def test_the_verification_page_can_check_the_recipients_email_address(tenant: Te
     assert "Result ! Not valid" in shown.text
     assert "Recipient: the given email address is not the recipient of this badge" in shown.text
     _, shown = verify_page(tenant, 400, file=png, recipient="x" * 321)
-    assert "the email address is longer than 320 characters" in shown.text
+    assert "The email address is longer than 320 characters." in shown.text

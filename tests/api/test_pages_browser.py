@@ -256,12 +256,14 @@ def test_the_pages_have_no_serious_or_critical_accessibility_violations(
         page.goto(url)
         page.evaluate("() => document.querySelectorAll('details').forEach(d => { d.open = true })")
         found[name] = axe_violations(page)
+        shot(page, name)
     upload_on_verify(page, tenant.server, baked_png(revoked, tmp_path))
     found["verify-result"] = axe_violations(page)
     page.goto(f"{base}/verify")
     page.get_by_role("button", name="Verify").click()  # nothing given: the form explains
-    expect(page.get_by_role("alert")).to_contain_text("choose a badge file")
+    expect(page.get_by_role("alert")).to_contain_text("Choose a badge file")
     found["verify-error"] = axe_violations(page)
+    shot(page, "verify-error")
     assert {name: issues for name, issues in found.items() if issues} == {}
 
 

@@ -111,5 +111,6 @@ class Pages:
             title=problem["title"],
             detail=problem.get("detail", ""),
             error=problem.get("detail") or problem["title"],
+            error_status=problem["status"],
             **context,
         )
