@@ -76,6 +76,15 @@ def tenant(live_server: Callable[..., LiveServer]) -> Tenant:
     return tenant
 
 
+@pytest.fixture
+def any_db_tenant(database_url: str, live_server: Callable[..., LiveServer]) -> Tenant:
+    """A tenant on SQLite, and on PostgreSQL too when BADGE_TEST_POSTGRES_URL is set."""
+    tenant = bootstrap(live_server(verify_rate_limit="off", database_url=database_url), "uni", "--suspension")
+    response = httpx.post(tenant.url("/achievements"), json=ACHIEVEMENT, headers=tenant.admin)
+    assert response.status_code == 201, response.text
+    return tenant
+
+
 def award(tenant: Tenant, slug: str = "python-data", **body: Any) -> dict[str, Any]:
     request = {"recipient": {"email": "ada@example.org", "name": "Ada Lovelace"}, **body}
     response = httpx.post(
@@ -242,9 +251,8 @@ def test_opengraph_and_twitter_tags_preview_the_badge_image(tenant: Tenant) -> N
     assert image.status_code == 200 and image.headers["content-type"] == "image/png"
 
 
-def test_revoked_suspended_and_expired_badges_say_so(live_server: Callable[..., LiveServer]) -> None:
-    tenant = bootstrap(live_server(verify_rate_limit="off"), "uni", "--suspension")
-    assert httpx.post(tenant.url("/achievements"), json=ACHIEVEMENT, headers=tenant.admin).status_code == 201
+def test_revoked_suspended_and_expired_badges_say_so(any_db_tenant: Tenant) -> None:
+    tenant = any_db_tenant
     revoked, suspended = award(tenant), award(tenant)
     for issued, action in ((revoked, "revoke"), (suspended, "suspend")):
         changed = httpx.post(
@@ -273,7 +281,8 @@ def test_unknown_documents_are_html_for_browsers_and_problems_for_machines(tenan
     page(f"{tenant.server.url}/issuers/uni/achievements/python-data/versions/9", 404)
 
 
-def test_issuer_and_achievement_pages_negotiate_like_the_badge(tenant: Tenant) -> None:
+def test_issuer_and_achievement_pages_negotiate_like_the_badge(any_db_tenant: Tenant) -> None:
+    tenant = any_db_tenant
     base = tenant.server.url
     award(tenant)
     award(tenant, recipient={"email": "grace@example.org"})
@@ -353,8 +362,13 @@ def test_the_verification_page_explains_what_it_could_not_use(tenant: Tenant) ->
     _, shown = verify_page(tenant, text="not a badge")
     assert "Not valid" in shown.text and "not a credential" in shown.text
     big = "x" * (tenant.server.settings.max_body_bytes + 1)
-    response = httpx.post(f"{tenant.server.url}/verify", data={"text": big}, timeout=30)
-    assert response.status_code == 413
+    response = httpx.post(f"{tenant.server.url}/verify", data={"text": big}, headers={"Accept": BROWSER})
+    assert response.status_code == 413 and response.headers["content-type"] == "text/html; charset=utf-8"
+    assert "The badge could not be read The request body is larger than the" in Page(response.text).text
+    api = httpx.post(f"{tenant.server.url}/api/v1/verify", content=big, headers={"Accept": BROWSER})
+    assert api.status_code == 413 and api.headers["content-type"] == "application/problem+json"
+    machine = httpx.post(f"{tenant.server.url}/verify", data={"text": big})
+    assert machine.status_code == 413 and machine.headers["content-type"] == "application/problem+json"
 
 
 def test_the_pages_share_the_verify_rate_limit(live_server: Callable[..., LiveServer]) -> None:

@@ -77,7 +77,7 @@ def create_app(
     app.include_router(vc_api_verify.router)
     app.include_router(pages.router)
     openapi_doc.install(app)
-    app.add_middleware(BodySizeLimit, max_bytes=settings.max_body_bytes)
+    app.add_middleware(BodySizeLimit, max_bytes=settings.max_body_bytes, pages=app.state.pages)
     app.add_middleware(HeadAsGet)
     app.add_middleware(Cors, origins=settings.cors_origins)
     # outermost of ours: request ids, access log and request metrics see every answer
