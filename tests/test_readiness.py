@@ -7,6 +7,7 @@ from collections.abc import Callable
 
 from badge_issuer.application.services import build_services
 from badge_issuer.config import Settings
+from badge_issuer.db.migrate import head_revision
 from badge_issuer.readiness import check_readiness
 from tests.conftest import run_cli
 
@@ -24,7 +25,7 @@ def test_an_empty_database_is_not_ready(settings: Settings) -> None:
     assert body["status"] == "not ready"
     assert body["checks"] == {
         "database": "ok",
-        "schema": "database at revision none (empty), code expects 0001",
+        "schema": f"database at revision none (empty), code expects {head_revision()}",
         "signing_keys": "not checked",
     }
 
