@@ -2,14 +2,18 @@
 then how hostile inputs are answered, and what they do to honest requests.
 
 Run: ``.venv/bin/python bench/verify.py [--seconds 2] [--requests 200] [--latency-requests 200]``.
-The HTTP figures start the real app under uvicorn on 127.0.0.1 (a temporary database and key folder,
-the rate limit off so that the bench measures the work bounds) and post the badge to
-``/api/v1/verify`` from one client, sequentially. Then:
+The HTTP figures start the real server (``badge-issuer serve``) in its own process on 127.0.0.1 (a
+temporary database and key folder, the rate limit off so that the bench measures the work bounds and
+the lanes, the other settings as deployed) and post the badge to ``/api/v1/verify`` from one client,
+sequentially. Bodies are encoded once, so the clients spend little CPU of the machine. Then:
 
 - each hostile input (blank-node stars, a 27 KB PNG expanding to 9,000 identifiers, a CLR inside the
   bounds but expensive) is posted alone and its answer time reported;
 - honest requests (the typical badge, sequential) are timed for p50/p99, first alone, then while
-  4 clients post hostile inputs in a loop, concurrently, against the same server.
+  4 clients post hostile inputs in a loop, concurrently, against the same server; each hostile
+  client connects from its own loopback address (127.0.0.2 …), so the server sees 4 clients.
+
+Extra ``BADGE_*`` variables in the environment reach the server (e.g. ``BADGE_VERIFY_WORKERS=0``).
 
 Loops are bounded by time and by count.
 """
@@ -18,8 +22,10 @@ from __future__ import annotations
 
 import argparse
 import json
+import os
 import socket
 import statistics
+import subprocess
 import sys
 import tempfile
 import threading
@@ -30,7 +36,6 @@ from pathlib import Path
 from typing import Any
 
 import httpx
-import uvicorn
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
@@ -39,8 +44,6 @@ from tests.badges import Issuer, badge, context
 from tests.jsonld.test_bounds import clr_of
 from tests.test_verification import tiny_png
 
-from badge_issuer.api.app import create_app
-from badge_issuer.config import Settings
 from badge_issuer.formats.png import make_chunk
 from badge_issuer.verification import verify_badge
 
@@ -79,13 +82,18 @@ def hostile_png(identifiers: int = 9_000) -> bytes:
     return tiny_png()[:33] + make_chunk(b"iTXt", chunk) + tiny_png()[33:]
 
 
+def as_json(document: object) -> dict[str, Any]:
+    """httpx.post keyword arguments posting ``document`` as JSON, encoded once."""
+    return {"content": json.dumps(document).encode(), "headers": {"Content-Type": "application/json"}}
+
+
 def hostile_inputs() -> dict[str, dict[str, Any]]:
     """name → httpx.post keyword arguments."""
     inputs: dict[str, dict[str, Any]] = {
-        "badge with a blank-node star, 3,000 nodes": {"json": star(3_000)},
-        "badge with a blank-node star, 6,000 nodes": {"json": star(6_000)},
-        "badge with a blank-node star, 1,000 nodes": {"json": star(1_000)},
-        "CLR of 12 complete examples (in bounds)": {"json": clr_of(12)},
+        "badge with a blank-node star, 3,000 nodes": as_json(star(3_000)),
+        "badge with a blank-node star, 6,000 nodes": as_json(star(6_000)),
+        "badge with a blank-node star, 1,000 nodes": as_json(star(1_000)),
+        "CLR of 12 complete examples (in bounds)": as_json(clr_of(12)),
     }
     png = hostile_png()
     inputs[f"PNG {len(png) // 1024} KB, iTXt of 9,000 identifiers"] = {
@@ -101,10 +109,11 @@ def percentiles(samples: list[float]) -> tuple[float, float]:
 
 def honest_latency(client: httpx.Client, document: object, count: int, seconds: float) -> list[float]:
     samples: list[float] = []
+    posted = as_json(document)
     start = time.perf_counter()
     while len(samples) < count and time.perf_counter() - start < seconds:
         began = time.perf_counter()
-        response = client.post("/api/v1/verify", json=document)
+        response = client.post("/api/v1/verify", **posted)
         samples.append(time.perf_counter() - began)
         assert response.json()["verified"], response.text
     return samples
@@ -116,15 +125,21 @@ def under_attack(
     """Honest latencies while 4 clients post hostile inputs in a loop; and how many they sent."""
     stop = threading.Event()
     sent = [0]
+    answers: dict[int, int] = {}
 
-    def attacker(kwargs: dict[str, Any]) -> None:
-        with httpx.Client(base_url=url, timeout=120) as hostile:
+    def attacker(kwargs: dict[str, Any], address: str) -> None:
+        transport = httpx.HTTPTransport(local_address=address)
+        with httpx.Client(base_url=url, timeout=120, transport=transport) as hostile:
             while not stop.is_set():
-                hostile.post("/api/v1/verify", **kwargs)
+                status = hostile.post("/api/v1/verify", **kwargs).status_code
                 sent[0] += 1
+                answers[status] = answers.get(status, 0) + 1
 
     chosen = list(inputs.values())
-    attackers = [threading.Thread(target=attacker, args=(chosen[n % len(chosen)],)) for n in range(4)]
+    attackers = [
+        threading.Thread(target=attacker, args=(chosen[n % len(chosen)], f"127.0.0.{n + 2}"))
+        for n in range(4)
+    ]
     for thread in attackers:
         thread.start()
     time.sleep(0.5)
@@ -135,6 +150,7 @@ def under_attack(
         stop.set()
         for thread in attackers:
             thread.join()
+    print("hostile answers by status:", dict(sorted(answers.items())), file=sys.stderr)
     return samples, sent[0]
 
 
@@ -169,28 +185,17 @@ def main() -> None:
 
     with tempfile.TemporaryDirectory() as folder:
         port = free_port()
-        settings = Settings(
-            database_url=f"sqlite:///{folder}/bench.sqlite3",
-            keys_dir=Path(folder) / "keys",
-            base_url=f"http://127.0.0.1:{port}",
-            verify_rate_limit="off",
-        )
-        server = uvicorn.Server(
-            uvicorn.Config(create_app(settings), host="127.0.0.1", port=port, log_level="warning")
-        )
-        thread = threading.Thread(target=server.run, daemon=True)
-        thread.start()
-        deadline = time.monotonic() + 20
-        while not server.started and time.monotonic() < deadline:
-            time.sleep(0.05)
+        url = f"http://127.0.0.1:{port}"
+        server = start_server(folder, port)
         try:
-            with httpx.Client(base_url=f"http://127.0.0.1:{port}", timeout=30) as client:
+            with httpx.Client(base_url=url, timeout=30) as client:
                 for suite, document in signed.items():
                     posted = client.post("/api/v1/verify", json=document)
                     assert posted.json()["verified"], posted.text
+                    body = as_json(document)
 
-                    def call(d: object = document) -> None:
-                        client.post("/api/v1/verify", json=d)
+                    def call(kwargs: dict[str, Any] = body) -> None:
+                        client.post("/api/v1/verify", **kwargs)
 
                     results.append(
                         (f"POST /api/v1/verify over HTTP ({suite})", rate(call, args.seconds, args.requests))
@@ -203,12 +208,10 @@ def main() -> None:
                     hostile.append((name, elapsed, answer.status_code, _outcome(answer)))
                 typical = signed["eddsa-rdfc-2022"]
                 alone = honest_latency(client, typical, args.latency_requests, 60)
-            attacked, sent = under_attack(
-                f"http://127.0.0.1:{port}", typical, inputs, args.latency_requests, 60
-            )
+            attacked, sent = under_attack(url, typical, inputs, args.latency_requests, 60)
         finally:
-            server.should_exit = True
-            thread.join(timeout=20)
+            server.terminate()
+            server.wait(timeout=30)
 
     print(f"{'operation':<52}{'per second':>12}{'x slower than raw':>20}")
     for name, per_second in results:
@@ -222,6 +225,33 @@ def main() -> None:
     for name, samples in (("alone", alone), (f"with 4 hostile clients ({sent} hostile sent)", attacked)):
         p50, p99 = percentiles(samples)
         print(f"{name:<52}{p50:>10.1f}{p99:>10.1f}{len(samples):>6}")
+
+
+def start_server(folder: str, port: int) -> subprocess.Popen[bytes]:
+    """``badge-issuer serve`` in its own process, on a temporary database and key folder."""
+    env = {
+        **os.environ,
+        "BADGE_DATABASE_URL": f"sqlite:///{folder}/bench.sqlite3",
+        "BADGE_KEYS_DIR": f"{folder}/keys",
+        "BADGE_BASE_URL": f"http://127.0.0.1:{port}",
+        "BADGE_VERIFY_RATE_LIMIT": "off",
+        "BADGE_LOG_LEVEL": os.environ.get("BADGE_LOG_LEVEL", "WARNING"),
+    }
+    command = [sys.executable, "-m", "badge_issuer"]
+    subprocess.run([*command, "init"], env=env, check=True, capture_output=True)
+    server = subprocess.Popen([*command, "serve", "--port", str(port)], env=env)
+    deadline = time.monotonic() + 60
+    while time.monotonic() < deadline:
+        try:
+            if httpx.get(f"http://127.0.0.1:{port}/readyz", timeout=5).status_code == 200:
+                return server
+        except httpx.TransportError:
+            pass
+        if server.poll() is not None:
+            break
+        time.sleep(0.2)
+    server.terminate()
+    raise RuntimeError("the server did not become ready")
 
 
 def _outcome(response: httpx.Response) -> str:
