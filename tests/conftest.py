@@ -53,6 +53,9 @@ def make_settings(tmp_path: Path) -> Callable[..., Settings]:
             "database_url": f"sqlite:///{tmp_path / 'badges.sqlite3'}",
             "keys_dir": tmp_path / "keys",
             "base_url": "http://127.0.0.1:8000",
+            # no verification worker processes (each app would spawn them at start): every
+            # verification runs in-process; the tests of the heavy lane ask for workers
+            "verify_workers": 0,
         }
         fields.update(overrides)
         return Settings(**fields)  # type: ignore[arg-type]

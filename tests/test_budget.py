@@ -10,7 +10,15 @@ from contextvars import copy_context
 
 import pytest
 
-from badge_issuer.budget import CpuBudget, checkpoint, cpu_budget, exhausted
+from badge_issuer.budget import (
+    BatchBudget,
+    CpuBudget,
+    batch_budget,
+    batch_exhausted,
+    checkpoint,
+    cpu_budget,
+    exhausted,
+)
 from badge_issuer.errors import PayloadTooLarge, TooComplex
 from badge_issuer.formats.png import make_chunk
 from badge_issuer.jsonld.canon import canonicalize
@@ -45,6 +53,45 @@ def test_a_budget_raises_once_its_deadline_has_passed() -> None:
         budget.check("x")
     with pytest.raises(ValueError):
         CpuBudget(0)
+
+
+def test_items_charge_their_cpu_time_to_the_batch_which_ends_them_all_once_spent() -> None:
+    batch = BatchBudget(1.0)
+    first_clock, second_clock = [10.0], [50.0]
+    first = CpuBudget(3.0, timer=lambda: first_clock[0], batch=batch)
+    second = CpuBudget(3.0, timer=lambda: second_clock[0], batch=batch)
+    first_clock[0] = 10.6
+    first.check("one")
+    second_clock[0] = 50.3
+    second.check("two")
+    assert not batch.exhausted  # 0.9 s of 1 s, each item far inside its own 3 s
+    second_clock[0] = 50.5
+    with pytest.raises(TooComplex, match=r"the batch's 1-second CPU budget is exhausted \(two\)"):
+        second.check("two")
+    assert batch.exhausted and first.exhausted  # the other item stops too, at its next check
+    with pytest.raises(TooComplex, match="batch"):
+        first.check("one")
+    with pytest.raises(ValueError):
+        BatchBudget(0)
+
+
+def test_a_batch_budget_reaches_the_items_run_in_copied_contexts_even_without_their_own() -> None:
+    assert batch_exhausted() is None
+    with batch_budget(1e-9):
+        assert batch_exhausted() is None  # nothing charged yet
+        with cpu_budget(None) as budget:
+            assert budget is not None  # unlimited itself, but charging the batch
+            spend()
+            assert copy_context().run(exhausted)
+            with pytest.raises(TooComplex, match="batch"):
+                checkpoint("inside")
+        assert (
+            batch_exhausted()
+            == "too complex: the batch's 1e-09-second CPU budget is exhausted (not verified)"
+        )
+    assert batch_exhausted() is None
+    with batch_budget(None) as none, cpu_budget(None) as budget:
+        assert none is None and budget is None
 
 
 def test_checkpoints_outside_a_budget_never_raise_and_budgets_do_not_leak() -> None:

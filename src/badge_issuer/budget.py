@@ -18,10 +18,17 @@ A budget is checked by the thread that opened it.
 The budget travels in a ``ContextVar`` (like ``net.fetch.fetch_budget``), so the worker threads of a
 batch each carry their own item's budget; code that runs outside any budget (issuance of our own
 documents) is not limited by it.
+
+A batch also has a budget for all its items together (``batch_budget``): every item's budget
+charges the CPU time it uses to the batch's at each check, so items verified side by side in
+several threads count in full, and once the batch's budget is spent every item still running stops
+as "too complex", and items not begun are not verified at all (``batch_exhausted``).
 """
 
 from __future__ import annotations
 
+import math
+import threading
 import time
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
@@ -30,35 +37,100 @@ from contextvars import ContextVar
 from badge_issuer.errors import TooComplex
 
 
-class CpuBudget:
-    """A limit of ``seconds`` on ``timer`` (the current thread's CPU time), counted from creation."""
+class BatchBudget:
+    """CPU seconds shared by the items of one batch; thread-safe (items run in several threads)."""
 
-    def __init__(self, seconds: float, *, timer: Callable[[], float] = time.thread_time) -> None:
+    def __init__(self, seconds: float) -> None:
+        if seconds <= 0:
+            raise ValueError("a CPU budget must be positive")
+        self.seconds = seconds
+        self._spent = 0.0
+        self._lock = threading.Lock()
+
+    def charge(self, seconds: float) -> None:
+        with self._lock:
+            self._spent += seconds
+
+    @property
+    def exhausted(self) -> bool:
+        with self._lock:
+            return self._spent > self.seconds
+
+    def message(self, where: str) -> str:
+        return f"too complex: the batch's {self.seconds:g}-second CPU budget is exhausted ({where})"
+
+
+class CpuBudget:
+    """A limit of ``seconds`` on ``timer`` (the current thread's CPU time), counted from creation;
+    with ``batch``, the time used is also charged to the batch's budget, which may end it first."""
+
+    def __init__(
+        self,
+        seconds: float,
+        *,
+        timer: Callable[[], float] = time.thread_time,
+        batch: BatchBudget | None = None,
+    ) -> None:
         if seconds <= 0:
             raise ValueError("a CPU budget must be positive")
         self.seconds = seconds
         self._timer = timer
-        self.deadline = timer() + seconds
+        self._batch = batch
+        self._charged = timer()
+        self.deadline = self._charged + seconds
+
+    def _now(self) -> float:
+        now = self._timer()
+        if self._batch is not None:  # called by the thread that opened this budget only
+            self._batch.charge(now - self._charged)
+            self._charged = now
+        return now
 
     @property
     def exhausted(self) -> bool:
-        return self._timer() > self.deadline
+        over = self._now() > self.deadline
+        return over or (self._batch is not None and self._batch.exhausted)
 
     def check(self, where: str) -> None:
         """Raise TooComplex once the budget is spent; ``where`` names the work under way."""
-        if self._timer() > self.deadline:
+        if self._now() > self.deadline:
             raise TooComplex(
                 f"too complex: verification stopped after its {self.seconds:g}-second CPU budget ({where})"
             )
+        if self._batch is not None and self._batch.exhausted:
+            raise TooComplex(self._batch.message(where))
 
 
 _CURRENT: ContextVar[CpuBudget | None] = ContextVar("badge_cpu_budget", default=None)
+_BATCH: ContextVar[BatchBudget | None] = ContextVar("badge_batch_budget", default=None)
+
+
+@contextmanager
+def batch_budget(seconds: float | None) -> Iterator[BatchBudget | None]:
+    """Run a batch under a shared budget of ``seconds`` (None: none); the budgets opened inside
+    (``cpu_budget``, also in contexts copied from this one) charge it."""
+    budget = BatchBudget(seconds) if seconds is not None else None
+    token = _BATCH.set(budget)
+    try:
+        yield budget
+    finally:
+        _BATCH.reset(token)
+
+
+def batch_exhausted() -> str | None:
+    """The "too complex" message when the current batch's budget is spent, else None."""
+    batch = _BATCH.get()
+    return batch.message("not verified") if batch is not None and batch.exhausted else None
 
 
 @contextmanager
 def cpu_budget(seconds: float | None) -> Iterator[CpuBudget | None]:
-    """Run the block under a new budget of ``seconds`` (None: no budget, the block is unlimited)."""
-    budget = CpuBudget(seconds) if seconds is not None else None
+    """Run the block under a new budget of ``seconds`` (None: no budget of its own), charged to the
+    current batch's budget if there is one."""
+    batch = _BATCH.get()
+    budget = None
+    if seconds is not None or batch is not None:
+        budget = CpuBudget(seconds if seconds is not None else math.inf, batch=batch)
     token = _CURRENT.set(budget)
     try:
         yield budget

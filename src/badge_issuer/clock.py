@@ -13,10 +13,20 @@ def system_clock() -> datetime:
     return datetime.now(UTC).replace(microsecond=0)
 
 
+class FixedClock:
+    """A clock frozen at one moment; an object rather than a closure so that it can be pickled
+    (verification worker processes get the application's clock)."""
+
+    def __init__(self, at: datetime) -> None:
+        self.at = at if at.tzinfo else at.replace(tzinfo=UTC)
+
+    def __call__(self) -> datetime:
+        return self.at
+
+
 def fixed_clock(at: datetime) -> Clock:
     """A clock frozen at ``at`` (tests, reproducible signing)."""
-    frozen = at if at.tzinfo else at.replace(tzinfo=UTC)
-    return lambda: frozen
+    return FixedClock(at)
 
 
 def isoformat_z(moment: datetime) -> str:

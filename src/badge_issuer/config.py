@@ -45,6 +45,17 @@ class Settings(BaseSettings):
     #: CPU seconds (of the verifying thread) one verification may use before it ends as "too complex"
     #: (0: no budget)
     verify_cpu_budget_seconds: float = Field(default=3.0, ge=0)
+    #: CPU seconds all the items of one ``verify:batch`` may use together; items not verified
+    #: within it end as "too complex" (0: none)
+    verify_batch_cpu_budget_seconds: float = Field(default=10.0, ge=0)
+    #: worker processes for heavy verifications (0: every verification runs in the serving process)
+    verify_workers: int = Field(default=2, ge=0, le=64)
+    #: heavy verifications that may wait for a worker; past that they are refused with 503
+    verify_queue: int = Field(default=4, ge=0)
+    #: presented bytes over which a verification is heavy (run by a worker process)
+    verify_heavy_bytes: int = Field(default=64 * 1024, gt=0)
+    #: JSON objects over which a verification is heavy (and 10x that many values or duplicate checks)
+    verify_heavy_objects: int = Field(default=300, gt=0)
     #: public verify routes: requests per client IP, as "N/second|minute|hour|day" (empty: no limit)
     verify_rate_limit: str = "60/minute"
     #: tolerated clock skew, in seconds, when checking validity dates

@@ -6,6 +6,7 @@ only place that maps them to RFC 9457 ``application/problem+json`` responses.
 ::
 
     BadgeIssuerError
+    ├── Busy                        no capacity for this work now (carries ``retry_after``)
     ├── ConfigurationError          settings or key material unusable
     │   ├── KeyUnavailable          a signing key recorded for an issuer has no key file
     │   └── KeyMismatch             a key file is not the key recorded for it (would sign bad badges)
@@ -53,6 +54,31 @@ class BadgeIssuerError(Exception):
         self.message = message
         #: JSON Pointer (RFC 6901) or field name of the offending input, when there is one
         self.pointer = pointer
+
+    def __reduce__(self) -> tuple[object, ...]:
+        """Pickle with every attribute: errors raised in a verification worker process are raised
+        again, whole, in the serving process (``application/verify_pool.py``)."""
+        return (_rebuild, (type(self), self.args, dict(self.__dict__)))
+
+
+def _rebuild(
+    cls: type[BadgeIssuerError], args: tuple[object, ...], state: dict[str, object]
+) -> BadgeIssuerError:
+    error = cls.__new__(cls)
+    Exception.__init__(error, *args)
+    error.__dict__.update(state)
+    return error
+
+
+class Busy(BadgeIssuerError):
+    """No capacity for this work right now (the heavy verification lane is full); it may be
+    retried after ``retry_after`` seconds. Not the caller's fault, nor a configuration problem."""
+
+    code = "busy"
+
+    def __init__(self, message: str, *, retry_after: int) -> None:
+        super().__init__(message)
+        self.retry_after = retry_after
 
 
 class ConfigurationError(BadgeIssuerError):

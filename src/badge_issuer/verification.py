@@ -62,7 +62,7 @@ from badge_issuer.formats.sniff import Presented, PresentedCredential, unwrap
 from badge_issuer.jsonld.bounds import JsonLdBounds
 from badge_issuer.jsonld.loader import DocumentLoader
 from badge_issuer.net.contexts import RemoteContextPolicy, RemoteContexts, context_scope
-from badge_issuer.net.fetch import Fetcher
+from badge_issuer.net.fetch import Fetched, Fetcher
 from badge_issuer.ob2 import is_ob2_assertion, verify_ob2
 
 log = logging.getLogger(__name__)
@@ -96,13 +96,15 @@ def verify_badge(
     content_type: str | None = None,
     ctx: VerifyContext,
     recipient: str | None = None,
+    source: str | None = None,
 ) -> VerificationReport:
     """Verify whatever was presented: JSON, VP, VC-JWT, baked PNG/SVG, or ``{"url": …}``.
 
     Open Badges 2.0 assertions (hosted or signed) are verified by ``ob2``. With ``recipient`` (an
     email address) each report gains a ``recipient`` check. Anything that is not a credential gives
     a report whose ``format`` check failed; input over a size, depth or count bound raises
-    PayloadTooLarge (the request is refused, not judged).
+    PayloadTooLarge (the request is refused, not judged). ``source`` says that the bytes were
+    fetched from that URL (``fetch_credential``): they are then judged, never refused.
     """
     with cpu_budget(ctx.cpu_budget):  # each verification gets its own (see budget.py)
         if isinstance(presented, Mapping) and set(presented) == {"url"}:
@@ -111,19 +113,21 @@ def verify_badge(
             presented = json.dumps(presented, ensure_ascii=False)
         data = presented.encode("utf-8") if isinstance(presented, str) else presented
         try:
-            return _verify_unwrapped(data, content_type, ctx, source=None, recipient=recipient)
-        except PayloadTooLarge:
-            raise
+            return _verify_unwrapped(data, content_type, ctx, source=source, recipient=recipient)
+        except PayloadTooLarge as exc:
+            if source is None:
+                raise
+            return unusable(exc.message)
         except BadgeIssuerError as exc:
             return unusable(exc.message)
 
 
-def _verify_url(url: Any, ctx: VerifyContext, recipient: str | None) -> VerificationReport:
-    """Fetch the credential from ``url`` (guarded), then verify it like a presented body."""
+def fetch_credential(url: Any, ctx: VerifyContext) -> Fetched | VerificationReport:
+    """The credential at ``url``, fetched through the guarded fetcher; or the report saying why not."""
     if not isinstance(url, str):
         return unusable("url must be a string")
     try:
-        fetched = ctx.documents.get(url, accept=CREDENTIAL_ACCEPT)
+        return ctx.documents.get(url, accept=CREDENTIAL_ACCEPT)
     except HttpStatusError as exc:
         gone = (
             " (410 Gone: the issuer withdrew it; a hosted OB 2.0 badge is revoked)"
@@ -133,6 +137,13 @@ def _verify_url(url: Any, ctx: VerifyContext, recipient: str | None) -> Verifica
         return unusable(f"the credential could not be fetched: {exc.message}{gone}")
     except BadgeIssuerError as exc:
         return unusable(f"the credential could not be fetched: {exc.message}")
+
+
+def _verify_url(url: Any, ctx: VerifyContext, recipient: str | None) -> VerificationReport:
+    """Fetch the credential from ``url`` (guarded), then verify it like a presented body."""
+    fetched = fetch_credential(url, ctx)
+    if isinstance(fetched, VerificationReport):
+        return fetched
     try:
         return _verify_unwrapped(fetched.body, fetched.content_type, ctx, source=url, recipient=recipient)
     except BadgeIssuerError as exc:
@@ -220,9 +231,7 @@ def verify_credential(
                     CheckResult(check.id, SKIPPED, f"not run because the {stopped_by} check failed")
                 )
                 continue
-            result = _run(check, subject, ctx)
-            if exhausted() and result.status != FAILED:  # not completed within the budget
-                result = CheckResult(check.id, FAILED, _TOO_COMPLEX, {"reason": "too-complex"})
+            result = _too_complex_if_exhausted(_run(check, subject, ctx))
             results.append(result)
             if result.status == FAILED and (check.fatal or exhausted()):
                 stopped_by = check.id
@@ -230,6 +239,19 @@ def verify_credential(
         r.status == PASSED or (r.id == "context" and r.status == WARNING) for r in results if r.id in REQUIRED
     )
     return VerificationReport(verified, summarize(credential), tuple(results), tuple(subject.nested))
+
+
+def _too_complex_if_exhausted(result: CheckResult) -> CheckResult:
+    """A check that ended with the budget spent did not complete: it failed as too complex (a check
+    that caught the budget's TooComplex itself, e.g. for one proof of several, keeps its message)."""
+    if not exhausted():
+        return result
+    if result.status != FAILED:
+        return CheckResult(result.id, FAILED, _TOO_COMPLEX, {"reason": "too-complex"})
+    detail = result.detail if isinstance(result.detail, Mapping) else {}
+    if detail.get("reason") == "too-complex":
+        return result
+    return replace(result, detail={**detail, "reason": "too-complex"})
 
 
 def _run(check: Check, subject: Subject, ctx: VerifyContext) -> CheckResult:

@@ -2,15 +2,20 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
+
 import pytest
 
-from badge_issuer.application import Services
+from badge_issuer.application import Services, build_services
 from badge_issuer.application.issuing import issue_one
 from badge_issuer.application.publishing import status_list
 from badge_issuer.application.verifying import MAX_BATCH, MAX_BATCH_URLS, verify_batch
+from badge_issuer.clock import fixed_clock
+from badge_issuer.config import Settings
 from badge_issuer.credential.requests import IssueRequest
 from badge_issuer.errors import NotFound, ParseError, PayloadTooLarge
-from tests.application.conftest import make_issuer
+from tests.application.conftest import NOW, make_issuer
+from tests.badges import Issuer, badge
 
 
 def test_batch_bounds_are_refused(services: Services) -> None:
@@ -31,6 +36,37 @@ def test_each_batch_item_gets_its_report_in_order(services: Services) -> None:
     reports = verify_batch(services, [issued.credential, 42, "not.a.jwt"])
     assert [report.verified for report in reports] == [True, False, False]
     assert reports[1].checks[0].id == "format"
+
+
+def test_a_batch_has_one_cpu_budget_for_all_its_items_and_fails_closed_past_it(
+    make_settings: Callable[..., Settings],
+) -> None:
+    issuer = Issuer()
+    items = [issuer.sign(badge(issuer)) for _ in range(24)]
+    unlimited = build_services(make_settings(verify_batch_cpu_budget_seconds=0), clock=fixed_clock(NOW))
+    try:
+        assert all(report.verified for report in verify_batch(unlimited, items))
+    finally:
+        unlimited.close()
+    # each item alone is far inside its 3-second budget; together they need far more than 20 ms
+    tight = build_services(make_settings(verify_batch_cpu_budget_seconds=0.02), clock=fixed_clock(NOW))
+    try:
+        reports = [report.to_json() for report in verify_batch(tight, items)]
+    finally:
+        tight.close()
+    stopped = [
+        report
+        for report in reports
+        if any((check.get("detail") or {}).get("reason") == "too-complex" for check in report["checks"])
+    ]
+    assert stopped, reports
+    for report in stopped:
+        assert report["verified"] is False
+        failed = [check for check in report["checks"] if check["status"] == "failed"]
+        assert len(failed) == 1 and "too complex" in failed[0]["message"], report
+        assert {c["status"] for c in report["checks"][report["checks"].index(failed[0]) + 1 :]} <= {"skipped"}
+    assert any("batch's 0.02-second CPU budget is exhausted" in str(report) for report in stopped)
+    assert all(report["verified"] for report in reports if report not in stopped)
 
 
 def test_only_revocation_and_suspension_lists_exist(services: Services) -> None:

@@ -5,6 +5,7 @@ from __future__ import annotations
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 
+from anyio import to_thread
 from fastapi import FastAPI
 from fastapi_offline import FastAPIOffline
 
@@ -51,6 +52,8 @@ def create_app(
         migrate(services)
         # production refuses to start on unsafe settings or issuers' DIDs of another base URL
         check_startup(settings, services.keystore, services.readers, deployment_key=settings.deployment_key)
+        # the heavy verification lane's worker processes (BADGE_VERIFY_WORKERS; none: all in-process)
+        await to_thread.run_sync(services.verify_pool.start)
         yield
         services.close()
 

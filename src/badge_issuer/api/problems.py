@@ -38,6 +38,7 @@ _STATUS: tuple[tuple[type[errors.BadgeIssuerError], int, str], ...] = (
     (errors.FetchRefused, 422, "Outbound fetch refused"),
     (errors.ResolutionError, 502, "Could not obtain a remote document"),
     (errors.ConfigurationError, 503, "Service unavailable until its configuration is fixed"),
+    (errors.Busy, 503, "Service busy"),
 )
 
 
@@ -65,7 +66,7 @@ def problem_for(exc: errors.BadgeIssuerError) -> JSONResponse:
     """The response for a domain error."""
     body = domain_problem(exc)
     headers = {"WWW-Authenticate": "Bearer"} if body["status"] == 401 else None
-    if isinstance(exc, errors.RateLimited):
+    if isinstance(exc, errors.RateLimited | errors.Busy):
         headers = {"Retry-After": str(exc.retry_after)}
     return JSONResponse(body, status_code=body["status"], media_type=PROBLEM_MEDIA_TYPE, headers=headers)
 
@@ -89,6 +90,8 @@ def domain_problem(exc: errors.BadgeIssuerError) -> dict[str, Any]:
         log.error("configuration error: %s", exc.message)
         detail = "the service cannot do this until its operator fixes its configuration"
         extra = {}
+    elif isinstance(exc, errors.Busy):  # expected under load (and under attack): no error line each time
+        log.info("refused for capacity: %s", exc.message)
     elif status >= 500:
         log.error("request failed: %s", exc.message)
     return problem_body(status, exc.code, title, detail, **extra)

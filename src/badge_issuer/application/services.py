@@ -7,6 +7,7 @@ belong here too: nothing else constructs collaborators.
 
 from __future__ import annotations
 
+import math
 import random
 import threading
 from collections.abc import Callable
@@ -19,6 +20,7 @@ from sqlalchemy import Engine
 from sqlalchemy.orm import Session, sessionmaker
 
 from badge_issuer.application.own_documents import OwnControllers, OwnStatusLists
+from badge_issuer.application.verify_pool import VerifyPool
 from badge_issuer.checks import VerifyContext
 from badge_issuer.checks.status import FetchStatusSource
 from badge_issuer.clock import Clock, system_clock
@@ -59,6 +61,8 @@ class Services:
     #: the guarded outbound HTTP client of the verifier (closed by ``close``)
     fetcher: Fetcher
     schemas: SchemaValidator
+    #: worker processes for heavy verifications (started by the app's lifespan; closed by ``close``)
+    verify_pool: VerifyPool
     #: status list positions (CSPRNG), credential ids and identity-hash salts: injected like the
     #: clock, so a test can pin the exact bytes of an issued credential
     rng: random.Random = field(default_factory=random.SystemRandom)
@@ -141,7 +145,8 @@ class Services:
         )
 
     def close(self) -> None:
-        """Release the database pool and the outbound HTTP client."""
+        """Stop the verification workers; release the database pool and the outbound HTTP client."""
+        self.verify_pool.close()
         self.fetcher.close()
         self.engine.dispose()
 
@@ -192,6 +197,15 @@ def build_services(
         readers=make_sessionmaker(engine, read_only=True),
         fetcher=Fetcher.from_settings(settings, observe=metrics.fetched),
         schemas=SchemaValidator(settings.schemas_dir or default_schemas_dir()),
+        # each worker builds its own Services with this function, from the same settings and clock
+        verify_pool=VerifyPool(
+            settings,
+            clock,
+            build_services,
+            workers=settings.verify_workers,
+            queue=settings.verify_queue,
+            retry_after=max(1, math.ceil(settings.verify_cpu_budget_seconds)),
+        ),
         rng=rng or random.SystemRandom(),
         new_id=new_id,
         new_salt=new_salt,

@@ -156,6 +156,11 @@ class FetchBudget:
         self._left = limit
         self._lock = threading.Lock()
 
+    @property
+    def left(self) -> int:
+        with self._lock:
+            return self._left
+
     def spend(self, url: str) -> None:
         with self._lock:
             if self._left <= 0:

@@ -1,7 +1,9 @@
 """Public verification: ``POST /api/v1/verify`` and ``POST /api/v1/verify:batch`` (no auth).
 
 The answer is the verification report (200 even when the badge does not verify); problem+json only
-when the request itself is unusable (empty body, no file, over a size bound). Bodies are read by an
+when the request itself is unusable (empty body, no file, over a size bound), or when it is heavy
+and cannot be taken now (503 when the heavy lane is full, 429 while the same client has a heavy
+one running; both with ``Retry-After``). Bodies are read by an
 async dependency; the handlers are plain ``def`` so verification runs in the thread pool. Query
 parameters carry the caller's options (``status=skip``: offline, status lists not consulted;
 ``challenge``, ``domain`` and ``subject=holder`` for presentations).
@@ -26,6 +28,7 @@ from badge_issuer.formats.bounded_json import loads_bounded
 
 router = APIRouter(tags=["verification"])
 MAX_RECIPIENT_CHARS = 320
+MAX_URL_REQUEST_BYTES = 8192
 
 
 @dataclass(frozen=True)
@@ -71,7 +74,8 @@ def _recipient(value: str | None) -> str | None:
 
 def _url_request(data: bytes) -> tuple[str | None, str | None]:
     """The URL and recipient of a ``{"url": "…"}`` body (anything else is for the verifier to judge)."""
-    if not data.lstrip().startswith(b"{") or b'"url"' not in data[:4096]:
+    # a {"url", "recipient"} body is small: anything longer is a credential, never parsed here
+    if len(data) > MAX_URL_REQUEST_BYTES or not data.lstrip().startswith(b"{") or b'"url"' not in data:
         return None, None
     try:
         value = loads_bounded(data)
@@ -118,15 +122,34 @@ SubjectMode = Annotated[
         "subject; holder: require it (a credential whose subject has no DID then fails)"
     ),
 ]
+
+
+def client_of(request: Request) -> str:
+    """Who is asking, for the heavy lane's fairness: the client's address (as the rate limit sees it)."""
+    return request.client.host if request.client is not None else "unknown"
+
+
+ClientDep = Annotated[str, Depends(client_of)]
+
+
 #: the public verify routes share one per-client limit (``BADGE_VERIFY_RATE_LIMIT``)
 RATE_LIMIT = [Depends(rate_limited("verify"))]
 
 
 def rate_limited_answers(documented: dict[int | str, dict[str, Any]]) -> dict[int | str, dict[str, Any]]:
-    """``documented`` with its 429 answer naming the ``Retry-After`` header."""
+    """``documented`` with its 429 and 503 answers naming the ``Retry-After`` header."""
+    retry_after = {"Retry-After": {"description": "seconds to wait", "schema": {"type": "integer"}}}
     documented[429] = {
         **documented[429],
-        "headers": {"Retry-After": {"description": "seconds to wait", "schema": {"type": "integer"}}},
+        "description": "Too many requests, or a heavy verification while this client has one "
+        "running: retry after the Retry-After header",
+        "headers": retry_after,
+    }
+    documented[503] = {
+        **documented[503],
+        "description": "Not ready, or the heavy verification lane is full: retry after the "
+        "Retry-After header (when given)",
+        "headers": retry_after,
     }
     return documented
 
@@ -146,6 +169,7 @@ def rate_limited_answers(documented: dict[int | str, dict[str, Any]]) -> dict[in
 )
 def verify(
     services: ServicesDep,
+    client: ClientDep,
     body: Annotated[Presented, Depends(presented_body)],
     recipient: Annotated[
         str | None,
@@ -169,6 +193,7 @@ def verify(
         url=body.url,
         recipient=body.recipient or _recipient(recipient),
         options=options,
+        client=client,
     )
     return JSONResponse(report.to_json())
 
@@ -181,13 +206,14 @@ def verify(
     responses=rate_limited_answers(schemas.responses(400, 422, 429, ok=200, model=schemas.BatchReport)),
 )
 def verify_batch(
-    services: ServicesDep, body: Annotated[Presented, Depends(presented_body)], status: StatusMode = "check"
+    services: ServicesDep,
+    client: ClientDep,
+    body: Annotated[Presented, Depends(presented_body)],
+    status: StatusMode = "check",
 ) -> JSONResponse:
-    value = loads_bounded(body.data, what="the batch request")
-    items = value.get("items") if isinstance(value, dict) else None
-    if not isinstance(items, list) or not items:
-        raise ParseError('a batch request is {"items": [...]} with at least one item', pointer="/items")
-    reports = verifying.verify_batch(services, items, options=VerifyOptions(check_status=status == "check"))
+    reports = verifying.verify_batch_request(
+        services, body.data, options=VerifyOptions(check_status=status == "check"), client=client
+    )
     return JSONResponse(
         {
             "verified": sum(report.verified for report in reports),
