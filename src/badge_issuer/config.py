@@ -52,6 +52,8 @@ class Settings(BaseSettings):
     verify_workers: int = Field(default=2, ge=0, le=64)
     #: heavy verifications that may wait for a worker; past that they are refused with 503
     verify_queue: int = Field(default=4, ge=0)
+    #: how much lower the workers' CPU priority is than the serving process's (POSIX nice, 0-19)
+    verify_worker_nice: int = Field(default=10, ge=0, le=19)
     #: presented bytes over which a verification is heavy (run by a worker process)
     verify_heavy_bytes: int = Field(default=64 * 1024, gt=0)
     #: JSON objects over which a verification is heavy (and 10x that many values or duplicate checks)

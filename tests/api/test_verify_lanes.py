@@ -19,7 +19,7 @@ from badge_issuer.application.verifying import verify_batch_request, verify_pres
 from badge_issuer.clock import fixed_clock
 from tests.api.test_verify import DocumentServer
 from tests.application.test_verify_pool import hold, wait_until
-from tests.badges import NOW, Issuer, badge
+from tests.badges import NOW, Issuer, badge, status_entry, status_list
 from tests.checks.test_clr import clr, nested_badge
 from tests.conftest import LiveServer
 from tests.jsonld.test_bounds import clr_of
@@ -41,6 +41,16 @@ def post(server: LiveServer, path: str = "/api/v1/verify", **kwargs: Any) -> htt
 
 
 CLOCK = fixed_clock(NOW)
+
+
+def fetches(server: LiveServer) -> float:
+    text = httpx.get(server.url + "/metrics").text
+    line = next(
+        line
+        for line in text.splitlines()
+        if line.startswith('badge_outbound_fetches_total{outcome="fetched"}')
+    )
+    return float(line.split()[-1])
 
 
 def in_process(server: LiveServer) -> Any:
@@ -72,6 +82,16 @@ def test_heavy_requests_are_verified_by_a_worker_with_the_same_report(
         fetched = post(server, json={"url": f"{documents.base}/transcript"}).json()
         assert pool.completed == before + 1
         assert fetched == verify_presented(local, b"", url=f"{documents.base}/transcript").to_json()
+        # what a worker fetched (a status list) is counted in the serving process's /metrics
+        list_url = f"{documents.base}/status/1"
+        documents.documents["/status/1"] = status_list(issuer, list_url, set_bits=(8,))
+        revoked = issuer.sign(
+            badge(issuer, description="x" * 70_000, credentialStatus=status_entry(8, list_url))
+        )  # heavy: 70 KB
+        before, fetched_before = pool.completed, fetches(server)
+        report = post(server, json=revoked).json()
+        assert pool.completed == before + 1 and fetches(server) == fetched_before + 1
+        assert report["verified"] is False and "revoked" in str(report)
         items = {"items": [badge(issuer) for _ in range(5)]}  # heavy: five items
         before = pool.completed
         batch = post(server, "/api/v1/verify:batch", json=items).json()

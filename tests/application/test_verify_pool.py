@@ -42,6 +42,10 @@ def database_of(services: Services) -> tuple[str, int]:
     return services.settings.database_url, os.getpid()
 
 
+def niceness(services: Services) -> int:
+    return os.nice(0)
+
+
 def die(services: Services) -> None:
     os._exit(3)
 
@@ -130,6 +134,7 @@ def test_a_worker_that_dies_is_answered_busy_and_replaced(pooled: Services) -> N
         pool.run("a", die)
     database, worker = pool.run("a", database_of)
     assert database == pooled.settings.database_url and worker != os.getpid()
+    assert pool.run("a", niceness) == min(19, os.nice(0) + pooled.settings.verify_worker_nice)
     assert verify_presented(pooled, b"not a badge", client="a").to_json()["checks"][0]["status"] == "failed"
 
 

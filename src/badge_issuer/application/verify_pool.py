@@ -3,15 +3,17 @@
 Python runs one thread at a time per process, so expensive verifications in the serving process
 slow every other request down, however well they are bounded (``workload.py``). The pool runs
 them in ``workers`` processes of their own instead, started with ``spawn`` (never ``fork`` from a
-threaded server) at a lower CPU priority (``nice``), so the serving process keeps a core's worth of
-time for light requests under any heavy load.
+threaded server) at a lower CPU priority (``nice``, added to the serving process's), so that on a
+busy machine the serving process's light requests get the CPU first.
 
 - **Each worker builds its own Services** from the pickled Settings and clock (``build``, the
   composition root's ``build_services``): its own database engine on the same URL, so our own
   issuers' DID documents and status lists are read from the database as in the serving process
   (SQLite in WAL mode and PostgreSQL both serve several processes), its own fetcher and caches.
   That Services is the worker process's one module-level object (a worker has no other place to
-  keep it); jobs are module-level functions called as ``job(services, *args)``.
+  keep it); jobs are module-level functions called as ``job(services, *args)``. What a worker
+  counts in its metrics (outbound fetches, status lists signed) is added to the serving
+  process's ``metrics`` after each job, so ``/metrics`` sees it.
 - **Bounded**: at most ``workers + queue`` heavy jobs are admitted at once; past that ``run``
   raises :class:`~badge_issuer.errors.Busy` (503 with ``Retry-After``) at once, instead of
   letting a queue and its latency grow.
@@ -37,11 +39,10 @@ from typing import Any, TypeVar
 from badge_issuer.clock import Clock
 from badge_issuer.config import Settings
 from badge_issuer.errors import Busy, ConfigurationError, RateLimited
+from badge_issuer.observability.metrics import Metrics
 
 log = logging.getLogger(__name__)
 T = TypeVar("T")
-#: how much lower the workers' CPU priority is than the serving process's (POSIX nice increment)
-WORKER_NICE = 10
 #: seconds the workers may take to start and build their Services
 START_SECONDS = 120.0
 
@@ -61,8 +62,12 @@ def _init_worker(build: Callable[..., Any], settings: Settings, clock: Clock, re
         ready.wait(START_SECONDS)
 
 
-def _call(job: Callable[..., T], *args: Any) -> T:
-    return job(_WORKER_SERVICES, *args)
+def _call(job: Callable[..., T], *args: Any) -> tuple[T, dict[str, float], dict[str, float]]:
+    """``job`` on the worker's Services; with the worker's counts before and after it (metrics)."""
+    metrics = _WORKER_SERVICES.metrics
+    before = metrics.worker_counts()
+    result = job(_WORKER_SERVICES, *args)
+    return result, before, metrics.worker_counts()
 
 
 def _pid() -> int:
@@ -78,12 +83,13 @@ class VerifyPool:
         clock: Clock,
         build: Callable[..., Any],
         *,
+        metrics: Metrics,
         workers: int,
         queue: int,
         retry_after: int = 1,
-        nice: int = WORKER_NICE,
+        nice: int = 10,
     ) -> None:
-        self._settings, self._clock, self._build = settings, clock, build
+        self._settings, self._clock, self._build, self._metrics = settings, clock, build, metrics
         self.workers, self.queue, self.retry_after, self._nice = workers, queue, retry_after, nice
         self._executor: ProcessPoolExecutor | None = None
         self._lock = threading.Lock()
@@ -156,10 +162,12 @@ class VerifyPool:
                 )
             self._admitted += 1
             self._clients.add(client)
-        future: Future[T] | None = None
+        future: Future[tuple[T, dict[str, float], dict[str, float]]] | None = None
         try:
             future = executor.submit(_call, job, *args)
-            return future.result()  # the job's own errors are raised here too
+            result, before, after = future.result()  # the job's own errors are raised here too
+            self._metrics.add_worker_counts(before, after)
+            return result
         except BrokenProcessPool:
             log.error("a verification worker stopped unexpectedly; starting the pool afresh")
             self._replace(executor)

@@ -13,6 +13,8 @@ from prometheus_client import CollectorRegistry, Counter, Histogram, generate_la
 from prometheus_client.exposition import CONTENT_TYPE_PLAIN_0_0_4
 
 #: seconds; from a cached public document to a 1,000-credential batch
+#: what an outbound fetch can come to
+FETCH_OUTCOMES = ("fetched", "failed", "refused")
 LATENCY_BUCKETS = (0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1.0, 2.5, 5.0, 10.0, 30.0)
 
 
@@ -78,7 +80,7 @@ class Metrics:
             self.issuances.labels(outcome)
         for outcome in ("verified", "failed"):
             self.verifications.labels(outcome)
-        for outcome in ("fetched", "failed", "refused"):
+        for outcome in FETCH_OUTCOMES:
             self.fetches.labels(outcome)
 
     def request(self, route: str, method: str, status: int, seconds: float) -> None:
@@ -102,6 +104,25 @@ class Metrics:
 
     def resigned(self) -> None:
         self.resigns.inc()
+
+    def worker_counts(self) -> dict[str, float]:
+        """The counts a verification worker process keeps for the serving process: its outbound
+        fetches by outcome and its status list signatures (see ``add_worker_counts``)."""
+        counts = {
+            outcome: self.registry.get_sample_value("badge_outbound_fetches_total", {"outcome": outcome})
+            or 0.0
+            for outcome in FETCH_OUTCOMES
+        }
+        counts["resigned"] = self.registry.get_sample_value("badge_status_list_resigns_total") or 0.0
+        return counts
+
+    def add_worker_counts(self, before: dict[str, float], after: dict[str, float]) -> None:
+        """Count here what a worker counted between ``before`` and ``after`` (``worker_counts``)."""
+        for outcome in FETCH_OUTCOMES:
+            if after[outcome] > before[outcome]:
+                self.fetches.labels(outcome).inc(after[outcome] - before[outcome])
+        if after["resigned"] > before["resigned"]:
+            self.resigns.inc(after["resigned"] - before["resigned"])
 
     def render(self) -> bytes:
         """The text exposition format of every metric."""
