@@ -47,6 +47,10 @@ def test_short_input_asking_for_much_json_ld_work_is_heavy() -> None:
     small_star = star(400)  # 400 blank nodes in 39 KB
     assert len(json.dumps(small_star)) < LIMITS.max_bytes
     assert weigh(small_star) == ("heavy", "more JSON-LD work than a light verification may do")
+    blank = badge(issuer)  # 120 blank nodes in four arrays: few objects and duplicate checks
+    for key in "abcd":
+        blank["credentialSubject"][key] = [{"n": n} for n in range(30)]
+    assert weigh(blank)[0] == "heavy"
     values = badge(issuer)
     values["credentialSubject"]["achievement"]["tag"] = [f"t{n}" for n in range(3_100)]
     assert weigh(values)[0] == "heavy"  # few objects, many values (and duplicate checks)

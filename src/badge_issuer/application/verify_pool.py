@@ -30,6 +30,7 @@ from __future__ import annotations
 import logging
 import multiprocessing
 import os
+import signal
 import threading
 from collections.abc import Callable
 from concurrent.futures import Future, ProcessPoolExecutor
@@ -53,6 +54,8 @@ _WORKER_SERVICES: Any = None
 def _init_worker(build: Callable[..., Any], settings: Settings, clock: Clock, ready: Any, nice: int) -> None:
     """Run once in each new worker: lower its priority, build its Services, warm its caches."""
     global _WORKER_SERVICES
+    # Ctrl-C in a terminal reaches the whole process group: the serving process stops the workers
+    signal.signal(signal.SIGINT, signal.SIG_IGN)
     if nice and hasattr(os, "nice"):
         os.nice(nice)
     services = build(settings, clock=clock)

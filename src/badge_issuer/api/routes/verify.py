@@ -201,6 +201,11 @@ def verify(
 @router.post(
     "/api/v1/verify:batch",
     summary="Verify up to 100 badges",
+    description=(
+        'Items are credential objects, VC-JWT strings or `{"url": …}` (at most 20). The items '
+        "share one CPU budget: an item not verified within it gets a report that failed as "
+        "`too complex` (`detail.reason` `too-complex`), and is not verified."
+    ),
     response_class=JSONResponse,
     dependencies=RATE_LIMIT,
     responses=rate_limited_answers(schemas.responses(400, 422, 429, ok=200, model=schemas.BatchReport)),
