@@ -122,10 +122,18 @@ def test_one_job_per_client_and_a_bounded_queue(pooled: Services, tmp_path: Path
         with pytest.raises(Busy, match="the queue is full") as full:
             pool.run("c", hold, str(gate))
         assert full.value.retry_after == 3
+        with pytest.raises(Busy):
+            pool.run(None, hold, str(gate))  # an unnamed client: only the bound applies
         gate.touch()
         assert first.result() == queued.result() != os.getpid()
     assert pool.admitted == 0
     assert pool.run("a", hold, str(gate)) == first.result()  # a's turn again, on the same worker
+    gate.unlink()
+    with ThreadPoolExecutor(max_workers=2) as threads:  # unnamed callers are not one client
+        unnamed = [threads.submit(pool.run, None, hold, str(gate)) for _ in range(2)]
+        wait_until(lambda: pool.admitted == 2)
+        gate.touch()
+        assert {future.result() for future in unnamed} == {first.result()}
 
 
 def test_a_worker_that_dies_is_answered_busy_and_replaced(pooled: Services) -> None:

@@ -145,14 +145,15 @@ class VerifyPool:
         if executor is not None:
             executor.shutdown(wait=True, cancel_futures=True)
 
-    def run(self, client: str, job: Callable[..., T], *args: Any) -> T:
+    def run(self, client: str | None, job: Callable[..., T], *args: Any) -> T:
         """``job(worker_services, *args)`` in a worker, for ``client``; Busy when the lane is full,
-        RateLimited when ``client`` already has a job admitted. Errors of the job are raised here."""
+        RateLimited when ``client`` already has a job admitted (None: a client that cannot be told
+        apart, held to the bound only). Errors of the job are raised here."""
         with self._lock:
             executor = self._executor
             if executor is None:
                 raise self._not_accepting()
-            if client in self._clients:
+            if client is not None and client in self._clients:
                 raise RateLimited(
                     "this client already has a large verification running; send the next one when "
                     "it is answered",
@@ -164,7 +165,8 @@ class VerifyPool:
                     retry_after=self.retry_after,
                 )
             self._admitted += 1
-            self._clients.add(client)
+            if client is not None:
+                self._clients.add(client)
         future: Future[tuple[T, dict[str, float], dict[str, float]]] | None = None
         try:
             future = executor.submit(_call, job, *args)
@@ -183,7 +185,8 @@ class VerifyPool:
         finally:
             with self._lock:
                 self._admitted -= 1
-                self._clients.discard(client)
+                if client is not None:
+                    self._clients.discard(client)
                 if future is not None and future.done():
                     self.completed += not isinstance(future.exception(), BrokenProcessPool)
 

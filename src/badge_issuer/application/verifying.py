@@ -1,12 +1,12 @@
 """Verifying presented badges, one or a batch, within a budget of outbound fetches and of CPU.
 
-The REST routes, the CLI and (later) the VC-API route and the HTML page call these; the verifier
-itself is the spine ``verification.verify_badge``. Each verification is first weighed
-(``workload.py``): a light one runs here, a heavy one in a worker process of the pool
-(``verify_pool.py``) when the pool is running — the same spine there, on the worker's own
-Services, so the report is the same. ``client`` names the caller for the pool's per-client
-fairness. A ``{"url": …}`` is fetched here first (waiting on the network takes no CPU), then
-weighed by what was fetched.
+The REST routes, the CLI and the VC-API routes call these; the verifier itself is the spine
+``verification.verify_badge``. Each verification is first weighed (``workload.py``): a light one
+runs here, a heavy one in a worker process of the pool (``verify_pool.py``) when the pool is
+running — the same spine there, on the worker's own Services, so the report is the same.
+``client`` names the caller for the pool's per-client fairness (None: a caller that cannot be told
+apart from others, held to the pool's bound only). A ``{"url": …}`` is fetched here first (waiting
+on the network takes no CPU), then weighed by what was fetched.
 """
 
 from __future__ import annotations
@@ -37,8 +37,6 @@ BATCH_WORKERS = 8
 #: uncached outbound fetches one verification request may make (keys, DIDs, lists, URLs)
 MAX_FETCHES = 40
 MAX_BATCH_FETCHES = 200
-#: the caller when none is named (the CLI, tests): one client
-LOCAL_CLIENT = "local"
 
 
 def _context(services: Services, options: VerifyOptions | None) -> VerifyContext:
@@ -58,7 +56,7 @@ def verify_presented(
     url: str | None = None,
     recipient: str | None = None,
     options: VerifyOptions | None = None,
-    client: str = LOCAL_CLIENT,
+    client: str | None = None,
 ) -> VerificationReport:
     """Verify presented bytes (JSON, VP, VC-JWT, baked PNG/SVG), or the credential at ``url``;
     with ``recipient`` (an email address), also whether the badge was awarded to it.
@@ -146,7 +144,7 @@ def _check_batch(items: Sequence[Any]) -> None:
 
 
 def verify_batch_request(
-    services: Services, data: bytes, *, options: VerifyOptions | None = None, client: str = LOCAL_CLIENT
+    services: Services, data: bytes, *, options: VerifyOptions | None = None, client: str | None = None
 ) -> list[VerificationReport]:
     """A batch request's body ``{"items": [...]}`` → one report per item, in order.
 
