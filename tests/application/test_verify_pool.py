@@ -164,7 +164,8 @@ def test_the_pool_runs_only_between_start_and_close(make_settings: Callable[...,
         services.close()
     assert not pool.running
     pool.close()  # twice is fine
-    none = build_services(make_settings(verify_workers=0), clock=fixed_clock(NOW))
-    none.verify_pool.start()
-    assert not none.verify_pool.running
-    none.close()
+    for settings in (make_settings(verify_workers=0), make_settings(database_url="sqlite://")):
+        none = build_services(settings, clock=fixed_clock(NOW))
+        none.verify_pool.start()  # no workers asked for; a database the workers could not share
+        assert not none.verify_pool.running
+        none.close()

@@ -37,6 +37,8 @@ from concurrent.futures import Future, ProcessPoolExecutor
 from concurrent.futures.process import BrokenProcessPool
 from typing import Any, TypeVar
 
+from sqlalchemy.engine import make_url
+
 from badge_issuer.clock import Clock
 from badge_issuer.config import Settings
 from badge_issuer.errors import Busy, ConfigurationError, RateLimited
@@ -112,8 +114,15 @@ class VerifyPool:
             return self._admitted
 
     def start(self) -> None:
-        """Spawn the workers and wait until every one has built its Services (idempotent)."""
+        """Spawn the workers and wait until every one has built its Services (idempotent).
+
+        An in-memory SQLite database cannot be shared with other processes: the pool then stays
+        stopped (everything is verified in-process), and the log says so."""
         if self.workers <= 0 or self.running:
+            return
+        url = make_url(self._settings.database_url)
+        if url.get_backend_name() == "sqlite" and url.database in (None, "", ":memory:"):
+            log.warning("verification workers not started: an in-memory database is not shared with them")
             return
         context = multiprocessing.get_context("spawn")
         ready = context.Barrier(self.workers + 1)
