@@ -16,12 +16,14 @@ import pytest
 from badge_issuer.application import Services, build_services
 from badge_issuer.application.issuing import issue_one
 from badge_issuer.application.records import change_record_status
+from badge_issuer.application.verify_pool import VerifyPool
 from badge_issuer.application.verifying import verify_batch_request, verify_presented
 from badge_issuer.clock import fixed_clock
 from badge_issuer.config import Settings
 from badge_issuer.credential.requests import IssueRequest
 from badge_issuer.db.migrate import upgrade
-from badge_issuer.errors import Busy, RateLimited
+from badge_issuer.errors import Busy, ConfigurationError, RateLimited
+from badge_issuer.observability.metrics import Metrics
 from tests.application.conftest import NOW, make_issuer
 from tests.badges import Issuer, badge
 from tests.checks.test_clr import clr, nested_badge
@@ -48,6 +50,10 @@ def niceness(services: Services) -> int:
 
 def die(services: Services) -> None:
     os._exit(3)
+
+
+def unbuildable(settings: Settings, *, clock: object) -> Services:
+    raise RuntimeError("this worker cannot build its Services")
 
 
 def wait_until(condition: Callable[[], bool]) -> None:
@@ -169,3 +175,12 @@ def test_the_pool_runs_only_between_start_and_close(make_settings: Callable[...,
         none.verify_pool.start()  # no workers asked for; a database the workers could not share
         assert not none.verify_pool.running
         none.close()
+
+
+def test_workers_that_cannot_start_stop_the_start_with_a_configuration_error(
+    make_settings: Callable[..., Settings],
+) -> None:
+    pool = VerifyPool(make_settings(), fixed_clock(NOW), unbuildable, metrics=Metrics(), workers=1, queue=0)
+    with pytest.raises(ConfigurationError, match="the verification workers did not start"):
+        pool.start()
+    assert not pool.running

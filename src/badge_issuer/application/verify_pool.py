@@ -32,6 +32,7 @@ import multiprocessing
 import os
 import signal
 import threading
+import time
 from collections.abc import Callable
 from concurrent.futures import Future, ProcessPoolExecutor
 from concurrent.futures.process import BrokenProcessPool
@@ -64,7 +65,8 @@ def _init_worker(build: Callable[..., Any], settings: Settings, clock: Clock, re
     services.verify_context  # noqa: B018  (built now, not during the first job)
     _WORKER_SERVICES = services
     if ready is not None:
-        ready.wait(START_SECONDS)
+        with ready.get_lock():
+            ready.value += 1
 
 
 def _call(job: Callable[..., T], *args: Any) -> tuple[T, dict[str, float], dict[str, float]]:
@@ -124,15 +126,19 @@ class VerifyPool:
         if url.get_backend_name() == "sqlite" and url.database in (None, "", ":memory:"):
             log.warning("verification workers not started: an in-memory database is not shared with them")
             return
-        context = multiprocessing.get_context("spawn")
-        ready = context.Barrier(self.workers + 1)
+        ready = multiprocessing.get_context("spawn").Value("i", 0)  # workers that have built theirs
         executor = self._executor_with(ready)
         # a spawn-started pool starts a worker per job submitted while none is idle: one each
         pending = [executor.submit(_pid) for _ in range(self.workers)]
+        deadline = time.monotonic() + START_SECONDS
         try:
-            ready.wait(START_SECONDS)
-            for future in pending:
-                future.result(timeout=START_SECONDS)
+            while ready.value < self.workers:
+                failed = next((f for f in pending if f.done() and f.exception() is not None), None)
+                if failed is not None:  # a worker could not start (its initializer raised)
+                    failed.result()
+                if time.monotonic() > deadline:
+                    raise TimeoutError(f"{ready.value} of {self.workers} started in {START_SECONDS:g} s")
+                time.sleep(0.02)
         except Exception as exc:
             executor.shutdown(wait=False, cancel_futures=True)
             raise ConfigurationError(f"the verification workers did not start: {exc!r}") from exc
