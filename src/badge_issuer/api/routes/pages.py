@@ -78,6 +78,8 @@ async def verify_submitted(request: Request) -> Response:
             content_type=presented.content_type,
             url=presented.url,
             recipient=presented.recipient,
+            # the heavy lane's fairness: one heavy verification at a time per client
+            client=request.client.host if request.client is not None else None,
         )
     except errors.BadgeIssuerError as exc:
         return pages.error(exc, template="verify.html", verdict=None)
