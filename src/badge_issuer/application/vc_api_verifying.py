@@ -77,8 +77,9 @@ def refused(exc: InputError) -> VcApiResult:
     return VcApiResult(False, [], [], [exc.message])
 
 
-def verify_credential_request(services: Services, body: Any) -> VcApiResult:
-    """``{verifiableCredential, options}`` → the VC-API result for that one credential."""
+def verify_credential_request(services: Services, body: Any, *, client: str | None = None) -> VcApiResult:
+    """``{verifiableCredential, options}`` → the VC-API result for that one credential (``client``: who
+    asks, for the heavy lane's one-job-per-client rule)."""
     request = _object(body, "the request", "")
     _known_members(request, {"verifiableCredential", "options"}, "")
     credential = _object(request.get("verifiableCredential"), "verifiableCredential", "/verifiableCredential")
@@ -93,7 +94,7 @@ def verify_credential_request(services: Services, body: Any) -> VcApiResult:
     purpose = _text(options, "expectedProofPurpose")
     data, media = _presented(credential)
     chosen = VerifyOptions(check_status="credentialStatus" in requested)
-    report = verifying.verify_presented(services, data, content_type=media, options=chosen)
+    report = verifying.verify_presented(services, data, content_type=media, options=chosen, client=client)
     if _is_presentation(report):
         raise InputError(
             "verifiableCredential holds a presentation: send it to /presentations/verify",
@@ -115,7 +116,7 @@ def verify_credential_request(services: Services, body: Any) -> VcApiResult:
     return VcApiResult(_verified(report, counted), checks, warnings, errors, report=report)
 
 
-def verify_presentation_request(services: Services, body: Any) -> VcApiResult:
+def verify_presentation_request(services: Services, body: Any, *, client: str | None = None) -> VcApiResult:
     """``{verifiablePresentation, options: {challenge, domain}}`` (or a proofless ``{presentation}``)."""
     request = _object(body, "the request", "")
     _known_members(request, {"verifiablePresentation", "presentation", "options"}, "")
@@ -130,7 +131,7 @@ def verify_presentation_request(services: Services, body: Any) -> VcApiResult:
         domain=_text(options, "domain"),
     )
     data, media = _presented_presentation(presentation, name)
-    report = verifying.verify_presented(services, data, content_type=media, options=chosen)
+    report = verifying.verify_presented(services, data, content_type=media, options=chosen, client=client)
     if not _is_presentation(report):
         raise InputError(f"{name} holds a credential, not a presentation", pointer=f"/{name}")
     counted = _counted(requested)

@@ -65,10 +65,13 @@ async def json_bytes(request: Request) -> bytes:
 JsonBytes = Annotated[bytes, Depends(json_bytes)]
 
 
-def _answer(verify: Callable[[Services, Any], VcApiResult], services: Services, data: bytes) -> JSONResponse:
+def _answer(
+    verify: Callable[..., VcApiResult], services: Services, data: bytes, request: Request
+) -> JSONResponse:
     """200 with the result when verified, else a 400 problem carrying the result's members."""
+    client = request.client.host if request.client is not None else None
     try:
-        result = verify(services, loads_bounded(data, what="the request body"))
+        result = verify(services, loads_bounded(data, what="the request body"), client=client)
     except InputError as exc:
         problem = domain_problem(exc)
         return JSONResponse(
@@ -96,8 +99,8 @@ def _answer(verify: Callable[[Services, Any], VcApiResult], services: Services, 
     responses=_answers(),
     openapi_extra=_body(schemas.VerifyCredentialRequest),
 )
-def verify_credential(services: ServicesDep, body: JsonBytes) -> JSONResponse:
-    return _answer(vc_api_verifying.verify_credential_request, services, body)
+def verify_credential(services: ServicesDep, body: JsonBytes, request: Request) -> JSONResponse:
+    return _answer(vc_api_verifying.verify_credential_request, services, body, request)
 
 
 @router.post(
@@ -113,5 +116,5 @@ def verify_credential(services: ServicesDep, body: JsonBytes) -> JSONResponse:
     responses=_answers(),
     openapi_extra=_body(schemas.VerifyPresentationRequest),
 )
-def verify_presentation(services: ServicesDep, body: JsonBytes) -> JSONResponse:
-    return _answer(vc_api_verifying.verify_presentation_request, services, body)
+def verify_presentation(services: ServicesDep, body: JsonBytes, request: Request) -> JSONResponse:
+    return _answer(vc_api_verifying.verify_presentation_request, services, body, request)
