@@ -125,9 +125,17 @@ class SharedContextResolver(ContextResolver):  # type: ignore[misc]
 
     def __init__(self, shared_cache: SharedCache, document_loader: Any) -> None:
         super().__init__(shared_cache, document_loader)
+        #: context URLs resolved that the loader does not pin (their processing is never memoised)
+        self.unpinned = 0
 
     def resolve(self, active_ctx: Any, context: Any, base: Any, cycles: Any = None) -> Any:
         checkpoint("JSON-LD context processing")  # once per (type- or property-) scoped context
+        knows = getattr(self.document_loader, "knows", None)
+        if isinstance(context, dict) and "@context" in context:
+            context = context["@context"]
+        for entry in context if isinstance(context, list) else [context]:
+            if isinstance(entry, str) and (knows is None or not knows(entry)):
+                self.unpinned += 1
         return super().resolve(active_ctx, context, base, cycles)
 
     def _cache_resolved_context(self, key: str, resolved: Any, tag: str | None) -> Any:

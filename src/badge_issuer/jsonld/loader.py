@@ -24,6 +24,7 @@ from typing import Any, Protocol
 from badge_issuer.budget import checkpoint
 from badge_issuer.errors import ConfigurationError, ContextNotAllowed
 from badge_issuer.jsonld.context_cache import CONTEXT_CACHE_SIZE, SharedCache
+from badge_issuer.jsonld.context_memo import ContextMemo
 
 VC_V1 = "https://www.w3.org/2018/credentials/v1"
 VC_V2 = "https://www.w3.org/ns/credentials/v2"
@@ -170,6 +171,8 @@ class DocumentLoader:
         #: pyld's processed-context cache, owned by this loader (not pyld's module global) and
         #: shared by every thread using it
         self.context_cache = SharedCache(CONTEXT_CACHE_SIZE)
+        #: processed contexts kept across documents, scoped ones included (``context_memo``)
+        self.context_memo = ContextMemo(self.knows)
 
     @classmethod
     def pinned(cls) -> DocumentLoader:

@@ -22,6 +22,7 @@ from badge_issuer.budget import checkpoint
 from badge_issuer.errors import BadgeIssuerError, ContextNotAllowed, JsonLdError, TooComplex
 from badge_issuer.jsonld.bounds import DEFAULT_BOUNDS, JsonLdBounds, check_bounds
 from badge_issuer.jsonld.context_cache import SharedContextResolver
+from badge_issuer.jsonld.context_memo import MemoProcessor
 from badge_issuer.jsonld.loader import DocumentLoader
 from badge_issuer.jsonld.safemode import RELATIVE_BASE, Findings
 
@@ -70,7 +71,7 @@ def _expand(
 ) -> Any:
     check_bounds(document, bounds)
     checkpoint("JSON-LD expansion")
-    processor = jsonld.JsonLdProcessor(on_property_dropped=findings.on_property_dropped)
+    processor = MemoProcessor(loader.context_memo, on_property_dropped=findings.on_property_dropped)
     try:
         expanded = processor.expand(dict(document), _options(loader))
     except jsonld.JsonLdError as exc:

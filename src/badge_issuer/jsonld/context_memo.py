@@ -1,0 +1,148 @@
+"""Processed JSON-LD contexts kept across documents, type- and property-scoped ones included.
+
+pyld keeps a processed context per (resolved context, active context it was applied to), keyed by
+the active context's ``_uuid``. Every type-scoped context (``@propagate: false``) is applied to a
+fresh clone of the active context, and every processed context gets a fresh ``uuid1``, so past the
+document's own top-level contexts that cache never hits across documents: a typical credential
+paid ~150 term definitions and a JCS serialization of each scoped context on every signature.
+
+:class:`MemoProcessor` memoises ``_process_context`` itself: the same (active context object, local
+context, flags) gives back the *same* frozen active context object, so the ``_uuid`` of what comes
+next is stable too and the whole chain of scoped contexts is processed once per loader. A result is
+a pure function of its key, and it is kept only when every input is immutable and trusted:
+
+- the active context is one pyld froze (a ``frozendict`` with a ``_uuid``), held by the entry and
+  compared by identity, so a key never outlives the object it names;
+- the local context is a URL the loader pins, or a ``@context`` object or array found in a term
+  definition of a context kept here (those come from pinned context files, never from a caller's
+  document); an inline context of the document itself is processed by pyld as before;
+- no context outside the pinned set was resolved while processing (``SharedContextResolver``
+  counts those: a fetched context may differ from one verification to the next).
+
+The memo is a bounded ``SharedCache`` owned by the loader, so threads share it safely; a hit still
+checks the CPU budget (``checkpoint``) as the processing it replaces would.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from typing import Any
+
+from frozendict import frozendict
+from pyld import jsonld
+
+from badge_issuer.budget import checkpoint
+from badge_issuer.jsonld.context_cache import SharedCache, SharedContextResolver
+
+#: processed contexts kept per loader (each a few hundred term definitions)
+MEMO_SIZE = 512
+
+_Key = tuple[Any, ...]
+
+
+class ContextMemo:
+    """The processed contexts of one loader, and the scoped-context objects they own."""
+
+    def __init__(self, knows: Any, maxsize: int = MEMO_SIZE) -> None:
+        #: ``loader.knows``: whether a URL is one of the pinned contexts
+        self.knows = knows
+        #: key → (active context, local context, processed context)
+        self.entries = SharedCache(maxsize)
+        #: id → the ``@context`` value of a term definition in a kept context (held, so ids stay unique)
+        self.owned = SharedCache(maxsize * 8)
+
+    def local_key(self, local_ctx: Any) -> _Key | None:
+        """What identifies ``local_ctx`` in a memo key, or None when it is not memoisable."""
+        if isinstance(local_ctx, str):
+            return ("url", local_ctx) if self.knows(local_ctx) else None
+        if local_ctx is None:
+            return ("null",)
+        owned = self.owned.get(str(id(local_ctx)))
+        if owned is not None and owned is local_ctx:
+            return ("owned", id(local_ctx))
+        if isinstance(local_ctx, list) and local_ctx:
+            keys = [self.local_key(item) for item in local_ctx]
+            if all(key is not None for key in keys):
+                return ("list", *keys)
+        return None
+
+    def adopt(self, processed: Mapping[str, Any]) -> None:
+        """Record the scoped contexts of ``processed``'s term definitions as owned by the memo."""
+        for definition in processed["mappings"].values():
+            if isinstance(definition, Mapping):
+                scoped = definition.get("@context")
+                if isinstance(scoped, dict | list):
+                    self.owned[str(id(scoped))] = scoped
+
+
+def _same(kept: Any, local_ctx: Any) -> bool:
+    """Whether ``local_ctx`` is the local context a memo entry was made for (URLs compare by value)."""
+    if kept is local_ctx:
+        return True
+    if isinstance(kept, str):
+        return bool(kept == local_ctx)
+    if isinstance(kept, list) and isinstance(local_ctx, list) and len(kept) == len(local_ctx):
+        return all(_same(a, b) for a, b in zip(kept, local_ctx, strict=True))
+    return False
+
+
+class MemoProcessor(jsonld.JsonLdProcessor):  # type: ignore[misc]
+    """pyld's processor, with context processing memoised in ``memo`` (see the module docstring)."""
+
+    def __init__(self, memo: ContextMemo, **kwargs: Any) -> None:
+        super().__init__(**kwargs)
+        self._memo = memo
+
+    def _process_context(
+        self,
+        active_ctx: Any,
+        local_ctx: Any,
+        options: dict[str, Any],
+        override_protected: bool = False,
+        propagate: bool = True,
+        validate_scoped: bool = True,
+        cycles: Any = None,
+    ) -> Any:
+        resolver = options.get("contextResolver")
+        key = self._key(active_ctx, local_ctx, options, override_protected, propagate, validate_scoped)
+        if key is None or cycles is not None or not isinstance(resolver, SharedContextResolver):
+            return super()._process_context(
+                active_ctx, local_ctx, options, override_protected, propagate, validate_scoped, cycles
+            )
+        entry = self._memo.entries.get(key)
+        if entry is not None and entry[0] is active_ctx and _same(entry[1], local_ctx):
+            checkpoint("JSON-LD context processing")
+            return entry[2]
+        unpinned = resolver.unpinned
+        processed = super()._process_context(
+            active_ctx, local_ctx, options, override_protected, propagate, validate_scoped
+        )
+        if resolver.unpinned == unpinned and isinstance(processed, frozendict):
+            self._memo.adopt(processed)
+            self._memo.entries[key] = (active_ctx, local_ctx, processed)
+        return processed
+
+    def _key(
+        self,
+        active_ctx: Any,
+        local_ctx: Any,
+        options: Mapping[str, Any],
+        override_protected: bool,
+        propagate: bool,
+        validate_scoped: bool,
+    ) -> str | None:
+        if not isinstance(active_ctx, frozendict) or "_uuid" not in active_ctx:
+            return None
+        local = self._memo.local_key(local_ctx)
+        if local is None:
+            return None
+        parts = (
+            active_ctx["_uuid"],
+            local,
+            override_protected,
+            propagate,
+            validate_scoped,
+            options.get("base"),
+            options.get("processingMode"),
+        )
+        return repr(parts)
