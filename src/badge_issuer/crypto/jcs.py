@@ -2,36 +2,79 @@
 
 Objects have their members sorted by the UTF-16 code units of the names, no insignificant white space,
 strings use the minimal JSON escapes, and numbers are written as ECMAScript's ``Number.toString`` would.
+
+Most documents (ASCII member names, no floats) are written by the standard library's C encoder with
+sorted keys, which gives exactly those bytes; any other document goes through the general writer.
+``tests/crypto/test_jcs_properties.py`` holds both to the independent ``rfc8785`` package.
 """
 
 from __future__ import annotations
 
+import json
 import math
 from collections.abc import Mapping, Sequence
+from json.encoder import encode_basestring
 from typing import Any
 
 from badge_issuer.errors import ParseError
 
-_ESCAPES = {
-    '"': '\\"',
-    "\\": "\\\\",
-    "\b": "\\b",
-    "\f": "\\f",
-    "\n": "\\n",
-    "\r": "\\r",
-    "\t": "\\t",
-}
+# The standard library's string encoder (C-accelerated) escapes exactly what RFC 8785 §3.2.2.2 asks:
+# '"' and '\\', \b \t \n \f \r by their short forms, every other C0 control as \u00xx (lower-case
+# hex), and nothing else (JSON.stringify's rules for well-formed strings).
+_string = encode_basestring
+#: integers below this magnitude are exact doubles, written by ``str`` as ECMAScript writes them
+_EXACT = 2**53
+
+
+#: containers a document may hold for the fast path (past that, the general writer decides)
+_PLAIN_CONTAINERS = 100_000
 
 
 def canonicalize(value: Any) -> bytes:
     """The JCS serialization of ``value`` as UTF-8 bytes."""
+    if _plain(value):
+        return json.dumps(value, ensure_ascii=False, separators=(",", ":"), sort_keys=True).encode("utf-8")
     parts: list[str] = []
     _write(value, parts)
     return "".join(parts).encode("utf-8")
 
 
+def _plain(value: Any) -> bool:
+    """Whether ``json.dumps`` with sorted keys writes ``value`` exactly as JCS does: dicts with ASCII
+    member names (sorted by code point = by UTF-16 code unit), lists, strings (the same escapes, see
+    ``_string``), booleans, null, and integers that are exact doubles (written alike); no floats,
+    whose ``repr`` is not ECMAScript's."""
+    stack = [value]
+    containers = 0
+    while stack:
+        item = stack.pop()
+        kind = type(item)
+        if kind is str or kind is bool or item is None:
+            continue
+        if kind is dict:
+            containers += 1
+            for key in item:
+                if type(key) is not str or not key.isascii():
+                    return False
+            stack.extend(item.values())
+        elif kind is list:
+            containers += 1
+            stack.extend(item)
+        elif kind is int:
+            if not -_EXACT < item < _EXACT:
+                return False
+        else:
+            return False
+        if containers > _PLAIN_CONTAINERS:
+            return False
+    return True
+
+
 def _write(value: Any, out: list[str]) -> None:
-    if value is None:
+    kind = type(value)
+    if kind is str:
+        out.append(_string(value))
+    elif value is None:
         out.append("null")
     elif value is True:
         out.append("true")
@@ -43,9 +86,7 @@ def _write(value: Any, out: list[str]) -> None:
         out.append(_number(value))
     elif isinstance(value, Mapping):
         out.append("{")
-        for index, key in enumerate(sorted(value, key=_utf16_key)):
-            if not isinstance(key, str):
-                raise ParseError("JCS: object member names must be strings")
+        for index, key in enumerate(_sorted_names(value)):
             if index:
                 out.append(",")
             out.append(_string(key))
@@ -63,30 +104,25 @@ def _write(value: Any, out: list[str]) -> None:
         raise ParseError(f"JCS: cannot serialize a {type(value).__name__}")
 
 
+def _sorted_names(value: Mapping[Any, Any]) -> list[str]:
+    """Member names by UTF-16 code units (for ASCII names that is the order of ``sorted``)."""
+    names = list(value)
+    if all(type(name) is str and name.isascii() for name in names):
+        names.sort()
+        return names
+    return sorted(names, key=_utf16_key)
+
+
 def _utf16_key(name: Any) -> bytes:
     if not isinstance(name, str):
         raise ParseError("JCS: object member names must be strings")
     return name.encode("utf-16-be", "surrogatepass")
 
 
-def _string(text: str) -> str:
-    chunks = ['"']
-    for char in text:
-        escaped = _ESCAPES.get(char)
-        if escaped is not None:
-            chunks.append(escaped)
-        elif char < " ":
-            chunks.append(f"\\u{ord(char):04x}")
-        else:
-            chunks.append(char)
-    chunks.append('"')
-    return "".join(chunks)
-
-
 def _number(value: float) -> str:
     """ECMAScript Number::toString for an IEEE 754 double (RFC 8785 §3.2.2.3)."""
     if isinstance(value, int):
-        if abs(value) < 2**53:
+        if abs(value) < _EXACT:
             return str(value)
         value = float(value)
     if math.isnan(value) or math.isinf(value):
