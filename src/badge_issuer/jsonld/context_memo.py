@@ -36,6 +36,8 @@ from badge_issuer.jsonld.context_cache import SharedCache, SharedContextResolver
 
 #: processed contexts kept per loader (each a few hundred term definitions)
 MEMO_SIZE = 512
+#: expanded IRIs kept per loader (emptied when full: document values are keys too)
+IRI_MEMO_SIZE = 20_000
 
 _Key = tuple[Any, ...]
 
@@ -50,6 +52,10 @@ class ContextMemo:
         self.entries = SharedCache(maxsize)
         #: id → the ``@context`` value of a term definition in a kept context (held, so ids stay unique)
         self.owned = SharedCache(maxsize * 8)
+        #: (active context ``_uuid``, value, base, vocab) → expanded IRI, for frozen active contexts.
+        #: A plain dict: its single get / set / clear are atomic under the GIL, and no caller
+        #: iterates it, so threads share it safely without a lock on this hot path
+        self.iris: dict[tuple[Any, ...], Any] = {}
 
     def local_key(self, local_ctx: Any) -> _Key | None:
         """What identifies ``local_ctx`` in a memo key, or None when it is not memoisable."""
@@ -121,6 +127,31 @@ class MemoProcessor(jsonld.JsonLdProcessor):  # type: ignore[misc]
             self._memo.adopt(processed)
             self._memo.entries[key] = (active_ctx, local_ctx, processed)
         return processed
+
+    def _expand_iri(
+        self,
+        active_ctx: Any,
+        value: Any,
+        base: Any = None,
+        vocab: bool = False,
+        local_ctx: Any = None,
+        defined: Any = None,
+    ) -> Any:
+        """pyld's IRI expansion; outside context processing, a pure function of its arguments."""
+        if local_ctx is not None or defined is not None or type(active_ctx) is not frozendict:
+            return super()._expand_iri(active_ctx, value, base, vocab, local_ctx, defined)
+        key = (active_ctx.get("_uuid"), value, base, vocab)
+        iris = self._memo.iris
+        try:
+            return iris[key]
+        except (KeyError, TypeError):  # TypeError: an unhashable value (pyld passes it through)
+            pass
+        expanded = super()._expand_iri(active_ctx, value, base, vocab)
+        if key[0] is not None and type(value) is str:
+            if len(iris) >= IRI_MEMO_SIZE:
+                iris.clear()
+            iris[key] = expanded
+        return expanded
 
     def _key(
         self,
