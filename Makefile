@@ -6,7 +6,7 @@ STAMP := $(VENV)/.installed
 HOST ?= 127.0.0.1
 PORT ?= 8000
 
-.PHONY: serve test lint typecheck unit setup clean openapi interop browser-deps
+.PHONY: serve test lint typecheck unit setup clean openapi interop browser-deps bench
 
 $(BIN)/python:
 	$(PY) -m venv $(VENV)
@@ -63,8 +63,17 @@ unit: $(STAMP) interop browser-deps
 
 test: setup lint typecheck unit
 
+# the bench scripts, each bounded in time (a few minutes in all); not part of `make test`. The
+# JavaScript reference (bench/js, pinned npm lock) is installed when node is there, else skipped.
+bench: $(STAMP)
+	@if command -v npm >/dev/null; then (cd bench/js && npm ci --no-audit --no-fund --silent); \
+	 else echo "node/npm not found: the JavaScript reference is skipped"; fi
+	$(BIN)/python bench/sign_verify.py --rounds 3 --seconds 1
+	$(BIN)/python bench/verify.py --seconds 1 --requests 100 --latency-requests 100
+	$(BIN)/python bench/issue_http.py --requests 200 --seconds 120
+
 openapi: $(STAMP)
 	$(BIN)/badge-issuer openapi > openapi.yaml
 
 clean:
-	rm -rf $(VENV) .mypy_cache .pytest_cache .ruff_cache $(INTEROP)/node_modules tests/axe/node_modules
+	rm -rf $(VENV) .mypy_cache .pytest_cache .ruff_cache $(INTEROP)/node_modules tests/axe/node_modules bench/js/node_modules

@@ -1,17 +1,47 @@
-"""Sign and verify a typical OB 3.0 credential with each suite, next to raw Ed25519 in the same run.
+"""Sign and verify a typical OB 3.0 credential with each suite, next to its peers in the same run.
 
-Run: ``.venv/bin/python bench/sign_verify.py [--seconds 3]``. Prints ops/s and the ratio to raw Ed25519.
+Run: ``.venv/bin/python bench/sign_verify.py [--rounds 3] [--seconds 1] [--no-node] [--profile SUITE]``.
+
+Peers, measured in the same process and rounds (each figure the median of ``--rounds`` rounds; in
+a round every operation runs ``--seconds`` in turn, so a busy machine slows all of them alike):
+
+- *plain pyld*: ``pyld.jsonld.normalize`` (URDNA2015 = RDFC-1.0 N-Quads) of the proof options and of
+  the document over the same pinned loader, two SHA-256 and Ed25519, as a straightforward
+  implementation on pyld would (checked to give our bytes first);
+- *rfc8785* (eddsa-jcs-2022): the ``rfc8785`` package's JCS of both, two SHA-256 and Ed25519;
+- *raw*: two SHA-256 of the canonical bytes and the Ed25519 operation alone (the floor);
+- *node*: Digital Bazaar's ``@digitalbazaar/vc`` with the same suites (``bench/js``, run once per
+  round when ``node`` and ``bench/js/node_modules`` are there: ``make bench`` installs them);
+- ``verify_badge``: the full verification (every check) of the credential issued by our path.
+
+``--profile SUITE`` prints a cProfile of our signing with that suite instead.
 """
 
 from __future__ import annotations
 
 import argparse
+import cProfile
+import hashlib
+import json
+import pstats
+import shutil
+import statistics
+import subprocess
+import sys
+import tempfile
 import time
 from collections.abc import Callable
 from datetime import UTC, datetime
+from pathlib import Path
 from typing import Any
 
+import rfc8785
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
+from pyld import jsonld
+
+sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
+
+from tests.badges import context
 
 from badge_issuer.crypto.data_integrity import ProofOptions, add_proof, verify_proof
 from badge_issuer.crypto.did import did_key_verification_method
@@ -20,9 +50,14 @@ from badge_issuer.crypto.resolver import DidKeyResolver
 from badge_issuer.crypto.suites import SIGNING_SUITES, CanonOptions, suite_by_name
 from badge_issuer.crypto.suites.ed25519_signature_2020 import ED25519_2020_CONTEXT
 from badge_issuer.jsonld.loader import DocumentLoader
+from badge_issuer.verification import verify_badge
+
+JS = Path(__file__).resolve().parent / "js"
+RDFC = ("eddsa-rdfc-2022", "Ed25519Signature2020")
 
 
 def typical_credential(issuer: str) -> dict[str, Any]:
+    """A 3 KB OpenBadgeCredential as we issue it: ~70 quads, 8 blank nodes."""
     return {
         "@context": [
             "https://www.w3.org/ns/credentials/v2",
@@ -32,11 +67,14 @@ def typical_credential(issuer: str) -> dict[str, Any]:
         "id": "https://badges.example.edu/credentials/5b3d0d9e-1f0e-4a8c-9d55-1b2f3c4d5e6f",
         "type": ["VerifiableCredential", "OpenBadgeCredential"],
         "name": "Data Analysis with Python",
+        "description": "Awarded for completing Data Analysis with Python, spring term.",
         "issuer": {
             "id": issuer,
             "type": ["Profile"],
             "name": "Example University",
             "url": "https://www.example.edu",
+            "email": "badges@example.edu",
+            "image": {"id": "https://www.example.edu/logo.png", "type": "Image", "caption": "Logo"},
         },
         "validFrom": "2026-11-24T12:00:00Z",
         "credentialSubject": {
@@ -57,6 +95,9 @@ def typical_credential(issuer: str) -> dict[str, Any]:
                 "description": "Cleans, explores and models tabular data with pandas.",
                 "criteria": {"narrative": "Passed the final project with at least 70%."},
                 "achievementType": "Course",
+                "image": {"id": "https://badges.example.edu/images/data-analysis.png", "type": "Image"},
+                "creditsAvailable": 5,
+                "tag": ["python", "pandas", "data"],
                 "alignment": [
                     {
                         "type": ["Alignment"],
@@ -65,7 +106,38 @@ def typical_credential(issuer: str) -> dict[str, Any]:
                         "targetFramework": "ESCO",
                     }
                 ],
+                "resultDescription": [
+                    {
+                        "id": "urn:uuid:f6ab24cd-86e8-4eaf-b8c6-ded74e8fd41c",
+                        "type": ["ResultDescription"],
+                        "name": "Final grade",
+                        "resultType": "LetterGrade",
+                        "allowedValue": ["A", "B", "C", "D"],
+                    }
+                ],
             },
+            "result": [
+                {
+                    "type": ["Result"],
+                    "resultDescription": "urn:uuid:f6ab24cd-86e8-4eaf-b8c6-ded74e8fd41c",
+                    "value": "A",
+                }
+            ],
+        },
+        "evidence": [
+            {
+                "id": "https://badges.example.edu/evidence/5b3d0d9e",
+                "type": ["Evidence"],
+                "name": "Final project",
+                "narrative": "A notebook analysing open transport data.",
+            }
+        ],
+        "credentialStatus": {
+            "id": "https://badges.example.edu/status/revocation/1#94567",
+            "type": "BitstringStatusListEntry",
+            "statusPurpose": "revocation",
+            "statusListIndex": "94567",
+            "statusListCredential": "https://badges.example.edu/status/revocation/1",
         },
         "credentialSchema": [
             {
@@ -77,7 +149,7 @@ def typical_credential(issuer: str) -> dict[str, Any]:
 
 
 def rate(operation: Callable[[], object], seconds: float) -> float:
-    operation()  # warm caches (processed contexts)
+    operation()  # warm
     count, start = 0, time.perf_counter()
     while (elapsed := time.perf_counter() - start) < seconds:
         operation()
@@ -85,45 +157,163 @@ def rate(operation: Callable[[], object], seconds: float) -> float:
     return count / elapsed
 
 
-def main() -> None:
-    parser = argparse.ArgumentParser()
-    parser.add_argument("--seconds", type=float, default=3.0)
-    args = parser.parse_args()
-    key = Ed25519PrivateKey.generate()
-    public = key.public_key()
-    raw_public = public.public_bytes_raw()
-    method = did_key_verification_method(raw_public)
-    signer = Ed25519Signer(key, method)
-    canon = CanonOptions(loader=DocumentLoader.pinned())
-    resolver = DidKeyResolver()
-    message = bytes(64)
-    signature = key.sign(message)
-    raw_sign = rate(lambda: key.sign(message), args.seconds)
-    raw_verify = rate(lambda: public.verify(signature, message), args.seconds)
-    print(f"{'operation':<34}{'ops/s':>10}{'x slower than raw':>20}")
-    print(f"{'raw Ed25519 sign':<34}{raw_sign:>10.0f}{1:>20.0f}")
-    print(f"{'raw Ed25519 verify':<34}{raw_verify:>10.0f}{1:>20.0f}")
-    created = ProofOptions(created=datetime(2026, 11, 24, 12, tzinfo=UTC))
-    for name in SIGNING_SUITES:
+class Peers:
+    """Every operation of the bench, by (suite, implementation, sign|verify)."""
+
+    def __init__(self) -> None:
+        self.key = Ed25519PrivateKey.generate()
+        self.public = self.key.public_key()
+        method = did_key_verification_method(self.public.public_bytes_raw())
+        self.signer = Ed25519Signer(self.key, method)
+        self.loader = DocumentLoader.pinned()
+        self.canon = CanonOptions(loader=self.loader)
+        self.pyld_options = {
+            "algorithm": "URDNA2015",
+            "format": "application/n-quads",
+            "documentLoader": DocumentLoader.pinned(),
+        }
+        self.options = ProofOptions(created=datetime(2026, 11, 24, 12, tzinfo=UTC))
+        self.method = method
+        self.operations: dict[tuple[str, str, str], Callable[[], object]] = {}
+        for name in SIGNING_SUITES:
+            self._suite(name)
+
+    def _suite(self, name: str) -> None:
         suite = suite_by_name(name)
-        document = typical_credential(method.split("#")[0])
+        document = typical_credential(self.method.split("#")[0])
         if name == "Ed25519Signature2020":
             document["@context"].append(ED25519_2020_CONTEXT)
-        signed = add_proof(document, suite=suite, signer=signer, canon=canon, options=created)
-        sign_rate = rate(
-            lambda document=document, suite=suite: add_proof(  # type: ignore[misc]
-                document, suite=suite, signer=signer, canon=canon, options=created
-            ),
-            args.seconds,
+        signed = add_proof(document, suite=suite, signer=self.signer, canon=self.canon, options=self.options)
+        proof = signed["proof"]
+        config = suite.proof_config(proof, document)
+        resolver = DidKeyResolver()
+        ops = self.operations
+        ops[name, "ours", "sign"] = lambda: add_proof(
+            document, suite=suite, signer=self.signer, canon=self.canon, options=self.options
         )
-        verify_rate = rate(
-            lambda signed=signed: verify_proof(  # type: ignore[misc]
-                signed, signed["proof"], canon=canon, resolver=resolver
-            ),
-            args.seconds,
+        ops[name, "ours", "verify"] = lambda: verify_proof(signed, proof, canon=self.canon, resolver=resolver)
+        canonical = (suite.canonize(config, self.canon), suite.canonize(document, self.canon))
+        digests = hashlib.sha256(canonical[0]).digest() + hashlib.sha256(canonical[1]).digest()
+        signature = self.key.sign(digests)
+
+        def hashed(canon: Callable[[Any], bytes]) -> bytes:
+            return hashlib.sha256(canon(config)).digest() + hashlib.sha256(canon(document)).digest()
+
+        if name in RDFC:
+            by_pyld = (self._pyld(config), self._pyld(document))
+            assert by_pyld == canonical, f"{name}: plain pyld's N-Quads differ from ours"
+            peer, canon = "pyld", self._pyld
+        else:
+            assert (rfc8785.dumps(config), rfc8785.dumps(document)) == canonical
+            peer, canon = "rfc8785", rfc8785.dumps
+        ops[name, peer, "sign"] = lambda: self.key.sign(hashed(canon))
+        ops[name, peer, "verify"] = lambda: self._verify(signature, hashed(canon))
+        ops[name, "raw", "sign"] = lambda: self.key.sign(
+            hashlib.sha256(canonical[0]).digest() + hashlib.sha256(canonical[1]).digest()
         )
-        print(f"{name + ' sign':<34}{sign_rate:>10.0f}{raw_sign / sign_rate:>20.0f}")
-        print(f"{name + ' verify':<34}{verify_rate:>10.0f}{raw_verify / verify_rate:>20.0f}")
+        ops[name, "raw", "verify"] = lambda: self._verify(
+            signature, hashlib.sha256(canonical[0]).digest() + hashlib.sha256(canonical[1]).digest()
+        )
+
+    def _pyld(self, value: Any) -> bytes:
+        nquads: str = jsonld.normalize(value, dict(self.pyld_options))
+        return nquads.encode("utf-8")
+
+    def _verify(self, signature: bytes, data: bytes) -> None:
+        self.public.verify(signature, data)  # raises unless the peer hashed the same bytes
+
+
+def full_verification() -> Callable[[], object]:
+    """``verify_badge`` of a credential issued by our path (status list served in process)."""
+    from tests.badges import Issuer, badge
+
+    issuer = Issuer()
+    signed = issuer.sign(badge(issuer))
+    ctx = context()
+    assert verify_badge(signed, ctx=ctx).verified
+    return lambda: verify_badge(signed, ctx=ctx)
+
+
+def node_rates(seconds: float) -> dict[str, dict[str, float]] | None:
+    """One round of the JavaScript reference, or None when node or its packages are missing."""
+    node = shutil.which("node")
+    if node is None or not (JS / "node_modules").is_dir():
+        return None
+    loader = DocumentLoader.pinned()
+    with tempfile.TemporaryDirectory() as folder:
+        contexts, credential = Path(folder) / "contexts.json", Path(folder) / "credential.json"
+        contexts.write_text(json.dumps({url: loader.document(url) for url in loader.urls}))
+        credential.write_text(json.dumps(typical_credential("did:example:replaced")))
+        done = subprocess.run(
+            [node, str(JS / "sign_verify.mjs"), str(contexts), str(credential), str(seconds)],
+            capture_output=True,
+            text=True,
+            timeout=60 + 20 * seconds,
+            check=False,
+        )
+    if done.returncode != 0:
+        print(f"node reference failed: {done.stderr.strip()[-500:]}", file=sys.stderr)
+        return None
+    result: dict[str, dict[str, float]] = json.loads(done.stdout)
+    return result
+
+
+def profile(peers: Peers, suite: str, count: int = 300) -> None:
+    operation = peers.operations[suite, "ours", "sign"]
+    operation()
+    profiler = cProfile.Profile()
+    profiler.enable()
+    for _ in range(count):
+        operation()
+    profiler.disable()
+    pstats.Stats(profiler).sort_stats("cumulative").print_stats(30)
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser()
+    parser.add_argument("--rounds", type=int, default=3)
+    parser.add_argument("--seconds", type=float, default=1.0, help="per operation and round")
+    parser.add_argument("--no-node", action="store_true", help="skip the JavaScript reference")
+    parser.add_argument("--profile", metavar="SUITE", choices=SIGNING_SUITES)
+    args = parser.parse_args()
+    peers = Peers()
+    if args.profile:
+        profile(peers, args.profile)
+        return
+    operations = dict(peers.operations)
+    operations["verify_badge", "ours", "verify"] = full_verification()
+    samples: dict[tuple[str, str, str], list[float]] = {key: [] for key in operations}
+    for _ in range(args.rounds):
+        for key, operation in operations.items():
+            samples[key].append(rate(operation, args.seconds))
+        reference = None if args.no_node else node_rates(args.seconds)
+        for suite, ops in (reference or {}).items():
+            for op, value in ops.items():
+                samples.setdefault((suite, "node", op), []).append(value)
+    medians = {key: statistics.median(values) for key, values in samples.items()}
+    report(medians, args.rounds, args.seconds)
+
+
+def report(medians: dict[tuple[str, str, str], float], rounds: int, seconds: float) -> None:
+    print(f"ops/s, medians of {rounds} alternating rounds of {seconds:g} s per operation")
+    header = f"{'suite':<22}{'op':<8}{'ours':>8}{'peer':>16}{'node':>8}{'raw':>8}"
+    print(header + f"{'ours/peer':>11}{'ours/node':>11}{'raw/ours':>10}")
+    for suite in SIGNING_SUITES:
+        peer = "pyld" if suite in RDFC else "rfc8785"
+        for op in ("sign", "verify"):
+            ours = medians[suite, "ours", op]
+            theirs = medians[suite, peer, op]
+            node = medians.get((suite, "node", op))
+            raw = medians[suite, "raw", op]
+            node_text = f"{node:>8.0f}" if node else f"{'-':>8}"
+            vs_node = f"{ours / node:>10.1f}x" if node else f"{'-':>11}"
+            print(
+                f"{suite:<22}{op:<8}{ours:>8.0f}{f'{peer} {theirs:.0f}':>16}{node_text}{raw:>8.0f}"
+                f"{ours / theirs:>10.1f}x{vs_node}{raw / ours:>9.1f}x"
+            )
+    full = medians["verify_badge", "ours", "verify"]
+    rdfc = medians["eddsa-rdfc-2022", "ours", "verify"]
+    print(f"verify_badge (every check, eddsa-rdfc-2022): {full:.0f}/s = {full / rdfc:.0%} of our rdfc verify")
 
 
 if __name__ == "__main__":
