@@ -20,9 +20,10 @@ from pyld.identifier_issuer import IdentifierIssuer
 
 from badge_issuer.budget import checkpoint
 from badge_issuer.errors import BadgeIssuerError, ContextNotAllowed, JsonLdError, TooComplex
-from badge_issuer.jsonld.bounds import DEFAULT_BOUNDS, JsonLdBounds, check_bounds
+from badge_issuer.jsonld.bounds import DEFAULT_BOUNDS, Counts, JsonLdBounds, check_bounds
 from badge_issuer.jsonld.context_cache import SharedContextResolver
 from badge_issuer.jsonld.context_memo import MemoProcessor
+from badge_issuer.jsonld.fast_rdf import Unsupported, fast_dataset
 from badge_issuer.jsonld.loader import DocumentLoader
 from badge_issuer.jsonld.safemode import RELATIVE_BASE, Findings
 
@@ -36,6 +37,7 @@ def _options(loader: DocumentLoader) -> dict[str, Any]:
         "contextResolver": SharedContextResolver(loader.context_cache, loader),
         "base": RELATIVE_BASE,
         "processingMode": "json-ld-1.1",
+        "rdfDirection": None,
     }
 
 
@@ -97,10 +99,30 @@ def expand(
     return expanded
 
 
+def fast_to_dataset(
+    document: Mapping[str, Any], *, loader: DocumentLoader, bounds: JsonLdBounds = DEFAULT_BOUNDS
+) -> Dataset | None:
+    """The dataset by ``jsonld.fast_rdf``'s one walk, or None when the document needs pyld's path.
+
+    A document it writes has no undefined term (the walk leaves any to pyld), so safe mode holds.
+    Bounded like pyld's path: the document's bounds first; a document near the duplicate-check
+    bound goes to pyld's path, which measures the expanded form too."""
+    counts: Counts = check_bounds(document, bounds)
+    if counts.duplicate_checks > bounds.max_duplicate_checks // 2:
+        return None
+    checkpoint("JSON-LD expansion")
+    try:
+        return fast_dataset(document, MemoProcessor(loader.context_memo), _options(loader), RELATIVE_BASE)
+    except (Unsupported, jsonld.JsonLdError):  # pyld's path decides, and words any error
+        return None
+
+
 def undefined_terms(
     document: Mapping[str, Any], *, loader: DocumentLoader, bounds: JsonLdBounds = DEFAULT_BOUNDS
 ) -> list[str]:
     """The terms of ``document`` its contexts do not define (empty when all are defined)."""
+    if fast_to_dataset(document, loader=loader, bounds=bounds) is not None:
+        return []
     findings = Findings()
     expanded = _expand(document, loader, bounds, findings)
     return findings.undefined(expanded)
@@ -114,6 +136,9 @@ def to_dataset(
     bounds: JsonLdBounds = DEFAULT_BOUNDS,
 ) -> Dataset:
     """The RDF dataset of a JSON-LD document (blank nodes labelled ``_:b0``, ``_:b1``, …)."""
+    fast = fast_to_dataset(document, loader=loader, bounds=bounds)
+    if fast is not None:
+        return fast
     expanded = expand(document, loader=loader, safe=safe, bounds=bounds)
     try:
         return _dataset_of_expanded(expanded)

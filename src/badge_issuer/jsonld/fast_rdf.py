@@ -1,0 +1,220 @@
+"""JSON-LD → RDF dataset in one walk, for the documents credentials are made of; pyld for the rest.
+
+pyld expands a document into a new tree, builds a node map from it, then writes quads: three
+passes, each allocating. For the shapes credentials have — node objects whose keys are terms (or
+``id``/``type``), strings, numbers and booleans, nested node objects, ``@set`` and ``@list``
+containers — :func:`fast_dataset` writes the same quads straight from the document, in one walk.
+Context handling is pyld's own (``MemoProcessor``'s memoised ``_process_context`` and
+``_expand_iri``, applied in the order pyld applies them: property-scoped, revert, type-scoped by
+sorted type), and so is every non-string literal (``_expand_value`` and ``_object_to_rdf``), so
+the walk decides only where values go.
+
+Anything outside that subset raises :class:`Unsupported` before a quad is returned, and the caller
+takes pyld's path for the whole document: a nested ``@context``, a key that is a keyword other than
+``@id``/``@type`` (value objects, ``@list``/``@graph``/``@reverse``/``@included``/``@nest``…), a
+container other than ``@set``/``@list``, ``@json`` or ``@reverse`` terms, a language or direction,
+nested arrays, and — so that safe mode (``safemode``) reports exactly as before — any key that
+JSON-LD would drop and any IRI that is relative (resolved against ``RELATIVE_BASE``). The quads may
+differ from pyld's in blank node labels and order only: RDFC-1.0 output does not depend on either,
+which ``tests/jsonld/test_differential.py`` checks over generated credentials.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Mapping
+from typing import Any
+
+from pyld import jsonld
+
+from badge_issuer.budget import checkpoint
+from badge_issuer.jsonld.context_memo import MemoProcessor
+
+Term = dict[str, str]
+Quad = dict[str, Term]
+
+RDF = "http://www.w3.org/1999/02/22-rdf-syntax-ns#"
+XSD_STRING = "http://www.w3.org/2001/XMLSchema#string"
+XSD_DOUBLE = "http://www.w3.org/2001/XMLSchema#double"
+_TYPE = {"type": "IRI", "value": RDF + "type"}
+_FIRST = {"type": "IRI", "value": RDF + "first"}
+_REST = {"type": "IRI", "value": RDF + "rest"}
+_NIL = {"type": "IRI", "value": RDF + "nil"}
+_ABSOLUTE = re.compile(r"^([A-Za-z][A-Za-z0-9+-.]*|_):[^\s]*$")
+_CONTAINERS = frozenset({"@set", "@list"})
+_get = jsonld.JsonLdProcessor.get_context_value
+
+
+class Unsupported(Exception):  # a signal to take pyld's path, not an error
+    """The document needs a JSON-LD feature this walk leaves to pyld."""
+
+
+class _Walk:
+    def __init__(self, processor: MemoProcessor, options: dict[str, Any], relative_base: str) -> None:
+        self.processor = processor
+        self.options = options
+        self.base = options["base"]
+        self.relative_base = relative_base
+        self.quads: list[Quad] = []
+        self.labels: dict[str, str] = {}
+
+    def blank(self, old: str | None = None) -> Term:
+        if old is not None and old in self.labels:
+            return {"type": "blank node", "value": self.labels[old]}
+        checkpoint("JSON-LD node map")
+        label = f"_:b{len(self.labels)}"
+        self.labels[old if old is not None else label] = label
+        return {"type": "blank node", "value": label}
+
+    def resource(self, iri: Any) -> Term:
+        """An expanded IRI (or blank node identifier) as a subject or object."""
+        if not isinstance(iri, str) or not _ABSOLUTE.match(iri) or iri.startswith(self.relative_base):
+            raise Unsupported("a relative or missing IRI")
+        if iri.startswith("_:"):
+            return self.blank(iri)
+        return {"type": "IRI", "value": iri}
+
+    def node(self, active: Any, active_property: str | None, element: Mapping[str, Any], top: bool) -> Term:
+        """Write the quads of a node object; its subject."""
+        p = self.processor
+        type_scoped = active if active.get("previousContext") else None
+        property_scoped = _get(active, active_property, "@context")
+        revert = True
+        if type_scoped is not None and len(element) <= 2:
+            for key in element:
+                expanded = p._expand_iri(type_scoped, key, vocab=True)
+                if expanded == "@value":
+                    raise Unsupported("a value object")
+                if expanded == "@id" and len(element) == 1:
+                    revert = False
+        if revert:
+            active = active.get("previousContext", active)
+        if property_scoped is not None:
+            active = p._process_context(active, property_scoped, self.options, override_protected=True)
+        if "@context" in element:
+            if not top:
+                raise Unsupported("a nested @context")
+            active = p._process_context(active, element["@context"], self.options)
+        type_scoped = active
+        type_values: list[str] = []
+        for key, value in sorted(element.items()):
+            if p._expand_iri(active, key, vocab=True) == "@type":
+                values = value if isinstance(value, list) else [value]
+                strings = [item for item in values if isinstance(item, str)]
+                if len(strings) != len(values):
+                    raise Unsupported("a @type that is not a string")
+                type_values.extend(strings)
+                for item in sorted(strings):
+                    scoped = _get(type_scoped, item, "@context")
+                    if scoped is not None and scoped is not False:
+                        active = p._process_context(active, scoped, self.options, propagate=False)
+        subject: Term | None = None
+        properties: list[tuple[str, str, Any]] = []
+        for key, value in element.items():
+            if key == "@context":
+                continue
+            expanded = p._expand_iri(active, key, vocab=True)
+            if expanded == "@id":
+                if subject is not None or not isinstance(value, str):
+                    raise Unsupported("an @id that is not one string")
+                subject = self.resource(p._expand_iri(active, value, base=self.base))
+            elif expanded == "@type":
+                continue
+            elif not isinstance(expanded, str) or expanded[0] == "@" or expanded.startswith("_:"):
+                raise Unsupported("a keyword, a dropped key or a blank node property")
+            elif not _ABSOLUTE.match(expanded):
+                raise Unsupported("a key JSON-LD drops")
+            else:
+                properties.append((key, expanded, value))
+        if subject is None:
+            subject = self.blank()
+        for item in type_values:
+            iri = p._expand_iri(type_scoped, item, vocab=True, base=self.base)
+            self.quads.append({"subject": subject, "predicate": _TYPE, "object": self.resource(iri)})
+        for key, expanded, value in properties:
+            self.property(active, subject, key, expanded, value)
+        return subject
+
+    def property(self, active: Any, subject: Term, key: str, expanded: str, value: Any) -> None:
+        p = self.processor
+        term_ctx = active
+        scoped = _get(active, key, "@context")
+        if scoped is not None:
+            term_ctx = p._process_context(
+                active, scoped, self.options, propagate=True, override_protected=True
+            )
+        container = _get(active, key, "@container") or []
+        container = container if isinstance(container, list) else [container]
+        mapping = term_ctx["mappings"].get(key)
+        if (
+            not _CONTAINERS.issuperset(container)
+            or _get(active, key, "@type") == "@json"
+            or (mapping and mapping.get("reverse"))
+        ):
+            raise Unsupported("a container, @json or @reverse term")
+        predicate = {"type": "IRI", "value": expanded}
+        values = value if isinstance(value, list) else [value]
+        if "@list" in container:
+            objects = [self.value(term_ctx, key, item) for item in values if item is not None]
+            head = self.collection(objects)
+            self.quads.append({"subject": subject, "predicate": predicate, "object": head})
+            return
+        for item in values:
+            if item is not None:
+                target = self.value(term_ctx, key, item)
+                self.quads.append({"subject": subject, "predicate": predicate, "object": target})
+
+    def collection(self, objects: list[Term]) -> Term:
+        """An RDF list of ``objects``: its head (``rdf:nil`` when empty)."""
+        head: Term = _NIL
+        for item in reversed(objects):
+            cell = self.blank()
+            self.quads.append({"subject": cell, "predicate": _FIRST, "object": item})
+            self.quads.append({"subject": cell, "predicate": _REST, "object": head})
+            head = cell
+        return head
+
+    def value(self, term_ctx: Any, key: str, item: Any) -> Term:
+        """The object a property value becomes (writing the quads of a nested node)."""
+        if isinstance(item, dict):
+            return self.node(term_ctx, key, item, top=False)
+        if isinstance(item, list):
+            raise Unsupported("a nested array")
+        p = self.processor
+        if isinstance(item, str):
+            coerced = _get(term_ctx, key, "@type")
+            if coerced == "@id":
+                return self.resource(p._expand_iri(term_ctx, item, base=self.base))
+            if coerced == "@vocab":
+                return self.resource(p._expand_iri(term_ctx, item, vocab=True, base=self.base))
+            if coerced is None or coerced == "@none":
+                if (
+                    _get(term_ctx, key, "@language") is not None
+                    or _get(term_ctx, key, "@direction") is not None
+                ):
+                    raise Unsupported("a language or direction")
+                return {"type": "literal", "value": item, "datatype": XSD_STRING}
+            if coerced != XSD_DOUBLE and isinstance(coerced, str) and _ABSOLUTE.match(coerced):
+                return {"type": "literal", "value": item, "datatype": coerced}
+            raise Unsupported("a datatype pyld converts")
+        if not isinstance(item, bool | int | float):
+            raise Unsupported("not a JSON value")
+        expanded = p._expand_value(term_ctx, key, item, self.options)
+        if not isinstance(expanded, dict) or "@value" not in expanded:
+            raise Unsupported("a scalar that did not become a literal")
+        if "@language" in expanded or "@direction" in expanded:
+            raise Unsupported("a language or direction")
+        literal: Term = p._object_to_rdf(expanded, None, [], self.options)
+        return literal
+
+
+def fast_dataset(
+    document: Mapping[str, Any], processor: MemoProcessor, options: dict[str, Any], relative_base: str
+) -> dict[str, list[Quad]]:
+    """The RDF dataset of ``document`` (default graph only), or Unsupported."""
+    if not isinstance(document, dict):
+        raise Unsupported("not a node object")
+    walk = _Walk(processor, options, relative_base)
+    initial = processor._get_initial_context(options)
+    walk.node(initial, None, document, top=True)
+    return {"@default": walk.quads}
