@@ -61,6 +61,7 @@ from badge_issuer.errors import (
 from badge_issuer.formats.sniff import Presented, PresentedCredential, unwrap
 from badge_issuer.jsonld.bounds import JsonLdBounds
 from badge_issuer.jsonld.loader import DocumentLoader
+from badge_issuer.jsonld.processor import shared_walks
 from badge_issuer.net.contexts import RemoteContextPolicy, RemoteContexts, context_scope
 from badge_issuer.net.fetch import Fetched, Fetcher
 from badge_issuer.ob2 import is_ob2_assertion, verify_ob2
@@ -224,7 +225,7 @@ def verify_credential(
     subject = Subject(credential, envelope, depth)
     results: list[CheckResult] = []
     stopped_by: str | None = None
-    with context_scope():
+    with context_scope(), shared_walks():  # the context and proof checks walk the document once
         for check in CHECKS:
             if stopped_by is not None:
                 results.append(

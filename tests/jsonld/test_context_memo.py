@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import copy
+import threading
 import time
 from typing import Any
 
@@ -12,12 +14,13 @@ from pyld.context_resolver import ContextResolver
 from badge_issuer import budget as budget_module
 from badge_issuer.budget import CpuBudget, cpu_budget
 from badge_issuer.errors import TooComplex
-from badge_issuer.jsonld import canon
+from badge_issuer.jsonld import canon, fast_rdf, processor
 from badge_issuer.jsonld.context_memo import ContextMemo
 from badge_issuer.jsonld.loader import VC_V2, DocumentLoader
-from badge_issuer.jsonld.processor import expand, to_dataset
+from badge_issuer.jsonld.processor import expand, fast_to_dataset, shared_walks, to_dataset
 from badge_issuer.jsonld.safemode import RELATIVE_BASE
-from tests.badges import Issuer, badge
+from badge_issuer.verification import verify_badge
+from tests.badges import Issuer, badge, context
 
 
 def reference_nquads(document: dict[str, Any]) -> str:
@@ -109,3 +112,35 @@ def test_a_kept_context_still_checks_the_cpu_budget() -> None:
         while time.thread_time() < spin:
             pass
         expand(document, loader=loader)
+
+
+def test_one_block_walks_a_document_once_and_shares_it_with_no_one_else() -> None:
+    loader = DocumentLoader.pinned()
+    document = badge(Issuer())
+    with shared_walks():
+        first = fast_to_dataset(document, loader=loader)
+        assert first is not None
+        assert fast_to_dataset(copy.deepcopy(document), loader=loader) is first
+        seen: list[object] = []
+        thread = threading.Thread(target=lambda: seen.append(fast_to_dataset(document, loader=loader)))
+        thread.start()
+        thread.join()
+        assert seen[0] is not first  # another thread has no block: it walks for itself
+    assert fast_to_dataset(document, loader=loader) is not first
+
+
+def test_a_verification_walks_its_credential_once(monkeypatch: pytest.MonkeyPatch) -> None:
+    walked: list[str] = []
+    real = fast_rdf.fast_dataset
+
+    def counting(document: Any, *args: Any) -> Any:
+        walked.append(str(document.get("type")))
+        return real(document, *args)
+
+    issuer = Issuer()
+    signed = issuer.sign(badge(issuer))
+    monkeypatch.setattr(processor, "fast_dataset", counting)
+    report = verify_badge(signed, ctx=context())
+    assert report.verified
+    # the credential once (context and proof checks), the proof options once
+    assert sorted(walked) == ["DataIntegrityProof", "['VerifiableCredential', 'OpenBadgeCredential']"]

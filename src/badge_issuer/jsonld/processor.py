@@ -12,7 +12,10 @@ of the verification under way (``badge_issuer.budget``).
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+import json
+from collections.abc import Iterator, Mapping
+from contextlib import contextmanager
+from contextvars import ContextVar
 from typing import Any, cast
 
 from pyld import jsonld
@@ -107,14 +110,49 @@ def fast_to_dataset(
     A document it writes has no undefined term (the walk leaves any to pyld), so safe mode holds.
     Bounded like pyld's path: the document's bounds first; a document near the duplicate-check
     bound goes to pyld's path, which measures the expanded form too."""
+    walks = _WALKS.get()
+    key = _walk_key(document, loader, bounds) if walks is not None else None
+    if walks is not None and key is not None and key in walks:
+        return walks[key]
     counts: Counts = check_bounds(document, bounds)
-    if counts.duplicate_checks > bounds.max_duplicate_checks // 2:
-        return None
-    checkpoint("JSON-LD expansion")
+    dataset: Dataset | None = None
+    if counts.duplicate_checks <= bounds.max_duplicate_checks // 2:
+        checkpoint("JSON-LD expansion")
+        try:
+            dataset = fast_dataset(
+                document, MemoProcessor(loader.context_memo), _options(loader), RELATIVE_BASE
+            )
+        except (Unsupported, jsonld.JsonLdError):  # pyld's path decides, and words any error
+            dataset = None
+    if walks is not None and key is not None:
+        walks[key] = dataset
+    return dataset
+
+
+#: the datasets of the documents walked in the current ``shared_walks`` block (None: no block)
+_WALKS: ContextVar[dict[str, Dataset | None] | None] = ContextVar("badge_jsonld_walks", default=None)
+
+
+@contextmanager
+def shared_walks() -> Iterator[None]:
+    """Within the block, a document (by its JSON content) is walked once and its dataset shared.
+
+    One verification opens one (``verification.verify_credential``): the ``context`` check and the
+    ``proof`` check read the same document. The map belongs to the block, in the current context
+    only, so no other verification or thread ever sees it; nothing reading a dataset edits it."""
+    token = _WALKS.set({})
     try:
-        return fast_dataset(document, MemoProcessor(loader.context_memo), _options(loader), RELATIVE_BASE)
-    except (Unsupported, jsonld.JsonLdError):  # pyld's path decides, and words any error
+        yield
+    finally:
+        _WALKS.reset(token)
+
+
+def _walk_key(document: Mapping[str, Any], loader: DocumentLoader, bounds: JsonLdBounds) -> str | None:
+    try:
+        content = json.dumps(document, sort_keys=True, separators=(",", ":"), ensure_ascii=False)
+    except (TypeError, ValueError):  # not plain JSON: not shared
         return None
+    return f"{id(loader)} {bounds!r} {content}"
 
 
 def undefined_terms(
