@@ -17,7 +17,7 @@ from badge_issuer.errors import TooComplex
 from badge_issuer.jsonld import canon, fast_rdf, processor
 from badge_issuer.jsonld.context_memo import ContextMemo
 from badge_issuer.jsonld.loader import VC_V2, DocumentLoader
-from badge_issuer.jsonld.processor import expand, fast_to_dataset, shared_walks, to_dataset
+from badge_issuer.jsonld.processor import expand, shared_walks, to_dataset, walk
 from badge_issuer.jsonld.safemode import RELATIVE_BASE
 from badge_issuer.verification import verify_badge
 from tests.badges import Issuer, badge, context
@@ -118,20 +118,20 @@ def test_one_block_walks_a_document_once_and_shares_it_with_no_one_else() -> Non
     loader = DocumentLoader.pinned()
     document = badge(Issuer())
     with shared_walks():
-        first = fast_to_dataset(document, loader=loader)
+        first = walk(document, loader=loader)
         assert first is not None
-        assert fast_to_dataset(copy.deepcopy(document), loader=loader) is first
+        assert walk(copy.deepcopy(document), loader=loader) is first
         seen: list[object] = []
-        thread = threading.Thread(target=lambda: seen.append(fast_to_dataset(document, loader=loader)))
+        thread = threading.Thread(target=lambda: seen.append(walk(document, loader=loader)))
         thread.start()
         thread.join()
         assert seen[0] is not first  # another thread has no block: it walks for itself
-    assert fast_to_dataset(document, loader=loader) is not first
+    assert walk(document, loader=loader) is not first
 
 
 def test_a_verification_walks_its_credential_once(monkeypatch: pytest.MonkeyPatch) -> None:
     walked: list[str] = []
-    real = fast_rdf.fast_dataset
+    real = fast_rdf.fast_quads
 
     def counting(document: Any, *args: Any) -> Any:
         walked.append(str(document.get("type")))
@@ -139,7 +139,7 @@ def test_a_verification_walks_its_credential_once(monkeypatch: pytest.MonkeyPatc
 
     issuer = Issuer()
     signed = issuer.sign(badge(issuer))
-    monkeypatch.setattr(processor, "fast_dataset", counting)
+    monkeypatch.setattr(processor, "fast_quads", counting)
     report = verify_badge(signed, ctx=context())
     assert report.verified
     # the credential once (context and proof checks), the proof options once

@@ -109,6 +109,35 @@ def _term(term: Term, *, allow_literal: bool = False, allow_blank: bool = True) 
     return text if datatype == XSD_STRING else f"{text}^^{_iri(datatype)}"
 
 
+def quad_keys(dataset: Dataset) -> list[QuadKey]:
+    """The quads of a pyld-shaped dataset as canonical N-Quads terms."""
+    keys: list[QuadKey] = []
+    for graph_name, quads in dataset.items():
+        g = "" if graph_name == "@default" else graph_name
+        g = g if g[:2] in ("", "_:") else _iri(g)
+        for item in quads:
+            s = _term(item["subject"])
+            p = _term(item["predicate"], allow_blank=False)
+            keys.append((s, p, _term(item["object"], allow_literal=True), g))
+    return keys
+
+
+def nquads_iri(value: str) -> str:
+    """An IRI as an N-Quads term (JsonLdError for one IRIREF cannot hold)."""
+    return _iri(value)
+
+
+def nquads_literal(value: str, datatype: str = XSD_STRING) -> str:
+    """A literal (not language-tagged) as an N-Quads term."""
+    text = '"' + _TO_ESCAPE.sub(_escape, value) + '"'
+    return text if datatype == XSD_STRING else f"{text}^^{_iri(datatype)}"
+
+
+def nquads_term(term: Term) -> str:
+    """A pyld-shaped object term (IRI, blank node or literal) as an N-Quads term."""
+    return _term(term, allow_literal=True)
+
+
 def _line(quad: QuadKey, label: Callable[[str], str]) -> str:
     """The quad's N-Quads line, blank nodes (only they start with ``_``) renamed by ``label``."""
     s, p, o, g = quad
@@ -132,21 +161,13 @@ def _issue(issued: dict[str, str], prefix: str, existing: str) -> str:
 class _Canonicalizer:
     """The canonicalization state (§4.2) of one run, plus the work counters."""
 
-    def __init__(self, dataset: Dataset, work_factor: int, hash_algorithm: str) -> None:
+    def __init__(self, quads: list[QuadKey], work_factor: int, hash_algorithm: str) -> None:
         if work_factor < 0:
             raise ValueError("work_factor must not be negative")
         if hash_algorithm not in _HASHES:
             raise ValueError(f"unsupported hash algorithm {hash_algorithm!r}")
         self._digest = _HASHES[hash_algorithm]
-        keys: dict[QuadKey, None] = {}  # an RDF dataset is a set: duplicates go
-        for graph_name, quads in dataset.items():
-            g = "" if graph_name == "@default" else graph_name
-            g = g if g[:2] in ("", "_:") else _iri(g)
-            for item in quads:
-                s = _term(item["subject"])
-                p = _term(item["predicate"], allow_blank=False)
-                keys[(s, p, _term(item["object"], allow_literal=True), g)] = None
-        self.quads = list(keys)
+        self.quads = list(dict.fromkeys(quads))  # an RDF dataset is a set: duplicates go
         self.mentions: dict[str, list[QuadKey]] = {}  # blank node to quads map (§4.4.3 step 2)
         for quad in self.quads:
             for term in dict.fromkeys((quad[0], quad[2], quad[3])):
@@ -273,7 +294,7 @@ def canonical_issuer_map(
 ) -> dict[str, str]:
     """The issued identifiers map: input blank node label → canonical label, both WITHOUT
     the ``_:`` prefix (the form of the W3C ``*-rdfc10map.json`` files), in issue order."""
-    return dict(_Canonicalizer(dataset, work_factor, hash_algorithm).run())
+    return dict(_Canonicalizer(quad_keys(dataset), work_factor, hash_algorithm).run())
 
 
 def canonicalize(
@@ -286,7 +307,18 @@ def canonicalize(
     ``\\n``-terminated line per distinct quad, sorted by code point, blank nodes ``_:c14nN``.
 
     Raises CanonicalizationLimit past the work bound (see the module docstring)."""
-    state = _Canonicalizer(dataset, work_factor, hash_algorithm)
+    return canonicalize_quads(quad_keys(dataset), work_factor=work_factor, hash_algorithm=hash_algorithm)
+
+
+def canonicalize_quads(
+    quads: list[QuadKey],
+    *,
+    work_factor: int = 4,
+    hash_algorithm: HashAlgorithm = "sha256",
+) -> str:
+    """:func:`canonicalize` of quads already written as N-Quads terms (blank nodes ``_:label``,
+    the default graph ``""``), as ``quad_keys`` and ``jsonld.fast_rdf`` write them."""
+    state = _Canonicalizer(quads, work_factor, hash_algorithm)
     labels = state.run()
     return "".join(sorted(_line(q, lambda t: f"_:{labels[t[2:]]}") for q in state.quads))
 

@@ -25,7 +25,7 @@ from __future__ import annotations
 
 import copy
 import threading
-from collections.abc import Iterator, MutableMapping
+from collections.abc import Hashable, Iterator, MutableMapping
 from typing import Any
 
 from cachetools import LRUCache
@@ -39,30 +39,30 @@ from badge_issuer.budget import checkpoint
 CONTEXT_CACHE_SIZE = 256
 
 
-class SharedCache(MutableMapping[str, Any]):
+class SharedCache(MutableMapping[Hashable, Any]):
     """A least-recently-used mapping that any number of threads may read and write at once."""
 
     def __init__(self, maxsize: int) -> None:
         self._lock = threading.Lock()
-        self._data: LRUCache[str, Any] = LRUCache(maxsize=maxsize)
+        self._data: LRUCache[Hashable, Any] = LRUCache(maxsize=maxsize)
 
     @property
     def maxsize(self) -> int:
         return int(self._data.maxsize)
 
-    def get(self, key: str, default: Any = None) -> Any:
+    def get(self, key: Hashable, default: Any = None) -> Any:
         with self._lock:
             return self._data.get(key, default)
 
-    def __getitem__(self, key: str) -> Any:
+    def __getitem__(self, key: Hashable) -> Any:
         with self._lock:
             return self._data[key]
 
-    def __setitem__(self, key: str, value: Any) -> None:
+    def __setitem__(self, key: Hashable, value: Any) -> None:
         with self._lock:
             self._data[key] = value
 
-    def __delitem__(self, key: str) -> None:
+    def __delitem__(self, key: Hashable) -> None:
         with self._lock:
             del self._data[key]
 
@@ -74,7 +74,7 @@ class SharedCache(MutableMapping[str, Any]):
         with self._lock:
             return len(self._data)
 
-    def __iter__(self) -> Iterator[str]:
+    def __iter__(self) -> Iterator[Hashable]:
         with self._lock:
             return iter(list(self._data))
 

@@ -63,7 +63,7 @@ class ContextMemo:
             return ("url", local_ctx) if self.knows(local_ctx) else None
         if local_ctx is None:
             return ("null",)
-        owned = self.owned.get(str(id(local_ctx)))
+        owned = self.owned.get(id(local_ctx))
         if owned is not None and owned is local_ctx:
             return ("owned", id(local_ctx))
         if isinstance(local_ctx, list) and local_ctx:
@@ -78,7 +78,7 @@ class ContextMemo:
             if isinstance(definition, Mapping):
                 scoped = definition.get("@context")
                 if isinstance(scoped, dict | list):
-                    self.owned[str(id(scoped))] = scoped
+                    self.owned[id(scoped)] = scoped
 
 
 def _same(kept: Any, local_ctx: Any) -> bool:
@@ -161,7 +161,7 @@ class MemoProcessor(jsonld.JsonLdProcessor):  # type: ignore[misc]
         override_protected: bool,
         propagate: bool,
         validate_scoped: bool,
-    ) -> str | None:
+    ) -> tuple[Any, ...] | None:
         if not isinstance(active_ctx, frozendict) or "_uuid" not in active_ctx:
             return None
         local = self._memo.local_key(local_ctx)
@@ -176,4 +176,4 @@ class MemoProcessor(jsonld.JsonLdProcessor):  # type: ignore[misc]
             options.get("base"),
             options.get("processingMode"),
         )
-        return repr(parts)
+        return parts

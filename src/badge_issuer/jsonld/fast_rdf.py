@@ -28,18 +28,15 @@ from typing import Any
 from pyld import jsonld
 
 from badge_issuer.budget import checkpoint
+from badge_issuer.jsonld.canon import QuadKey, nquads_iri, nquads_literal, nquads_term
 from badge_issuer.jsonld.context_memo import MemoProcessor
 
-Term = dict[str, str]
-Quad = dict[str, Term]
-
 RDF = "http://www.w3.org/1999/02/22-rdf-syntax-ns#"
-XSD_STRING = "http://www.w3.org/2001/XMLSchema#string"
 XSD_DOUBLE = "http://www.w3.org/2001/XMLSchema#double"
-_TYPE = {"type": "IRI", "value": RDF + "type"}
-_FIRST = {"type": "IRI", "value": RDF + "first"}
-_REST = {"type": "IRI", "value": RDF + "rest"}
-_NIL = {"type": "IRI", "value": RDF + "nil"}
+_TYPE = nquads_iri(RDF + "type")
+_FIRST = nquads_iri(RDF + "first")
+_REST = nquads_iri(RDF + "rest")
+_NIL = nquads_iri(RDF + "nil")
 _ABSOLUTE = re.compile(r"^([A-Za-z][A-Za-z0-9+-.]*|_):[^\s]*$")
 _CONTAINERS = frozenset({"@set", "@list"})
 _get = jsonld.JsonLdProcessor.get_context_value
@@ -55,26 +52,26 @@ class _Walk:
         self.options = options
         self.base = options["base"]
         self.relative_base = relative_base
-        self.quads: list[Quad] = []
+        self.quads: list[QuadKey] = []
         self.labels: dict[str, str] = {}
 
-    def blank(self, old: str | None = None) -> Term:
+    def blank(self, old: str | None = None) -> str:
         if old is not None and old in self.labels:
-            return {"type": "blank node", "value": self.labels[old]}
+            return self.labels[old]
         checkpoint("JSON-LD node map")
         label = f"_:b{len(self.labels)}"
         self.labels[old if old is not None else label] = label
-        return {"type": "blank node", "value": label}
+        return label
 
-    def resource(self, iri: Any) -> Term:
+    def resource(self, iri: Any) -> str:
         """An expanded IRI (or blank node identifier) as a subject or object."""
         if not isinstance(iri, str) or not _ABSOLUTE.match(iri) or iri.startswith(self.relative_base):
             raise Unsupported("a relative or missing IRI")
         if iri.startswith("_:"):
             return self.blank(iri)
-        return {"type": "IRI", "value": iri}
+        return nquads_iri(iri)
 
-    def node(self, active: Any, active_property: str | None, element: Mapping[str, Any], top: bool) -> Term:
+    def node(self, active: Any, active_property: str | None, element: Mapping[str, Any], top: bool) -> str:
         """Write the quads of a node object; its subject."""
         p = self.processor
         type_scoped = active if active.get("previousContext") else None
@@ -108,7 +105,7 @@ class _Walk:
                     scoped = _get(type_scoped, item, "@context")
                     if scoped is not None and scoped is not False:
                         active = p._process_context(active, scoped, self.options, propagate=False)
-        subject: Term | None = None
+        subject: str | None = None
         properties: list[tuple[str, str, Any]] = []
         for key, value in element.items():
             if key == "@context":
@@ -130,12 +127,12 @@ class _Walk:
             subject = self.blank()
         for item in type_values:
             iri = p._expand_iri(type_scoped, item, vocab=True, base=self.base)
-            self.quads.append({"subject": subject, "predicate": _TYPE, "object": self.resource(iri)})
+            self.quads.append((subject, _TYPE, self.resource(iri), ""))
         for key, expanded, value in properties:
             self.property(active, subject, key, expanded, value)
         return subject
 
-    def property(self, active: Any, subject: Term, key: str, expanded: str, value: Any) -> None:
+    def property(self, active: Any, subject: str, key: str, expanded: str, value: Any) -> None:
         p = self.processor
         term_ctx = active
         scoped = _get(active, key, "@context")
@@ -152,29 +149,29 @@ class _Walk:
             or (mapping and mapping.get("reverse"))
         ):
             raise Unsupported("a container, @json or @reverse term")
-        predicate = {"type": "IRI", "value": expanded}
+        predicate = nquads_iri(expanded)
         values = value if isinstance(value, list) else [value]
         if "@list" in container:
             objects = [self.value(term_ctx, key, item) for item in values if item is not None]
             head = self.collection(objects)
-            self.quads.append({"subject": subject, "predicate": predicate, "object": head})
+            self.quads.append((subject, predicate, head, ""))
             return
         for item in values:
             if item is not None:
                 target = self.value(term_ctx, key, item)
-                self.quads.append({"subject": subject, "predicate": predicate, "object": target})
+                self.quads.append((subject, predicate, target, ""))
 
-    def collection(self, objects: list[Term]) -> Term:
+    def collection(self, objects: list[str]) -> str:
         """An RDF list of ``objects``: its head (``rdf:nil`` when empty)."""
-        head: Term = _NIL
+        head = _NIL
         for item in reversed(objects):
             cell = self.blank()
-            self.quads.append({"subject": cell, "predicate": _FIRST, "object": item})
-            self.quads.append({"subject": cell, "predicate": _REST, "object": head})
+            self.quads.append((cell, _FIRST, item, ""))
+            self.quads.append((cell, _REST, head, ""))
             head = cell
         return head
 
-    def value(self, term_ctx: Any, key: str, item: Any) -> Term:
+    def value(self, term_ctx: Any, key: str, item: Any) -> str:
         """The object a property value becomes (writing the quads of a nested node)."""
         if isinstance(item, dict):
             return self.node(term_ctx, key, item, top=False)
@@ -193,9 +190,9 @@ class _Walk:
                     or _get(term_ctx, key, "@direction") is not None
                 ):
                     raise Unsupported("a language or direction")
-                return {"type": "literal", "value": item, "datatype": XSD_STRING}
+                return nquads_literal(item)
             if coerced != XSD_DOUBLE and isinstance(coerced, str) and _ABSOLUTE.match(coerced):
-                return {"type": "literal", "value": item, "datatype": coerced}
+                return nquads_literal(item, coerced)
             raise Unsupported("a datatype pyld converts")
         if not isinstance(item, bool | int | float):
             raise Unsupported("not a JSON value")
@@ -204,17 +201,16 @@ class _Walk:
             raise Unsupported("a scalar that did not become a literal")
         if "@language" in expanded or "@direction" in expanded:
             raise Unsupported("a language or direction")
-        literal: Term = p._object_to_rdf(expanded, None, [], self.options)
-        return literal
+        return nquads_term(p._object_to_rdf(expanded, None, [], self.options))
 
 
-def fast_dataset(
+def fast_quads(
     document: Mapping[str, Any], processor: MemoProcessor, options: dict[str, Any], relative_base: str
-) -> dict[str, list[Quad]]:
-    """The RDF dataset of ``document`` (default graph only), or Unsupported."""
+) -> list[QuadKey]:
+    """The quads of ``document`` as N-Quads terms (default graph only), or Unsupported."""
     if not isinstance(document, dict):
         raise Unsupported("not a node object")
     walk = _Walk(processor, options, relative_base)
     initial = processor._get_initial_context(options)
     walk.node(initial, None, document, top=True)
-    return {"@default": walk.quads}
+    return walk.quads

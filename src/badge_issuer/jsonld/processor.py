@@ -23,10 +23,12 @@ from pyld.identifier_issuer import IdentifierIssuer
 
 from badge_issuer.budget import checkpoint
 from badge_issuer.errors import BadgeIssuerError, ContextNotAllowed, JsonLdError, TooComplex
+from badge_issuer.jsonld import canon
 from badge_issuer.jsonld.bounds import DEFAULT_BOUNDS, Counts, JsonLdBounds, check_bounds
+from badge_issuer.jsonld.canon import QuadKey
 from badge_issuer.jsonld.context_cache import SharedContextResolver
 from badge_issuer.jsonld.context_memo import MemoProcessor
-from badge_issuer.jsonld.fast_rdf import Unsupported, fast_dataset
+from badge_issuer.jsonld.fast_rdf import Unsupported, fast_quads
 from badge_issuer.jsonld.loader import DocumentLoader
 from badge_issuer.jsonld.safemode import RELATIVE_BASE, Findings
 
@@ -102,10 +104,10 @@ def expand(
     return expanded
 
 
-def fast_to_dataset(
+def walk(
     document: Mapping[str, Any], *, loader: DocumentLoader, bounds: JsonLdBounds = DEFAULT_BOUNDS
-) -> Dataset | None:
-    """The dataset by ``jsonld.fast_rdf``'s one walk, or None when the document needs pyld's path.
+) -> list[QuadKey] | None:
+    """The quads by ``jsonld.fast_rdf``'s one walk, or None when the document needs pyld's path.
 
     A document it writes has no undefined term (the walk leaves any to pyld), so safe mode holds.
     Bounded like pyld's path: the document's bounds first; a document near the duplicate-check
@@ -115,22 +117,36 @@ def fast_to_dataset(
     if walks is not None and key is not None and key in walks:
         return walks[key]
     counts: Counts = check_bounds(document, bounds)
-    dataset: Dataset | None = None
+    quads: list[QuadKey] | None = None
     if counts.duplicate_checks <= bounds.max_duplicate_checks // 2:
         checkpoint("JSON-LD expansion")
+        memo = MemoProcessor(loader.context_memo)
         try:
-            dataset = fast_dataset(
-                document, MemoProcessor(loader.context_memo), _options(loader), RELATIVE_BASE
-            )
-        except (Unsupported, jsonld.JsonLdError):  # pyld's path decides, and words any error
-            dataset = None
+            quads = fast_quads(document, memo, _options(loader), RELATIVE_BASE)
+        except (Unsupported, jsonld.JsonLdError, JsonLdError):  # pyld's path decides and words errors
+            quads = None
     if walks is not None and key is not None:
-        walks[key] = dataset
-    return dataset
+        walks[key] = quads
+    return quads
+
+
+def canonical_nquads(
+    document: Mapping[str, Any],
+    *,
+    loader: DocumentLoader,
+    bounds: JsonLdBounds = DEFAULT_BOUNDS,
+    work_factor: int = 4,
+) -> str:
+    """RDFC-1.0 canonical N-Quads of a document, in safe mode: by the one walk, else by pyld."""
+    quads = walk(document, loader=loader, bounds=bounds)
+    if quads is not None:
+        return canon.canonicalize_quads(quads, work_factor=work_factor)
+    dataset = to_dataset(document, loader=loader, safe=True, bounds=bounds)
+    return canon.canonicalize(dataset, work_factor=work_factor)
 
 
 #: the datasets of the documents walked in the current ``shared_walks`` block (None: no block)
-_WALKS: ContextVar[dict[str, Dataset | None] | None] = ContextVar("badge_jsonld_walks", default=None)
+_WALKS: ContextVar[dict[str, list[QuadKey] | None] | None] = ContextVar("badge_jsonld_walks", default=None)
 
 
 @contextmanager
@@ -159,7 +175,7 @@ def undefined_terms(
     document: Mapping[str, Any], *, loader: DocumentLoader, bounds: JsonLdBounds = DEFAULT_BOUNDS
 ) -> list[str]:
     """The terms of ``document`` its contexts do not define (empty when all are defined)."""
-    if fast_to_dataset(document, loader=loader, bounds=bounds) is not None:
+    if walk(document, loader=loader, bounds=bounds) is not None:
         return []
     findings = Findings()
     expanded = _expand(document, loader, bounds, findings)
@@ -174,9 +190,6 @@ def to_dataset(
     bounds: JsonLdBounds = DEFAULT_BOUNDS,
 ) -> Dataset:
     """The RDF dataset of a JSON-LD document (blank nodes labelled ``_:b0``, ``_:b1``, …)."""
-    fast = fast_to_dataset(document, loader=loader, bounds=bounds)
-    if fast is not None:
-        return fast
     expanded = expand(document, loader=loader, safe=safe, bounds=bounds)
     try:
         return _dataset_of_expanded(expanded)

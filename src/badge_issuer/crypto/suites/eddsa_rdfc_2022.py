@@ -11,14 +11,14 @@ from badge_issuer.crypto.suites.base import (
     without_proof_value,
 )
 from badge_issuer.errors import ProofError
-from badge_issuer.jsonld import canon as rdfc
-from badge_issuer.jsonld.processor import to_dataset
+from badge_issuer.jsonld.processor import canonical_nquads
 
 
 def rdfc_canonize(value: Document, canon: CanonOptions) -> bytes:
     """RDFC-1.0 canonical N-Quads of a JSON-LD document, in safe mode, as UTF-8 bytes."""
-    dataset = to_dataset(value, loader=canon.loader, safe=True, bounds=canon.bounds)
-    return rdfc.canonicalize(dataset, work_factor=canon.work_factor).encode("utf-8")
+    return canonical_nquads(
+        value, loader=canon.loader, bounds=canon.bounds, work_factor=canon.work_factor
+    ).encode("utf-8")
 
 
 class EddsaRdfc2022(Ed25519Multibase):
