@@ -81,6 +81,11 @@ def test_an_inline_context_of_a_document_is_never_kept() -> None:
 def test_the_memo_is_bounded() -> None:
     memo = ContextMemo(lambda url: True, maxsize=2)
     assert memo.entries.maxsize == 2 and memo.owned.maxsize == 16
+    memo.entries.put(("a",), 1)
+    memo.entries.put(("b",), 2)
+    assert len(memo.entries) == 2 and memo.entries.get(("a",)) == 1
+    memo.entries.put(("c",), 3)  # full: emptied, then "c" kept
+    assert len(memo.entries) == 1 and memo.entries.get(("a",)) is None and memo.entries.get(("c",)) == 3
 
 
 class _Recording(CpuBudget):

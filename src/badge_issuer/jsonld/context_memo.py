@@ -19,8 +19,9 @@ a pure function of its key, and it is kept only when every input is immutable an
 - no context outside the pinned set was resolved while processing (``SharedContextResolver``
   counts those: a fetched context may differ from one verification to the next).
 
-The memo is a bounded ``SharedCache`` owned by the loader, so threads share it safely; a hit still
-checks the CPU budget (``checkpoint``) as the processing it replaces would.
+The memo is owned by the loader and bounded (``BoundedMap``: emptied when full, safe for threads
+without a lock); a hit still checks the CPU budget (``checkpoint``) as the processing it replaces
+would. IRI expansion against a kept context is memoised the same way.
 """
 
 from __future__ import annotations
@@ -32,7 +33,7 @@ from frozendict import frozendict
 from pyld import jsonld
 
 from badge_issuer.budget import checkpoint
-from badge_issuer.jsonld.context_cache import SharedCache, SharedContextResolver
+from badge_issuer.jsonld.context_cache import SharedContextResolver
 
 #: processed contexts kept per loader (each a few hundred term definitions)
 MEMO_SIZE = 512
@@ -42,6 +43,30 @@ IRI_MEMO_SIZE = 20_000
 _Key = tuple[Any, ...]
 
 
+class BoundedMap:
+    """A map of at most ``maxsize`` entries, emptied when full; shared by threads without a lock.
+
+    Each operation is one ``dict`` get, set or clear, atomic under the GIL, and no caller iterates
+    it, so concurrent readers and writers never see a broken map: at worst a value is computed
+    twice, or again after a clear. Keys are tuples of strings, numbers and booleans (their hashing
+    and comparison run no Python code), so no other thread runs inside an operation."""
+
+    def __init__(self, maxsize: int) -> None:
+        self.maxsize = maxsize
+        self._data: dict[_Key, Any] = {}
+
+    def get(self, key: _Key) -> Any:
+        return self._data.get(key)
+
+    def put(self, key: _Key, value: Any) -> None:
+        if len(self._data) >= self.maxsize:
+            self._data.clear()
+        self._data[key] = value
+
+    def __len__(self) -> int:
+        return len(self._data)
+
+
 class ContextMemo:
     """The processed contexts of one loader, and the scoped-context objects they own."""
 
@@ -49,13 +74,13 @@ class ContextMemo:
         #: ``loader.knows``: whether a URL is one of the pinned contexts
         self.knows = knows
         #: key → (active context, local context, processed context)
-        self.entries = SharedCache(maxsize)
+        self.entries = BoundedMap(maxsize)
         #: id → the ``@context`` value of a term definition in a kept context (held, so ids stay unique)
-        self.owned = SharedCache(maxsize * 8)
-        #: (active context ``_uuid``, value, base, vocab) → expanded IRI, for frozen active contexts.
-        #: A plain dict: its single get / set / clear are atomic under the GIL, and no caller
-        #: iterates it, so threads share it safely without a lock on this hot path
-        self.iris: dict[tuple[Any, ...], Any] = {}
+        self.owned = BoundedMap(maxsize * 8)
+        #: (active context ``_uuid``, value, base, vocab) → expanded IRI, for frozen active contexts
+        self.iris = BoundedMap(IRI_MEMO_SIZE)
+        #: (active context ``_uuid``, term) → what ``fast_rdf`` needs of the term's definition
+        self.terms = BoundedMap(IRI_MEMO_SIZE)
 
     def local_key(self, local_ctx: Any) -> _Key | None:
         """What identifies ``local_ctx`` in a memo key, or None when it is not memoisable."""
@@ -63,7 +88,7 @@ class ContextMemo:
             return ("url", local_ctx) if self.knows(local_ctx) else None
         if local_ctx is None:
             return ("null",)
-        owned = self.owned.get(id(local_ctx))
+        owned = self.owned.get((id(local_ctx),))
         if owned is not None and owned is local_ctx:
             return ("owned", id(local_ctx))
         if isinstance(local_ctx, list) and local_ctx:
@@ -78,7 +103,7 @@ class ContextMemo:
             if isinstance(definition, Mapping):
                 scoped = definition.get("@context")
                 if isinstance(scoped, dict | list):
-                    self.owned[id(scoped)] = scoped
+                    self.owned.put((id(scoped),), scoped)
 
 
 def _same(kept: Any, local_ctx: Any) -> bool:
@@ -97,7 +122,7 @@ class MemoProcessor(jsonld.JsonLdProcessor):  # type: ignore[misc]
 
     def __init__(self, memo: ContextMemo, **kwargs: Any) -> None:
         super().__init__(**kwargs)
-        self._memo = memo
+        self.memo = memo
 
     def _process_context(
         self,
@@ -115,7 +140,7 @@ class MemoProcessor(jsonld.JsonLdProcessor):  # type: ignore[misc]
             return super()._process_context(
                 active_ctx, local_ctx, options, override_protected, propagate, validate_scoped, cycles
             )
-        entry = self._memo.entries.get(key)
+        entry = self.memo.entries.get(key)
         if entry is not None and entry[0] is active_ctx and _same(entry[1], local_ctx):
             checkpoint("JSON-LD context processing")
             return entry[2]
@@ -124,8 +149,8 @@ class MemoProcessor(jsonld.JsonLdProcessor):  # type: ignore[misc]
             active_ctx, local_ctx, options, override_protected, propagate, validate_scoped
         )
         if resolver.unpinned == unpinned and isinstance(processed, frozendict):
-            self._memo.adopt(processed)
-            self._memo.entries[key] = (active_ctx, local_ctx, processed)
+            self.memo.adopt(processed)
+            self.memo.entries.put(key, (active_ctx, local_ctx, processed))
         return processed
 
     def _expand_iri(
@@ -140,18 +165,15 @@ class MemoProcessor(jsonld.JsonLdProcessor):  # type: ignore[misc]
         """pyld's IRI expansion; outside context processing, a pure function of its arguments."""
         if local_ctx is not None or defined is not None or type(active_ctx) is not frozendict:
             return super()._expand_iri(active_ctx, value, base, vocab, local_ctx, defined)
-        key = (active_ctx.get("_uuid"), value, base, vocab)
-        iris = self._memo.iris
-        try:
-            return iris[key]
-        except (KeyError, TypeError):  # TypeError: an unhashable value (pyld passes it through)
-            pass
-        expanded = super()._expand_iri(active_ctx, value, base, vocab)
-        if key[0] is not None and type(value) is str:
-            if len(iris) >= IRI_MEMO_SIZE:
-                iris.clear()
-            iris[key] = expanded
-        return expanded
+        uuid = active_ctx.get("_uuid")
+        if uuid is None or type(value) is not str:
+            return super()._expand_iri(active_ctx, value, base, vocab)
+        key = (uuid, value, base, vocab)
+        found = self.memo.iris.get(key)
+        if found is None:
+            found = (super()._expand_iri(active_ctx, value, base, vocab),)
+            self.memo.iris.put(key, found)
+        return found[0]
 
     def _key(
         self,
@@ -164,7 +186,7 @@ class MemoProcessor(jsonld.JsonLdProcessor):  # type: ignore[misc]
     ) -> tuple[Any, ...] | None:
         if not isinstance(active_ctx, frozendict) or "_uuid" not in active_ctx:
             return None
-        local = self._memo.local_key(local_ctx)
+        local = self.memo.local_key(local_ctx)
         if local is None:
             return None
         parts = (

@@ -23,8 +23,9 @@ from __future__ import annotations
 
 import re
 from collections.abc import Mapping
-from typing import Any
+from typing import Any, cast
 
+from frozendict import frozendict
 from pyld import jsonld
 
 from badge_issuer.budget import checkpoint
@@ -132,26 +133,38 @@ class _Walk:
             self.property(active, subject, key, expanded, value)
         return subject
 
+    def plan(self, ctx: Any, key: str, kind: str) -> tuple[Any, ...]:
+        """What the walk needs of ``key``'s definition in ``ctx``, kept per frozen context."""
+        uuid = ctx.get("_uuid") if type(ctx) is frozendict else None
+        cached = self.processor.memo.terms.get((kind, uuid, key)) if uuid is not None else None
+        if cached is not None:
+            return cast(tuple[Any, ...], cached)
+        if kind == "key":  # read in the context holding the key: scoped context, container
+            container = _get(ctx, key, "@container") or []
+            container = container if isinstance(container, list) else [container]
+            usable = _CONTAINERS.issuperset(container) and _get(ctx, key, "@type") != "@json"
+            plan: tuple[Any, ...] = (_get(ctx, key, "@context"), usable, "@list" in container)
+        else:  # read in the term's own context: coercion, language, direction, reverse
+            mapping = ctx["mappings"].get(key)
+            plain = _get(ctx, key, "@language") is None and _get(ctx, key, "@direction") is None
+            plan = (_get(ctx, key, "@type"), plain, bool(mapping and mapping.get("reverse")))
+        if uuid is not None:
+            self.processor.memo.terms.put((kind, uuid, key), plan)
+        return plan
+
     def property(self, active: Any, subject: str, key: str, expanded: str, value: Any) -> None:
         p = self.processor
         term_ctx = active
-        scoped = _get(active, key, "@context")
+        scoped, usable, is_list = self.plan(active, key, "key")
         if scoped is not None:
             term_ctx = p._process_context(
                 active, scoped, self.options, propagate=True, override_protected=True
             )
-        container = _get(active, key, "@container") or []
-        container = container if isinstance(container, list) else [container]
-        mapping = term_ctx["mappings"].get(key)
-        if (
-            not _CONTAINERS.issuperset(container)
-            or _get(active, key, "@type") == "@json"
-            or (mapping and mapping.get("reverse"))
-        ):
+        if not usable or self.plan(term_ctx, key, "value")[2]:
             raise Unsupported("a container, @json or @reverse term")
         predicate = nquads_iri(expanded)
         values = value if isinstance(value, list) else [value]
-        if "@list" in container:
+        if is_list:
             objects = [self.value(term_ctx, key, item) for item in values if item is not None]
             head = self.collection(objects)
             self.quads.append((subject, predicate, head, ""))
@@ -179,16 +192,13 @@ class _Walk:
             raise Unsupported("a nested array")
         p = self.processor
         if isinstance(item, str):
-            coerced = _get(term_ctx, key, "@type")
+            coerced, plain, _ = self.plan(term_ctx, key, "value")
             if coerced == "@id":
                 return self.resource(p._expand_iri(term_ctx, item, base=self.base))
             if coerced == "@vocab":
                 return self.resource(p._expand_iri(term_ctx, item, vocab=True, base=self.base))
             if coerced is None or coerced == "@none":
-                if (
-                    _get(term_ctx, key, "@language") is not None
-                    or _get(term_ctx, key, "@direction") is not None
-                ):
+                if not plain:
                     raise Unsupported("a language or direction")
                 return nquads_literal(item)
             if coerced != XSD_DOUBLE and isinstance(coerced, str) and _ABSOLUTE.match(coerced):
