@@ -55,6 +55,7 @@ class _Walk:
         self.relative_base = relative_base
         self.quads: list[QuadKey] = []
         self.labels: dict[str, str] = {}
+        self.iris = processor.memo.iris
 
     def blank(self, old: str | None = None) -> str:
         if old is not None and old in self.labels:
@@ -72,21 +73,31 @@ class _Walk:
             return self.blank(iri)
         return nquads_iri(iri)
 
+    def iri(self, ctx: Any, value: str, vocab: bool, base: str | None) -> Any:
+        """pyld's IRI expansion of ``value`` in ``ctx``, from the memo when it is there."""
+        found = None
+        if type(ctx) is frozendict:
+            found = self.iris.get((ctx.get("_uuid"), value, base, vocab))
+        if found is not None:
+            return found[0]
+        return self.processor._expand_iri(ctx, value, base=base, vocab=vocab)
+
     def node(self, active: Any, active_property: str | None, element: Mapping[str, Any], top: bool) -> str:
-        """Write the quads of a node object; its subject."""
-        p = self.processor
-        type_scoped = active if active.get("previousContext") else None
+        """Write the quads of a node object; its subject (pyld's order of context changes)."""
+        p, iri = self.processor, self.iri
         property_scoped = _get(active, active_property, "@context")
-        revert = True
-        if type_scoped is not None and len(element) <= 2:
-            for key in element:
-                expanded = p._expand_iri(type_scoped, key, vocab=True)
-                if expanded == "@value":
-                    raise Unsupported("a value object")
-                if expanded == "@id" and len(element) == 1:
-                    revert = False
-        if revert:
-            active = active.get("previousContext", active)
+        previous = active.get("previousContext")
+        if previous:  # a type-scoped context does not reach into a new node object …
+            revert = True
+            if len(element) <= 2:
+                for key in element:
+                    expanded = iri(active, key, True, None)
+                    if expanded == "@value":
+                        raise Unsupported("a value object")
+                    if expanded == "@id" and len(element) == 1:
+                        revert = False  # … but does into a reference to one
+            if revert:
+                active = previous
         if property_scoped is not None:
             active = p._process_context(active, property_scoped, self.options, override_protected=True)
         if "@context" in element:
@@ -94,30 +105,25 @@ class _Walk:
                 raise Unsupported("a nested @context")
             active = p._process_context(active, element["@context"], self.options)
         type_scoped = active
-        type_values: list[str] = []
-        for key, value in sorted(element.items()):
-            if p._expand_iri(active, key, vocab=True) == "@type":
-                values = value if isinstance(value, list) else [value]
-                strings = [item for item in values if isinstance(item, str)]
-                if len(strings) != len(values):
-                    raise Unsupported("a @type that is not a string")
-                type_values.extend(strings)
-                for item in sorted(strings):
+        for key in sorted(element):
+            if iri(active, key, True, None) == "@type":
+                for item in sorted(_strings(element[key])):
                     scoped = _get(type_scoped, item, "@context")
                     if scoped is not None and scoped is not False:
                         active = p._process_context(active, scoped, self.options, propagate=False)
         subject: str | None = None
+        type_values: list[str] = []
         properties: list[tuple[str, str, Any]] = []
         for key, value in element.items():
             if key == "@context":
                 continue
-            expanded = p._expand_iri(active, key, vocab=True)
+            expanded = iri(active, key, True, None)
             if expanded == "@id":
                 if subject is not None or not isinstance(value, str):
                     raise Unsupported("an @id that is not one string")
-                subject = self.resource(p._expand_iri(active, value, base=self.base))
+                subject = self.resource(iri(active, value, False, self.base))
             elif expanded == "@type":
-                continue
+                type_values.extend(_strings(value))
             elif not isinstance(expanded, str) or expanded[0] == "@" or expanded.startswith("_:"):
                 raise Unsupported("a keyword, a dropped key or a blank node property")
             elif not _ABSOLUTE.match(expanded):
@@ -127,8 +133,8 @@ class _Walk:
         if subject is None:
             subject = self.blank()
         for item in type_values:
-            iri = p._expand_iri(type_scoped, item, vocab=True, base=self.base)
-            self.quads.append((subject, _TYPE, self.resource(iri), ""))
+            target = self.resource(iri(type_scoped, item, True, self.base))
+            self.quads.append((subject, _TYPE, target, ""))
         for key, expanded, value in properties:
             self.property(active, subject, key, expanded, value)
         return subject
@@ -212,6 +218,14 @@ class _Walk:
         if "@language" in expanded or "@direction" in expanded:
             raise Unsupported("a language or direction")
         return nquads_term(p._object_to_rdf(expanded, None, [], self.options))
+
+
+def _strings(value: Any) -> list[str]:
+    """The values of a ``@type`` entry (Unsupported unless each is a string)."""
+    values = value if isinstance(value, list) else [value]
+    if not all(isinstance(item, str) for item in values):
+        raise Unsupported("a @type that is not a string")
+    return cast(list[str], values)
 
 
 def fast_quads(
