@@ -12,7 +12,7 @@ from __future__ import annotations
 
 import json
 import math
-from collections.abc import Mapping, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from json.encoder import encode_basestring
 from typing import Any
 
@@ -44,29 +44,34 @@ def _plain(value: Any) -> bool:
     member names (sorted by code point = by UTF-16 code unit), lists, strings (the same escapes, see
     ``_string``), booleans, null, and integers that are exact doubles (written alike); no floats,
     whose ``repr`` is not ECMAScript's."""
+    if type(value) is str or type(value) is bool or value is None:
+        return True
+    if type(value) is int:
+        return -_EXACT < value < _EXACT
     stack = [value]
     containers = 0
-    while stack:
+    while stack:  # containers only: their scalar members are judged in place
         item = stack.pop()
-        kind = type(item)
-        if kind is str or kind is bool or item is None:
-            continue
-        if kind is dict:
-            containers += 1
+        containers += 1
+        if containers > _PLAIN_CONTAINERS:
+            return False
+        if type(item) is dict:
             for key in item:
                 if type(key) is not str or not key.isascii():
                     return False
-            stack.extend(item.values())
-        elif kind is list:
-            containers += 1
-            stack.extend(item)
-        elif kind is int:
-            if not -_EXACT < item < _EXACT:
-                return False
+            members: Iterable[Any] = item.values()
+        elif type(item) is list:
+            members = item
         else:
             return False
-        if containers > _PLAIN_CONTAINERS:
-            return False
+        for member in members:
+            kind = type(member)
+            if kind is str or kind is bool or member is None:
+                continue
+            if kind is dict or kind is list:
+                stack.append(member)
+            elif kind is not int or not -_EXACT < member < _EXACT:
+                return False
     return True
 
 

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import base64
 import binascii
+import functools
 from typing import Literal
 
 from badge_issuer.errors import ParseError
@@ -67,6 +68,11 @@ def multibase_decode(text: str) -> bytes:
     """Decode a ``z`` (base58btc) or ``u`` (base64url) multibase string."""
     if not isinstance(text, str) or not text:
         raise ParseError("multibase value must be a non-empty string")
+    return _decode(text)
+
+
+@functools.lru_cache(maxsize=4096)  # keys and signatures verified again and again; bounded, thread-safe
+def _decode(text: str) -> bytes:
     prefix, body = text[0], text[1:]
     if prefix == "z":
         return b58decode(body)
