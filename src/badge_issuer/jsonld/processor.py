@@ -2,7 +2,13 @@
 
 Every call gets its own pyld processor and the caller's pinned ``DocumentLoader``; pyld's global
 loader and caches are never touched. Processed contexts are shared through the loader's thread-safe
-cache (``context_cache.SharedContextResolver``).
+cache (``context_cache.SharedContextResolver``) and kept across documents (``context_memo``).
+
+:func:`canonical_nquads` (what the RDFC suites hash) and :func:`undefined_terms` first try the one
+walk of ``fast_rdf`` (:func:`walk`), which writes the quads of credential-shaped documents straight
+from the JSON; any other document takes pyld's expansion and node map (:func:`to_dataset`). Both
+give the same canonical N-Quads (``tests/jsonld/test_differential.py``). Inside a
+:func:`shared_walks` block (one verification) a document is walked once for all its checks.
 
 Work is bounded before pyld runs: the document must fit ``JsonLdBounds`` (``jsonld.bounds``), and
 the expanded form is measured again before the node map (where aliases of ``@id`` are resolved and
