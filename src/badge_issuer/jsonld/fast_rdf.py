@@ -54,15 +54,20 @@ class _Walk:
         self.base = options["base"]
         self.relative_base = relative_base
         self.quads: list[QuadKey] = []
+        #: the document's blank node identifiers → their labels here (fresh ones are never in it)
         self.labels: dict[str, str] = {}
+        self.count = 0
         self.iris = processor.memo.iris
 
     def blank(self, old: str | None = None) -> str:
+        """A new blank node, or the one the document's blank node identifier ``old`` already got."""
         if old is not None and old in self.labels:
             return self.labels[old]
         checkpoint("JSON-LD node map")
-        label = f"_:b{len(self.labels)}"
-        self.labels[old if old is not None else label] = label
+        label = f"_:b{self.count}"
+        self.count += 1
+        if old is not None:
+            self.labels[old] = label
         return label
 
     def resource(self, iri: Any) -> str:
