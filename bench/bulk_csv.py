@@ -17,14 +17,12 @@ import subprocess
 import sys
 import tempfile
 import time
-from collections.abc import Iterator
-from contextlib import contextmanager
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
 from badge_issuer.config import Settings
-from issue_http import bootstrap, free_port, fresh_postgres_database, server
+from issue_http import bootstrap, database, free_port, server
 
 SCRIPT = str(Path(sys.executable).with_name("badge-issuer"))
 
@@ -66,15 +64,7 @@ def main() -> None:
     with tempfile.TemporaryDirectory(prefix="badge-bulk-") as tmp:
         port = free_port()
 
-        @contextmanager
-        def database() -> Iterator[str]:
-            if args.postgres and not args.sqlite:
-                with fresh_postgres_database(args.postgres) as url:
-                    yield url
-            else:
-                yield f"sqlite:///{Path(tmp) / 'bench.sqlite3'}"
-
-        with database() as database_url:
+        with database(args.postgres, args.sqlite, Path(tmp)) as database_url:
             settings = Settings(
                 database_url=database_url, keys_dir=Path(tmp) / "keys", base_url=f"http://127.0.0.1:{port}"
             )

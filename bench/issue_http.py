@@ -98,6 +98,17 @@ def fresh_postgres_database(base_url: str) -> Iterator[str]:
         admin.dispose()
 
 
+@contextmanager
+def database(postgres: str | None, sqlite: bool, folder: Path) -> Iterator[str]:
+    """A fresh PostgreSQL database (dropped afterwards) when ``postgres`` is given and not ``sqlite``;
+    else a SQLite file in ``folder``."""
+    if postgres and not sqlite:
+        with fresh_postgres_database(postgres) as url:
+            yield url
+    else:
+        yield f"sqlite:///{folder / 'bench.sqlite3'}"
+
+
 def bootstrap(settings: Settings) -> str:
     """The deployment key, the schema, an issuer with an achievement, and an API key (returned)."""
     services = build_services(settings)
@@ -237,15 +248,7 @@ def main() -> None:
     with tempfile.TemporaryDirectory(prefix="badge-bench-") as tmp:
         port = free_port()
 
-        @contextmanager
-        def database() -> Iterator[str]:
-            if args.postgres and not args.sqlite:
-                with fresh_postgres_database(args.postgres) as url:
-                    yield url
-            else:
-                yield f"sqlite:///{Path(tmp) / 'bench.sqlite3'}"
-
-        with database() as database_url:
+        with database(args.postgres, args.sqlite, Path(tmp)) as database_url:
             settings = Settings(
                 database_url=database_url,
                 keys_dir=Path(tmp) / "keys",

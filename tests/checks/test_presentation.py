@@ -12,16 +12,6 @@ from badge_issuer.checks.presentation import presentation_checks
 from tests.badges import Issuer, badge, context, present
 
 
-@pytest.fixture(scope="module")
-def university() -> Issuer:
-    return Issuer()
-
-
-@pytest.fixture(scope="module")
-def ada() -> Issuer:
-    return Issuer("Ada")
-
-
 def ada_badge(university: Issuer, ada: Issuer) -> dict[str, Any]:
     credential = badge(university)
     credential["credentialSubject"] = {**credential["credentialSubject"], "id": ada.did}

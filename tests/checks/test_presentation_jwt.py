@@ -19,23 +19,8 @@ from badge_issuer.formats.vcjwt import REGISTRY, encode_vc_jwt, public_key_to_jw
 from badge_issuer.jsonld.loader import VC_V2
 from badge_issuer.verification import VerificationReport, verify_badge
 from tests.badges import NOW, Issuer, badge, context
+from tests.checks.test_presentation import ada_badge
 from tests.test_verification import tiny_png
-
-
-@pytest.fixture(scope="module")
-def university() -> Issuer:
-    return Issuer()
-
-
-@pytest.fixture(scope="module")
-def ada() -> Issuer:
-    return Issuer("Ada")
-
-
-def ada_badge(university: Issuer, ada: Issuer) -> dict[str, Any]:
-    credential = badge(university)
-    credential["credentialSubject"] = {**credential["credentialSubject"], "id": ada.did}
-    return university.sign(credential)
 
 
 def vp_jwt(
