@@ -22,6 +22,7 @@ from referencing.exceptions import Unresolvable
 from referencing.jsonschema import UnknownDialect, specification_with
 
 from badge_issuer.credential.base import is_date, is_date_time
+from badge_issuer.credential.schema_fast import FastChecks
 from badge_issuer.credential.schema_issues import issues_from_errors
 from badge_issuer.credential.vocab import (
     CLR_CREDENTIAL_SCHEMA,
@@ -71,17 +72,22 @@ def _as_list(value: Any) -> list[Any]:
     return value if isinstance(value, list) else [value]
 
 
+def _date_time(value: object) -> bool:
+    return not isinstance(value, str) or is_date_time(value, zone_required=True)
+
+
+def _date(value: object) -> bool:
+    return not isinstance(value, str) or is_date(value)
+
+
+#: the formats asserted with ``check_formats`` (the compiled checks get the very same predicates)
+FORMATS = {"date-time": _date_time, "date": _date}
+
+
 def _format_checker() -> FormatChecker:
     checker = FormatChecker(formats=())
-
-    @checker.checks("date-time")
-    def _date_time(value: object) -> bool:
-        return not isinstance(value, str) or is_date_time(value, zone_required=True)
-
-    @checker.checks("date")
-    def _date(value: object) -> bool:
-        return not isinstance(value, str) or is_date(value)
-
+    for name, predicate in FORMATS.items():
+        checker.checks(name)(predicate)
     return checker
 
 
@@ -116,6 +122,8 @@ class SchemaValidator:
             cls = validator_for(schema)
             compiled[schema_id] = cls(schema, registry=registry, format_checker=checker)
         self._validators = {url: compiled[schema_id] for url, schema_id in urls.items()}
+        # a compiled check answers "valid" fast; anything else is for the validators above
+        self._fast = FastChecks(schemas, urls, FORMATS if check_formats else None)
 
     @staticmethod
     def _load(schemas_dir: Path) -> dict[str, dict[str, Any]]:
@@ -151,6 +159,11 @@ class SchemaValidator:
                         "folder (schemas are never fetched)"
                     ) from exc
 
+    def warm(self, *urls: str) -> None:
+        """Compile the fast checks of ``urls``' schemas now, in this thread (else on first use)."""
+        for url in urls:
+            self._fast.compile_now(url)
+
     @property
     def schema_urls(self) -> frozenset[str]:
         """Every URL a schema can be asked for by."""
@@ -165,6 +178,8 @@ class SchemaValidator:
         validator = self._validators.get(schema_url)
         if validator is None:
             return [Issue("", _unknown(schema_url))]
+        if self._fast.valid(schema_url, document):
+            return []
         found = itertools.islice(validator.iter_errors(document), self._max_issues)
         try:
             return issues_from_errors(found, self._max_issues)
