@@ -97,6 +97,30 @@ class Settings(BaseSettings):
     #: how long verifiers may cache a status list credential, in seconds
     status_list_ttl_seconds: int = Field(default=300, ge=0)
 
+    #: Open Badges API (OAuth 2.0): lifetime of an access token, seconds (the spec recommends 3600)
+    oauth_access_token_seconds: int = Field(default=3600, gt=0, le=86_400)
+    #: Open Badges API (OAuth 2.0): lifetime of a refresh token, seconds (each refresh rotates it)
+    oauth_refresh_token_seconds: int = Field(default=30 * 86_400, gt=0)
+    #: the service's name, terms of service and privacy policy, published in the OB discovery
+    #: document and shown to learners (default: the base URL)
+    service_name: str = "badge_issuer"
+    terms_url: str | None = None
+    privacy_url: str | None = None
+    #: learner sign-in: how long an emailed one-time code works, seconds, and how many tries it allows
+    sign_in_code_seconds: int = Field(default=600, gt=0, le=3600)
+    sign_in_code_attempts: int = Field(default=5, ge=1, le=20)
+    #: learner sign-in: how long a signed-in learner's browser session lasts, seconds
+    learner_session_seconds: int = Field(default=3600, gt=0)
+    #: outgoing mail (learner sign-in codes): SMTP server; unset = sign-in by email is unavailable
+    smtp_host: str | None = None
+    smtp_port: int = Field(default=587, gt=0, lt=65_536)
+    smtp_username: str | None = None
+    smtp_password: SecretStr | None = None
+    #: "starttls" (upgrade a plain connection), "tls" (implicit TLS) or "none" (loopback/test relays)
+    smtp_security: Literal["starttls", "tls", "none"] = "starttls"
+    smtp_from: str = "badges@localhost"
+    smtp_timeout_seconds: float = Field(default=10.0, gt=0)
+
     #: log lines as JSON objects (one per line) or as text
     log_format: Literal["text", "json"] = "text"
     #: the lowest level logged (DEBUG, INFO, WARNING, ERROR; any case)

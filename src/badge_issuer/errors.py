@@ -91,6 +91,12 @@ class KeyUnavailable(ConfigurationError):
     code = "configuration"
 
 
+class MailUnavailable(ConfigurationError):
+    """Outgoing mail is not configured (BADGE_SMTP_HOST) or the SMTP server refused the message."""
+
+    code = "mail-unavailable"
+
+
 class KeyMismatch(ConfigurationError):
     code = "configuration"
 
@@ -165,6 +171,19 @@ class IdempotencyConflict(InputError):
 
 class StateConflict(InputError):
     code = "state-conflict"
+
+
+class AuthorizationRefused(InputError):
+    """An OAuth authorization request that cannot go back to its client (unknown client or
+    redirect URI): the learner is told, the browser is not redirected (RFC 6749 §4.1.2.1)."""
+
+    code = "authorization-refused"
+
+
+class SignInFailed(InputError):
+    """A learner's one-time code is wrong, used, expired or out of attempts (one answer for all)."""
+
+    code = "sign-in-failed"
 
 
 class NotFound(BadgeIssuerError):

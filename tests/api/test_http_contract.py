@@ -11,7 +11,7 @@ import httpx
 import pytest
 from pydantic import BaseModel
 
-from badge_issuer.api import schemas
+from badge_issuer.api import ob_schemas, schemas
 from badge_issuer.api.openapi_doc import document
 from tests.api.test_images import tiny_png
 from tests.api.test_issuing import ACHIEVEMENT, Tenant, bootstrap, issue
@@ -32,7 +32,8 @@ def _model_of(answer: dict[str, Any]) -> tuple[type[BaseModel], bool] | None:
         schema = body.get("schema", {})
         name = schema.get("$ref") or schema.get("items", {}).get("$ref")
         if name:
-            model = getattr(schemas, name.rsplit("/", 1)[1])
+            short = name.rsplit("/", 1)[1]
+            model = getattr(schemas, short, None) or getattr(ob_schemas, short)
             return model, "items" in schema
     return None
 

@@ -23,6 +23,8 @@ from badge_issuer.api.routes import (
     dids,
     images,
     issuers,
+    learner_pages,
+    oauth,
     operations,
     pages,
     public,
@@ -79,6 +81,8 @@ def create_app(
     app.include_router(vc_api_issue.router)
     app.include_router(vc_api_verify.router)
     app.include_router(pages.router)
+    app.include_router(oauth.router)
+    app.include_router(learner_pages.router)
     openapi_doc.install(app)
     app.add_middleware(BodySizeLimit, max_bytes=settings.max_body_bytes, pages=app.state.pages)
     app.add_middleware(HeadAsGet)

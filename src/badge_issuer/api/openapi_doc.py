@@ -8,6 +8,7 @@ import yaml
 from fastapi import FastAPI
 from pydantic.json_schema import models_json_schema
 
+from badge_issuer.api import ob_schemas
 from badge_issuer.api.problems import PROBLEM_MEDIA_TYPE
 from badge_issuer.api.schemas import REFERENCED, problem_answer
 
@@ -25,7 +26,7 @@ def install(app: FastAPI) -> None:
         if app.openapi_schema is None:
             spec = generate()
             _, definitions = models_json_schema(
-                [(model, "serialization") for model in REFERENCED],
+                [(model, "serialization") for model in (*REFERENCED, *ob_schemas.REFERENCED)],
                 ref_template="#/components/schemas/{model}",
             )
             _problems_only(spec)

@@ -182,3 +182,91 @@ class StatusEvent(Base):
     reason: Mapped[str] = mapped_column(Text)
     client_id: Mapped[int | None] = mapped_column(ForeignKey("api_clients.id"), nullable=True)
     at: Mapped[datetime] = mapped_column(UTCDateTime)
+
+
+class OAuthClient(Base):
+    """A wallet or backpack registered through OAuth 2.0 Dynamic Client Registration (RFC 7591)."""
+
+    __tablename__ = "oauth_clients"
+
+    id: Mapped[str] = mapped_column(String(64), primary_key=True)  # the client_id
+    secret_hash: Mapped[str] = mapped_column(String(64))  # sha256 hex of the client_secret
+    client_name: Mapped[str] = mapped_column(String(200))
+    #: the registered metadata (RFC 7591 §2) as JSON: URIs, redirect_uris, scope, software_id, …
+    metadata_json: Mapped[str] = mapped_column(Text)
+    issued_at: Mapped[datetime] = mapped_column(UTCDateTime)
+
+
+class OAuthCode(Base):
+    """An authorization code (single use; ``used_at`` marks it spent)."""
+
+    __tablename__ = "oauth_codes"
+
+    code_hash: Mapped[str] = mapped_column(String(64), primary_key=True)
+    client_id: Mapped[str] = mapped_column(ForeignKey("oauth_clients.id"), index=True)
+    learner: Mapped[str] = mapped_column(String(128))  # the learner's keyed recipient hash
+    redirect_uri: Mapped[str] = mapped_column(String(2000))
+    scope: Mapped[str] = mapped_column(String(1000))
+    code_challenge: Mapped[str] = mapped_column(String(128))
+    code_challenge_method: Mapped[str] = mapped_column(String(8))
+    expires_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    used_at: Mapped[datetime | None] = mapped_column(UTCDateTime, nullable=True)
+
+
+class OAuthToken(Base):
+    """An access token and its refresh token, stored as hashes."""
+
+    __tablename__ = "oauth_tokens"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    client_id: Mapped[str] = mapped_column(ForeignKey("oauth_clients.id"), index=True)
+    learner: Mapped[str] = mapped_column(String(128), index=True)
+    scope: Mapped[str] = mapped_column(String(1000))
+    access_hash: Mapped[str] = mapped_column(String(64), unique=True)
+    refresh_hash: Mapped[str | None] = mapped_column(String(64), unique=True, nullable=True)
+    #: the authorization code the token came from (directly or by refreshes): reusing that code
+    #: revokes every token of the family
+    code_hash: Mapped[str | None] = mapped_column(String(64), index=True, nullable=True)
+    issued_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    access_expires_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    refresh_expires_at: Mapped[datetime | None] = mapped_column(UTCDateTime, nullable=True)
+    access_revoked_at: Mapped[datetime | None] = mapped_column(UTCDateTime, nullable=True)
+    refresh_revoked_at: Mapped[datetime | None] = mapped_column(UTCDateTime, nullable=True)
+
+
+class OAuthConsent(Base):
+    """Scopes a learner granted a client; remembered until withdrawn on the connected-apps page."""
+
+    __tablename__ = "oauth_consents"
+    __table_args__ = (UniqueConstraint("client_id", "learner"),)
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    client_id: Mapped[str] = mapped_column(ForeignKey("oauth_clients.id"), index=True)
+    learner: Mapped[str] = mapped_column(String(128), index=True)
+    scope: Mapped[str] = mapped_column(String(1000))
+    granted_at: Mapped[datetime] = mapped_column(UTCDateTime)
+
+
+class LearnerSignIn(Base):
+    """A one-time code sent by email to prove control of an address (the address is not stored)."""
+
+    __tablename__ = "learner_sign_ins"
+
+    id_hash: Mapped[str] = mapped_column(String(64), primary_key=True)  # sha256 of the sign-in id
+    learner: Mapped[str] = mapped_column(String(128), index=True)  # keyed hash of the address
+    code_hash: Mapped[str] = mapped_column(String(64))
+    attempts: Mapped[int] = mapped_column(Integer, default=0)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    expires_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    used_at: Mapped[datetime | None] = mapped_column(UTCDateTime, nullable=True)
+
+
+class LearnerSession(Base):
+    """A browser session of a learner who proved an address (the cookie value is stored hashed)."""
+
+    __tablename__ = "learner_sessions"
+
+    token_hash: Mapped[str] = mapped_column(String(64), primary_key=True)
+    learner: Mapped[str] = mapped_column(String(128), index=True)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    expires_at: Mapped[datetime] = mapped_column(UTCDateTime)
