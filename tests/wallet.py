@@ -15,6 +15,7 @@ import secrets
 import threading
 import time
 from dataclasses import dataclass, field
+from datetime import UTC, datetime, timedelta
 from email import message_from_bytes
 from typing import Any
 from urllib.parse import parse_qs, urlencode, urlsplit
@@ -31,6 +32,19 @@ PROFILE_READ = OB + "profile.readonly"
 PROFILE_UPDATE = OB + "profile.update"
 ALL_SCOPES = f"{READ} {UPSERT} {PROFILE_READ} {PROFILE_UPDATE}"
 REDIRECT_URI = "http://127.0.0.1:9/callback"  # loopback: never followed by the tests
+
+
+class MovableClock:
+    """The server's clock, moved by the test (code and token expiry)."""
+
+    def __init__(self) -> None:
+        self.at = datetime.now(UTC).replace(microsecond=0)
+
+    def __call__(self) -> datetime:
+        return self.at
+
+    def advance(self, seconds: int) -> None:
+        self.at += timedelta(seconds=seconds)
 
 
 class Mailbox:

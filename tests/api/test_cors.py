@@ -75,3 +75,34 @@ def test_api_key_routes_are_closed_to_other_origins_unless_configured(
 def test_cors_origins_must_be_origins(value: str) -> None:
     with pytest.raises(ValidationError, match="BADGE_CORS_ORIGINS"):
         Settings.model_validate({"cors_origins": value})
+
+
+def test_browser_wallets_reach_the_open_badges_api_from_any_origin_with_their_token(
+    live_server: Callable[..., LiveServer],
+) -> None:
+    server = live_server()
+    for path, method in (
+        ("/ims/ob/v3p0/credentials", "GET"),
+        ("/ims/ob/v3p0/credentials", "POST"),
+        ("/ims/ob/v3p0/profile", "PUT"),
+        ("/oauth/token", "POST"),
+        ("/oauth/revoke", "POST"),
+        ("/oauth/register", "POST"),
+    ):
+        answer = preflight(server.url + path, WALLET, method, "authorization,content-type")
+        assert answer.status_code == 200, path
+        assert answer.headers["access-control-allow-origin"] == "*", path
+        assert "authorization" in answer.headers["access-control-allow-headers"].lower(), path
+        assert "access-control-allow-credentials" not in answer.headers, path
+    listing = httpx.get(server.url + "/ims/ob/v3p0/credentials", headers={"Origin": WALLET})
+    assert listing.status_code == 401 and listing.headers["access-control-allow-origin"] == "*"
+    assert "x-total-count" in listing.headers["access-control-expose-headers"].lower()
+    sdd = httpx.get(server.url + "/ims/ob/v3p0/discovery", headers={"Origin": WALLET})
+    assert sdd.headers["access-control-allow-origin"] == "*"
+    # the learner's own pages carry a session cookie: no page elsewhere may read them
+    page = httpx.get(server.url + "/learner/apps", headers={"Origin": WALLET})
+    assert "access-control-allow-origin" not in page.headers
+    assert (
+        "access-control-allow-origin"
+        not in preflight(server.url + "/oauth/authorize", WALLET, "POST").headers
+    )

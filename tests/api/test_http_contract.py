@@ -55,7 +55,12 @@ def test_head_answers_wherever_get_does_and_every_get_body_is_as_documented(tena
         "kind": "png",
     }
     spec = document(server.app)
-    templates = [path for path, operations in spec["paths"].items() if "get" in operations]
+    # the Open Badges API's resources need an OAuth access token: test_ob_api.py reads them
+    templates = [
+        path
+        for path, operations in spec["paths"].items()
+        if "get" in operations and path not in ("/ims/ob/v3p0/credentials", "/ims/ob/v3p0/profile")
+    ]
     assert len(templates) >= 15
     for template in templates:
         path = re.sub(r"\{(\w+)\}", lambda m: values[m.group(1)], template)

@@ -7,7 +7,6 @@ from __future__ import annotations
 
 import re
 from collections.abc import Callable, Iterator
-from datetime import UTC, datetime, timedelta
 
 import httpx
 import pytest
@@ -22,6 +21,7 @@ from tests.wallet import (
     REDIRECT_URI,
     Browser,
     Mailbox,
+    MovableClock,
     Wallet,
     authorize,
     pkce_pair,
@@ -29,30 +29,6 @@ from tests.wallet import (
 )
 
 ADA = "ada@example.org"
-
-
-class MovableClock:
-    def __init__(self) -> None:
-        self.at = datetime.now(UTC).replace(microsecond=0)
-
-    def __call__(self) -> datetime:
-        return self.at
-
-    def advance(self, seconds: int) -> None:
-        self.at += timedelta(seconds=seconds)
-
-
-@pytest.fixture
-def mailbox() -> Iterator[Mailbox]:
-    box = Mailbox()
-    box.start()
-    yield box
-    box.stop()
-
-
-@pytest.fixture
-def clock() -> MovableClock:
-    return MovableClock()
 
 
 @pytest.fixture

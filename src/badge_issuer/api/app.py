@@ -25,6 +25,7 @@ from badge_issuer.api.routes import (
     issuers,
     learner_pages,
     oauth,
+    ob_api,
     operations,
     pages,
     public,
@@ -83,6 +84,7 @@ def create_app(
     app.include_router(pages.router)
     app.include_router(oauth.router)
     app.include_router(learner_pages.router)
+    app.include_router(ob_api.router)
     openapi_doc.install(app)
     app.add_middleware(BodySizeLimit, max_bytes=settings.max_body_bytes, pages=app.state.pages)
     app.add_middleware(HeadAsGet)

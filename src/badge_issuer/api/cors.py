@@ -7,6 +7,13 @@ without credentials, so a page elsewhere can never act with someone's API key. R
 API key (``AUTHENTICATED_PREFIXES``; anything not listed as public counts as such) get CORS only for
 the origins in ``BADGE_CORS_ORIGINS``, with ``Authorization`` allowed; for any other origin they
 answer without CORS headers, so the browser keeps the response from the calling page.
+
+The Open Badges API (``/ims/ob/v3p0/…``) and the OAuth endpoints a wallet calls from script
+(token, revocation, registration) answer any origin *with* ``Authorization`` allowed: browser
+wallets are single-page apps on origins nobody can list in advance, and what they send there — an
+OAuth access token, or their own client credentials — is never ambient (no cookies: credentials
+are not allowed), so a page elsewhere has nothing of the learner's to send. The learner's pages
+(``/oauth/authorize``, ``/learner/…``) are navigations with a session cookie and get no CORS.
 """
 
 from __future__ import annotations
@@ -26,6 +33,8 @@ PUBLIC_PREFIXES = (
     "/presentations/verify",
     "/healthz",
 )
+#: paths a browser wallet calls with its own bearer token or client credentials, from any origin
+BEARER_PREFIXES = ("/ims/ob/v3p0/", "/oauth/token", "/oauth/revoke", "/oauth/register")
 #: paths under a public prefix that still need an API key
 AUTHENTICATED_PATHS = ("/credentials/issue", "/credentials/status")
 PUBLIC_HEADERS = ("Accept", "Content-Type", "If-None-Match")
@@ -52,6 +61,14 @@ class Cors:
             expose_headers=list(EXPOSED_HEADERS),
             max_age=PREFLIGHT_MAX_AGE,
         )
+        self.bearer = CORSMiddleware(
+            app,
+            allow_origins=["*"],
+            allow_methods=["GET", "HEAD", "POST", "PUT", "OPTIONS"],
+            allow_headers=[*PUBLIC_HEADERS, "Authorization"],
+            expose_headers=list(EXPOSED_HEADERS),
+            max_age=PREFLIGHT_MAX_AGE,
+        )
         self.configured = (
             CORSMiddleware(
                 app,
@@ -69,7 +86,9 @@ class Cors:
         if scope["type"] != "http":
             await self.app(scope, receive, send)
             return
-        if is_public(scope["path"]):
+        if scope["path"].startswith(BEARER_PREFIXES):
+            await self.bearer(scope, receive, send)
+        elif is_public(scope["path"]):
             await self.public(scope, receive, send)
         elif self.configured is not None:
             await self.configured(scope, receive, send)

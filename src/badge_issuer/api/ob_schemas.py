@@ -95,6 +95,31 @@ class ImsxStatusInfo(BaseModel):
     imsx_codeMinor: dict[str, Any] | None = None  # noqa: N815 (the spec's name)
 
 
+class GetCredentialsResponse(BaseModel):
+    """OB 3.0 ``GetOpenBadgeCredentialsResponse``: VC-JWTs in ``compactJwsString``, the rest in
+    ``credential`` (an empty page is ``{}``)."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    credential: list[dict[str, Any]] | None = None
+    compactJwsString: list[str] | None = None  # noqa: N815 (the spec's name)
+
+
+class HeldCredential(_Open):
+    """A credential as the wallet sent it (JSON; a VC-JWT comes back as text/plain)."""
+
+    id: str
+    type: list[str] | str
+    issuer: str | dict[str, Any]
+
+
+class LearnerProfile(_Open):
+    """An OB 3.0 Profile (held to the OB Profile JSON Schema)."""
+
+    id: str
+    type: list[str] | str
+
+
 REFERENCED: tuple[type[BaseModel], ...] = (
     OAuthError,
     ClientRegistration,
@@ -104,6 +129,9 @@ REFERENCED: tuple[type[BaseModel], ...] = (
     ServiceDescription,
     AuthorizationServerMetadata,
     ImsxStatusInfo,
+    GetCredentialsResponse,
+    HeldCredential,
+    LearnerProfile,
 )
 
 

@@ -270,3 +270,32 @@ class LearnerSession(Base):
     learner: Mapped[str] = mapped_column(String(128), index=True)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime)
     expires_at: Mapped[datetime] = mapped_column(UTCDateTime)
+
+
+class LearnerCredential(Base):
+    """A credential a learner's wallet stored here (OB API upsert), kept exactly as sent."""
+
+    __tablename__ = "learner_credentials"
+    __table_args__ = (UniqueConstraint("learner", "issuer_key", "credential_key"),)
+
+    id: Mapped[str] = mapped_column(String(36), primary_key=True)  # UUID
+    learner: Mapped[str] = mapped_column(String(128), index=True)
+    #: the equality of OB 3.0: issuer.id and id, percent-decoded and trimmed
+    issuer_key: Mapped[str] = mapped_column(String(512))
+    credential_key: Mapped[str] = mapped_column(String(512))
+    format: Mapped[str] = mapped_column(String(8))  # "json" | "jwt"
+    body: Mapped[str] = mapped_column(Text)  # the JSON or the compact JWS, as sent
+    #: validFrom (issuanceDate): "issued at" for ``since``, and the newer one replaces
+    issued_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    updated_at: Mapped[datetime] = mapped_column(UTCDateTime)
+
+
+class LearnerProfile(Base):
+    """The Profile a learner's wallet put (OB API ``PUT /profile``)."""
+
+    __tablename__ = "learner_profiles"
+
+    learner: Mapped[str] = mapped_column(String(128), primary_key=True)
+    profile_json: Mapped[str] = mapped_column(Text)
+    updated_at: Mapped[datetime] = mapped_column(UTCDateTime)

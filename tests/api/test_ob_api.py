@@ -1,0 +1,249 @@
+"""The Open Badges API resource routes through the real server, the test acting as a wallet:
+discovery → registration → authorization with PKCE (the code read from a real SMTP server) →
+token → credentials page by page → refresh → revocation → 401; upsert and profile; and what a
+token may not do. Answers are checked against the OB 3.0 OpenAPI file and JSON Schemas."""
+
+from __future__ import annotations
+
+import json
+import re
+from collections.abc import Callable, Iterator
+from typing import Any
+
+import httpx
+import pytest
+
+from badge_issuer.credential.schema import SchemaValidator, default_schemas_dir
+from badge_issuer.formats.vcjwt import encode_vc_jwt
+from tests.api.test_issuing import ACHIEVEMENT, Tenant, bootstrap, issue
+from tests.badges import Issuer, badge
+from tests.conftest import LiveServer
+from tests.ob_openapi import assert_valid
+from tests.wallet import (
+    ALL_SCOPES,
+    PROFILE_READ,
+    READ,
+    Browser,
+    Mailbox,
+    MovableClock,
+    Wallet,
+    authorize,
+)
+
+ADA = "ada@example.org"
+BOB = "bob@example.org"
+API = "/ims/ob/v3p0"
+SCHEMAS = SchemaValidator(default_schemas_dir())
+LIST_SCHEMA = (
+    "https://purl.imsglobal.org/spec/ob/v3p0/schema/json/ob_v3p0_getopenbadgecredentialsresponse_schema.json"
+)
+IMSX_SCHEMA = "https://purl.imsglobal.org/spec/ob/v3p0/schema/json/ob_v3p0_imsx_statusinfo_schema.json"
+PROFILE_SCHEMA = "https://purl.imsglobal.org/spec/ob/v3p0/schema/json/ob_v3p0_profile_schema.json"
+
+
+@pytest.fixture
+def server(
+    live_server: Callable[..., LiveServer], mailbox: Mailbox, clock: MovableClock, database_url: str
+) -> LiveServer:
+    return live_server(clock=clock, database_url=database_url, **mailbox.settings())
+
+
+@pytest.fixture
+def tenant(server: LiveServer) -> Tenant:
+    tenant = bootstrap(server, "uni")
+    assert httpx.post(tenant.url("/achievements"), json=ACHIEVEMENT, headers=tenant.admin).status_code == 201
+    return tenant
+
+
+@pytest.fixture
+def wallet(server: LiveServer) -> Wallet:
+    wallet = Wallet(server.url)
+    wallet.discover()
+    assert wallet.register().status_code == 201
+    return wallet
+
+
+@pytest.fixture
+def browser(server: LiveServer, mailbox: Mailbox) -> Iterator[Browser]:
+    browser = Browser(server.url, mailbox)
+    yield browser
+    browser.close()
+
+
+def award(tenant: Tenant, email: str, count: int) -> list[str]:
+    ids = []
+    for _ in range(count):
+        response = issue(tenant, tenant.admin, {"recipient": {"email": email}})
+        assert response.status_code == 201, response.text
+        ids.append(response.json()["credential"]["id"])
+    return ids
+
+
+def tokens_for(
+    wallet: Wallet, server: LiveServer, mailbox: Mailbox, email: str, scope: str
+) -> dict[str, Any]:
+    browser = Browser(server.url, mailbox)
+    try:
+        code, verifier = authorize(wallet, browser, email, scope=scope)
+    finally:
+        browser.close()
+    response = wallet.redeem(code, verifier)
+    assert response.status_code == 200, response.text
+    tokens: dict[str, Any] = response.json()
+    return tokens
+
+
+def bearer(token: str) -> dict[str, str]:
+    return {"Authorization": f"Bearer {token}"}
+
+
+def assert_imsx(response: httpx.Response, status: int) -> None:
+    assert response.status_code == status, response.text
+    assert_valid("Imsx_StatusInfo", response.json())
+    assert not SCHEMAS.errors(response.json(), IMSX_SCHEMA)
+    assert response.json()["imsx_codeMajor"] == "failure"
+
+
+def links(response: httpx.Response) -> dict[str, str]:
+    return {rel: url for url, rel in re.findall(r'<([^>]+)>; rel="(\w+)"', response.headers.get("link", ""))}
+
+
+def test_a_wallet_pages_through_the_learners_credentials_then_loses_access(
+    server: LiveServer, tenant: Tenant, wallet: Wallet, browser: Browser
+) -> None:
+    mine = award(tenant, ADA, 5)
+    award(tenant, BOB, 1)
+    code, verifier = authorize(wallet, browser, ADA)
+    tokens = wallet.redeem(code, verifier).json()
+    url = server.url + API + "/credentials"
+
+    seen: list[str] = []
+    page = httpx.get(url, params={"limit": 2}, headers=bearer(tokens["access_token"]))
+    pages = 0
+    while True:
+        assert page.status_code == 200, page.text
+        assert page.headers["x-total-count"] == "5"
+        body = page.json()
+        assert_valid("GetOpenBadgeCredentialsResponse", body)
+        assert not SCHEMAS.errors(body, LIST_SCHEMA)
+        seen += [credential["id"] for credential in body["credential"]]
+        rels = links(page)
+        assert {"first", "last"} <= set(rels)
+        assert ("prev" in rels) == (pages > 0)
+        pages += 1
+        if "next" not in rels:
+            break
+        page = httpx.get(rels["next"], headers=bearer(tokens["access_token"]))
+    assert pages == 3
+    assert sorted(seen) == sorted(mine)  # each once, and only Ada's
+    assert "offset=4" in links(page)["last"]
+
+    # every credential a wallet gets verifies
+    for credential in httpx.get(url, headers=bearer(tokens["access_token"])).json()["credential"]:
+        assert httpx.post(server.url + "/api/v1/verify", json=credential, timeout=30).json()["verified"]
+
+    later = httpx.get(url, params={"since": "2999-01-01T00:00:00Z"}, headers=bearer(tokens["access_token"]))
+    assert later.headers["x-total-count"] == "0"
+    assert later.json() == {}
+
+    refreshed = wallet.refresh(tokens["refresh_token"]).json()
+    assert httpx.get(url, headers=bearer(tokens["access_token"])).status_code == 401  # the old pair ended
+    assert httpx.get(url, headers=bearer(refreshed["access_token"])).status_code == 200
+    assert wallet.revoke(refreshed["access_token"]).status_code == 200
+    assert_imsx(httpx.get(url, headers=bearer(refreshed["access_token"])), 401)
+
+
+def test_a_token_reaches_only_its_learner_its_scopes_and_its_lifetime(
+    server: LiveServer, tenant: Tenant, wallet: Wallet, mailbox: Mailbox, clock: MovableClock
+) -> None:
+    award(tenant, ADA, 2)
+    award(tenant, BOB, 1)
+    url = server.url + API + "/credentials"
+    bob = tokens_for(wallet, server, mailbox, BOB, READ)
+    only_bob = httpx.get(url, headers=bearer(bob["access_token"]))
+    assert only_bob.headers["x-total-count"] == "1"
+    assert "ada" not in only_bob.text.lower()
+
+    profile_only = tokens_for(wallet, server, mailbox, ADA, PROFILE_READ)
+    assert_imsx(httpx.get(url, headers=bearer(profile_only["access_token"])), 403)
+    assert_imsx(httpx.get(url), 401)
+    assert httpx.get(url).headers["www-authenticate"].startswith("Bearer")
+    assert_imsx(httpx.get(url, headers=bearer("made-up")), 401)
+    for query in ({"limit": "0"}, {"offset": "-1"}, {"limit": "x"}, {"since": "yesterday"}):
+        assert_imsx(httpx.get(url, params=query, headers=bearer(bob["access_token"])), 400)
+
+    clock.advance(3601)  # access tokens live an hour
+    assert_imsx(httpx.get(url, headers=bearer(bob["access_token"])), 401)
+    assert (
+        httpx.get(
+            url, headers=bearer(wallet.refresh(bob["refresh_token"]).json()["access_token"])
+        ).status_code
+        == 200
+    )
+
+
+def test_a_wallet_stores_verified_credentials_and_the_newer_one_wins(
+    server: LiveServer, wallet: Wallet, mailbox: Mailbox
+) -> None:
+    tokens = tokens_for(wallet, server, mailbox, ADA, ALL_SCOPES)
+    url = server.url + API + "/credentials"
+    elsewhere = Issuer("Elsewhere College")
+    signed = elsewhere.sign(badge(elsewhere))
+    created = httpx.post(url, json=signed, headers=bearer(tokens["access_token"]), timeout=30)
+    assert created.status_code == 201, created.text
+    assert created.json() == signed
+    assert httpx.post(url, json=signed, headers=bearer(tokens["access_token"]), timeout=30).status_code == 200
+    newer = elsewhere.sign(badge(elsewhere, validFrom="2026-02-01T00:00:00Z", name="Data Analysis II"))
+    assert httpx.post(url, json=newer, headers=bearer(tokens["access_token"]), timeout=30).status_code == 200
+    assert httpx.post(url, json=signed, headers=bearer(tokens["access_token"]), timeout=30).status_code == 304
+    listed = httpx.get(url, headers=bearer(tokens["access_token"])).json()
+    assert listed == {"credential": [{**newer, "proof": [newer["proof"]]}]}  # the newer copy, as sent
+    assert_valid("GetOpenBadgeCredentialsResponse", listed)
+
+    token = encode_vc_jwt(
+        badge(elsewhere, id="urn:uuid:0d7e4a8e-2b7c-4c5e-9d6f-1a2b3c4d5e6f"),
+        private_key=elsewhere.key,
+        kid=elsewhere.signer.verification_method,
+    )
+    jwt = httpx.post(
+        url,
+        content=token,
+        headers={**bearer(tokens["access_token"]), "Content-Type": "text/plain"},
+        timeout=30,
+    )
+    assert jwt.status_code == 201, jwt.text
+    assert jwt.text == token
+    listed = httpx.get(url, headers=bearer(tokens["access_token"])).json()
+    assert listed["compactJwsString"] == [token]
+    assert_valid("GetOpenBadgeCredentialsResponse", listed)
+
+    tampered = json.loads(json.dumps(signed))
+    tampered["name"] = "Something Else"
+    assert_imsx(httpx.post(url, json=tampered, headers=bearer(tokens["access_token"]), timeout=30), 400)
+    assert_imsx(httpx.post(url, content=b"not a badge", headers=bearer(tokens["access_token"])), 400)
+    read_only = tokens_for(wallet, server, mailbox, ADA, READ)
+    assert_imsx(httpx.post(url, json=signed, headers=bearer(read_only["access_token"])), 403)
+
+
+def test_the_learners_profile_is_put_and_read_back(
+    server: LiveServer, wallet: Wallet, mailbox: Mailbox
+) -> None:
+    tokens = tokens_for(wallet, server, mailbox, ADA, ALL_SCOPES)
+    url = server.url + API + "/profile"
+    assert_imsx(httpx.get(url, headers=bearer(tokens["access_token"])), 404)
+    profile = {
+        "id": "did:example:ada",
+        "type": ["Profile"],
+        "name": "Ada Lovelace",
+        "email": ADA,
+    }
+    put = httpx.put(url, json=profile, headers=bearer(tokens["access_token"]))
+    assert put.status_code == 200, put.text
+    got = httpx.get(url, headers=bearer(tokens["access_token"]))
+    assert got.json() == profile
+    assert_valid("Profile", got.json())
+    assert not SCHEMAS.errors(got.json(), PROFILE_SCHEMA)
+    assert_imsx(httpx.put(url, json={"name": "no id"}, headers=bearer(tokens["access_token"])), 400)
+    reader = tokens_for(wallet, server, mailbox, ADA, PROFILE_READ)
+    assert_imsx(httpx.put(url, json=profile, headers=bearer(reader["access_token"])), 403)
+    assert httpx.get(url, headers=bearer(reader["access_token"])).json() == profile
