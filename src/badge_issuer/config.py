@@ -6,7 +6,7 @@ from pathlib import Path
 from typing import Annotated, Any, Literal
 
 from limits import parse
-from pydantic import Field, SecretStr, field_validator, model_validator
+from pydantic import Field, SecretStr, ValidationInfo, field_validator, model_validator
 from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
 
 DEV_PEPPER = "dev-only-recipient-pepper"
@@ -97,6 +97,9 @@ class Settings(BaseSettings):
     #: how long verifiers may cache a status list credential, in seconds
     status_list_ttl_seconds: int = Field(default=300, ge=0)
 
+    #: Open Badges API: requests per client IP on client registration and learner sign-in (which
+    #: sends email), as "N/second|minute|hour|day" (empty: no limit)
+    oauth_rate_limit: str = "20/minute"
     #: Open Badges API (OAuth 2.0): lifetime of an access token, seconds (the spec recommends 3600)
     oauth_access_token_seconds: int = Field(default=3600, gt=0, le=86_400)
     #: Open Badges API (OAuth 2.0): lifetime of a refresh token, seconds (each refresh rotates it)
@@ -168,14 +171,15 @@ class Settings(BaseSettings):
             return tuple(str(item).strip().lower().strip(".") for item in items if str(item).strip())
         return value
 
-    @field_validator("verify_rate_limit")
+    @field_validator("verify_rate_limit", "oauth_rate_limit")
     @classmethod
-    def _readable_rate_limit(cls, value: str) -> str:
+    def _readable_rate_limit(cls, value: str, info: ValidationInfo) -> str:
         if value.strip().lower() not in ("", "off", "none", "0"):
             try:
                 parse(value)
             except ValueError as exc:
-                raise ValueError(f"BADGE_VERIFY_RATE_LIMIT {value!r} is not like '60/minute'") from exc
+                name = f"BADGE_{(info.field_name or '').upper()}"
+                raise ValueError(f"{name} {value!r} is not like '60/minute'") from exc
         return value
 
     @model_validator(mode="after")

@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Callable, Iterator
+from concurrent.futures import ThreadPoolExecutor
 
 import httpx
 import pytest
@@ -317,3 +318,50 @@ def test_codes_expire_after_ten_minutes(wallet: Wallet, browser: Browser, clock:
     code, verifier = authorize(wallet, browser, ADA)
     clock.advance(601)
     assert wallet.redeem(code, verifier).json()["error"] == "invalid_grant"
+
+
+def test_one_code_redeemed_at_once_by_many_gives_no_usable_token(wallet: Wallet, browser: Browser) -> None:
+    code, verifier = authorize(wallet, browser, ADA)
+    with ThreadPoolExecutor(max_workers=4) as pool:
+        answers = list(pool.map(lambda _: wallet.redeem(code, verifier), range(4)))
+    statuses = sorted(answer.status_code for answer in answers)
+    assert statuses == [200, 400, 400, 400], [answer.text for answer in answers]
+    [winner] = [answer.json() for answer in answers if answer.status_code == 200]
+    # the replays revoked what the code gave: the refresh token is dead too
+    assert wallet.refresh(winner["refresh_token"]).json()["error"] == "invalid_grant"
+
+
+def test_sign_in_asks_little_of_the_mail_server_and_ends_on_sign_out(
+    wallet: Wallet, browser: Browser, mailbox: Mailbox, clock: MovableClock
+) -> None:
+    page = browser.client.get("/learner/apps")
+    fields = dict(re.findall(r'<input type="hidden" name="([^"]*)" value="([^"]*)">', page.text))
+    for _ in range(5):
+        assert browser.client.post("/learner/sign-in", data={**fields, "email": ADA}).status_code == 200
+    capped = browser.client.post("/learner/sign-in", data={**fields, "email": ADA})
+    assert capped.status_code == 429  # at most 5 codes an hour for one address
+    assert len(mailbox.to(ADA)) == 5
+    clock.advance(3601)
+    apps = browser.sign_in(browser.client.get("/learner/apps"), ADA)
+    assert "Your connected apps" in apps.text
+    csrf = re.search(r'name="csrf" value="([^"]+)"', apps.text)
+    assert csrf
+    assert browser.client.post("/learner/sign-out", data={"csrf": csrf.group(1)}).status_code == 200
+    assert "Sign in with your email address" in browser.client.get("/learner/apps").text
+
+
+def test_registration_and_sign_in_are_rate_limited_and_need_mail(
+    live_server: Callable[..., LiveServer], database_url: str
+) -> None:
+    server = live_server(database_url=database_url, oauth_rate_limit="3/minute")
+    wallet = Wallet(server.url)
+    wallet.discover()
+    answers = [wallet.register().status_code for _ in range(4)]
+    assert answers == [201, 201, 201, 429]
+    with httpx.Client(base_url=server.url) as other_client:
+        no_mail = other_client.post("/learner/sign-in", data={"email": ADA, "next": "/learner/apps"})
+        assert no_mail.status_code == 429  # the same client address: the limit is shared
+    quiet = live_server(database_url=database_url, oauth_rate_limit="")
+    unavailable = httpx.post(quiet.url + "/learner/sign-in", data={"email": ADA, "next": "/learner/apps"})
+    assert unavailable.status_code == 503  # BADGE_SMTP_HOST unset: no code can be sent
+    assert "Email cannot be sent" in unavailable.text

@@ -68,7 +68,10 @@ def create_app(
         lifespan=lifespan,
     )
     app.state.services = services
-    app.state.rate_limits = {"verify": RateLimit("verify", settings.verify_rate_limit)}
+    app.state.rate_limits = {
+        "verify": RateLimit("verify", settings.verify_rate_limit),
+        "oauth": RateLimit("oauth", settings.oauth_rate_limit),
+    }
     app.state.pages = Pages(settings.base_url)
     problems.install(app)
     app.include_router(operations.router)

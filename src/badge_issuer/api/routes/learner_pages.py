@@ -18,6 +18,7 @@ from starlette.concurrency import run_in_threadpool
 
 from badge_issuer.api.deps import ServicesDep
 from badge_issuer.api.html import hidden, page, text
+from badge_issuer.api.rate_limit import RateLimit
 from badge_issuer.api.routes.oauth import http_answer
 from badge_issuer.application import learners, oauth
 from badge_issuer.application.discovery import AUTHORIZE_PATH
@@ -147,11 +148,18 @@ async def decide(request: Request, services: ServicesDep) -> Response:
     return http_answer(answer)
 
 
+def _count(request: Request) -> None:
+    """Count a sign-in step against the client's ``oauth`` rate limit (they send email)."""
+    limit: RateLimit = request.app.state.rate_limits["oauth"]
+    limit.hit(request.client.host if request.client is not None else "unknown")
+
+
 @router.post("/learner/sign-in")
 async def sign_in(request: Request, services: ServicesDep) -> Response:
     values = dict(await _form(request))
     next_path = _safe_next(values.get("next"))
     try:
+        _count(request)
         sign_in_id = await run_in_threadpool(learners.start_sign_in, services, values.get("email", ""))
     except ValidationFailed:
         return sign_in_page(next_path, message="That is not an email address.", status=400)
@@ -168,9 +176,12 @@ async def sign_in_code(request: Request, services: ServicesDep) -> Response:
     next_path = _safe_next(values.get("next"))
     sign_in_id = values.get("sign_in", "")
     try:
+        _count(request)
         token = await run_in_threadpool(learners.finish_sign_in, services, sign_in_id, values.get("code", ""))
     except SignInFailed as exc:
         return _code_page(sign_in_id, next_path, message=exc.message, status=400)
+    except RateLimited:
+        return _code_page(sign_in_id, next_path, message="Too many tries; wait a minute.", status=429)
     response = RedirectResponse(next_path, status_code=303)
     response.set_cookie(
         COOKIE,
@@ -201,7 +212,22 @@ async def connected_apps(request: Request, services: ServicesDep) -> Response:
         for app in apps
     )
     body = f"<ul>{items}</ul>" if apps else "<p>No app is connected.</p>"
-    return page("Your connected apps", body)
+    sign_out = hidden({"csrf": csrf})
+    sign_out_form = (
+        f'<form method="post" action="/learner/sign-out">{sign_out}<button>Sign out</button></form>'
+    )
+    return page("Your connected apps", body + sign_out_form)
+
+
+@router.post("/learner/sign-out")
+async def sign_out(request: Request, services: ServicesDep) -> Response:
+    values = dict(await _form(request))
+    session_token = _cookie(request)
+    if session_token and hmac.compare_digest(values.get("csrf", ""), learners.csrf_token(session_token)):
+        await run_in_threadpool(learners.sign_out, services, session_token)
+    response = page("Signed out", "<p>You are signed out.</p>")
+    response.delete_cookie(COOKIE, path="/")
+    return response
 
 
 @router.post(APPS_PATH + "/withdraw")

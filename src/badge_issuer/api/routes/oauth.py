@@ -10,13 +10,14 @@ import json
 from typing import Any
 from urllib.parse import parse_qsl
 
-from fastapi import APIRouter, Request
+from fastapi import APIRouter, Depends, Request
 from fastapi.responses import JSONResponse, Response
 from starlette.concurrency import run_in_threadpool
 
 from badge_issuer.api import ob_schemas as ob
 from badge_issuer.api.deps import ServicesDep
-from badge_issuer.api.schemas import ref
+from badge_issuer.api.rate_limit import rate_limited
+from badge_issuer.api.schemas import problem_answer, ref
 from badge_issuer.application import discovery, oauth
 from badge_issuer.application.oauth import HttpAnswer, HttpRequest
 
@@ -61,7 +62,8 @@ def http_answer(answer: HttpAnswer) -> Response:
     status_code=201,
     response_model=None,
     openapi_extra={"requestBody": {"content": {ob.JSON: {"schema": ref(ob.ClientRegistration)}}}},
-    responses=ob.oauth_responses(201, ob.ClientInformation, 400),
+    responses={**ob.oauth_responses(201, ob.ClientInformation, 400), 429: problem_answer(429)},
+    dependencies=[Depends(rate_limited("oauth"))],
 )
 async def register(request: Request, services: ServicesDep) -> Response:
     answer = await run_in_threadpool(oauth.register_client, services, await http_request(request, form=False))
