@@ -139,8 +139,13 @@ def test_a_wallet_pages_through_the_learners_credentials_then_loses_access(
     assert "offset=4" in links(page)["last"]
 
     # every credential a wallet gets verifies
-    for credential in httpx.get(url, headers=bearer(tokens["access_token"])).json()["credential"]:
+    listed = httpx.get(url, headers=bearer(tokens["access_token"])).json()["credential"]
+    for credential in listed:
         assert httpx.post(server.url + "/api/v1/verify", json=credential, timeout=30).json()["verified"]
+    # a wallet that sends one of them back is told it is held (200), and it is not listed twice
+    back = httpx.post(url, json=listed[0], headers=bearer(tokens["access_token"]), timeout=30)
+    assert back.status_code == 200, back.text
+    assert httpx.get(url, headers=bearer(tokens["access_token"])).headers["x-total-count"] == "5"
 
     later = httpx.get(url, params={"since": "2999-01-01T00:00:00Z"}, headers=bearer(tokens["access_token"]))
     assert later.headers["x-total-count"] == "0"

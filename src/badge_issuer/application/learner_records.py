@@ -106,6 +106,8 @@ def upsert_credential(services: Services, learner: str, data: bytes, content_typ
     issued_at = _issued_at(credential, now)
     with services.sessions() as session, session.begin():
         records = LearnerRecords(session)
+        if _issued_here(services, records, learner, issuer_key, credential_key):
+            return Upserted(False, fmt, body)  # the original is already listed: nothing to keep
         held = records.held(learner, issuer_key, credential_key)
         if held is None:
             records.add(
@@ -126,6 +128,21 @@ def upsert_credential(services: Services, learner: str, data: bytes, content_typ
             return Upserted(False, fmt, body, unchanged=True)
         held.format, held.body, held.issued_at, held.updated_at = fmt, body, issued_at, now
         return Upserted(False, fmt, body)
+
+
+def _issued_here(
+    services: Services, records: LearnerRecords, learner: str, issuer_key: str, credential_key: str
+) -> bool:
+    """Whether the credential is one we issued to this learner (same issuer and id)."""
+    prefix = services.urls.credential("")
+    record_id = credential_key[len(prefix) :] if credential_key.startswith(prefix) else None
+    record = records.issued_copy(learner, record_id, credential_key)
+    if record is None:
+        return False
+    ours = json.loads(record.credential_json)
+    issuer = ours.get("issuer")
+    issuer_id = issuer.get("id") if isinstance(issuer, dict) else issuer
+    return isinstance(issuer_id, str) and unquote(issuer_id).strip() == issuer_key
 
 
 def profile(services: Services, learner: str) -> dict[str, Any]:

@@ -79,6 +79,14 @@ class LearnerRecords:
         )
         return self.session.scalar(query)
 
+    def issued_copy(self, learner: str, record_id: str | None, credential_uri: str) -> Credential | None:
+        """A credential issued here to the learner, by its record id (our URL's last segment) or by
+        the id the client gave it (VC-API)."""
+        mine = Credential.recipient_hash == learner
+        by_uri = Credential.credential_uri == credential_uri
+        match = (by_uri | (Credential.id == record_id)) if record_id else by_uri
+        return self.session.scalar(select(Credential).where(mine, match).limit(1))
+
     def add(self, row: LearnerCredential | LearnerProfile) -> None:
         self.session.add(row)
         self.session.flush()
