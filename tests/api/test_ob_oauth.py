@@ -5,6 +5,7 @@ and what must be refused. SQLite and PostgreSQL."""
 
 from __future__ import annotations
 
+import logging
 import re
 from collections.abc import Callable, Iterator
 from concurrent.futures import ThreadPoolExecutor
@@ -365,3 +366,23 @@ def test_registration_and_sign_in_are_rate_limited_and_need_mail(
     unavailable = httpx.post(quiet.url + "/learner/sign-in", data={"email": ADA, "next": "/learner/apps"})
     assert unavailable.status_code == 503  # BADGE_SMTP_HOST unset: no code can be sent
     assert "Email cannot be sent" in unavailable.text
+
+
+def test_registrations_consents_and_replays_are_audited_without_addresses(
+    wallet: Wallet, browser: Browser, caplog: pytest.LogCaptureFixture
+) -> None:
+    with caplog.at_level(logging.INFO, logger="badge_issuer.audit"):
+        other = Wallet(wallet.base, sdd=wallet.sdd)
+        assert other.register().status_code == 201
+        code, verifier = authorize(other, browser, ADA)
+        assert other.redeem(code, verifier).status_code == 200
+        assert other.redeem(code, verifier).status_code == 400
+    events = [
+        (record.getMessage(), getattr(record, "fields", {}).get("client"))
+        for record in caplog.records
+        if record.name == "badge_issuer.audit"
+    ]
+    assert ("oauth.client_registered", other.client_id) in events
+    assert ("oauth.consent_granted", other.client_id) in events
+    assert ("oauth.code_replayed", other.client_id) in events
+    assert ADA not in caplog.text

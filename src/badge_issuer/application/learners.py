@@ -25,6 +25,7 @@ from badge_issuer.issuance import recipient_hash
 from badge_issuer.mail import send_mail
 from badge_issuer.oauth.scopes import scope_list
 from badge_issuer.oauth.secrets import digest, new_secret
+from badge_issuer.observability.logs import audit
 
 #: sign-in codes one address may be sent per hour (with the attempt limit, this bounds guessing)
 CODES_PER_HOUR = 5
@@ -61,7 +62,8 @@ def start_sign_in(services: Services, email: str) -> str:
     address = _address(email)
     if not services.settings.smtp_host:
         raise MailUnavailable("BADGE_SMTP_HOST is not set: sign-in codes cannot be sent")
-    learner = learner_key(services, address)
+    # hashed as issuance hashes a recipient's address (trimmed, lower-cased), not as normalised
+    learner = learner_key(services, email.strip())
     now = services.clock()
     sign_in_id = new_secret(24)
     code = "".join(secrets.choice("0123456789") for _ in range(CODE_DIGITS))
@@ -171,6 +173,7 @@ def withdraw(services: Services, learner: str, client_id: str) -> None:
             raise NotFound("no such connected app")
         repository.delete_consent(consent)
         repository.revoke_grants(client_id, learner, services.clock())
+    audit("oauth.consent_withdrawn", client=client_id, learner=learner[:12])
 
 
 def _client_uri(metadata_json: str) -> str:

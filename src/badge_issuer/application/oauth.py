@@ -22,6 +22,7 @@ from badge_issuer.oauth.bearer import Grant, authenticate
 from badge_issuer.oauth.models import Client, Learner
 from badge_issuer.oauth.scopes import scope_list
 from badge_issuer.oauth.server import HttpAnswer, HttpRequest, Lifetimes, OAuthServer
+from badge_issuer.observability.logs import audit
 
 __all__ = ["Grant", "HttpAnswer", "HttpRequest"]
 
@@ -58,7 +59,13 @@ def register_client(services: Services, request: HttpRequest) -> HttpAnswer:
     """RFC 7591 registration: 201 with the client id and secret (shown once), or 400."""
     with _transaction(services) as server:
         answer: HttpAnswer = server.create_endpoint_response("client_registration", request)
-        return answer
+    if answer.status == 201 and isinstance(answer.body, dict):
+        audit(
+            "oauth.client_registered",
+            client=answer.body.get("client_id"),
+            name=answer.body.get("client_name"),
+        )
+    return answer
 
 
 def token(services: Services, request: HttpRequest) -> HttpAnswer:
@@ -123,6 +130,12 @@ def decide(services: Services, request: HttpRequest, learner: str, *, approve: b
             return _refused(server, error)
         if approve:
             _remember(server, grant.request.client.get_client_id(), learner, grant.request.scope)
+            audit(
+                "oauth.consent_granted",
+                client=grant.request.client.get_client_id(),
+                learner=learner[:12],
+                scope=grant.request.scope,
+            )
         answer: HttpAnswer = server.create_authorization_response(
             grant.request, grant_user=Learner(learner) if approve else None, grant=grant
         )

@@ -18,6 +18,7 @@ from badge_issuer.db.oauth import OAuthRepository
 from badge_issuer.db.tables import OAuthCode, OAuthToken
 from badge_issuer.oauth.models import CLIENT_AUTH_METHOD, AuthorizationCode, Client, Learner, Token
 from badge_issuer.oauth.secrets import digest
+from badge_issuer.observability.logs import audit
 
 CODE_LIFETIME = timedelta(seconds=600)  # OB 3.0: "a recommended lifetime of 600 seconds"
 
@@ -78,6 +79,7 @@ class AuthorizationCodeGrant(grants.AuthorizationCodeGrant):  # type: ignore[mis
             return None
         if row.used_at is not None:  # replayed: deny, and revoke what the code gave
             stores.repository.revoke_family(row.code_hash, stores.now())
+            audit("oauth.code_replayed", client=row.client_id, learner=row.learner[:12])
             return None
         if stores.now() >= row.expires_at:
             return None
@@ -104,6 +106,7 @@ class RefreshTokenGrant(grants.RefreshTokenGrant):  # type: ignore[misc]
         if row.refresh_revoked_at is not None:
             if row.code_hash is not None:  # a rotated token came back: someone else may hold it
                 stores.repository.revoke_family(row.code_hash, now)
+                audit("oauth.refresh_replayed", client=row.client_id, learner=row.learner[:12])
             return None
         if row.refresh_expires_at is None or now >= row.refresh_expires_at:
             return None
