@@ -386,3 +386,27 @@ def test_registrations_consents_and_replays_are_audited_without_addresses(
     assert ("oauth.consent_granted", other.client_id) in events
     assert ("oauth.code_replayed", other.client_id) in events
     assert ADA not in caplog.text
+
+
+def test_what_expired_a_day_ago_is_forgotten(
+    server: LiveServer, wallet: Wallet, browser: Browser, clock: MovableClock
+) -> None:
+    code, verifier = authorize(wallet, browser, ADA)
+    assert wallet.redeem(code, verifier).status_code == 200
+
+    def count(table: str) -> int:
+        engine = create_engine(server.settings.database_url)
+        try:
+            with engine.connect() as connection:
+                return int(connection.execute(text(f"SELECT count(*) FROM {table}")).scalar_one())
+        finally:
+            engine.dispose()
+
+    tables = ("oauth_codes", "oauth_tokens", "learner_sign_ins", "learner_sessions")
+    assert all(count(table) == 1 for table in tables)
+    clock.advance(31 * 86_400 + 1)  # past the refresh token's 30 days, and one more day
+    page = browser.client.get("/learner/apps")
+    assert "Sign in with your email address" in page.text  # the session ended long ago
+    browser.sign_in(page, ADA)  # writing a new sign-in prunes the old rows
+    assert [count(table) for table in tables] == [0, 0, 1, 1]
+    assert count("oauth_consents") == 1  # consent is kept until the learner withdraws it

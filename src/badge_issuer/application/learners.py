@@ -31,6 +31,8 @@ from badge_issuer.observability.logs import audit
 CODES_PER_HOUR = 5
 CODE_DIGITS = 6
 MAX_EMAIL = 320
+#: expired sign-ins, sessions, codes and tokens are deleted this long after they expire
+PRUNE_AFTER = timedelta(days=1)
 
 
 @dataclass(frozen=True)
@@ -69,6 +71,9 @@ def start_sign_in(services: Services, email: str) -> str:
     code = "".join(secrets.choice("0123456789") for _ in range(CODE_DIGITS))
     with services.sessions() as session, session.begin():
         repository = LearnerRepository(session)
+        # housekeeping while writing anyway: what expired a day ago can never be used again
+        repository.prune(now, keep=PRUNE_AFTER)
+        OAuthRepository(session).prune(now, keep=PRUNE_AFTER)
         if repository.sign_ins_since(learner, now - timedelta(hours=1)) >= CODES_PER_HOUR:
             raise RateLimited("too many sign-in codes for this address; try again later", retry_after=3600)
         repository.add(

@@ -2,9 +2,9 @@
 
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import datetime, timedelta
 
-from sqlalchemy import func, select
+from sqlalchemy import delete, func, select
 from sqlalchemy.orm import Session
 
 from badge_issuer.db.tables import LearnerSession, LearnerSignIn
@@ -30,6 +30,11 @@ class LearnerRepository:
 
     def browser_session(self, token_hash: str) -> LearnerSession | None:
         return self.session.get(LearnerSession, token_hash)
+
+    def prune(self, now: datetime, *, keep: timedelta) -> None:
+        """Forget sign-ins and sessions that ended more than ``keep`` ago."""
+        self.session.execute(delete(LearnerSignIn).where(LearnerSignIn.expires_at < now - keep))
+        self.session.execute(delete(LearnerSession).where(LearnerSession.expires_at < now - keep))
 
     def end(self, row: LearnerSession) -> None:
         self.session.delete(row)

@@ -2,9 +2,9 @@
 
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import datetime, timedelta
 
-from sqlalchemy import or_, select, update
+from sqlalchemy import and_, delete, or_, select, update
 from sqlalchemy.orm import Session
 
 from badge_issuer.db.tables import OAuthClient, OAuthCode, OAuthConsent, OAuthToken
@@ -53,6 +53,15 @@ class OAuthRepository:
             update(OAuthToken)
             .where(mine, or_(OAuthToken.access_revoked_at.is_(None), OAuthToken.refresh_revoked_at.is_(None)))
             .values(access_revoked_at=at, refresh_revoked_at=at)
+        )
+
+    def prune(self, now: datetime, *, keep: timedelta) -> None:
+        """Forget codes and tokens that expired more than ``keep`` ago (nothing can use them)."""
+        before = now - keep
+        self.session.execute(delete(OAuthCode).where(OAuthCode.expires_at < before))
+        dead_refresh = or_(OAuthToken.refresh_expires_at.is_(None), OAuthToken.refresh_expires_at < before)
+        self.session.execute(
+            delete(OAuthToken).where(and_(OAuthToken.access_expires_at < before, dead_refresh))
         )
 
     def consent(self, client_id: str, learner: str) -> OAuthConsent | None:
