@@ -107,20 +107,25 @@ def _query_since(value: str | None) -> datetime | None:
     return moment
 
 
+def page_links(offset: int, limit: int, total: int) -> dict[str, int]:
+    """The offsets of the ``Link`` relations of a page (OB 3.0 §Paging): ``first`` and ``last``
+    always, ``next`` while items remain after this page, ``prev`` past the start."""
+    last = (total - 1) // limit * limit if total else 0
+    rels = {"first": 0, "last": last}
+    if offset + limit < total:
+        rels["next"] = offset + limit
+    if offset > 0:
+        rels["prev"] = max(0, offset - limit)
+    return rels
+
+
 def _links(request: Request, offset: int, limit: int, total: int) -> str:
     base = str(request.url.remove_query_params(["limit", "offset"]))
-
-    def at(position: int) -> str:
-        joiner = "&" if "?" in base else "?"
-        return f"<{base}{joiner}{urlencode({'limit': limit, 'offset': position})}>"
-
-    last = max(0, (total - 1) // limit * limit) if total else 0
-    links = [f'{at(0)}; rel="first"', f'{at(last)}; rel="last"']
-    if offset + limit < total:
-        links.insert(0, f'{at(offset + limit)}; rel="next"')
-    if offset > 0:
-        links.append(f'{at(max(0, offset - limit))}; rel="prev"')
-    return ", ".join(links)
+    joiner = "&" if "?" in base else "?"
+    return ", ".join(
+        f'<{base}{joiner}{urlencode({"limit": limit, "offset": position})}>; rel="{rel}"'
+        for rel, position in page_links(offset, limit, total).items()
+    )
 
 
 @router.get(
