@@ -201,7 +201,7 @@ class Browser:
         return self.client.get(entered.headers["location"])
 
     def decide(self, consent: httpx.Response, decision: str = "approve") -> httpx.Response:
-        assert "asks to act for you" in consent.text, consent.text
+        assert "would like to" in consent.text, consent.text
         return self.client.post(
             "/oauth/authorize", data={**hidden_fields(consent.text), "decision": decision}
         )

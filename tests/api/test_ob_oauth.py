@@ -215,6 +215,7 @@ def test_a_learner_who_denies_sends_the_wallet_access_denied(
     url = wallet.authorize_url(scope=READ, state="x", code_challenge=challenge, code_challenge_method="S256")
     consent = browser.sign_in(browser.client.get(url), ADA)
     assert "Test Wallet" in consent.text
+    assert "<li>see your badges</li>" in consent.text  # the scope in plain words
     denied = redirect_params(browser.decide(consent, "deny"))
     assert (denied["error"], denied["state"]) == ("access_denied", "x")
     assert "code" not in denied
@@ -237,7 +238,7 @@ def test_withdrawn_consent_is_asked_again_and_its_tokens_stop(wallet: Wallet, br
     assert wallet.refresh(tokens["refresh_token"]).json()["error"] == "invalid_grant"
     _, challenge = pkce_pair()
     url = wallet.authorize_url(scope=READ, state="y", code_challenge=challenge, code_challenge_method="S256")
-    assert "asks to act for you" in browser.client.get(url).text
+    assert "would like to" in browser.client.get(url).text
 
 
 def test_registration_holds_wallets_to_the_ob_rules(server: LiveServer) -> None:

@@ -17,6 +17,14 @@ SCOPES: dict[str, str] = {
     PROFILE_UPDATE: "Permission to update the profile for the authenticated entity.",
 }
 
+#: what the learner reads on the consent and connected-apps pages
+IN_PLAIN_WORDS: dict[str, str] = {
+    CREDENTIAL_READ: "see your badges",
+    CREDENTIAL_UPSERT: "add badges to your collection here, or update them",
+    PROFILE_READ: "see your profile",
+    PROFILE_UPDATE: "change your profile",
+}
+
 
 def scope_list(scope: str | None) -> list[str]:
     """The scopes of a space-separated ``scope`` value, each once, in the order given."""

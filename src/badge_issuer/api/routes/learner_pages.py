@@ -30,7 +30,7 @@ from badge_issuer.errors import (
     SignInFailed,
     ValidationFailed,
 )
-from badge_issuer.oauth.scopes import SCOPES
+from badge_issuer.oauth.scopes import IN_PLAIN_WORDS
 
 router = APIRouter(tags=["Open Badges API: learner pages"], include_in_schema=False)
 
@@ -93,11 +93,11 @@ def _code_page(sign_in: str, next_path: str, *, message: str = "", status: int =
 
 
 def _consent_page(prompt: Prompt, params: list[tuple[str, str]], csrf: str) -> Response:
-    scopes = "".join(f"<li>{text(SCOPES.get(scope, scope))}</li>" for scope in prompt.scopes)
+    scopes = "".join(f"<li>{text(IN_PLAIN_WORDS.get(scope, scope))}</li>" for scope in prompt.scopes)
     return page(
         f"Connect {prompt.client_name}?",
         f'<p><img src="{text(prompt.logo_uri)}" alt="" height="48"> <a href="{text(prompt.client_uri)}">'
-        f"{text(prompt.client_name)}</a> asks to act for you here:</p><ul>{scopes}</ul>"
+        f"{text(prompt.client_name)}</a> would like to:</p><ul>{scopes}</ul>"
         f'<p><a href="{text(prompt.tos_uri)}">Its terms</a> · '
         f'<a href="{text(prompt.policy_uri)}">its privacy policy</a>. '
         f'You can withdraw this on <a href="{APPS_PATH}">your connected apps</a>.</p>'
@@ -205,7 +205,7 @@ async def connected_apps(request: Request, services: ServicesDep) -> Response:
     csrf = learners.csrf_token(session_token)
     items = "".join(
         f'<li><a href="{text(app.client_uri)}">{text(app.name)}</a> since {text(app.granted.date())}: '
-        f"{text(', '.join(scope.rsplit('/', 1)[-1] for scope in app.scopes))}"
+        f"{text(', '.join(IN_PLAIN_WORDS.get(scope, scope) for scope in app.scopes))}"
         f'<form method="post" action="{APPS_PATH}/withdraw">'
         f"{hidden({'client_id': app.client_id, 'csrf': csrf})}"
         "<button>Withdraw</button></form></li>"
