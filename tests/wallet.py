@@ -32,6 +32,23 @@ PROFILE_READ = OB + "profile.readonly"
 PROFILE_UPDATE = OB + "profile.update"
 ALL_SCOPES = f"{READ} {UPSERT} {PROFILE_READ} {PROFILE_UPDATE}"
 REDIRECT_URI = "http://127.0.0.1:9/callback"  # loopback: never followed by the tests
+#: seconds a test waits for an answer (the machine is shared: be patient, not flaky)
+TIMEOUT = 60
+
+
+def get(url: str, **kwargs: Any) -> httpx.Response:
+    kwargs.setdefault("timeout", TIMEOUT)
+    return httpx.get(url, **kwargs)
+
+
+def post(url: str, **kwargs: Any) -> httpx.Response:
+    kwargs.setdefault("timeout", TIMEOUT)
+    return httpx.post(url, **kwargs)
+
+
+def put(url: str, **kwargs: Any) -> httpx.Response:
+    kwargs.setdefault("timeout", TIMEOUT)
+    return httpx.put(url, **kwargs)
 
 
 class MovableClock:
@@ -134,14 +151,14 @@ class Wallet:
         return flows
 
     def discover(self) -> dict[str, Any]:
-        response = httpx.get(self.base + "/ims/ob/v3p0/discovery")
+        response = get(self.base + "/ims/ob/v3p0/discovery")
         assert response.status_code == 200, response.text
         self.sdd = response.json()
         return self.sdd
 
     def register(self, **overrides: Any) -> httpx.Response:
         url = self.sdd["components"]["securitySchemes"]["OAuth2ACG"]["x-imssf-registrationUrl"]
-        response = httpx.post(url, json=registration(**overrides))
+        response = post(url, json=registration(**overrides))
         if response.status_code == 201:
             self.client_id = response.json()["client_id"]
             self.client_secret = response.json()["client_secret"]
@@ -154,7 +171,7 @@ class Wallet:
 
     def token(self, form: dict[str, str], *, secret: str | None = None) -> httpx.Response:
         auth = (self.client_id, secret if secret is not None else self.client_secret)
-        return httpx.post(str(self.flows["tokenUrl"]), data=form, auth=auth)
+        return post(str(self.flows["tokenUrl"]), data=form, auth=auth)
 
     def redeem(self, code: str, verifier: str, *, redirect_uri: str = REDIRECT_URI) -> httpx.Response:
         return self.token(
@@ -174,7 +191,7 @@ class Wallet:
 
     def revoke(self, token: str, hint: str = "access_token") -> httpx.Response:
         url = self.sdd["components"]["securitySchemes"]["OAuth2ACG"]["x-revocationUrl"]
-        return httpx.post(
+        return post(
             url, data={"token": token, "token_type_hint": hint}, auth=(self.client_id, self.client_secret)
         )
 
@@ -183,7 +200,7 @@ class Browser:
     """A learner's browser: keeps the session cookie, reads forms, never leaves the server."""
 
     def __init__(self, base: str, mailbox: Mailbox) -> None:
-        self.client = httpx.Client(base_url=base, follow_redirects=False, timeout=30)
+        self.client = httpx.Client(base_url=base, follow_redirects=False, timeout=TIMEOUT)
         self.mailbox = mailbox
 
     def close(self) -> None:

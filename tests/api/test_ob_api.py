@@ -28,6 +28,9 @@ from tests.wallet import (
     MovableClock,
     Wallet,
     authorize,
+    get,
+    post,
+    put,
 )
 
 ADA = "ada@example.org"
@@ -51,7 +54,7 @@ def server(
 @pytest.fixture
 def tenant(server: LiveServer) -> Tenant:
     tenant = bootstrap(server, "uni")
-    assert httpx.post(tenant.url("/achievements"), json=ACHIEVEMENT, headers=tenant.admin).status_code == 201
+    assert post(tenant.url("/achievements"), json=ACHIEVEMENT, headers=tenant.admin).status_code == 201
     return tenant
 
 
@@ -118,7 +121,7 @@ def test_a_wallet_pages_through_the_learners_credentials_then_loses_access(
     url = server.url + API + "/credentials"
 
     seen: list[str] = []
-    page = httpx.get(url, params={"limit": 2}, headers=bearer(tokens["access_token"]))
+    page = get(url, params={"limit": 2}, headers=bearer(tokens["access_token"]))
     pages = 0
     while True:
         assert page.status_code == 200, page.text
@@ -133,29 +136,29 @@ def test_a_wallet_pages_through_the_learners_credentials_then_loses_access(
         pages += 1
         if "next" not in rels:
             break
-        page = httpx.get(rels["next"], headers=bearer(tokens["access_token"]))
+        page = get(rels["next"], headers=bearer(tokens["access_token"]))
     assert pages == 3
     assert sorted(seen) == sorted(mine)  # each once, and only Ada's
     assert "offset=4" in links(page)["last"]
 
     # every credential a wallet gets verifies
-    listed = httpx.get(url, headers=bearer(tokens["access_token"])).json()["credential"]
+    listed = get(url, headers=bearer(tokens["access_token"])).json()["credential"]
     for credential in listed:
-        assert httpx.post(server.url + "/api/v1/verify", json=credential, timeout=30).json()["verified"]
+        assert post(server.url + "/api/v1/verify", json=credential).json()["verified"]
     # a wallet that sends one of them back is told it is held (200), and it is not listed twice
-    back = httpx.post(url, json=listed[0], headers=bearer(tokens["access_token"]), timeout=30)
+    back = post(url, json=listed[0], headers=bearer(tokens["access_token"]))
     assert back.status_code == 200, back.text
-    assert httpx.get(url, headers=bearer(tokens["access_token"])).headers["x-total-count"] == "5"
+    assert get(url, headers=bearer(tokens["access_token"])).headers["x-total-count"] == "5"
 
-    later = httpx.get(url, params={"since": "2999-01-01T00:00:00Z"}, headers=bearer(tokens["access_token"]))
+    later = get(url, params={"since": "2999-01-01T00:00:00Z"}, headers=bearer(tokens["access_token"]))
     assert later.headers["x-total-count"] == "0"
     assert later.json() == {}
 
     refreshed = wallet.refresh(tokens["refresh_token"]).json()
-    assert httpx.get(url, headers=bearer(tokens["access_token"])).status_code == 401  # the old pair ended
-    assert httpx.get(url, headers=bearer(refreshed["access_token"])).status_code == 200
+    assert get(url, headers=bearer(tokens["access_token"])).status_code == 401  # the old pair ended
+    assert get(url, headers=bearer(refreshed["access_token"])).status_code == 200
     assert wallet.revoke(refreshed["access_token"]).status_code == 200
-    assert_imsx(httpx.get(url, headers=bearer(refreshed["access_token"])), 401)
+    assert_imsx(get(url, headers=bearer(refreshed["access_token"])), 401)
 
 
 def test_a_token_reaches_only_its_learner_its_scopes_and_its_lifetime(
@@ -165,24 +168,22 @@ def test_a_token_reaches_only_its_learner_its_scopes_and_its_lifetime(
     award(tenant, BOB, 1)
     url = server.url + API + "/credentials"
     bob = tokens_for(wallet, server, mailbox, BOB, READ)
-    only_bob = httpx.get(url, headers=bearer(bob["access_token"]))
+    only_bob = get(url, headers=bearer(bob["access_token"]))
     assert only_bob.headers["x-total-count"] == "1"
     assert "ada" not in only_bob.text.lower()
 
     profile_only = tokens_for(wallet, server, mailbox, ADA, PROFILE_READ)
-    assert_imsx(httpx.get(url, headers=bearer(profile_only["access_token"])), 403)
-    assert_imsx(httpx.get(url), 401)
-    assert httpx.get(url).headers["www-authenticate"].startswith("Bearer")
-    assert_imsx(httpx.get(url, headers=bearer("made-up")), 401)
+    assert_imsx(get(url, headers=bearer(profile_only["access_token"])), 403)
+    assert_imsx(get(url), 401)
+    assert get(url).headers["www-authenticate"].startswith("Bearer")
+    assert_imsx(get(url, headers=bearer("made-up")), 401)
     for query in ({"limit": "0"}, {"offset": "-1"}, {"limit": "x"}, {"since": "yesterday"}):
-        assert_imsx(httpx.get(url, params=query, headers=bearer(bob["access_token"])), 400)
+        assert_imsx(get(url, params=query, headers=bearer(bob["access_token"])), 400)
 
     clock.advance(3601)  # access tokens live an hour
-    assert_imsx(httpx.get(url, headers=bearer(bob["access_token"])), 401)
+    assert_imsx(get(url, headers=bearer(bob["access_token"])), 401)
     assert (
-        httpx.get(
-            url, headers=bearer(wallet.refresh(bob["refresh_token"]).json()["access_token"])
-        ).status_code
+        get(url, headers=bearer(wallet.refresh(bob["refresh_token"]).json()["access_token"])).status_code
         == 200
     )
 
@@ -194,14 +195,14 @@ def test_a_wallet_stores_verified_credentials_and_the_newer_one_wins(
     url = server.url + API + "/credentials"
     elsewhere = Issuer("Elsewhere College")
     signed = elsewhere.sign(badge(elsewhere))
-    created = httpx.post(url, json=signed, headers=bearer(tokens["access_token"]), timeout=30)
+    created = post(url, json=signed, headers=bearer(tokens["access_token"]))
     assert created.status_code == 201, created.text
     assert created.json() == signed
-    assert httpx.post(url, json=signed, headers=bearer(tokens["access_token"]), timeout=30).status_code == 200
+    assert post(url, json=signed, headers=bearer(tokens["access_token"])).status_code == 200
     newer = elsewhere.sign(badge(elsewhere, validFrom="2026-02-01T00:00:00Z", name="Data Analysis II"))
-    assert httpx.post(url, json=newer, headers=bearer(tokens["access_token"]), timeout=30).status_code == 200
-    assert httpx.post(url, json=signed, headers=bearer(tokens["access_token"]), timeout=30).status_code == 304
-    listed = httpx.get(url, headers=bearer(tokens["access_token"])).json()
+    assert post(url, json=newer, headers=bearer(tokens["access_token"])).status_code == 200
+    assert post(url, json=signed, headers=bearer(tokens["access_token"])).status_code == 304
+    listed = get(url, headers=bearer(tokens["access_token"])).json()
     assert listed == {"credential": [{**newer, "proof": [newer["proof"]]}]}  # the newer copy, as sent
     assert_valid("GetOpenBadgeCredentialsResponse", listed)
 
@@ -210,7 +211,7 @@ def test_a_wallet_stores_verified_credentials_and_the_newer_one_wins(
         private_key=elsewhere.key,
         kid=elsewhere.signer.verification_method,
     )
-    jwt = httpx.post(
+    jwt = post(
         url,
         content=token,
         headers={**bearer(tokens["access_token"]), "Content-Type": "text/plain"},
@@ -218,16 +219,16 @@ def test_a_wallet_stores_verified_credentials_and_the_newer_one_wins(
     )
     assert jwt.status_code == 201, jwt.text
     assert jwt.text == token
-    listed = httpx.get(url, headers=bearer(tokens["access_token"])).json()
+    listed = get(url, headers=bearer(tokens["access_token"])).json()
     assert listed["compactJwsString"] == [token]
     assert_valid("GetOpenBadgeCredentialsResponse", listed)
 
     tampered = json.loads(json.dumps(signed))
     tampered["name"] = "Something Else"
-    assert_imsx(httpx.post(url, json=tampered, headers=bearer(tokens["access_token"]), timeout=30), 400)
-    assert_imsx(httpx.post(url, content=b"not a badge", headers=bearer(tokens["access_token"])), 400)
+    assert_imsx(post(url, json=tampered, headers=bearer(tokens["access_token"])), 400)
+    assert_imsx(post(url, content=b"not a badge", headers=bearer(tokens["access_token"])), 400)
     read_only = tokens_for(wallet, server, mailbox, ADA, READ)
-    assert_imsx(httpx.post(url, json=signed, headers=bearer(read_only["access_token"])), 403)
+    assert_imsx(post(url, json=signed, headers=bearer(read_only["access_token"])), 403)
 
 
 def test_the_learners_profile_is_put_and_read_back(
@@ -235,20 +236,20 @@ def test_the_learners_profile_is_put_and_read_back(
 ) -> None:
     tokens = tokens_for(wallet, server, mailbox, ADA, ALL_SCOPES)
     url = server.url + API + "/profile"
-    assert_imsx(httpx.get(url, headers=bearer(tokens["access_token"])), 404)
+    assert_imsx(get(url, headers=bearer(tokens["access_token"])), 404)
     profile = {
         "id": "did:example:ada",
         "type": ["Profile"],
         "name": "Ada Lovelace",
         "email": ADA,
     }
-    put = httpx.put(url, json=profile, headers=bearer(tokens["access_token"]))
-    assert put.status_code == 200, put.text
-    got = httpx.get(url, headers=bearer(tokens["access_token"]))
+    stored = put(url, json=profile, headers=bearer(tokens["access_token"]))
+    assert stored.status_code == 200, stored.text
+    got = get(url, headers=bearer(tokens["access_token"]))
     assert got.json() == profile
     assert_valid("Profile", got.json())
     assert not SCHEMAS.errors(got.json(), PROFILE_SCHEMA)
-    assert_imsx(httpx.put(url, json={"name": "no id"}, headers=bearer(tokens["access_token"])), 400)
+    assert_imsx(put(url, json={"name": "no id"}, headers=bearer(tokens["access_token"])), 400)
     reader = tokens_for(wallet, server, mailbox, ADA, PROFILE_READ)
-    assert_imsx(httpx.put(url, json=profile, headers=bearer(reader["access_token"])), 403)
-    assert httpx.get(url, headers=bearer(reader["access_token"])).json() == profile
+    assert_imsx(put(url, json=profile, headers=bearer(reader["access_token"])), 403)
+    assert get(url, headers=bearer(reader["access_token"])).json() == profile

@@ -26,7 +26,9 @@ from tests.wallet import (
     MovableClock,
     Wallet,
     authorize,
+    get,
     pkce_pair,
+    post,
     redirect_params,
 )
 
@@ -56,7 +58,7 @@ def browser(server: LiveServer, mailbox: Mailbox) -> Iterator[Browser]:
 
 
 def test_discovery_is_an_ob_service_description_without_auth(server: LiveServer) -> None:
-    response = httpx.get(server.url + "/ims/ob/v3p0/discovery")
+    response = get(server.url + "/ims/ob/v3p0/discovery")
     assert response.status_code == 200
     sdd = response.json()
     assert_valid("ServiceDescriptionDocument", sdd)
@@ -69,7 +71,7 @@ def test_discovery_is_an_ob_service_description_without_auth(server: LiveServer)
     assert flow["tokenUrl"] == flow["refreshUrl"] == server.url + "/oauth/token"
     assert set(flow["scopes"]) == set(ALL_SCOPES.split())
     assert sdd["servers"] == [{"url": server.url + "/ims/ob/v3p0"}]
-    metadata = httpx.get(server.url + "/.well-known/oauth-authorization-server").json()
+    metadata = get(server.url + "/.well-known/oauth-authorization-server").json()
     assert metadata["registration_endpoint"] == scheme["x-imssf-registrationUrl"]
     assert metadata["code_challenge_methods_supported"] == ["S256"]
 
@@ -153,7 +155,7 @@ def test_the_token_request_must_prove_pkce_redirect_and_client(wallet: Wallet, b
     )
     assert wrong_secret.status_code == 401
     assert wrong_secret.json()["error"] == "invalid_client"
-    posted = httpx.post(
+    posted = post(
         str(wallet.flows["tokenUrl"]),
         data={
             "grant_type": "authorization_code",
@@ -269,7 +271,7 @@ def test_registration_holds_wallets_to_the_ob_rules(server: LiveServer) -> None:
     ):
         assert wallet.register(**overrides).status_code == 400, overrides
     assert (
-        httpx.post(
+        post(
             server.url + "/oauth/register", content=b"{", headers={"content-type": "application/json"}
         ).status_code
         == 400
@@ -364,7 +366,7 @@ def test_registration_and_sign_in_are_rate_limited_and_need_mail(
         no_mail = other_client.post("/learner/sign-in", data={"email": ADA, "next": "/learner/apps"})
         assert no_mail.status_code == 429  # the same client address: the limit is shared
     quiet = live_server(database_url=database_url, oauth_rate_limit="")
-    unavailable = httpx.post(quiet.url + "/learner/sign-in", data={"email": ADA, "next": "/learner/apps"})
+    unavailable = post(quiet.url + "/learner/sign-in", data={"email": ADA, "next": "/learner/apps"})
     assert unavailable.status_code == 503  # BADGE_SMTP_HOST unset: no code can be sent
     assert "Email cannot be sent" in unavailable.text
 
