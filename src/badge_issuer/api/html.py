@@ -10,7 +10,6 @@ a page become an HTML page with the status the API would answer (``problems.doma
 from __future__ import annotations
 
 from datetime import datetime
-from html import escape
 from pathlib import Path
 from typing import Any
 
@@ -115,38 +114,3 @@ class Pages:
             error_status=problem["status"],
             **context,
         )
-
-
-# The learner's OAuth pages (sign-in, consent, connected apps): small markup of their own for now.
-_LEARNER_HEADERS = {
-    "Content-Security-Policy": "default-src 'none'; img-src https: data:; style-src 'unsafe-inline'; "
-    "form-action 'self' https: http:; frame-ancestors 'none'",
-    "X-Frame-Options": "DENY",
-    "Referrer-Policy": "no-referrer",
-    "Cache-Control": "no-store",
-}
-_STYLE = (
-    "body{font-family:system-ui,sans-serif;max-width:34rem;margin:3rem auto;padding:0 1rem;color:#222}"
-    "button{font-size:1rem;padding:.4rem 1rem;margin:.3rem .3rem 0 0}input{font-size:1rem;padding:.3rem}"
-    "li{margin:.4rem 0}.error{color:#a00}"
-)
-
-
-def text(value: object) -> str:
-    return escape(str(value), quote=True)
-
-
-def hidden(fields: dict[str, str] | list[tuple[str, str]]) -> str:
-    pairs = fields.items() if isinstance(fields, dict) else fields
-    return "".join(
-        f'<input type="hidden" name="{text(name)}" value="{text(value)}">' for name, value in pairs
-    )
-
-
-def page(title: str, body: str, *, status: int = 200, headers: dict[str, str] | None = None) -> HTMLResponse:
-    document = (
-        f'<!doctype html><html lang="en"><head><meta charset="utf-8"><title>{text(title)}</title>'
-        f'<meta name="viewport" content="width=device-width"><style>{_STYLE}</style></head>'
-        f"<body><h1>{text(title)}</h1>{body}</body></html>"
-    )
-    return HTMLResponse(document, status_code=status, headers={**_LEARNER_HEADERS, **(headers or {})})

@@ -4,20 +4,21 @@ A learner proves an email address with a one-time code, then approves or denies 
 wallet asks for; the consent is remembered (the next request of that wallet for those scopes
 goes straight back with a code) until the learner withdraws it on ``/learner/apps``. The
 session cookie is HttpOnly and SameSite=Lax, and every form that acts carries a token derived
-from it.
+from it. Pages are the site's Jinja templates (``api/html.py``), never cached.
 """
 
 from __future__ import annotations
 
 import hmac
-from urllib.parse import parse_qsl, urlencode
+from typing import Any
+from urllib.parse import parse_qsl, urlencode, urlsplit
 
 from fastapi import APIRouter, Request
 from fastapi.responses import RedirectResponse, Response
 from starlette.concurrency import run_in_threadpool
 
 from badge_issuer.api.deps import ServicesDep
-from badge_issuer.api.html import hidden, page, text
+from badge_issuer.api.html import CONTENT_SECURITY_POLICY, Pages
 from badge_issuer.api.rate_limit import RateLimit
 from badge_issuer.api.routes.oauth import http_answer
 from badge_issuer.application import learners, oauth
@@ -37,6 +38,48 @@ router = APIRouter(tags=["Open Badges API: learner pages"], include_in_schema=Fa
 COOKIE = "badge_learner"
 APPS_PATH = "/learner/apps"
 _MAX_FORM = 16_384
+START_AGAIN = "Start again from the app you came from."
+#: pages with a form token or a session's data are never stored by caches
+_PRIVATE = {"Cache-Control": "no-store"}
+
+
+def _pages(request: Request) -> Pages:
+    pages = request.app.state.pages
+    assert isinstance(pages, Pages)
+    return pages
+
+
+def _render(
+    request: Request,
+    template: str,
+    *,
+    status: int = 200,
+    headers: dict[str, str] | None = None,
+    **context: Any,
+) -> Response:
+    return _pages(request).render(template, status=status, headers={**_PRIVATE, **(headers or {})}, **context)
+
+
+def _message(
+    request: Request,
+    title: str,
+    message: str,
+    *,
+    status: int,
+    link: str = "",
+    link_text: str = "",
+    error: bool = True,
+) -> Response:
+    return _render(
+        request,
+        "learner_message.html",
+        status=status,
+        title=title,
+        message=message,
+        link=link,
+        link_text=link_text,
+        error=error,
+    )
 
 
 def _cookie(request: Request) -> str | None:
@@ -66,49 +109,37 @@ def _oauth_request(request: Request, params: list[tuple[str, str]]) -> HttpReque
     )
 
 
-def sign_in_page(next_path: str, *, message: str = "", status: int = 200) -> Response:
-    error = f'<p class="error">{text(message)}</p>' if message else ""
-    return page(
-        "Sign in with your email address",
-        f"{error}<p>We will email you a one-time code. Use the address your badges were sent to.</p>"
-        f'<form method="post" action="/learner/sign-in">{hidden({"next": next_path})}'
-        '<label>Email address <input type="email" name="email" required maxlength="320" autofocus></label> '
-        "<button>Send code</button></form>",
-        status=status,
+def sign_in_page(request: Request, next_path: str, *, message: str = "", status: int = 200) -> Response:
+    return _render(request, "learner_sign_in.html", status=status, next_path=next_path, message=message)
+
+
+def _code_page(
+    request: Request, sign_in: str, next_path: str, *, message: str = "", status: int = 200
+) -> Response:
+    return _render(
+        request, "learner_code.html", status=status, sign_in=sign_in, next_path=next_path, message=message
     )
 
 
-def _code_page(sign_in: str, next_path: str, *, message: str = "", status: int = 200) -> Response:
-    error = f'<p class="error">{text(message)}</p>' if message else ""
-    return page(
-        "Enter your code",
-        f"{error}<p>If badges can be sent to that address, a code is on its way. "
-        "It works for a few minutes.</p>"
-        '<form method="post" action="/learner/sign-in/code">'
-        f"{hidden({'next': next_path, 'sign_in': sign_in})}"
-        '<label>Code <input name="code" inputmode="numeric" autocomplete="one-time-code" required '
-        'maxlength="16" autofocus></label> <button>Sign in</button></form>',
-        status=status,
+def _consent_page(request: Request, prompt: Prompt, params: list[tuple[str, str]], csrf: str) -> Response:
+    # the approval redirects the browser to the wallet: the form may lead there, and nowhere else
+    redirect = urlsplit(dict(params).get("redirect_uri", ""))
+    target = f"{redirect.scheme}://{redirect.netloc}" if redirect.scheme and redirect.netloc else ""
+    policy = CONTENT_SECURITY_POLICY.replace("form-action 'self'", f"form-action 'self' {target}".rstrip())
+    scopes = [IN_PLAIN_WORDS.get(scope, scope) for scope in prompt.scopes]
+    return _render(
+        request,
+        "consent.html",
+        headers={"Content-Security-Policy": policy},
+        prompt=prompt,
+        scopes=scopes,
+        params=params,
+        csrf=csrf,
     )
 
 
-def _consent_page(prompt: Prompt, params: list[tuple[str, str]], csrf: str) -> Response:
-    scopes = "".join(f"<li>{text(IN_PLAIN_WORDS.get(scope, scope))}</li>" for scope in prompt.scopes)
-    return page(
-        f"Connect {prompt.client_name}?",
-        f'<p><img src="{text(prompt.logo_uri)}" alt="" height="48"> <a href="{text(prompt.client_uri)}">'
-        f"{text(prompt.client_name)}</a> would like to:</p><ul>{scopes}</ul>"
-        f'<p><a href="{text(prompt.tos_uri)}">Its terms</a> · '
-        f'<a href="{text(prompt.policy_uri)}">its privacy policy</a>. '
-        f'You can withdraw this on <a href="{APPS_PATH}">your connected apps</a>.</p>'
-        f'<form method="post" action="{AUTHORIZE_PATH}">{hidden(params)}{hidden({"csrf": csrf})}'
-        '<button name="decision" value="approve">Allow</button>'
-        '<button name="decision" value="deny">Deny</button></form>',
-    )
-
-
-def _refused(message: str) -> Response:
-    return page("This request cannot be authorized", f'<p class="error">{text(message)}</p>', status=400)
+def _refused(request: Request, message: str) -> Response:
+    return _message(request, "This request cannot be authorized", message, status=400)
 
 
 @router.get(AUTHORIZE_PATH)
@@ -119,12 +150,12 @@ async def authorize(request: Request, services: ServicesDep) -> Response:
     try:
         outcome = await run_in_threadpool(oauth.review, services, _oauth_request(request, params), learner)
     except AuthorizationRefused as exc:
-        return _refused(exc.message)
+        return _refused(request, exc.message)
     if not isinstance(outcome, Prompt):
         return http_answer(outcome)
     if learner is None or session_token is None:
-        return sign_in_page(AUTHORIZE_PATH + "?" + urlencode(params))
-    return _consent_page(outcome, params, learners.csrf_token(session_token))
+        return sign_in_page(request, AUTHORIZE_PATH + "?" + urlencode(params))
+    return _consent_page(request, outcome, params, learners.csrf_token(session_token))
 
 
 @router.post(AUTHORIZE_PATH)
@@ -134,9 +165,13 @@ async def decide(request: Request, services: ServicesDep) -> Response:
     session_token = _cookie(request)
     learner = await run_in_threadpool(learners.signed_in, services, session_token)
     if learner is None or session_token is None:
-        return page("Your session has ended", "<p>Start again from the app you came from.</p>", status=401)
+        return _message(
+            request, "Your session has ended", "Start again from the app you came from.", status=401
+        )
     if not hmac.compare_digest(values.get("csrf", ""), learners.csrf_token(session_token)):
-        return page("This form has expired", "<p>Start again from the app you came from.</p>", status=403)
+        return _message(
+            request, "This form has expired", "Start again from the app you came from.", status=403
+        )
     params = [(name, value) for name, value in fields if name not in ("csrf", "decision")]
     approve = values.get("decision") == "approve"
     try:
@@ -144,7 +179,7 @@ async def decide(request: Request, services: ServicesDep) -> Response:
             lambda: oauth.decide(services, _oauth_request(request, params), learner, approve=approve)
         )
     except AuthorizationRefused as exc:
-        return _refused(exc.message)
+        return _refused(request, exc.message)
     return http_answer(answer)
 
 
@@ -162,12 +197,16 @@ async def sign_in(request: Request, services: ServicesDep) -> Response:
         _count(request)
         sign_in_id = await run_in_threadpool(learners.start_sign_in, services, values.get("email", ""))
     except ValidationFailed:
-        return sign_in_page(next_path, message="That is not an email address.", status=400)
+        return sign_in_page(request, next_path, message="That is not an email address.", status=400)
     except RateLimited:
-        return sign_in_page(next_path, message="Too many codes were asked for; try again later.", status=429)
+        return sign_in_page(
+            request, next_path, message="Too many codes were asked for; try again later.", status=429
+        )
     except MailUnavailable:
-        return sign_in_page(next_path, message="Email cannot be sent right now; try again later.", status=503)
-    return _code_page(sign_in_id, next_path)
+        return sign_in_page(
+            request, next_path, message="Email cannot be sent right now; try again later.", status=503
+        )
+    return _code_page(request, sign_in_id, next_path)
 
 
 @router.post("/learner/sign-in/code")
@@ -179,9 +218,9 @@ async def sign_in_code(request: Request, services: ServicesDep) -> Response:
         _count(request)
         token = await run_in_threadpool(learners.finish_sign_in, services, sign_in_id, values.get("code", ""))
     except SignInFailed as exc:
-        return _code_page(sign_in_id, next_path, message=exc.message, status=400)
+        return _code_page(request, sign_in_id, next_path, message=exc.message, status=400)
     except RateLimited:
-        return _code_page(sign_in_id, next_path, message="Too many tries; wait a minute.", status=429)
+        return _code_page(request, sign_in_id, next_path, message="too many tries; wait a minute", status=429)
     response = RedirectResponse(next_path, status_code=303)
     response.set_cookie(
         COOKIE,
@@ -200,23 +239,19 @@ async def connected_apps(request: Request, services: ServicesDep) -> Response:
     session_token = _cookie(request)
     learner = await run_in_threadpool(learners.signed_in, services, session_token)
     if learner is None or session_token is None:
-        return sign_in_page(APPS_PATH)
+        return sign_in_page(request, APPS_PATH)
     apps = await run_in_threadpool(learners.connected_apps, services, learner)
-    csrf = learners.csrf_token(session_token)
-    items = "".join(
-        f'<li><a href="{text(app.client_uri)}">{text(app.name)}</a> since {text(app.granted.date())}: '
-        f"{text(', '.join(IN_PLAIN_WORDS.get(scope, scope) for scope in app.scopes))}"
-        f'<form method="post" action="{APPS_PATH}/withdraw">'
-        f"{hidden({'client_id': app.client_id, 'csrf': csrf})}"
-        "<button>Withdraw</button></form></li>"
+    shown = [
+        {
+            "client_id": app.client_id,
+            "name": app.name,
+            "client_uri": app.client_uri,
+            "granted": app.granted,
+            "scopes": [IN_PLAIN_WORDS.get(scope, scope) for scope in app.scopes],
+        }
         for app in apps
-    )
-    body = f"<ul>{items}</ul>" if apps else "<p>No app is connected.</p>"
-    sign_out = hidden({"csrf": csrf})
-    sign_out_form = (
-        f'<form method="post" action="/learner/sign-out">{sign_out}<button>Sign out</button></form>'
-    )
-    return page("Your connected apps", body + sign_out_form)
+    ]
+    return _render(request, "connected_apps.html", apps=shown, csrf=learners.csrf_token(session_token))
 
 
 @router.post("/learner/sign-out")
@@ -225,7 +260,7 @@ async def sign_out(request: Request, services: ServicesDep) -> Response:
     session_token = _cookie(request)
     if session_token and hmac.compare_digest(values.get("csrf", ""), learners.csrf_token(session_token)):
         await run_in_threadpool(learners.sign_out, services, session_token)
-    response = page("Signed out", "<p>You are signed out.</p>")
+    response = _message(request, "Signed out", "You are signed out.", status=200, error=False)
     response.delete_cookie(COOKIE, path="/")
     return response
 
@@ -236,8 +271,15 @@ async def withdraw(request: Request, services: ServicesDep) -> Response:
     session_token = _cookie(request)
     learner = await run_in_threadpool(learners.signed_in, services, session_token)
     if learner is None or session_token is None:
-        return sign_in_page(APPS_PATH, status=401)
+        return sign_in_page(request, APPS_PATH, status=401)
     if not hmac.compare_digest(values.get("csrf", ""), learners.csrf_token(session_token)):
-        return page("This form has expired", f'<p><a href="{APPS_PATH}">Back</a></p>', status=403)
+        return _message(
+            request,
+            "This form has expired",
+            "Open your connected apps again.",
+            status=403,
+            link=APPS_PATH,
+            link_text="Your connected apps",
+        )
     await run_in_threadpool(learners.withdraw, services, learner, values.get("client_id", ""))
     return RedirectResponse(APPS_PATH, status_code=303)
