@@ -152,7 +152,7 @@ def run(settings: Settings, credentials: int) -> None:
                 timed(lambda: httpx.get(listing, params={"limit": 100}, headers=bearer), 50),
             )
             report(
-                "GET /credentials?limit=100&offset=900",
+                f"GET /credentials?limit=100&offset={max(0, credentials - 100)}",
                 timed(
                     lambda: httpx.get(
                         listing, params={"limit": 100, "offset": max(0, credentials - 100)}, headers=bearer
