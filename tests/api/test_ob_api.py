@@ -14,7 +14,10 @@ import httpx
 import pytest
 
 from badge_issuer.credential.schema import SchemaValidator, default_schemas_dir
+from badge_issuer.formats.png import bake_png
+from badge_issuer.formats.svg import bake_svg
 from badge_issuer.formats.vcjwt import encode_vc_jwt
+from tests.api.test_images import tiny_png
 from tests.api.test_issuing import ACHIEVEMENT, Tenant, bootstrap, issue
 from tests.badges import Issuer, badge
 from tests.conftest import LiveServer
@@ -221,6 +224,26 @@ def test_a_wallet_stores_verified_credentials_and_the_newer_one_wins(
     assert jwt.text == token
     listed = get(url, headers=bearer(tokens["access_token"])).json()
     assert listed["compactJwsString"] == [token]
+    assert_valid("GetOpenBadgeCredentialsResponse", listed)
+
+    # a baked badge is imported as the credential it carries (PNG with JSON, SVG with a VC-JWT)
+    baked_json = elsewhere.sign(badge(elsewhere, id="urn:uuid:3f0c9a1e-5b2d-4e6f-8a7b-9c0d1e2f3a4b"))
+    png = bake_png(tiny_png(), json.dumps(baked_json))
+    as_png = {**bearer(tokens["access_token"]), "Content-Type": "image/png"}
+    imported = post(url, content=png, headers=as_png)
+    assert imported.status_code == 201, imported.text
+    assert imported.json() == baked_json
+    svg_token = encode_vc_jwt(
+        badge(elsewhere, id="urn:uuid:7a8b9c0d-1e2f-4a3b-8c4d-5e6f7a8b9c0d"),
+        private_key=elsewhere.key,
+        kid=elsewhere.signer.verification_method,
+    )
+    svg = bake_svg('<svg xmlns="http://www.w3.org/2000/svg" width="1" height="1"/>', svg_token)
+    as_svg = {**bearer(tokens["access_token"]), "Content-Type": "image/svg+xml"}
+    assert post(url, content=svg.encode(), headers=as_svg).text == svg_token
+    listed = get(url, headers=bearer(tokens["access_token"])).json()
+    assert {credential["id"] for credential in listed["credential"]} >= {baked_json["id"]}
+    assert svg_token in listed["compactJwsString"]
     assert_valid("GetOpenBadgeCredentialsResponse", listed)
 
     tampered = json.loads(json.dumps(signed))

@@ -87,9 +87,13 @@ def _issued_at(credential: dict[str, Any], now: datetime) -> datetime:
 def upsert_credential(services: Services, learner: str, data: bytes, content_type: str | None) -> Upserted:
     """Verify, then store (201) or replace (200) the learner's copy of a credential."""
     presented = unwrap(data, content_type)
-    if presented.kind not in ("json", "jwt") or len(presented.credentials) != 1:
-        raise ParseError("send one OpenBadgeCredential: JSON, or a compact JWS as text/plain")
-    credential = dict(presented.credentials[0].document)
+    baked = presented.kind in ("png", "svg") and presented.baked in ("json", "jwt")
+    if (presented.kind not in ("json", "jwt") and not baked) or len(presented.credentials) != 1:
+        raise ParseError(
+            "send one OpenBadgeCredential: JSON, a compact JWS as text/plain, or a baked PNG or SVG"
+        )
+    inner = presented.credentials[0]
+    credential = dict(inner.document)
     types = credential.get("type")
     if not OB_TYPES & set(types if isinstance(types, list) else [types]):
         raise ValidationFailed("not an Open Badge", [Issue("/type", "needs OpenBadgeCredential")])
@@ -100,8 +104,11 @@ def upsert_credential(services: Services, learner: str, data: bytes, content_typ
     if not report.verified:
         failed = [f"{check.id}: {check.message}" for check in report.checks if check.status != "passed"]
         raise ValidationFailed("the credential does not verify", [Issue("", item) for item in failed[:10]])
-    fmt: Literal["json", "jwt"] = "jwt" if presented.kind == "jwt" else "json"
-    body = data.decode("utf-8-sig").strip()
+    fmt: Literal["json", "jwt"] = "jwt" if inner.jwt is not None else "json"
+    if baked:  # the credential the image carries is what is kept (and listed, and echoed)
+        body = inner.jwt.token if inner.jwt is not None else json.dumps(credential, ensure_ascii=False)
+    else:
+        body = data.decode("utf-8-sig").strip()
     now = services.clock()
     issued_at = _issued_at(credential, now)
     with services.sessions() as session, session.begin():

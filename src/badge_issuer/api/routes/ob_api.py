@@ -163,7 +163,8 @@ async def get_credentials(request: Request, services: ServicesDep) -> Response:
 
 @router.post(
     "/credentials",
-    summary="upsertCredential: store a verified credential for the learner (scope credential.upsert); "
+    summary="upsertCredential: store a verified credential (JSON, VC-JWT, baked PNG/SVG) for the learner "
+    "(scope credential.upsert); "
     "201 created, 200 replaced, 304 when a newer copy is held",
     status_code=201,
     response_model=None,
