@@ -11,13 +11,13 @@ from typing import Any
 from urllib.parse import parse_qs, urlsplit
 
 import pytest
-from playwright.sync_api import Browser, Page, expect, sync_playwright
+from playwright.sync_api import Browser, Page, expect
 from playwright.sync_api import Error as PlaywrightError
 
 from badge_issuer.cli import main
 from badge_issuer.clock import system_clock
 from badge_issuer.config import Settings
-from tests.api.test_pages_browser import CHROMIUM, CHROMIUM_ARGS, axe_violations, shot
+from tests.api.test_pages_browser import axe_violations, launched_chromium, shot
 from tests.conftest import LiveServer, free_port
 from tests.wallet import READ, REDIRECT_URI, Mailbox, Wallet, pkce_pair
 
@@ -44,12 +44,7 @@ def server(tmp_path_factory: pytest.TempPathFactory, mailbox: Mailbox) -> Iterat
 
 @pytest.fixture
 def chromium() -> Iterator[Browser]:
-    if not CHROMIUM.exists():
-        pytest.fail(f"{CHROMIUM} is missing: `make test` installs it (apt-get install chromium)")
-    with sync_playwright() as playwright:
-        launched = playwright.chromium.launch(executable_path=str(CHROMIUM), args=CHROMIUM_ARGS)
-        yield launched
-        launched.close()
+    yield from launched_chromium()
 
 
 def accessible(page: Page, name: str, found: dict[str, Any]) -> None:

@@ -7,7 +7,7 @@ from __future__ import annotations
 
 import json
 import re
-from collections.abc import Callable, Iterator
+from collections.abc import Callable
 from typing import Any
 
 import httpx
@@ -59,21 +59,6 @@ def tenant(server: LiveServer) -> Tenant:
     tenant = bootstrap(server, "uni")
     assert post(tenant.url("/achievements"), json=ACHIEVEMENT, headers=tenant.admin).status_code == 201
     return tenant
-
-
-@pytest.fixture
-def wallet(server: LiveServer) -> Wallet:
-    wallet = Wallet(server.url)
-    wallet.discover()
-    assert wallet.register().status_code == 201
-    return wallet
-
-
-@pytest.fixture
-def browser(server: LiveServer, mailbox: Mailbox) -> Iterator[Browser]:
-    browser = Browser(server.url, mailbox)
-    yield browser
-    browser.close()
 
 
 def award(tenant: Tenant, email: str, count: int) -> list[str]:

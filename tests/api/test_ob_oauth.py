@@ -7,7 +7,7 @@ from __future__ import annotations
 
 import logging
 import re
-from collections.abc import Callable, Iterator
+from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
 
 import httpx
@@ -40,21 +40,6 @@ def server(
     live_server: Callable[..., LiveServer], mailbox: Mailbox, clock: MovableClock, database_url: str
 ) -> LiveServer:
     return live_server(clock=clock, database_url=database_url, **mailbox.settings())
-
-
-@pytest.fixture
-def wallet(server: LiveServer) -> Wallet:
-    wallet = Wallet(server.url)
-    wallet.discover()
-    assert wallet.register().status_code == 201
-    return wallet
-
-
-@pytest.fixture
-def browser(server: LiveServer, mailbox: Mailbox) -> Iterator[Browser]:
-    browser = Browser(server.url, mailbox)
-    yield browser
-    browser.close()
 
 
 def test_discovery_is_an_ob_service_description_without_auth(server: LiveServer) -> None:

@@ -62,14 +62,19 @@ def tenant(server: LiveServer) -> Tenant:
     return tenant
 
 
-@pytest.fixture(scope="module")
-def browser() -> Iterator[Browser]:
+def launched_chromium() -> Iterator[Browser]:
+    """Debian's chromium under Playwright, headless; a missing browser fails (make test installs it)."""
     if not CHROMIUM.exists():
         pytest.fail(f"{CHROMIUM} is missing: `make test` installs it (apt-get install chromium)")
     with sync_playwright() as playwright:
         launched = playwright.chromium.launch(executable_path=str(CHROMIUM), args=CHROMIUM_ARGS)
         yield launched
         launched.close()
+
+
+@pytest.fixture(scope="module")
+def browser() -> Iterator[Browser]:
+    yield from launched_chromium()
 
 
 @pytest.fixture
