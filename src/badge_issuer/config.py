@@ -92,6 +92,17 @@ class Settings(BaseSettings):
     store_recipient_email: bool = False
     #: HMAC key for the recipient lookup hash in records; must be changed outside dev
     recipient_pepper: SecretStr = SecretStr(DEV_PEPPER)
+    #: how long an award's claim link stays usable, in days
+    claim_ttl_days: int = Field(default=180, ge=1, le=3650)
+    #: how long a claim page's OpenID4VCI offer (its pre-authorized code) may be redeemed, in seconds
+    wallet_offer_ttl_seconds: int = Field(default=600, ge=30, le=86_400)
+    #: OpenID4VCI offers ask for a 6-digit transaction code (shown on the claim page)
+    wallet_tx_code: bool = False
+    #: lifetime of an OpenID4VCI access token and of a c_nonce, in seconds
+    wallet_token_ttl_seconds: int = Field(default=600, ge=30, le=86_400)
+    wallet_nonce_ttl_seconds: int = Field(default=300, ge=10, le=3600)
+    #: how old (or how far ahead) a wallet's key proof ``iat`` may be, in seconds
+    wallet_proof_max_age_seconds: int = Field(default=300, ge=10, le=3600)
     #: entries per Bitstring Status List (the spec's minimum is 131,072)
     status_list_size: int = Field(default=131_072, ge=131_072)
     #: how long verifiers may cache a status list credential, in seconds

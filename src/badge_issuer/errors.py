@@ -21,6 +21,7 @@ only place that maps them to RFC 9457 ``application/problem+json`` responses.
     │   ├── IdempotencyConflict     an Idempotency-Key reused with a different body
     │   └── StateConflict           the change contradicts the resource's state (unsuspend a revoked one)
     ├── NotFound                    no such issuer / achievement / credential / key
+    ├── WalletProtocolError         OpenID4VCI / OAuth refusal under the code its spec names (``error``)
     ├── AuthError
     │   ├── Unauthenticated         no or unknown credentials
     │   └── Forbidden               authenticated, but not allowed (scope)
@@ -272,3 +273,15 @@ class HttpStatusError(ResolutionError):
     def __init__(self, message: str, *, status: int) -> None:
         super().__init__(message)
         self.status = status
+
+
+class WalletProtocolError(BadgeIssuerError):
+    """An OpenID4VCI / OAuth 2.0 request refused with the error code its specification names
+    (``invalid_grant``, ``invalid_proof``, ``invalid_nonce``, …) in ``error``; the route answers
+    with that code, as those protocols require, rather than a problem document."""
+
+    code = "wallet-protocol"
+
+    def __init__(self, error: str, message: str) -> None:
+        super().__init__(message)
+        self.error = error

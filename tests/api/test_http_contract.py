@@ -6,6 +6,7 @@ from __future__ import annotations
 import re
 from collections.abc import Callable
 from typing import Any
+from urllib.parse import parse_qs, unquote, urlsplit
 
 import httpx
 import pytest
@@ -13,6 +14,7 @@ from pydantic import BaseModel
 
 from badge_issuer.api import ob_schemas, schemas
 from badge_issuer.api.openapi_doc import document
+from tests.api.test_claims import offer_links
 from tests.api.test_images import tiny_png
 from tests.api.test_issuing import ACHIEVEMENT, Tenant, bootstrap, issue
 from tests.conftest import LiveServer
@@ -38,6 +40,12 @@ def _model_of(answer: dict[str, Any]) -> tuple[type[BaseModel], bool] | None:
     return None
 
 
+def _offer_reference(claim: str) -> str:
+    """The name of a fresh OpenID4VCI offer of the claim (its credential_offer_uri's last segment)."""
+    _, by_reference = offer_links(httpx.get(claim, headers={"Accept": "text/html"}).text)
+    return unquote(parse_qs(urlsplit(by_reference).query)["credential_offer_uri"][0]).rsplit("/", 1)[1]
+
+
 def test_head_answers_wherever_get_does_and_every_get_body_is_as_documented(tenant: Tenant) -> None:
     server = tenant.server
     issued = issue(tenant, tenant.admin, {"recipient": {"email": "ada@example.org"}}).json()
@@ -53,6 +61,7 @@ def test_head_answers_wherever_get_does_and_every_get_body_is_as_documented(tena
         "sequence": "1",
         "digest": image["id"].rsplit("/", 1)[1],
         "kind": "png",
+        "reference": _offer_reference(issued["links"]["claim"]),
     }
     spec = document(server.app)
     # the Open Badges API's resources need an OAuth access token: test_ob_api.py reads them

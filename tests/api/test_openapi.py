@@ -30,9 +30,10 @@ def test_every_route_is_documented_with_examples_for_issuing(settings: Settings)
 
 
 PROBLEM = {"application/problem+json": {"schema": {"$ref": "#/components/schemas/Problem"}}}
+OAUTH_ERROR = {"application/json": {"schema": {"$ref": "#/components/schemas/OAuthError"}}}
 #: the Open Badges API and its OAuth endpoints answer errors in their standards' shapes
 OWN_ERRORS = {
-    "/oauth/": {"application/json": {"schema": {"$ref": "#/components/schemas/OAuthError"}}},
+    "/oauth/": OAUTH_ERROR,
     "/ims/ob/v3p0/": {"application/json": {"schema": {"$ref": "#/components/schemas/ImsxStatusInfo"}}},
 }
 
@@ -62,6 +63,8 @@ def test_every_operation_documents_its_success_schema_and_its_problems(settings:
             for status, answer in answers.items():
                 if status.startswith(("4", "5")):
                     expected = PROBLEM if status in ("413", "429", "503") else own
+                    if "/openid4vci/" in path:  # OpenID4VCI refusals are OAuth errors; the rest problems
+                        expected = OAUTH_ERROR if status in ("400", "401") else PROBLEM
                     assert answer["content"] == expected, (where, status)
             if own is PROBLEM and operation.get("requestBody", {}).get("content", {}).get("application/json"):
                 assert {"400", "415", "422"} <= set(answers), where

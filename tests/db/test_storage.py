@@ -38,6 +38,10 @@ TABLES = {
     "status_lists",
     "status_entries",
     "status_events",
+    "claims",
+    "claim_offers",
+    "wallet_nonces",
+    "deliveries",
     "alembic_version",
 }
 

@@ -19,6 +19,7 @@ from badge_issuer.api.observation import Observation
 from badge_issuer.api.rate_limit import RateLimit
 from badge_issuer.api.routes import (
     achievements,
+    claims,
     credentials,
     dids,
     images,
@@ -26,6 +27,7 @@ from badge_issuer.api.routes import (
     learner_pages,
     oauth,
     ob_api,
+    oid4vci,
     operations,
     pages,
     public,
@@ -80,6 +82,7 @@ def create_app(
     app.include_router(achievements.router)
     app.include_router(credentials.router)
     app.include_router(images.router)
+    app.include_router(oid4vci.router)
     app.include_router(public.router)
     app.include_router(verify_routes.router)
     app.include_router(vc_api_issue.router)
@@ -88,6 +91,7 @@ def create_app(
     app.include_router(oauth.router)
     app.include_router(learner_pages.router)
     app.include_router(ob_api.router)
+    app.include_router(claims.router)
     openapi_doc.install(app)
     app.add_middleware(BodySizeLimit, max_bytes=settings.max_body_bytes, pages=app.state.pages)
     app.add_middleware(HeadAsGet)

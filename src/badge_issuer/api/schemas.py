@@ -85,6 +85,11 @@ class Links(_Out):
     verify: str
     baked_png: str = Field(alias="bakedPng", description="the credential baked into a PNG badge image")
     baked_svg: str = Field(alias="bakedSvg", description="the credential baked into an SVG badge image")
+    claim: str | None = Field(
+        default=None,
+        description="the award's claim link (a secret for the learner only; it expires): its page "
+        "takes the badge into the learner's wallet (OpenID4VCI) or downloads it",
+    )
 
 
 class Issued(_Out):
@@ -365,6 +370,48 @@ _PROBLEM_TEXT = {
 }
 
 #: the problems every operation can answer (bounded body, not ready)
+
+
+class _Loose(BaseModel):
+    """A protocol document (OpenID4VCI, OAuth): the members named here, and whatever else it allows."""
+
+    model_config = ConfigDict(extra="allow", populate_by_name=True)
+
+
+class CredentialIssuerMetadata(_Loose):
+    credential_issuer: str
+    credential_endpoint: str
+    nonce_endpoint: str
+    credential_configurations_supported: dict[str, Any]
+
+
+class AuthorizationServerMetadata(_Loose):
+    issuer: str
+    token_endpoint: str
+
+
+class CredentialOffer(_Loose):
+    credential_issuer: str
+    credential_configuration_ids: list[str]
+    grants: dict[str, Any]
+
+
+class TokenResponse(_Out):
+    access_token: str
+    token_type: str = Field(description="always Bearer")
+    expires_in: int
+
+
+class NonceResponse(_Out):
+    c_nonce: str
+
+
+class CredentialResponse(_Out):
+    credentials: list[dict[str, Any]] = Field(
+        description='one `{"credential": …}`: the award signed for the key proof\'s DID (ldp_vc)'
+    )
+
+
 COMMON = (413, 503)
 #: and the ones every authenticated operation can answer
 AUTHED = (401, 403, 404)

@@ -15,6 +15,7 @@ from typing import Any
 from pydantic import ValidationError
 from sqlalchemy.exc import IntegrityError
 
+from badge_issuer.application.claiming import open_claim
 from badge_issuer.application.services import Services
 from badge_issuer.credential.requests import BatchItem, IssueRequest
 from badge_issuer.db.credentials import CredentialRepository
@@ -55,6 +56,8 @@ def run_issue(services: Services, command: IssueCommand | SignCommand) -> Issued
                 issued = sign_supplied(command, session=session, tools=services.issuance)
             else:
                 issued = issue_badge(command, session=session, tools=services.issuance)
+                if not issued.replayed:  # every award can be claimed into a wallet (claiming.py)
+                    open_claim(session, services, issued.record, issued.record.created_at)
     except IntegrityError:
         earlier = None
         if command.idempotency_key is not None and command.client_id is not None:

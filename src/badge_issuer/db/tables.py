@@ -299,3 +299,60 @@ class LearnerProfile(Base):
     learner: Mapped[str] = mapped_column(String(128), primary_key=True)
     profile_json: Mapped[str] = mapped_column(Text)
     updated_at: Mapped[datetime] = mapped_column(UTCDateTime)
+
+
+class Claim(Base):
+    """An award's claim link: only the SHA-256 of its secret is kept."""
+
+    __tablename__ = "claims"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    credential_id: Mapped[str] = mapped_column(ForeignKey("credentials.id"), unique=True)
+    token_hash: Mapped[str] = mapped_column(String(64), unique=True)
+    expires_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime)
+
+
+class ClaimOffer(Base):
+    """One OpenID4VCI pre-authorized offer of a claim; its code, tx_code and token stored hashed."""
+
+    __tablename__ = "claim_offers"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    claim_id: Mapped[int] = mapped_column(ForeignKey("claims.id"), index=True)
+    code_hash: Mapped[str] = mapped_column(String(64), unique=True)
+    #: SHA-256 of the offer's by-reference name (``credential_offer_uri``); the code derives from it
+    reference_hash: Mapped[str] = mapped_column(String(64), unique=True)
+    tx_code_hash: Mapped[str | None] = mapped_column(String(64), nullable=True)
+    failed_attempts: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
+    expires_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    redeemed_at: Mapped[datetime | None] = mapped_column(UTCDateTime, nullable=True)
+    access_token_hash: Mapped[str | None] = mapped_column(String(64), nullable=True, unique=True)
+    access_expires_at: Mapped[datetime | None] = mapped_column(UTCDateTime, nullable=True)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime)
+
+
+class WalletNonce(Base):
+    """A ``c_nonce`` the credential endpoint will accept once, until it expires."""
+
+    __tablename__ = "wallet_nonces"
+
+    nonce_hash: Mapped[str] = mapped_column(String(64), primary_key=True)
+    expires_at: Mapped[datetime] = mapped_column(UTCDateTime, index=True)
+
+
+class Delivery(Base):
+    """An award signed afresh for a wallet's DID (``credentialSubject.id``); one per award and DID."""
+
+    __tablename__ = "deliveries"
+    __table_args__ = (
+        UniqueConstraint("credential_id", "holder_hash", name="uq_deliveries_credential_holder"),
+    )
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    credential_id: Mapped[str] = mapped_column(ForeignKey("credentials.id"))
+    holder_hash: Mapped[str] = mapped_column(String(64))  # SHA-256 of the DID
+    holder_did: Mapped[str] = mapped_column(Text)
+    channel: Mapped[str] = mapped_column(String(16))  # "openid4vci" | "vc-api"
+    credential_json: Mapped[str] = mapped_column(Text)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime)

@@ -12,7 +12,7 @@ from badge_issuer.api import schemas
 from badge_issuer.api.deps import ServicesDep
 from badge_issuer.api.problems import domain_problem
 from badge_issuer.api.security import PrincipalDep, acting_for
-from badge_issuer.application import issuing, records
+from badge_issuer.application import claiming, issuing, records
 from badge_issuer.application.records import IssuanceRecord, RecordQuery
 from badge_issuer.application.services import Services
 from badge_issuer.credential.requests import BatchRequest, IssueRequest, Rfc3339, StatusChange
@@ -41,6 +41,7 @@ def issued_json(services: Services, issued: IssuedBadge) -> dict[str, Any]:
             "verify": f"{services.urls.base}/api/v1/verify",
             "bakedPng": f"{issued.credential['id']}/baked.png",
             "bakedSvg": f"{issued.credential['id']}/baked.svg",
+            "claim": claiming.claim_url(services, record.id),
         },
     }
 

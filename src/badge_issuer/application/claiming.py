@@ -1,0 +1,186 @@
+"""Claim links: every award can be taken into the learner's wallet with a secret link that expires.
+
+``open_claim`` runs inside the award's own issuing transaction (``issuing.run_issue``), so an award
+and its claim land together. The link's secret is derived from the award (``wallet.secrets``), so
+a replayed issue request answers with the same link. ``claim_page`` resolves a link and makes a
+fresh OpenID4VCI offer for the page to show.
+"""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+from typing import Any
+from urllib.parse import quote
+
+from sqlalchemy.orm import Session
+
+from badge_issuer.application.pages import AchievementCard, achievement_card, display_name
+from badge_issuer.application.services import Services
+from badge_issuer.db.claims import ClaimRepository
+from badge_issuer.db.issuers import IssuerRepository
+from badge_issuer.db.tables import Achievement, Claim, ClaimOffer, Credential
+from badge_issuer.errors import NotFound, StateConflict
+from badge_issuer.wallet import metadata, secrets
+
+#: open (unredeemed, unexpired) offers one claim may have at a time: a page reload makes another
+MAX_OPEN_OFFERS = 20
+
+
+@dataclass(frozen=True)
+class Offer:
+    """One OpenID4VCI credential offer of a claim, by value and by reference."""
+
+    by_value: dict[str, Any]
+    by_value_uri: str
+    by_reference_uri: str
+    tx_code: str | None
+
+
+@dataclass(frozen=True)
+class ClaimPage:
+    claim_url: str
+    credential_url: str
+    achievement: AchievementCard
+    issuer_name: str
+    recipient_name: str | None
+    expires: str  # RFC 3339
+    baked_png: str
+    offer: Offer | None
+    #: why the award cannot be taken into a wallet (revoked, suspended), or None
+    refused: str | None
+
+
+def claim_url(services: Services, record_id: str) -> str:
+    token = secrets.claim_token(services.issuance.recipient_pepper, record_id)
+    return f"{services.urls.base}/claims/{token}"
+
+
+def open_claim(session: Session, services: Services, record: Credential, now: datetime) -> None:
+    """Give a newly made award its claim (in the award's transaction)."""
+    claims = ClaimRepository(session)
+    if claims.by_credential(record.id) is not None:
+        return
+    token = secrets.claim_token(services.issuance.recipient_pepper, record.id)
+    claims.add(
+        Claim(
+            credential_id=record.id,
+            token_hash=secrets.digest(token),
+            expires_at=now + timedelta(days=services.settings.claim_ttl_days),
+            created_at=now,
+        )
+    )
+
+
+def find_claim(session: Session, token: str, now: datetime) -> tuple[Claim, Credential]:
+    """The claim of a link's secret: NotFound for an unknown or expired one (they look the same)."""
+    found = (
+        ClaimRepository(session).by_token_hash(secrets.digest(token)) if secrets.plausible(token) else None
+    )
+    if found is None or found[0].expires_at <= now:
+        raise NotFound("no such claim link, or it has expired; ask the issuer for a new one")
+    return found
+
+
+def refusal(record: Credential) -> str | None:
+    if record.status != "active":
+        return f"this award is {record.status}: it cannot be added to a wallet"
+    return None
+
+
+def claim_page(services: Services, token: str) -> ClaimPage:
+    """What the claim page shows, with a fresh offer when the award may still be delivered."""
+    now = services.clock()
+    with services.sessions() as session, session.begin():
+        claim, record = find_claim(session, token, now)
+        issuer = IssuerRepository(session).by_id(record.issuer_id)
+        refused = refusal(record)
+        offer = None if refused else _new_offer(session, services, claim, issuer.slug, record, now)
+        credential = json.loads(record.credential_json)
+    subject = credential.get("credentialSubject") if isinstance(credential, dict) else None
+    subject = subject if isinstance(subject, dict) else {}
+    raw_achievement = subject.get("achievement")
+    card = achievement_card(
+        raw_achievement if isinstance(raw_achievement, dict) else {}, services.urls.base, credential
+    )
+    signed_issuer = credential.get("issuer")
+    issuer_name = signed_issuer.get("name") if isinstance(signed_issuer, dict) else None
+    url = services.urls.credential(record.id)
+    return ClaimPage(
+        claim_url=claim_url(services, record.id),
+        credential_url=url,
+        achievement=card,
+        issuer_name=issuer_name if isinstance(issuer_name, str) else issuer.slug,
+        recipient_name=display_name(subject),
+        expires=claim.expires_at.isoformat(),
+        baked_png=f"{url}/baked.png",
+        offer=offer,
+        refused=refused,
+    )
+
+
+def offer_by_reference(services: Services, issuer: str, reference: str) -> dict[str, Any]:
+    """The credential offer behind a ``credential_offer_uri`` (until its code is redeemed or expires)."""
+    now = services.clock()
+    found = None
+    with services.readers() as session:
+        if secrets.plausible(reference):
+            found = ClaimRepository(session).offer_by_reference(secrets.digest(reference))
+        if found is not None:
+            offer, _claim, record = found
+            slug = IssuerRepository(session).by_id(record.issuer_id).slug
+            configuration_id = record_achievement_slug(session, record)
+    if found is None or slug != issuer or offer.redeemed_at is not None or offer.expires_at <= now:
+        raise NotFound("no such credential offer, or it was used or has expired")
+    return metadata.credential_offer(
+        services.urls,
+        slug,
+        configuration_id=configuration_id,
+        code=secrets.offer_code(services.issuance.recipient_pepper, reference),
+        tx_code=offer.tx_code_hash is not None,
+    )
+
+
+def _new_offer(
+    session: Session, services: Services, claim: Claim, issuer_slug: str, record: Credential, now: datetime
+) -> Offer:
+    claims = ClaimRepository(session)
+    claims.forget_expired_offers(claim.id, now)
+    if claims.open_offers(claim.id, now) >= MAX_OPEN_OFFERS:
+        raise StateConflict("too many open offers for this claim; wait a few minutes and reload the page")
+    reference = secrets.new_secret()
+    code = secrets.offer_code(services.issuance.recipient_pepper, reference)
+    tx_code = secrets.new_tx_code() if services.settings.wallet_tx_code else None
+    achievement = record_achievement_slug(session, record)
+    document = metadata.credential_offer(
+        services.urls, issuer_slug, configuration_id=achievement, code=code, tx_code=tx_code is not None
+    )
+    claims.add_offer(
+        ClaimOffer(
+            claim_id=claim.id,
+            code_hash=secrets.digest(code),
+            reference_hash=secrets.digest(reference),
+            tx_code_hash=None
+            if tx_code is None
+            else secrets.keyed_digest(services.issuance.recipient_pepper, tx_code),
+            failed_attempts=0,
+            expires_at=now + timedelta(seconds=services.settings.wallet_offer_ttl_seconds),
+            created_at=now,
+        )
+    )
+    by_reference = metadata.endpoint(services.urls, issuer_slug, f"offers/{reference}")
+    return Offer(
+        by_value=document,
+        by_value_uri="openid-credential-offer://?credential_offer="
+        + quote(json.dumps(document, separators=(",", ":")), safe=""),
+        by_reference_uri="openid-credential-offer://?credential_offer_uri=" + quote(by_reference, safe=""),
+        tx_code=tx_code,
+    )
+
+
+def record_achievement_slug(session: Session, record: Credential) -> str:
+    achievement = session.get(Achievement, record.achievement_id) if record.achievement_id else None
+    if achievement is None:
+        raise NotFound("this credential was not made from one of our achievements")
+    return achievement.slug

@@ -1,0 +1,224 @@
+"""OpenID4VCI 1.0, pre-authorized code flow: metadata, token, nonce and credential use cases.
+
+Each step is its own short transaction; whatever must happen once (redeeming a code, spending a
+nonce) is decided by one conditional write (``db.claims``). The credential is signed outside any
+write transaction (reading the award and the issuer's key first), then recorded as a delivery of
+the award; a delivery for the same award and DID already there is answered instead (claiming
+twice with one wallet is idempotent, and two racing requests store one delivery).
+"""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass
+from datetime import timedelta
+from typing import Any
+
+from sqlalchemy.exc import IntegrityError
+
+from badge_issuer.application.claiming import record_achievement_slug, refusal
+from badge_issuer.application.services import Services
+from badge_issuer.db.achievements import AchievementRepository
+from badge_issuer.db.claims import ClaimRepository
+from badge_issuer.db.credentials import CredentialRepository
+from badge_issuer.db.issuers import IssuerRepository
+from badge_issuer.db.tables import Delivery
+from badge_issuer.errors import WalletProtocolError
+from badge_issuer.observability.logs import audit
+from badge_issuer.wallet import metadata, secrets
+from badge_issuer.wallet.delivery import bind_to_holder
+from badge_issuer.wallet.key_proof import verify_key_proof
+
+MAX_TX_CODE_ATTEMPTS = 5
+
+
+@dataclass(frozen=True)
+class AccessToken:
+    token: str
+    expires_in: int
+
+
+def issuer_metadata(services: Services, slug: str) -> dict[str, Any]:
+    with services.readers() as session:
+        issuer = IssuerRepository(session).by_slug(slug)
+        achievements = AchievementRepository(session)
+        documents = [
+            (row.slug, json.loads(achievements.version(row).document_json))
+            for row in achievements.list(issuer.id)
+        ]
+        stored = json.loads(issuer.profile_json)
+    image = stored.get("image")
+    return metadata.credential_issuer_metadata(
+        services.urls,
+        slug,
+        issuer_name=str(stored.get("name") or slug),
+        issuer_logo=image if isinstance(image, str) and image.startswith(("https://", "http://")) else None,
+        achievements=documents,
+    )
+
+
+def authorization_server_metadata(services: Services, slug: str) -> dict[str, Any]:
+    with services.readers() as session:
+        IssuerRepository(session).by_slug(slug)  # NotFound for an unknown issuer
+    return metadata.authorization_server_metadata(services.urls, slug)
+
+
+def redeem_pre_authorized_code(
+    services: Services, slug: str, *, code: str | None, tx_code: str | None
+) -> AccessToken:
+    """The token endpoint: one access token per pre-authorized code, once, before it expires."""
+    if not secrets.plausible(code):
+        raise WalletProtocolError("invalid_request", "pre-authorized_code is missing")
+    now = services.clock()
+    pepper = services.issuance.recipient_pepper
+    with services.sessions() as session, session.begin():
+        claims = ClaimRepository(session)
+        found = claims.offer_by_code(secrets.digest(str(code)))
+        if found is None:
+            raise WalletProtocolError("invalid_grant", "the pre-authorized code is unknown, used or expired")
+        offer, claim, record = found
+        issuer_slug = IssuerRepository(session).by_id(record.issuer_id).slug
+        if (
+            issuer_slug != slug
+            or offer.redeemed_at is not None
+            or offer.expires_at <= now
+            or claim.expires_at <= now
+        ):
+            raise WalletProtocolError("invalid_grant", "the pre-authorized code is unknown, used or expired")
+        if offer.tx_code_hash is None and tx_code is not None:
+            raise WalletProtocolError("invalid_request", "this offer asks for no tx_code")
+        if offer.tx_code_hash is not None:
+            if tx_code is None:
+                raise WalletProtocolError("invalid_request", "this offer needs its tx_code")
+            if offer.failed_attempts >= MAX_TX_CODE_ATTEMPTS:
+                raise WalletProtocolError("invalid_grant", "too many wrong tx_code values: the offer is void")
+            if not secrets.plausible(tx_code) or secrets.keyed_digest(pepper, tx_code) != offer.tx_code_hash:
+                failures = claims.count_failure(offer.id)
+                session.commit()
+                raise WalletProtocolError(
+                    "invalid_grant",
+                    f"wrong tx_code ({MAX_TX_CODE_ATTEMPTS - failures} attempt(s) left)",
+                )
+        token = secrets.new_secret()
+        lifetime = services.settings.wallet_token_ttl_seconds
+        if not claims.redeem(
+            offer.id,
+            now=now,
+            token_hash=secrets.digest(token),
+            token_expires=now + timedelta(seconds=lifetime),
+        ):
+            raise WalletProtocolError("invalid_grant", "the pre-authorized code is unknown, used or expired")
+    return AccessToken(token=token, expires_in=lifetime)
+
+
+def new_nonce(services: Services) -> str:
+    now = services.clock()
+    nonce = secrets.new_secret()
+    with services.sessions() as session, session.begin():
+        ClaimRepository(session).add_nonce(
+            secrets.digest(nonce), now + timedelta(seconds=services.settings.wallet_nonce_ttl_seconds), now
+        )
+    return nonce
+
+
+def issue_to_wallet(services: Services, slug: str, *, access_token: str | None, body: Any) -> dict[str, Any]:
+    """The credential endpoint: verify the key proof, then deliver the award bound to its DID."""
+    now = services.clock()
+    if not secrets.plausible(access_token):
+        raise WalletProtocolError("invalid_token", "a Bearer access token from the token endpoint is needed")
+    with services.readers() as session:
+        found = ClaimRepository(session).by_access_token(secrets.digest(str(access_token)))
+        if found is not None:
+            offer, claim, record = found
+            issuer = IssuerRepository(session).by_id(record.issuer_id)
+            configuration_id = record_achievement_slug(session, record)
+    if (
+        found is None
+        or issuer.slug != slug
+        or offer.access_expires_at is None
+        or offer.access_expires_at <= now
+        or claim.expires_at <= now
+    ):
+        raise WalletProtocolError("invalid_token", "the access token is unknown or has expired")
+    jwt = _one_jwt_proof(body, configuration_id)
+    refused = refusal(record)
+    if refused is not None:
+        raise WalletProtocolError("credential_request_denied", refused)
+    proven = verify_key_proof(
+        jwt,
+        audience=metadata.issuer_identifier(services.urls, slug),
+        now=now,
+        max_age_seconds=services.settings.wallet_proof_max_age_seconds,
+    )
+    with services.sessions() as session, session.begin():
+        if not ClaimRepository(session).spend_nonce(secrets.digest(proven.nonce), now):
+            raise WalletProtocolError("invalid_nonce", "the c_nonce is unknown, spent or expired")
+    credential = deliver(services, record_id=record.id, holder_did=proven.holder_did, channel="openid4vci")
+    return {"credentials": [{"credential": credential}]}
+
+
+def deliver(services: Services, *, record_id: str, holder_did: str, channel: str) -> dict[str, Any]:
+    """The award bound to ``holder_did``: the delivery already made, or a new one signed now."""
+    holder_hash = secrets.digest(holder_did)
+    with services.readers() as session:
+        claims = ClaimRepository(session)
+        earlier = claims.delivery(record_id, holder_hash)
+        if earlier is not None:
+            return dict(json.loads(earlier.credential_json))
+        record = CredentialRepository(session).get(record_id)
+        issuer = IssuerRepository(session).by_id(record.issuer_id)
+        signer = services.signer_for(session, issuer)
+        award = json.loads(record.credential_json)
+    now = services.clock()
+    signed = bind_to_holder(
+        award, holder_did, signer=signer, canon=services.canon, schemas=services.schemas, now=now
+    )
+    try:
+        with services.sessions() as session, session.begin():
+            ClaimRepository(session).add_delivery(
+                Delivery(
+                    credential_id=record_id,
+                    holder_hash=holder_hash,
+                    holder_did=holder_did,
+                    channel=channel,
+                    credential_json=json.dumps(signed, ensure_ascii=False, separators=(",", ":")),
+                    created_at=now,
+                )
+            )
+    except IntegrityError:  # a concurrent request delivered it first: answer with that one
+        with services.readers() as session:
+            raced = ClaimRepository(session).delivery(record_id, holder_hash)
+        if raced is None:
+            raise
+        return dict(json.loads(raced.credential_json))
+    audit("credential.delivered", actor="wallet", issuer=issuer.slug, credential=record_id, channel=channel)
+    return signed
+
+
+def _one_jwt_proof(body: Any, configuration_id: str) -> str:
+    if not isinstance(body, dict):
+        raise WalletProtocolError(
+            "invalid_credential_request", "the credential request must be a JSON object"
+        )
+    if "credential_response_encryption" in body:
+        raise WalletProtocolError(
+            "invalid_encryption_parameters", "credential response encryption is not supported"
+        )
+    if "credential_identifier" in body:
+        raise WalletProtocolError(
+            "unknown_credential_identifier", "no credential identifiers were issued with this token"
+        )
+    if body.get("credential_configuration_id") != configuration_id:
+        raise WalletProtocolError(
+            "unknown_credential_configuration",
+            "credential_configuration_id must name the configuration of the offer",
+        )
+    proofs = body.get("proofs")
+    if "proof" in body or not isinstance(proofs, dict) or set(proofs) != {"jwt"}:
+        raise WalletProtocolError("invalid_credential_request", 'proofs must be {"jwt": [one key proof]}')
+    jwts = proofs["jwt"]
+    if not isinstance(jwts, list) or len(jwts) != 1:
+        raise WalletProtocolError(
+            "invalid_credential_request", "exactly one jwt key proof (no batch issuance)"
+        )
+    return str(jwts[0]) if isinstance(jwts[0], str) else ""
