@@ -17,6 +17,7 @@ from badge_issuer.api.openapi_doc import document
 from tests.api.test_claims import offer_links
 from tests.api.test_images import tiny_png
 from tests.api.test_issuing import ACHIEVEMENT, Tenant, bootstrap, issue
+from tests.api.test_vc_api_exchange import lcw_request
 from tests.conftest import LiveServer
 
 
@@ -62,6 +63,7 @@ def test_head_answers_wherever_get_does_and_every_get_body_is_as_documented(tena
         "digest": image["id"].rsplit("/", 1)[1],
         "kind": "png",
         "reference": _offer_reference(issued["links"]["claim"]),
+        "exchange": lcw_request(issued["links"]["claim"])["protocols"]["vcapi"].rsplit("/", 1)[1],
     }
     spec = document(server.app)
     # the Open Badges API's resources need an OAuth access token: test_ob_api.py reads them

@@ -42,6 +42,7 @@ TABLES = {
     "claim_offers",
     "wallet_nonces",
     "deliveries",
+    "claim_exchanges",
     "alembic_version",
 }
 

@@ -22,6 +22,7 @@ from badge_issuer.api.routes import (
     claims,
     credentials,
     dids,
+    exchanges,
     images,
     issuers,
     learner_pages,
@@ -83,6 +84,7 @@ def create_app(
     app.include_router(credentials.router)
     app.include_router(images.router)
     app.include_router(oid4vci.router)
+    app.include_router(exchanges.router)
     app.include_router(public.router)
     app.include_router(verify_routes.router)
     app.include_router(vc_api_issue.router)

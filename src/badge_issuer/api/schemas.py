@@ -412,6 +412,25 @@ class CredentialResponse(_Out):
     )
 
 
+class ExchangeRequest(_Loose):
+    """A VC-API exchange step: ``{}`` to start, then ``{"verifiablePresentation": …}`` (DID Auth)."""
+
+    verifiable_presentation: dict[str, Any] | None = Field(default=None, alias="verifiablePresentation")
+
+
+class ExchangeResponse(_Loose):
+    """``verifiablePresentationRequest`` (what to present), or ``verifiablePresentation`` (the award)."""
+
+    verifiable_presentation_request: dict[str, Any] | None = Field(
+        default=None, alias="verifiablePresentationRequest"
+    )
+    verifiable_presentation: dict[str, Any] | None = Field(default=None, alias="verifiablePresentation")
+
+
+class InteractionProtocols(_Out):
+    protocols: dict[str, str] = Field(description='`{"vcapi": <the exchange URL>}`')
+
+
 COMMON = (413, 503)
 #: and the ones every authenticated operation can answer
 AUTHED = (401, 403, 404)
@@ -431,6 +450,7 @@ REFERENCED: tuple[type[BaseModel], ...] = (
     ProfileDocument,
     DidDocument,
     AchievementDocument,
+    ExchangeRequest,
 )
 
 

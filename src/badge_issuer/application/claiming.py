@@ -16,13 +16,15 @@ from urllib.parse import quote
 
 from sqlalchemy.orm import Session
 
+from badge_issuer.application.exchanging import ExchangeLinks, open_exchange
 from badge_issuer.application.pages import AchievementCard, achievement_card, display_name
 from badge_issuer.application.services import Services
 from badge_issuer.db.claims import ClaimRepository
 from badge_issuer.db.issuers import IssuerRepository
-from badge_issuer.db.tables import Achievement, Claim, ClaimOffer, Credential
+from badge_issuer.db.tables import Claim, ClaimOffer, Credential
 from badge_issuer.errors import NotFound, StateConflict
 from badge_issuer.wallet import metadata, secrets
+from badge_issuer.wallet.awards import achievement_slug, refusal
 
 #: open (unredeemed, unexpired) offers one claim may have at a time: a page reload makes another
 MAX_OPEN_OFFERS = 20
@@ -48,6 +50,8 @@ class ClaimPage:
     expires: str  # RFC 3339
     baked_png: str
     offer: Offer | None
+    #: the VC-API exchange for the Learner Credential Wallet (and its deep link)
+    exchange: ExchangeLinks | None
     #: why the award cannot be taken into a wallet (revoked, suspended), or None
     refused: str | None
 
@@ -83,12 +87,6 @@ def find_claim(session: Session, token: str, now: datetime) -> tuple[Claim, Cred
     return found
 
 
-def refusal(record: Credential) -> str | None:
-    if record.status != "active":
-        return f"this award is {record.status}: it cannot be added to a wallet"
-    return None
-
-
 def claim_page(services: Services, token: str) -> ClaimPage:
     """What the claim page shows, with a fresh offer when the award may still be delivered."""
     now = services.clock()
@@ -97,6 +95,7 @@ def claim_page(services: Services, token: str) -> ClaimPage:
         issuer = IssuerRepository(session).by_id(record.issuer_id)
         refused = refusal(record)
         offer = None if refused else _new_offer(session, services, claim, issuer.slug, record, now)
+        exchange = None if refused else open_exchange(session, services, claim, issuer.slug, now)
         credential = json.loads(record.credential_json)
     subject = credential.get("credentialSubject") if isinstance(credential, dict) else None
     subject = subject if isinstance(subject, dict) else {}
@@ -116,6 +115,7 @@ def claim_page(services: Services, token: str) -> ClaimPage:
         expires=claim.expires_at.isoformat(),
         baked_png=f"{url}/baked.png",
         offer=offer,
+        exchange=exchange,
         refused=refused,
     )
 
@@ -130,7 +130,7 @@ def offer_by_reference(services: Services, issuer: str, reference: str) -> dict[
         if found is not None:
             offer, _claim, record = found
             slug = IssuerRepository(session).by_id(record.issuer_id).slug
-            configuration_id = record_achievement_slug(session, record)
+            configuration_id = achievement_slug(session, record)
     if found is None or slug != issuer or offer.redeemed_at is not None or offer.expires_at <= now:
         raise NotFound("no such credential offer, or it was used or has expired")
     return metadata.credential_offer(
@@ -152,7 +152,7 @@ def _new_offer(
     reference = secrets.new_secret()
     code = secrets.offer_code(services.issuance.recipient_pepper, reference)
     tx_code = secrets.new_tx_code() if services.settings.wallet_tx_code else None
-    achievement = record_achievement_slug(session, record)
+    achievement = achievement_slug(session, record)
     document = metadata.credential_offer(
         services.urls, issuer_slug, configuration_id=achievement, code=code, tx_code=tx_code is not None
     )
@@ -177,10 +177,3 @@ def _new_offer(
         by_reference_uri="openid-credential-offer://?credential_offer_uri=" + quote(by_reference, safe=""),
         tx_code=tx_code,
     )
-
-
-def record_achievement_slug(session: Session, record: Credential) -> str:
-    achievement = session.get(Achievement, record.achievement_id) if record.achievement_id else None
-    if achievement is None:
-        raise NotFound("this credential was not made from one of our achievements")
-    return achievement.slug

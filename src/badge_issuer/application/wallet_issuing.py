@@ -16,7 +16,6 @@ from typing import Any
 
 from sqlalchemy.exc import IntegrityError
 
-from badge_issuer.application.claiming import record_achievement_slug, refusal
 from badge_issuer.application.services import Services
 from badge_issuer.db.achievements import AchievementRepository
 from badge_issuer.db.claims import ClaimRepository
@@ -26,6 +25,7 @@ from badge_issuer.db.tables import Delivery
 from badge_issuer.errors import WalletProtocolError
 from badge_issuer.observability.logs import audit
 from badge_issuer.wallet import metadata, secrets
+from badge_issuer.wallet.awards import achievement_slug, refusal
 from badge_issuer.wallet.delivery import bind_to_holder
 from badge_issuer.wallet.key_proof import verify_key_proof
 
@@ -131,7 +131,7 @@ def issue_to_wallet(services: Services, slug: str, *, access_token: str | None, 
         if found is not None:
             offer, claim, record = found
             issuer = IssuerRepository(session).by_id(record.issuer_id)
-            configuration_id = record_achievement_slug(session, record)
+            configuration_id = achievement_slug(session, record)
     if (
         found is None
         or issuer.slug != slug

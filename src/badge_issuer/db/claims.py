@@ -12,7 +12,7 @@ from datetime import datetime
 from sqlalchemy import delete, select, update
 from sqlalchemy.orm import Session
 
-from badge_issuer.db.tables import Claim, ClaimOffer, Credential, Delivery, WalletNonce
+from badge_issuer.db.tables import Claim, ClaimExchange, ClaimOffer, Credential, Delivery, WalletNonce
 
 
 class ClaimRepository:
@@ -129,3 +129,30 @@ class ClaimRepository:
     def add_delivery(self, delivery: Delivery) -> None:
         self.session.add(delivery)
         self.session.flush()
+
+    def add_exchange(self, exchange: ClaimExchange) -> None:
+        self.session.add(exchange)
+        self.session.flush()
+
+    def exchange(self, exchange_hash: str) -> tuple[ClaimExchange, Claim, Credential] | None:
+        query = (
+            select(ClaimExchange, Claim, Credential)
+            .join(Claim, Claim.id == ClaimExchange.claim_id)
+            .join(Credential, Credential.id == Claim.credential_id)
+            .where(ClaimExchange.exchange_hash == exchange_hash)
+        )
+        row = self.session.execute(query).first()
+        return None if row is None else (row[0], row[1], row[2])
+
+    def complete_exchange(self, exchange_id: int, *, holder_did: str, now: datetime) -> bool:
+        """Complete the exchange for ``holder_did`` unless it already completed (or expired)."""
+        result = self.session.execute(
+            update(ClaimExchange)
+            .where(
+                ClaimExchange.id == exchange_id,
+                ClaimExchange.completed_at.is_(None),
+                ClaimExchange.expires_at > now,
+            )
+            .values(completed_at=now, holder_did=holder_did)
+        )
+        return bool(result.rowcount == 1)  # type: ignore[attr-defined]

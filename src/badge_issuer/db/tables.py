@@ -356,3 +356,18 @@ class Delivery(Base):
     channel: Mapped[str] = mapped_column(String(16))  # "openid4vci" | "vc-api"
     credential_json: Mapped[str] = mapped_column(Text)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime)
+
+
+class ClaimExchange(Base):
+    """A VC-API exchange of a claim: DID Authentication, then the award for that DID; once."""
+
+    __tablename__ = "claim_exchanges"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    claim_id: Mapped[int] = mapped_column(ForeignKey("claims.id"), index=True)
+    exchange_hash: Mapped[str] = mapped_column(String(64), unique=True)  # SHA-256 of the URL's id
+    challenge: Mapped[str] = mapped_column(String(64))
+    expires_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    completed_at: Mapped[datetime | None] = mapped_column(UTCDateTime, nullable=True)
+    holder_did: Mapped[str | None] = mapped_column(Text, nullable=True)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime)
