@@ -94,6 +94,8 @@ class Settings(BaseSettings):
     recipient_pepper: SecretStr = SecretStr(DEV_PEPPER)
     #: how long an award's claim link stays usable, in days
     claim_ttl_days: int = Field(default=180, ge=1, le=3650)
+    #: email each new award's claim link to its recipient (an email address; needs BADGE_SMTP_HOST)
+    claim_email: bool = False
     #: how long a claim page's OpenID4VCI offer (its pre-authorized code) may be redeemed, in seconds
     wallet_offer_ttl_seconds: int = Field(default=600, ge=30, le=86_400)
     #: OpenID4VCI offers ask for a 6-digit transaction code (shown on the claim page)

@@ -4,8 +4,12 @@ from __future__ import annotations
 
 import html
 import re
+import time
 from collections.abc import Callable
 from datetime import UTC, datetime, timedelta
+from email import message_from_bytes
+from email.message import EmailMessage
+from email.policy import default
 from urllib.parse import parse_qs, unquote, urlsplit
 
 import httpx
@@ -13,7 +17,8 @@ import pytest
 
 from badge_issuer.clock import FixedClock
 from tests.api.test_issuing import ACHIEVEMENT, Tenant, bootstrap
-from tests.conftest import LiveServer
+from tests.conftest import LiveServer, free_port
+from tests.wallet import Mailbox
 
 BROWSER = {"Accept": "text/html"}
 START = datetime(2026, 11, 30, 9, 0, tzinfo=UTC)
@@ -109,3 +114,55 @@ def test_a_revoked_award_is_not_offered_to_wallets(tenant: Tenant) -> None:
     page = httpx.get(issued["links"]["claim"], headers=BROWSER)
     assert page.status_code == 200
     assert "revoked" in page.text and "openid-credential-offer" not in page.text
+
+
+def mails_to(mailbox: Mailbox, address: str) -> list[EmailMessage]:
+    with mailbox._lock:
+        raw = [content for rcpt, content in mailbox.messages if address in rcpt]
+    return [message_from_bytes(content, policy=default) for content in raw]
+
+
+def wait_for_mail(mailbox: Mailbox, address: str, count: int) -> list[EmailMessage]:
+    deadline = time.monotonic() + 10
+    while time.monotonic() < deadline:
+        found = mails_to(mailbox, address)
+        if len(found) >= count:
+            return found
+        time.sleep(0.02)
+    raise AssertionError(f"{count} message(s) did not reach {address}")
+
+
+def test_the_claim_link_is_emailed_once_per_award(
+    live_server: Callable[..., LiveServer], clock: FixedClock, mailbox: Mailbox
+) -> None:
+    server = live_server(clock=clock, verify_workers=0, claim_email=True, **mailbox.settings())
+    tenant = bootstrap(server, "uni")
+    assert httpx.post(tenant.url("/achievements"), json=ACHIEVEMENT, headers=tenant.admin).status_code == 201
+    issued = award(tenant).json()
+    [message] = wait_for_mail(mailbox, "ada@example.org", 1)
+    assert message["Subject"] == "Your badge: Data Analysis with Python"
+    body = message.get_content()
+    assert issued["links"]["claim"] in body
+    assert f"{issued['credentialId']}/baked.png" in body and "2027-05-29" in body  # 180 days
+    assert award(tenant).status_code == 201  # a replay sends nothing more
+    did_award = httpx.post(
+        tenant.url("/achievements/python-data/credentials"),
+        json={"recipient": {"id": "did:example:bob"}},
+        headers=tenant.admin,
+        timeout=30,
+    )
+    assert did_award.status_code == 201  # no address: nothing to send
+    time.sleep(0.3)
+    assert len(mails_to(mailbox, "ada@example.org")) == 1
+
+
+def test_a_mail_server_that_fails_does_not_undo_the_award(
+    live_server: Callable[..., LiveServer], clock: FixedClock
+) -> None:
+    server = live_server(
+        clock=clock, verify_workers=0, claim_email=True, smtp_host="127.0.0.1", smtp_port=free_port()
+    )
+    tenant = bootstrap(server, "uni")
+    assert httpx.post(tenant.url("/achievements"), json=ACHIEVEMENT, headers=tenant.admin).status_code == 201
+    issued = award(tenant)
+    assert issued.status_code == 201 and issued.json()["links"]["claim"]

@@ -232,3 +232,20 @@ def test_key_proofs_are_checked_as_the_spec_says(tenant: Tenant, clock: FixedClo
     assert (
         session.credential(config, wallet.key_proof(audience=aud, nonce=session.nonce())).status_code == 401
     )
+
+
+def test_an_award_already_naming_its_subject_is_not_rebound(tenant: Tenant, clock: FixedClock) -> None:
+    issued = httpx.post(
+        tenant.url("/achievements/python-data/credentials"),
+        json={"recipient": {"id": "did:example:bob"}},
+        headers=tenant.admin,
+        timeout=30,
+    ).json()
+    offer = Offer.from_uri(fresh_offer(tenant, issued["links"]["claim"])[0])
+    session = Session.discover(offer)
+    assert session.token(offer.code).status_code == 200
+    wallet = Wallet(clock=now_of(clock))
+    response = session.credential(
+        offer.configuration_id, wallet.key_proof(audience=offer.issuer, nonce=session.nonce())
+    )
+    assert response.status_code == 400 and response.json()["error"] == "credential_request_denied"

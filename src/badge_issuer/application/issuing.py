@@ -15,6 +15,7 @@ from typing import Any
 from pydantic import ValidationError
 from sqlalchemy.exc import IntegrityError
 
+from badge_issuer.application.claim_mail import email_claim
 from badge_issuer.application.claiming import open_claim
 from badge_issuer.application.services import Services
 from badge_issuer.credential.requests import BatchItem, IssueRequest
@@ -71,6 +72,10 @@ def run_issue(services: Services, command: IssueCommand | SignCommand) -> Issued
             raise
         issued = replay(earlier, command.request_hash)
     services.metrics.issued(replayed=issued.replayed)
+    if isinstance(command, IssueCommand) and not issued.replayed:
+        email = command.request.recipient.email
+        if services.settings.claim_email and email:
+            email_claim(services, issued, str(email))
     if not issued.replayed:
         made_from = {"achievement": command.achievement_slug} if isinstance(command, IssueCommand) else {}
         audit(

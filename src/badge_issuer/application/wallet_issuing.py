@@ -22,7 +22,7 @@ from badge_issuer.db.claims import ClaimRepository
 from badge_issuer.db.credentials import CredentialRepository
 from badge_issuer.db.issuers import IssuerRepository
 from badge_issuer.db.tables import Delivery
-from badge_issuer.errors import WalletProtocolError
+from badge_issuer.errors import StateConflict, WalletProtocolError
 from badge_issuer.observability.logs import audit
 from badge_issuer.wallet import metadata, secrets
 from badge_issuer.wallet.awards import achievement_slug, refusal
@@ -153,7 +153,12 @@ def issue_to_wallet(services: Services, slug: str, *, access_token: str | None, 
     with services.sessions() as session, session.begin():
         if not ClaimRepository(session).spend_nonce(secrets.digest(proven.nonce), now):
             raise WalletProtocolError("invalid_nonce", "the c_nonce is unknown, spent or expired")
-    credential = deliver(services, record_id=record.id, holder_did=proven.holder_did, channel="openid4vci")
+    try:
+        credential = deliver(
+            services, record_id=record.id, holder_did=proven.holder_did, channel="openid4vci"
+        )
+    except StateConflict as exc:  # the award is someone's by another id already
+        raise WalletProtocolError("credential_request_denied", exc.message) from None
     return {"credentials": [{"credential": credential}]}
 
 

@@ -19,7 +19,7 @@ from badge_issuer.crypto.data_integrity import ProofOptions, add_proof
 from badge_issuer.crypto.keys import Signer
 from badge_issuer.crypto.suites import CanonOptions, suite_by_name
 from badge_issuer.errors import Issue as Finding
-from badge_issuer.errors import ValidationFailed
+from badge_issuer.errors import StateConflict, ValidationFailed
 
 CRYPTOSUITE = "eddsa-rdfc-2022"
 MAX_DID_CHARS = 2048
@@ -44,6 +44,10 @@ def bind_to_holder(
     if not isinstance(subject, dict):
         raise ValidationFailed(
             "the award has no credentialSubject object", [Finding("/credentialSubject", "not an object")]
+        )
+    if subject.get("id") not in (None, holder_did):
+        raise StateConflict(
+            "this award names its subject by another id already: it cannot be bound to another DID"
         )
     subject["id"] = holder_did
     schemas.validate_credential(unsigned)
