@@ -166,3 +166,13 @@ def test_a_mail_server_that_fails_does_not_undo_the_award(
     assert httpx.post(tenant.url("/achievements"), json=ACHIEVEMENT, headers=tenant.admin).status_code == 201
     issued = award(tenant)
     assert issued.status_code == 201 and issued.json()["links"]["claim"]
+
+
+def test_open_offers_and_exchanges_per_claim_are_bounded(tenant: Tenant, clock: FixedClock) -> None:
+    link = award(tenant).json()["links"]["claim"]
+    for _ in range(20):
+        assert httpx.get(link, headers=BROWSER).status_code == 200
+    refused = httpx.get(link, headers=BROWSER)
+    assert refused.status_code == 409 and "too many open offers" in refused.text.lower()
+    clock.at = START + timedelta(minutes=11)  # the open ones expire and are forgotten
+    assert httpx.get(link, headers=BROWSER).status_code == 200

@@ -165,7 +165,9 @@ def test_achievements_and_revocation(tenant: Tenant, tmp_path: Path) -> None:
 
     sheet = write_csv(tmp_path / "one.csv", 1)
     assert badge_issuer(tenant, "issue", "--csv", str(sheet), "--achievement", "sql-basics").returncode == 0
-    url = results_of(tmp_path / "one.csv.results.csv")[0]["url"]
+    [line] = results_of(tmp_path / "one.csv.results.csv")
+    url = line["url"]
+    assert line["claim"].startswith(tenant.server.url + "/claims/")  # the learner's claim link
     revoked = badge_issuer(tenant, "revoke", url, "--reason", "issued in error")
     assert revoked.returncode == 0, revoked.stderr
     assert json.loads(revoked.stdout)["status"] == "revoked"

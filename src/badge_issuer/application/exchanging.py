@@ -35,6 +35,8 @@ ACCEPTED_METHODS = ("key", "jwk", "web")
 ACCEPTED_CRYPTOSUITES = ("eddsa-rdfc-2022", "eddsa-jcs-2022", "Ed25519Signature2020")
 LCW_REQUEST = "https://lcw.app/request.html?request="
 MAX_PRESENTATION_BYTES = 65_536
+#: exchanges one claim may have waiting at a time (each claim page visit opens one)
+MAX_OPEN_EXCHANGES = 20
 
 
 @dataclass(frozen=True)
@@ -53,8 +55,11 @@ def origin(services: Services) -> str:
 def open_exchange(
     session: Session, services: Services, claim: Claim, issuer_slug: str, now: datetime
 ) -> ExchangeLinks:
+    exchanges = ClaimRepository(session)
+    if exchanges.open_exchanges(claim.id, now) >= MAX_OPEN_EXCHANGES:
+        raise StateConflict("too many open exchanges for this claim; wait a few minutes and reload the page")
     name = secrets.new_secret()
-    ClaimRepository(session).add_exchange(
+    exchanges.add_exchange(
         ClaimExchange(
             claim_id=claim.id,
             exchange_hash=secrets.digest(name),

@@ -10,8 +10,9 @@ same request model) before anything is sent.
 
 The results file has one line per row: ``row`` (the CSV line number), ``status`` (``created``,
 ``replayed``, ``duplicate``, ``rejected`` or ``invalid``), ``idempotency_key``, ``credential_id``, ``url``,
-``baked_png`` and ``error``. It is appended to as batches complete, so an interrupted run leaves
-what was done; a later run skips the rows it lists as created or replayed and tries the rest again.
+``baked_png``, ``error`` and ``claim`` (the award's claim link: a secret for its learner). It is
+appended to as batches complete, so an interrupted run leaves what was done; a later run skips
+the rows it lists as created or replayed and tries the rest again.
 """
 
 from __future__ import annotations
@@ -45,7 +46,7 @@ COLUMNS = (
     "valid_from",
     "valid_until",
 )
-RESULT_COLUMNS = ("row", "status", "idempotency_key", "credential_id", "url", "baked_png", "error")
+RESULT_COLUMNS = ("row", "status", "idempotency_key", "credential_id", "url", "baked_png", "error", "claim")
 #: ``duplicate``: a row with the same idempotency key as an earlier row, awarded once (by that row)
 DONE = frozenset({"created", "replayed"})
 MAX_ROWS = 1_000_000
@@ -199,7 +200,10 @@ def result_line(row: Row, outcome: dict[str, Any]) -> dict[str, Any]:
     links = outcome.get("links") or {}
     if outcome.get("credentialId"):
         line.update(
-            credential_id=outcome.get("id"), url=outcome["credentialId"], baked_png=links.get("bakedPng")
+            credential_id=outcome.get("id"),
+            url=outcome["credentialId"],
+            baked_png=links.get("bakedPng"),
+            claim=links.get("claim"),
         )
     problem = outcome.get("problem")
     if isinstance(problem, dict):

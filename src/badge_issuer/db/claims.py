@@ -156,3 +156,19 @@ class ClaimRepository:
             .values(completed_at=now, holder_did=holder_did)
         )
         return bool(result.rowcount == 1)  # type: ignore[attr-defined]
+
+    def open_exchanges(self, claim_id: int, now: datetime) -> int:
+        """Exchanges of the claim still waiting for a wallet; expired ones are forgotten first."""
+        self.session.execute(
+            delete(ClaimExchange).where(
+                ClaimExchange.claim_id == claim_id,
+                ClaimExchange.expires_at <= now,
+                ClaimExchange.completed_at.is_(None),
+            )
+        )
+        query = select(ClaimExchange.id).where(
+            ClaimExchange.claim_id == claim_id,
+            ClaimExchange.expires_at > now,
+            ClaimExchange.completed_at.is_(None),
+        )
+        return len(list(self.session.scalars(query)))
