@@ -132,3 +132,21 @@ def test_a_revoked_award_is_not_exchanged(tenant: Tenant) -> None:
     )
     assert revoked.status_code == 200
     assert httpx.post(exchange, json={}).status_code == 409
+
+
+def test_an_award_already_naming_its_subject_goes_only_to_that_did(tenant: Tenant) -> None:
+    bob = Wallet("Bob's wallet")
+    issued = httpx.post(
+        tenant.url("/achievements/python-data/credentials"),
+        json={"recipient": {"id": bob.did}},
+        headers=tenant.admin,
+        timeout=30,
+    ).json()
+    exchange = lcw_request(issued["links"]["claim"])["protocols"]["vcapi"]
+    vpr = httpx.post(exchange, json={}).json()["verifiablePresentationRequest"]
+    other = httpx.post(exchange, json={"verifiablePresentation": did_auth(Wallet(), vpr)}, timeout=30)
+    assert other.status_code == 409
+    answered = httpx.post(exchange, json={"verifiablePresentation": did_auth(bob, vpr)}, timeout=30)
+    assert answered.status_code == 200, answered.text  # the refusal did not use the exchange up
+    [credential] = answered.json()["verifiablePresentation"]["verifiableCredential"]
+    assert credential["credentialSubject"]["id"] == bob.did

@@ -28,7 +28,7 @@ from badge_issuer.db.issuers import IssuerRepository
 from badge_issuer.db.tables import Claim, ClaimExchange
 from badge_issuer.errors import InputError, NotFound, StateConflict
 from badge_issuer.wallet import secrets
-from badge_issuer.wallet.awards import refusal
+from badge_issuer.wallet.awards import bound_subject, refusal
 
 VC_V2_CONTEXT = "https://www.w3.org/ns/credentials/v2"
 ACCEPTED_METHODS = ("key", "jwk", "web")
@@ -77,7 +77,7 @@ def open_exchange(
 
 def protocols(services: Services, issuer: str, name: str) -> dict[str, Any]:
     """The interaction URL's answer to ``GET`` (Accept: JSON): the protocols it offers."""
-    _find(services, issuer, name)
+    _find(services, issuer, name)  # NotFound / StateConflict for an exchange no longer open
     return {"protocols": {"vcapi": f"{services.urls.issuer_profile(issuer)}/exchanges/{name}"}}
 
 
@@ -85,7 +85,7 @@ def participate(
     services: Services, issuer: str, name: str, body: Any, *, client: str | None
 ) -> dict[str, Any]:
     """One step of the exchange: the request for DID Authentication, or the award for the DID."""
-    exchange, record_id, refused = _find(services, issuer, name)
+    exchange, record_id, refused, named = _find(services, issuer, name)
     if refused is not None:
         raise StateConflict(refused)
     if not isinstance(body, dict):
@@ -106,6 +106,8 @@ def participate(
         client=client,
     )
     holder = _authenticated_holder(report.to_json())
+    if named is not None and named != holder:  # decided before the exchange is used up
+        raise StateConflict("this award names its subject by another id already: it cannot go to this DID")
     now = services.clock()
     with services.sessions() as session, session.begin():
         if not ClaimRepository(session).complete_exchange(exchange.id, holder_did=holder, now=now):
@@ -157,7 +159,7 @@ def _authenticated_holder(report: dict[str, Any]) -> str:
     return did
 
 
-def _find(services: Services, issuer: str, name: str) -> tuple[ClaimExchange, str, str | None]:
+def _find(services: Services, issuer: str, name: str) -> tuple[ClaimExchange, str, str | None, str | None]:
     now = services.clock()
     with services.readers() as session:
         found = ClaimRepository(session).exchange(secrets.digest(name)) if secrets.plausible(name) else None
@@ -167,4 +169,4 @@ def _find(services: Services, issuer: str, name: str) -> tuple[ClaimExchange, st
     exchange, _claim, record = found
     if exchange.completed_at is not None:
         raise StateConflict("this exchange has already completed; reload the claim page for a new one")
-    return exchange, record.id, refusal(record)
+    return exchange, record.id, refusal(record), bound_subject(record)

@@ -3,6 +3,8 @@ credential configuration (achievement slug) is it."""
 
 from __future__ import annotations
 
+import json
+
 from sqlalchemy.orm import Session
 
 from badge_issuer.db.tables import Achievement, Credential
@@ -14,6 +16,13 @@ def refusal(record: Credential) -> str | None:
     if record.status != "active":
         return f"this award is {record.status}: it cannot be added to a wallet"
     return None
+
+
+def bound_subject(record: Credential) -> str | None:
+    """The subject id the award already names (issued to a DID or URL), or None."""
+    subject = json.loads(record.credential_json).get("credentialSubject")
+    subject_id = subject.get("id") if isinstance(subject, dict) else None
+    return subject_id if isinstance(subject_id, str) else None
 
 
 def achievement_slug(session: Session, record: Credential) -> str:
