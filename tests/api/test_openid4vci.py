@@ -249,3 +249,25 @@ def test_an_award_already_naming_its_subject_is_not_rebound(tenant: Tenant, cloc
         offer.configuration_id, wallet.key_proof(audience=offer.issuer, nonce=session.nonce())
     )
     assert response.status_code == 400 and response.json()["error"] == "credential_request_denied"
+
+
+def test_browser_wallets_may_call_the_endpoints_from_any_origin(tenant: Tenant) -> None:
+    """Nothing here is ambient (the access token is the wallet's own), so any origin may ask."""
+    base = f"{tenant.server.url}/issuers/uni/openid4vci"
+    asks = {"Origin": "https://wallet.example", "Access-Control-Request-Method": "POST"}
+    credential = httpx.options(
+        f"{base}/credential", headers={**asks, "Access-Control-Request-Headers": "authorization"}
+    )
+    assert credential.status_code == 200, credential.text
+    assert credential.headers["access-control-allow-origin"] == "*"
+    assert "authorization" in credential.headers["access-control-allow-headers"].lower()
+    for endpoint in ("token", "nonce"):
+        preflight = httpx.options(
+            f"{base}/{endpoint}", headers={**asks, "Access-Control-Request-Headers": "content-type"}
+        )
+        assert preflight.status_code == 200 and preflight.headers["access-control-allow-origin"] == "*"
+    metadata = httpx.get(
+        f"{tenant.server.url}/.well-known/openid-credential-issuer/issuers/uni",
+        headers={"Origin": "https://w.example"},
+    )
+    assert metadata.headers["access-control-allow-origin"] == "*"

@@ -35,11 +35,17 @@ PUBLIC_PREFIXES = (
 )
 #: paths a browser wallet calls with its own bearer token or client credentials, from any origin
 BEARER_PREFIXES = ("/ims/ob/v3p0/", "/oauth/token", "/oauth/revoke", "/oauth/register")
+#: and an issuer's OpenID4VCI credential endpoint (``/issuers/{issuer}/openid4vci/credential``)
+BEARER_SUFFIX = "/openid4vci/credential"
 #: paths under a public prefix that still need an API key
 AUTHENTICATED_PATHS = ("/credentials/issue", "/credentials/status")
 PUBLIC_HEADERS = ("Accept", "Content-Type", "If-None-Match")
 EXPOSED_HEADERS = ("ETag", "Location", "Link", "Retry-After", "X-Request-Id", "X-Total-Count")
 PREFLIGHT_MAX_AGE = 600
+
+
+def is_bearer(path: str) -> bool:
+    return path.startswith(BEARER_PREFIXES) or (path.startswith("/issuers/") and path.endswith(BEARER_SUFFIX))
 
 
 def is_public(path: str) -> bool:
@@ -86,7 +92,7 @@ class Cors:
         if scope["type"] != "http":
             await self.app(scope, receive, send)
             return
-        if scope["path"].startswith(BEARER_PREFIXES):
+        if is_bearer(scope["path"]):
             await self.bearer(scope, receive, send)
         elif is_public(scope["path"]):
             await self.public(scope, receive, send)
