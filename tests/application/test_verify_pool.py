@@ -159,7 +159,8 @@ def test_the_pool_runs_only_between_start_and_close(make_settings: Callable[...,
         assert not pool.running  # nothing starts when the Services are built
         issuer = Issuer()
         signed = json.dumps(issuer.sign(badge(issuer))).encode()
-        assert verify_presented(services, signed).verified  # not started: verified in-process
+        report = verify_presented(services, signed)  # not started: verified in-process
+        assert report.verified, [(c.id, c.status, c.message) for c in report.checks if c.status != "passed"]
         assert pool.completed == 0
         with pytest.raises(Busy, match="not being accepted"):
             pool.run("a", database_of)
