@@ -356,7 +356,7 @@ _PROBLEM_TEXT = {
     401: "No API key, or an unknown or revoked one",
     403: "The API key lacks the scope, or belongs to another issuer",
     404: "No such resource (another issuer's records are not found either)",
-    409: "Conflicts with the current state, or an Idempotency-Key reused with another body",
+    409: "Conflicts with the current state, or an Idempotency-Key reused with another body or in progress",
     413: "The body, or a part of it, is over a size bound",
     415: "The body is not sent as application/json",
     422: "The input did not validate (the problem names the field)",

@@ -168,7 +168,26 @@ class StatusEntry(Base):
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
     list_id: Mapped[int] = mapped_column(ForeignKey("status_lists.id"))
     position: Mapped[int] = mapped_column(Integer)
-    credential_id: Mapped[str] = mapped_column(ForeignKey("credentials.id"), index=True)
+    #: None while the award it was taken for is being signed, and for ever if that award never
+    #: landed (a burnt position: its bit stays 0 and it is never handed out again)
+    credential_id: Mapped[str | None] = mapped_column(ForeignKey("credentials.id"), index=True)
+
+
+class IdempotencyReservation(Base):
+    """An Idempotency-Key whose award is being signed (between the two short write transactions).
+
+    Deleted in the transaction that stores the award; one left behind by a crash is taken over by
+    a retry once ``taken_at`` is older than the lease.
+    """
+
+    __tablename__ = "idempotency_reservations"
+    __table_args__ = (UniqueConstraint("client_id", "idempotency_key"),)
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    client_id: Mapped[int] = mapped_column(ForeignKey("api_clients.id"))
+    idempotency_key: Mapped[str] = mapped_column(String(255))
+    request_hash: Mapped[str] = mapped_column(String(64))
+    taken_at: Mapped[datetime] = mapped_column(UTCDateTime)
 
 
 class StatusEvent(Base):
