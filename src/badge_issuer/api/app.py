@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import logging
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 
@@ -38,6 +39,20 @@ from badge_issuer.application.services import Services, build_services
 from badge_issuer.clock import Clock, system_clock
 from badge_issuer.config import Settings
 from badge_issuer.production import check_startup
+
+
+def app_from_environment() -> FastAPI:
+    """The application of one uvicorn worker process (``badge-issuer serve --workers N``): its
+    settings from the environment (BADGE_…), its own engine, caches and metrics."""
+    from badge_issuer.observability.logs import configure_logging
+
+    settings = Settings()
+    configure_logging(settings.log_format, settings.log_level)
+    # our middleware writes the access log; uvicorn's stays off, as ``serve`` asked (our logging
+    # set-up above ran after uvicorn's in this process, and routed its access logger again)
+    access = logging.getLogger("uvicorn.access")
+    access.handlers, access.propagate = [], False
+    return create_app(settings)
 
 
 def create_app(
