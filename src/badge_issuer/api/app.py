@@ -24,6 +24,7 @@ from badge_issuer.api.routes import (
     dids,
     images,
     issuers,
+    jobs,
     learner_pages,
     oauth,
     ob_api,
@@ -34,6 +35,7 @@ from badge_issuer.api.routes import (
     vc_api_verify,
 )
 from badge_issuer.api.routes import verify as verify_routes
+from badge_issuer.application.job_runner import JobRunner
 from badge_issuer.application.operations import migrate
 from badge_issuer.application.services import Services, build_services
 from badge_issuer.clock import Clock, system_clock
@@ -64,6 +66,8 @@ def create_app(
     providers; the app then owns it and closes it on shutdown.
     """
     services = services or build_services(settings, clock=clock)
+    # bulk jobs run in every serving process (one runner thread each), resuming any left unfinished
+    runner = JobRunner(services, lease_seconds=settings.job_lease_seconds)
 
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
@@ -72,7 +76,9 @@ def create_app(
         check_startup(settings, services.keystore, services.readers, deployment_key=settings.deployment_key)
         # the heavy verification lane's worker processes (BADGE_VERIFY_WORKERS; none: all in-process)
         await to_thread.run_sync(services.verify_pool.start)
+        runner.start()
         yield
+        runner.stop()
         services.close()
 
     # /docs and /redoc serve Swagger UI and ReDoc from the package's own copies: no CDN
@@ -83,6 +89,7 @@ def create_app(
         lifespan=lifespan,
     )
     app.state.services = services
+    app.state.job_runner = runner
     app.state.rate_limits = {
         "verify": RateLimit("verify", settings.verify_rate_limit),
         "oauth": RateLimit("oauth", settings.oauth_rate_limit),
@@ -94,6 +101,7 @@ def create_app(
     app.include_router(issuers.router)
     app.include_router(achievements.router)
     app.include_router(credentials.router)
+    app.include_router(jobs.router)
     app.include_router(images.router)
     app.include_router(public.router)
     app.include_router(verify_routes.router)

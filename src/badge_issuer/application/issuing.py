@@ -254,21 +254,16 @@ def issue_batch(
     outcomes: list[BatchOutcome] = []
     for index, raw in enumerate(items):
         try:
-            item = _item(raw, index)
+            item = parse_item(raw, index)
             key = item.idempotency_key or (f"{idempotency_key}:{index}" if idempotency_key else None)
-            payload = item.model_dump(
-                mode="json", by_alias=True, exclude_unset=True, exclude={"idempotency_key"}
-            )
-            issued = run_issue(
+            issued = issue_item(
                 services,
-                IssueCommand(
-                    issuer_slug=issuer,
-                    achievement_slug=achievement,
-                    request=item,
-                    client_id=client_id,
-                    idempotency_key=key,
-                    request_hash=request_hash(scope, payload),
-                ),
+                issuer=issuer,
+                achievement=achievement,
+                item=item,
+                key=key,
+                client_id=client_id,
+                scope=scope,
             )
             outcomes.append(BatchOutcome(index, issued=issued))
         except BadgeIssuerError as exc:
@@ -276,7 +271,34 @@ def issue_batch(
     return outcomes
 
 
-def _item(raw: dict[str, Any], index: int) -> BatchItem:
+def issue_item(
+    services: Services,
+    *,
+    issuer: str,
+    achievement: str,
+    item: BatchItem,
+    key: str | None,
+    client_id: int | None,
+    scope: str,
+) -> IssuedBadge:
+    """One item of a batch or a job, under ``key``: its request hash is that of the same award
+    issued alone under ``scope``."""
+    payload = item.model_dump(mode="json", by_alias=True, exclude_unset=True, exclude={"idempotency_key"})
+    return run_issue(
+        services,
+        IssueCommand(
+            issuer_slug=issuer,
+            achievement_slug=achievement,
+            request=item,
+            client_id=client_id,
+            idempotency_key=key,
+            request_hash=request_hash(scope, payload),
+        ),
+    )
+
+
+def parse_item(raw: dict[str, Any], index: int) -> BatchItem:
+    """A batch or job row as a request (ValidationFailed naming the row otherwise)."""
     try:
         return BatchItem.model_validate(raw)
     except ValidationError as exc:

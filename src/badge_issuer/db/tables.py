@@ -318,3 +318,41 @@ class LearnerProfile(Base):
     learner: Mapped[str] = mapped_column(String(128), primary_key=True)
     profile_json: Mapped[str] = mapped_column(Text)
     updated_at: Mapped[datetime] = mapped_column(UTCDateTime)
+
+
+class IssuanceJob(Base):
+    """A bulk issuance job: rows awarded one by one by a runner holding the job's lease."""
+
+    __tablename__ = "issuance_jobs"
+    __table_args__ = (Index("ix_issuance_jobs_status_lease", "status", "lease_until"),)
+
+    id: Mapped[str] = mapped_column(String(36), primary_key=True)
+    issuer_id: Mapped[int] = mapped_column(ForeignKey("issuers.id"), index=True)
+    achievement_id: Mapped[int] = mapped_column(ForeignKey("achievements.id"))
+    client_id: Mapped[int | None] = mapped_column(ForeignKey("api_clients.id"), nullable=True)
+    #: the request path its rows' idempotency hashes are scoped by (as if each row were issued alone)
+    scope: Mapped[str] = mapped_column(String(512))
+    status: Mapped[str] = mapped_column(String(16))  # queued | running | done | cancelled
+    total: Mapped[int] = mapped_column(Integer)
+    #: the runner holding the job and until when (it renews the lease as it goes)
+    runner: Mapped[str | None] = mapped_column(String(64), nullable=True)
+    lease_until: Mapped[datetime | None] = mapped_column(UTCDateTime, nullable=True)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    updated_at: Mapped[datetime] = mapped_column(UTCDateTime)
+
+
+class IssuanceJobRow(Base):
+    __tablename__ = "issuance_job_rows"
+    __table_args__ = (
+        UniqueConstraint("job_id", "row_number"),
+        Index("ix_issuance_job_rows_job_state", "job_id", "state", "row_number"),
+    )
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    job_id: Mapped[str] = mapped_column(ForeignKey("issuance_jobs.id"))
+    row_number: Mapped[int] = mapped_column(Integer)  # 1-based line of the submitted file
+    idempotency_key: Mapped[str] = mapped_column(String(255))
+    item_json: Mapped[str] = mapped_column(Text)  # the row as a batch item
+    state: Mapped[str] = mapped_column(String(16))  # pending | created | replayed | rejected
+    credential_id: Mapped[str | None] = mapped_column(String(36), nullable=True)
+    problem_json: Mapped[str | None] = mapped_column(Text, nullable=True)
