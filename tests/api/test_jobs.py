@@ -120,6 +120,42 @@ def test_a_job_without_keys_or_in_another_format_is_refused_whole(tenant: Tenant
     assert httpx.get(tenant.url("/jobs/nope"), headers=tenant.admin).status_code == 404
 
 
+def test_a_csv_job_takes_the_columns_of_the_command_line(tenant: Tenant) -> None:
+    csv = (
+        "Email,Name,Idempotency Key,credits_earned\n"
+        "ada@example.org,Ada Lovelace,csv-1,\n"
+        "\n"
+        "grace@example.org,Grace Hopper,,2.5\n"
+        "not-an-address,Nobody,csv-3,\n"
+    )
+    answer = httpx.post(
+        tenant.url("/achievements/python-data/credentials:jobs"),
+        content=csv.encode(),
+        headers={**tenant.admin, "Content-Type": "text/csv; charset=utf-8"},
+        timeout=30,
+    )
+    assert answer.status_code == 202, answer.text
+    job = answer.json()
+    done = wait_for(job["links"]["self"], tenant.admin, lambda body: body["status"] == "done")
+    assert done["counts"] == {"pending": 0, "created": 2, "replayed": 0, "rejected": 1}
+    got = [
+        json.loads(line)
+        for line in httpx.get(job["links"]["results"], headers=tenant.admin).text.splitlines()
+    ]
+    assert [(line["row"], line["status"]) for line in got] == [
+        (2, "created"),
+        (4, "created"),
+        (5, "rejected"),
+    ]
+    assert got[0]["idempotencyKey"] == "csv-1" and got[1]["idempotencyKey"].startswith("csv-")
+    unusable = httpx.post(
+        tenant.url("/achievements/python-data/credentials:jobs"),
+        content=b"colour\nblue\n",
+        headers={**tenant.admin, "Content-Type": "text/csv"},
+    )
+    assert unusable.status_code == 400 and "unknown column" in unusable.json()["detail"], unusable.text
+
+
 def test_a_cancelled_job_awards_no_more_rows(tenant: Tenant) -> None:
     answer = httpx.post(
         tenant.url("/achievements/python-data/credentials:jobs"),

@@ -142,7 +142,7 @@ class Job(_Out):
 class JobResultLine(_Out):
     """One line of a job's results (JSON lines, one per row, in row order)."""
 
-    row: int = Field(description="the row's place among the submitted lines (1-based, blank lines skipped)")
+    row: int = Field(description="the row's line in the submitted file (1-based; a CSV's header is line 1)")
     idempotency_key: str = Field(alias="idempotencyKey")
     status: Literal["pending", "created", "replayed", "rejected"]
     credential_id: str | None = Field(default=None, alias="credentialId")

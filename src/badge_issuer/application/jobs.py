@@ -63,20 +63,21 @@ def submit_job(
     *,
     issuer: str,
     achievement: str,
-    items: Sequence[dict[str, Any]],
+    rows: Sequence[tuple[int, Any]],
     client_id: int | None,
     scope: str,
 ) -> JobView:
-    """Store a job of ``items`` (each with its ``idempotencyKey``); rows that do not validate are
-    stored as rejected, a row without a key refuses the whole job (422)."""
+    """Store a job of ``rows`` ((line, item), each item with its ``idempotencyKey``); rows that do
+    not validate are stored as rejected, a row without a key refuses the whole job (422)."""
+    items = rows
     if not items:
         raise ValidationFailed("the job has no rows", [Issue("/", "send at least one row")])
     if len(items) > MAX_ROWS:
         raise ValidationFailed(
             f"a job holds at most {MAX_ROWS:,} rows", [Issue("/", f"{len(items):,} rows; split the file")]
         )
-    rows: list[IssuanceJobRow] = []
-    for number, raw in enumerate(items, start=1):
+    stored: list[IssuanceJobRow] = []
+    for number, raw in items:
         key = raw.get("idempotencyKey") if isinstance(raw, dict) else None
         if not isinstance(key, str) or not key or len(key) > 255:
             raise ValidationFailed(
@@ -88,7 +89,7 @@ def submit_job(
             parse_item(raw, number)
         except BadgeIssuerError as exc:
             state, problem = "rejected", json.dumps(problem_of(exc), ensure_ascii=False)
-        rows.append(
+        stored.append(
             IssuanceJobRow(
                 row_number=number,
                 idempotency_key=key,
@@ -109,14 +110,14 @@ def submit_job(
             client_id=client_id,
             scope=scope,
             status="queued",
-            total=len(rows),
+            total=len(stored),
             created_at=now,
             updated_at=now,
         )
-        for row in rows:
+        for row in stored:
             row.job_id = job_id
-        JobRepository(session).add(job, rows)
-    audit("job.submitted", actor=actor(client_id), issuer=issuer, job=job_id, rows=len(rows))
+        JobRepository(session).add(job, stored)
+    audit("job.submitted", actor=actor(client_id), issuer=issuer, job=job_id, rows=len(stored))
     return get_job(services, issuer, job_id)
 
 

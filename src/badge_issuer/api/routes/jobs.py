@@ -1,7 +1,8 @@
-"""Bulk issuance jobs over HTTP: submit JSON lines (202), follow, download results, cancel, retry."""
+"""Bulk issuance jobs over HTTP: submit JSON lines or CSV (202), follow, download results, cancel, retry."""
 
 from __future__ import annotations
 
+import io
 import json
 from collections.abc import Iterator
 from typing import Annotated, Any
@@ -16,33 +17,45 @@ from badge_issuer.application import jobs
 from badge_issuer.application.jobs import JobView
 from badge_issuer.application.services import Services
 from badge_issuer.clock import isoformat_z
+from badge_issuer.credential.csv_rows import csv_items
 from badge_issuer.errors import ParseError, UnsupportedMediaType
 from badge_issuer.formats.bounded_json import loads_bounded
 
 router = APIRouter(prefix="/api/v1/issuers/{issuer}", tags=["jobs"])
 
 JSON_LINES = ("application/x-ndjson", "application/jsonl", "application/json-lines")
+CSV = "text/csv"
 RESULTS_PAGE = 1000
 
 
-async def json_lines(request: Request) -> list[Any]:
-    """The body as JSON lines (one value per non-empty line), read here so the handler runs in the
-    thread pool; its size is bounded by BADGE_MAX_BODY_BYTES like every body."""
+async def job_rows(request: Request) -> list[tuple[int, Any]]:
+    """(line, row) for each non-empty line: JSON lines, or CSV with a header line (the columns of
+    ``badge-issuer issue --csv``). Read here so the handler runs in the thread pool; the size is
+    bounded by BADGE_MAX_BODY_BYTES like every body."""
     media = request.headers.get("content-type", "").partition(";")[0].strip().lower()
-    if media not in JSON_LINES:
-        raise UnsupportedMediaType("a job is sent as JSON lines: Content-Type: application/x-ndjson")
+    if media not in (*JSON_LINES, CSV):
+        raise UnsupportedMediaType(
+            "a job is sent as JSON lines (Content-Type: application/x-ndjson) or as CSV (text/csv)"
+        )
     data = await request.body()
-    items = []
-    for number, line in enumerate(data.splitlines(), start=1):
+    try:
+        text = data.decode("utf-8-sig")
+    except UnicodeDecodeError:
+        raise ParseError("the job is not UTF-8") from None
+    if media == CSV:
+        achievement = request.path_params.get("achievement", "")
+        return list(csv_items(io.StringIO(text, newline=""), achievement, what="the CSV"))
+    rows = []
+    for number, line in enumerate(text.splitlines(), start=1):
         if line.strip():
             try:
-                items.append(loads_bounded(line, what=f"line {number}"))
+                rows.append((number, loads_bounded(line, what=f"line {number}")))
             except ParseError as exc:
                 raise ParseError(f"line {number}: {exc.message}", pointer=f"/{number}") from None
-    return items
+    return rows
 
 
-JsonLines = Annotated[list[Any], Depends(json_lines)]
+JobRows = Annotated[list[tuple[int, Any]], Depends(job_rows)]
 
 
 def job_json(services: Services, view: JobView) -> dict[str, Any]:
@@ -80,7 +93,15 @@ def job_json(services: Services, view: JobView) -> dict[str, Any]:
                         "description": "one JSON object per line, as an item of credentials:batch, with its "
                         "idempotencyKey (required)",
                     }
-                }
+                },
+                CSV: {
+                    "schema": {
+                        "type": "string",
+                        "description": "a header line, then one row per award: the columns of badge-issuer "
+                        "issue --csv (email or recipient_id, name, idempotency_key, …; a row without a key "
+                        "gets one derived from its content)",
+                    }
+                },
             },
         }
     },
@@ -88,7 +109,7 @@ def job_json(services: Services, view: JobView) -> dict[str, Any]:
 def submit(
     issuer: str,
     achievement: str,
-    items: JsonLines,
+    rows: JobRows,
     request: Request,
     services: ServicesDep,
     caller: PrincipalDep,
@@ -100,7 +121,7 @@ def submit(
         services,
         issuer=issuer,
         achievement=achievement,
-        items=items,
+        rows=rows,
         client_id=caller.client_id,
         scope=request.url.path.removesuffix(":jobs"),
     )
