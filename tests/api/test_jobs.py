@@ -20,7 +20,7 @@ from sqlalchemy import create_engine, func, select
 
 from badge_issuer.application.job_runner import CHUNK
 from badge_issuer.config import Settings
-from badge_issuer.db.tables import Credential, StatusEntry
+from badge_issuer.db.tables import Credential, IssuanceJobRow, StatusEntry
 from tests.api.test_issuing import ACHIEVEMENT, Tenant, bootstrap
 from tests.conftest import LiveServer, free_port, run_cli
 
@@ -101,6 +101,17 @@ def test_a_job_awards_each_row_once_and_reports_every_row(tenant: Tenant) -> Non
         job["links"]["self"], lms, lambda body: body["status"] == "done" and not body["counts"]["pending"]
     )
     assert again["counts"] == done["counts"]
+
+    # an awarded row forgets its item (the address in clear); a rejected one keeps it for a retry
+    engine = create_engine(tenant.server.settings.database_url)
+    try:
+        with engine.connect() as connection:
+            stored = connection.execute(select(IssuanceJobRow.row_number, IssuanceJobRow.item_json)).all()
+            kept = {int(number): str(item) for number, item in stored}
+    finally:
+        engine.dispose()
+    assert all(kept[n] == "{}" for n in (1, 2, 3, 4, 6, 7))
+    assert "learner1@example.org" in kept[8] and json.loads(kept[5])["idempotencyKey"] == "row-5"
 
 
 def test_a_job_without_keys_or_in_another_format_is_refused_whole(tenant: Tenant) -> None:

@@ -97,10 +97,19 @@ class JobRepository:
         return list(self.session.scalars(query))
 
     def record(self, row_id: int, state: str, credential_id: str | None, problem_json: str | None) -> None:
+        """A row's outcome; an awarded row forgets its item (the recipient's address in clear: the
+        record keeps only what BADGE_STORE_RECIPIENT_EMAIL allows), a rejected one keeps it for a retry."""
+        values: dict[str, object] = {
+            "state": state,
+            "credential_id": credential_id,
+            "problem_json": problem_json,
+        }
+        if state in ("created", "replayed"):
+            values["item_json"] = "{}"
         self.session.execute(
             update(IssuanceJobRow)
             .where(IssuanceJobRow.id == row_id)
-            .values(state=state, credential_id=credential_id, problem_json=problem_json)
+            .values(**values)
             .execution_options(synchronize_session=False)
         )
 
