@@ -1,11 +1,14 @@
 """Issuances per second over HTTP: the real app under uvicorn in a subprocess, driven with httpx.
 
-Run: ``.venv/bin/python bench/issue_http.py [--requests 200] [--clients 8] [--postgres URL]``.
-SQLite in a temporary folder by default; PostgreSQL (a fresh database, dropped afterwards) when
-``--postgres URL`` is given or ``BADGE_TEST_POSTGRES_URL`` is set (``--sqlite`` forces SQLite).
-Measures single issuance (sequential, then with K concurrent clients) and ``credentials:batch``
-with 100 and 1,000 items; prints p50/p99 latency and throughput. Every phase is bounded in count
-and by ``--seconds`` overall; the server is stopped and all temporary state removed at the end.
+Run: ``.venv/bin/python bench/issue_http.py [--requests 200] [--clients 8] [--workers 1,2]
+[--postgres URL]``. SQLite in a temporary folder by default; PostgreSQL (a fresh database, dropped
+afterwards) when ``--postgres URL`` is given or ``BADGE_TEST_POSTGRES_URL`` is set (``--sqlite``
+forces SQLite). For each worker count, ``badge-issuer serve --workers N`` serves the same database
+and the script measures single issuance (sequential, then with K concurrent clients) and
+``credentials:batch`` with 100 and 1,000 items; prints p50/p99 latency and throughput, and the
+machine's load average before each run (the figures mean little on a busy machine). Every phase is
+bounded in count and by ``--seconds`` overall; the servers are stopped and all temporary state
+removed at the end.
 """
 
 from __future__ import annotations
@@ -36,15 +39,6 @@ from badge_issuer.config import Settings
 from badge_issuer.credential.requests import AchievementInput, ClientCreate, IssuerCreate
 from badge_issuer.db.migrate import upgrade
 from badge_issuer.issuers import create_client, create_issuer
-
-#: runs in the server subprocess: the app from BADGE_* settings, without per-request access logs
-SERVER = """
-import sys, uvicorn
-from badge_issuer.api.app import create_app
-from badge_issuer.config import Settings
-uvicorn.run(create_app(Settings()), host="127.0.0.1", port=int(sys.argv[1]),
-            log_level="warning", access_log=False)
-"""
 
 ACHIEVEMENT = {
     "slug": "python-data",
@@ -142,16 +136,19 @@ def bootstrap(settings: Settings) -> str:
 
 
 @contextmanager
-def server(settings: Settings, port: int) -> Iterator[str]:
+def server(settings: Settings, port: int, workers: int) -> Iterator[str]:
+    """``badge-issuer serve --workers N`` from BADGE_* settings, logging warnings only (no access log)."""
     env = os.environ | {
         "BADGE_DATABASE_URL": settings.database_url,
         "BADGE_KEYS_DIR": str(settings.keys_dir),
         "BADGE_BASE_URL": settings.base_url,
+        "BADGE_LOG_LEVEL": "WARNING",
     }
-    process = subprocess.Popen([sys.executable, "-c", SERVER, str(port)], env=env)
+    command = [sys.executable, "-m", "badge_issuer", "serve", "--port", str(port), "--workers", str(workers)]
+    process = subprocess.Popen(command, env=env)
     url = f"http://127.0.0.1:{port}"
     try:
-        deadline = time.monotonic() + 30
+        deadline = time.monotonic() + 60
         while True:
             if process.poll() is not None:
                 raise RuntimeError(f"the server exited with {process.returncode}")
@@ -161,7 +158,7 @@ def server(settings: Settings, port: int) -> Iterator[str]:
             except httpx.TransportError:
                 pass
             if time.monotonic() > deadline:
-                raise RuntimeError("the server did not start within 30 s")
+                raise RuntimeError("the server did not start within 60 s")
             time.sleep(0.1)
         yield url
     finally:
@@ -236,6 +233,7 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--requests", type=int, default=200, help="single issuances per phase (≤ 5000)")
     parser.add_argument("--clients", type=int, default=8, help="concurrent clients in the concurrent phase")
+    parser.add_argument("--workers", default="1,2", help="comma-separated uvicorn worker counts to measure")
     parser.add_argument("--batch-repeats", type=int, default=3, help="requests of 100 items (1,000: once)")
     parser.add_argument("--seconds", type=float, default=240, help="overall time budget")
     parser.add_argument("--postgres", metavar="URL", default=os.environ.get("BADGE_TEST_POSTGRES_URL"))
@@ -244,6 +242,7 @@ def main() -> None:
     requests = max(1, min(args.requests, 5000))
     clients = max(1, min(args.clients, 64))
     deadline = time.monotonic() + args.seconds
+    worker_counts = [max(1, min(int(n), 16)) for n in args.workers.split(",") if n.strip()]
 
     with tempfile.TemporaryDirectory(prefix="badge-bench-") as tmp:
         port = free_port()
@@ -256,19 +255,27 @@ def main() -> None:
             )
             token = bootstrap(settings)
             backend = make_url(database_url).get_backend_name()
-            with server(settings, port) as url:
-                bench = Bench(url, token, deadline)
-                bench.single("warm-up", min(20, requests), 1)
-                phases = [
-                    bench.single("single, sequential", requests, 1),
-                    bench.single(f"single, {clients} concurrent clients", requests, clients),
-                    bench.batch(100, args.batch_repeats),
-                    bench.batch(1000, 1),
-                ]
-    print(f"backend: {backend}; eddsa-rdfc-2022 proofs; server: uvicorn, 1 process, access log off")
-    print(f"{'phase':<30}{'requests':>9}{'issued':>8}{'p50 ms':>10}{'p99 ms':>10}{'issued/s':>12}")
-    for phase in phases:
-        print(phase.row())
+            for workers in worker_counts:
+                load = " ".join(f"{x:.2f}" for x in os.getloadavg())
+                with server(settings, port, workers) as url:
+                    bench = Bench(url, token, deadline)
+                    bench.single("warm-up", min(20 * workers, requests), workers)
+                    phases = [
+                        bench.single("single, sequential", requests, 1),
+                        bench.single(f"single, {clients} concurrent clients", requests, clients),
+                        bench.batch(100, args.batch_repeats),
+                        bench.batch(1000, 1),
+                    ]
+                print(
+                    f"backend: {backend}; eddsa-rdfc-2022 proofs; server: badge-issuer serve --workers "
+                    f"{workers}, access log off; {os.cpu_count()} CPUs, load average before: {load}"
+                )
+                print(
+                    f"{'phase':<30}{'requests':>9}{'issued':>8}{'p50 ms':>10}{'p99 ms':>10}{'issued/s':>12}"
+                )
+                for phase in phases:
+                    print(phase.row())
+                sys.stdout.flush()
     if time.monotonic() > deadline:
         print(f"(stopped early: the {args.seconds:.0f} s budget ran out)")
 

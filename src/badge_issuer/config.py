@@ -137,6 +137,11 @@ class Settings(BaseSettings):
     smtp_from: str = "badges@localhost"
     smtp_timeout_seconds: float = Field(default=10.0, gt=0)
 
+    #: worker processes `badge-issuer serve` starts (uvicorn workers); each serves every route
+    web_concurrency: int = Field(default=1, ge=1, le=64)
+    #: bulk jobs: how long a runner holds a job without renewing; a dead runner's job resumes after it
+    job_lease_seconds: float = Field(default=30.0, ge=1, le=3600)
+
     #: log lines as JSON objects (one per line) or as text
     log_format: Literal["text", "json"] = "text"
     #: the lowest level logged (DEBUG, INFO, WARNING, ERROR; any case)

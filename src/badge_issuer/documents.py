@@ -35,7 +35,8 @@ def profile_document(issuer: Issuer) -> dict[str, Any]:
 def achievement(
     data: AchievementInput, *, urls: Urls, issuer: Issuer, slug: str, version: int
 ) -> dict[str, Any]:
-    """An Achievement version; earlier versions are linked under ``related``."""
+    """An Achievement version; the version before it is linked under ``related`` (which links the
+    one before it, and so on), so a credential's size does not grow with the badge class's edits."""
     achievement_id = urls.achievement(issuer.slug, slug, version)
     document: dict[str, Any] = {
         "id": achievement_id,
@@ -80,9 +81,13 @@ def achievement(
         if value is not None:
             document[key] = value
     if version > 1:
+        previous = version - 1
         document["related"] = [
-            {"id": urls.achievement(issuer.slug, slug, earlier), "type": ["Related"], "version": str(earlier)}
-            for earlier in range(version - 1, 0, -1)
+            {
+                "id": urls.achievement(issuer.slug, slug, previous),
+                "type": ["Related"],
+                "version": str(previous),
+            }
         ]
     return document
 

@@ -187,6 +187,16 @@ class SignInFailed(InputError):
     code = "sign-in-failed"
 
 
+class IdempotencyInProgress(InputError):
+    """A request with this Idempotency-Key is still being processed; retry after ``retry_after`` s."""
+
+    code = "idempotency-in-progress"
+
+    def __init__(self, message: str, *, retry_after: int, pointer: str | None = None) -> None:
+        super().__init__(message, pointer=pointer)
+        self.retry_after = retry_after
+
+
 class NotFound(BadgeIssuerError):
     code = "not-found"
 

@@ -1,9 +1,12 @@
-"""The issuance spine: validate → build → sign → store, in the caller's transaction.
+"""The issuance spine: validate → build → sign → store, in three steps that never commit.
 
-``issue_badge`` is the one way a badge is made from one of our badge classes; ``sign_supplied``
-signs a credential the client wrote itself (VC-API): validate → fill in issuer and status → sign →
-store. Neither commits: the credential, its status positions, its record and its idempotency key
-are written in the caller's transaction, so they land together or not at all.
+``prepare_badge`` makes an award from one of our badge classes, ``prepare_supplied`` from a
+credential the client wrote itself (VC-API): each validates, takes the status positions and builds
+the unsigned credential (a ``Prepared``). ``sign_prepared`` signs it without touching the
+database, and ``store`` writes the record and attaches the positions. The application layer runs
+prepare and store in two short transactions with the signature between them, so writers do not
+queue behind each other's signing (#11); ``issue_badge`` and ``sign_supplied`` run all three in the
+caller's one transaction.
 """
 
 from __future__ import annotations
@@ -11,7 +14,6 @@ from __future__ import annotations
 import hashlib
 import hmac
 import json
-from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
@@ -80,6 +82,19 @@ class IssuedBadge:
     replayed: bool
 
 
+@dataclass(frozen=True)
+class Prepared:
+    """An award validated, its status positions taken and its credential built, not yet signed."""
+
+    #: the record to store (not yet added to a session); ``credential_json`` is filled in by ``store``
+    record: Credential
+    unsigned: dict[str, Any]
+    suites: tuple[str, ...]
+    signer: Signer
+    #: (status list id, position) taken for it
+    positions: tuple[tuple[int, int], ...]
+
+
 def request_hash(path: str, body: Any) -> str:
     """What makes two requests "the same" for idempotency: the path and the JCS form of the body."""
     return hashlib.sha256(path.encode() + b"\n" + jcs.canonicalize(body)).hexdigest()
@@ -91,13 +106,39 @@ def recipient_hash(identifier: str, pepper: bytes) -> str:
 
 
 def issue_badge(command: IssueCommand, *, session: Session, tools: IssuanceTools) -> IssuedBadge:
-    """Issue one badge, or replay the one an earlier request with the same key made."""
-    records = CredentialRepository(session)
+    """Issue one badge in the caller's transaction, or replay the one an earlier request with the
+    same key made."""
+    prepared = prepare_badge(command, session=session, tools=tools)
+    if isinstance(prepared, IssuedBadge):
+        return prepared
+    return store(prepared, sign_prepared(prepared, tools=tools), session=session)
+
+
+def sign_supplied(command: SignCommand, *, session: Session, tools: IssuanceTools) -> IssuedBadge:
+    """Sign a client's credential as its issuer in the caller's transaction, or replay what an
+    earlier request with its key made."""
+    prepared = prepare_supplied(command, session=session, tools=tools)
+    if isinstance(prepared, IssuedBadge):
+        return prepared
+    return store(prepared, sign_prepared(prepared, tools=tools), session=session)
+
+
+def earlier_award(command: IssueCommand | SignCommand, session: Session) -> IssuedBadge | None:
+    """The award an earlier request with this Idempotency-Key made (replayed), if any; the same
+    key with another body is a conflict."""
+    if command.idempotency_key is None or command.client_id is None:
+        return None
+    earlier = CredentialRepository(session).by_idempotency_key(command.client_id, command.idempotency_key)
+    return None if earlier is None else replay(earlier, command.request_hash)
+
+
+def prepare_badge(command: IssueCommand, *, session: Session, tools: IssuanceTools) -> Prepared | IssuedBadge:
+    """Validate an award of a badge class, take its status positions and build its credential
+    (or replay the award an earlier request with the same key made)."""
     # 1. idempotency: the same key and body replay the first award; another body is a conflict
-    if command.idempotency_key is not None and command.client_id is not None:
-        earlier = records.by_idempotency_key(command.client_id, command.idempotency_key)
-        if earlier is not None:
-            return replay(earlier, command.request_hash)
+    earlier = earlier_award(command, session)
+    if earlier is not None:
+        return earlier
     # 2. validate against what we hold
     issuer = IssuerRepository(session).by_slug(command.issuer_slug)
     achievements = AchievementRepository(session)
@@ -143,9 +184,7 @@ def issue_badge(command: IssueCommand, *, session: Session, tools: IssuanceTools
         tools.schemas.validate_credential(view)
     # text stored earlier (the issuer's profile, an older badge class) is held to the same rule
     refuse_untransportable(unsigned, suites=request.proof, what="the credential")
-    # 4. sign: one proof per requested suite (two make a proof set)
-    signed = _sign(unsigned, request.proof, signer=tools.signer_for(session, issuer), tools=tools, now=now)
-    # 5. store, in the caller's transaction
+    # 4. the record to store once signed (one proof per requested suite; two make a proof set)
     identifier = request.recipient.identifier
     record = Credential(
         id=credential_id,
@@ -153,7 +192,7 @@ def issue_badge(command: IssueCommand, *, session: Session, tools: IssuanceTools
         achievement_id=achievement.id,
         achievement_version_id=version.id,
         client_id=command.client_id,
-        credential_json=json.dumps(signed, ensure_ascii=False, separators=(",", ":")),
+        credential_json="",
         recipient_hash=recipient_hash(identifier, tools.recipient_pepper),
         recipient_email=identifier if (request.recipient.email and tools.store_recipient_email) else None,
         idempotency_key=command.idempotency_key,
@@ -162,19 +201,24 @@ def issue_badge(command: IssueCommand, *, session: Session, tools: IssuanceTools
         created_at=now,
         updated_at=now,
     )
-    records.add(record)
-    for status_list, position in positions:
-        statuses.attach(status_list, position, credential_id)
-    return IssuedBadge(record=record, credential=signed, replayed=False)
+    return Prepared(
+        record=record,
+        unsigned=unsigned,
+        suites=tuple(request.proof),
+        signer=tools.signer_for(session, issuer),
+        positions=tuple((status_list.id, position) for status_list, position in positions),
+    )
 
 
-def sign_supplied(command: SignCommand, *, session: Session, tools: IssuanceTools) -> IssuedBadge:
-    """Sign a client's credential as its issuer, or replay what an earlier request with its key made."""
+def prepare_supplied(
+    command: SignCommand, *, session: Session, tools: IssuanceTools
+) -> Prepared | IssuedBadge:
+    """Validate a client's credential, fill in its issuer and status entry (taking the position)
+    and check it under JSON-LD (or replay what an earlier request with its key made)."""
+    earlier = earlier_award(command, session)
+    if earlier is not None:
+        return earlier
     records = CredentialRepository(session)
-    if command.idempotency_key is not None and command.client_id is not None:
-        earlier = records.by_idempotency_key(command.client_id, command.idempotency_key)
-        if earlier is not None:
-            return replay(earlier, command.request_hash)
     # 1. validate: what it is, whose it is, and text other verifiers would refuse
     issuer = IssuerRepository(session).by_slug(command.issuer_slug)
     supplied = command.credential
@@ -233,17 +277,14 @@ def sign_supplied(command: SignCommand, *, session: Session, tools: IssuanceTool
             term_pointer(unsigned, exc.terms[0]) if isinstance(exc, UndefinedTerms) else "/credential"
         )
         raise
-    # 4. sign and store
-    signed = _sign(
-        unsigned, [command.cryptosuite], signer=tools.signer_for(session, issuer), tools=tools, now=now
-    )
+    # 4. the record to store once signed
     subject = supplied["credentialSubject"]
     subject_id = subject.get("id") if isinstance(subject, dict) else None
     record = Credential(
         id=record_id,
         issuer_id=issuer.id,
         client_id=command.client_id,
-        credential_json=json.dumps(signed, ensure_ascii=False, separators=(",", ":")),
+        credential_json="",
         recipient_hash=recipient_hash(subject_id, tools.recipient_pepper)
         if isinstance(subject_id, str)
         else None,
@@ -254,26 +295,38 @@ def sign_supplied(command: SignCommand, *, session: Session, tools: IssuanceTool
         created_at=now,
         updated_at=now,
     )
-    records.add(record)
-    if position is not None:
-        statuses.attach(position[0], position[1], record_id)
-    return IssuedBadge(record=record, credential=signed, replayed=False)
+    return Prepared(
+        record=record,
+        unsigned=unsigned,
+        suites=(command.cryptosuite,),
+        signer=tools.signer_for(session, issuer),
+        positions=() if position is None else ((position[0].id, position[1]),),
+    )
 
 
-def _sign(
-    unsigned: dict[str, Any], suites: Sequence[str], *, signer: Signer, tools: IssuanceTools, now: datetime
-) -> dict[str, Any]:
-    """One proof per suite, in order (two make a proof set)."""
-    signed = unsigned
-    for suite_name in suites:
+def sign_prepared(prepared: Prepared, *, tools: IssuanceTools) -> dict[str, Any]:
+    """One proof per suite, in order (two make a proof set); reads and writes nothing stored."""
+    signed = prepared.unsigned
+    for suite_name in prepared.suites:
         signed = add_proof(
             signed,
             suite=suite_by_name(suite_name),
-            signer=signer,
+            signer=prepared.signer,
             canon=tools.canon,
-            options=ProofOptions(created=now),
+            options=ProofOptions(created=prepared.record.created_at),
         )
     return signed
+
+
+def store(prepared: Prepared, signed: dict[str, Any], *, session: Session) -> IssuedBadge:
+    """Write the signed award's record and give its status positions their credential."""
+    record = prepared.record
+    record.credential_json = json.dumps(signed, ensure_ascii=False, separators=(",", ":"))
+    CredentialRepository(session).add(record)
+    statuses = StatusRepository(session)
+    for list_id, position in prepared.positions:
+        statuses.attach(list_id, position, record.id)
+    return IssuedBadge(record=record, credential=signed, replayed=False)
 
 
 def replay(earlier: Credential, request_hash_now: str) -> IssuedBadge:

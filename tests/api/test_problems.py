@@ -124,3 +124,16 @@ def test_an_achievement_image_may_be_the_object_the_upload_returns(tenant: Tenan
         headers=tenant.admin,
     )
     assert refused.status_code == 422, refused.text
+
+
+def test_an_idempotency_key_in_progress_is_a_409_with_retry_after() -> None:
+    import json
+
+    from badge_issuer.api.problems import problem_for
+    from badge_issuer.errors import IdempotencyInProgress
+
+    response = problem_for(IdempotencyInProgress("still signing", retry_after=2, pointer="Idempotency-Key"))
+    assert response.status_code == 409
+    assert response.headers["Retry-After"] == "2"
+    body = json.loads(bytes(response.body))
+    assert body["type"].endswith(":idempotency-in-progress") and body["pointer"] == "Idempotency-Key"

@@ -370,7 +370,7 @@ def allocate_many(session: Session, count: int, *, size: int, seed: int) -> list
         status_list_row, position = statuses.allocate(
             rows.issuer.id, "revocation", size=size, now=NOW, rng=rng
         )
-        statuses.attach(status_list_row, position, rows.new())
+        statuses.attach(status_list_row.id, position, rows.new())
         out.append((status_list_row.sequence, status_list_row.id, position))
     session.flush()
     return out

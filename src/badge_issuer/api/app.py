@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import logging
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 
@@ -25,6 +26,7 @@ from badge_issuer.api.routes import (
     exchanges,
     images,
     issuers,
+    jobs,
     learner_pages,
     oauth,
     ob_api,
@@ -36,11 +38,26 @@ from badge_issuer.api.routes import (
     vc_api_verify,
 )
 from badge_issuer.api.routes import verify as verify_routes
+from badge_issuer.application.job_runner import JobRunner
 from badge_issuer.application.operations import migrate
 from badge_issuer.application.services import Services, build_services
 from badge_issuer.clock import Clock, system_clock
 from badge_issuer.config import Settings
 from badge_issuer.production import check_startup
+
+
+def app_from_environment() -> FastAPI:
+    """The application of one uvicorn worker process (``badge-issuer serve --workers N``): its
+    settings from the environment (BADGE_…), its own engine, caches and metrics."""
+    from badge_issuer.observability.logs import configure_logging
+
+    settings = Settings()
+    configure_logging(settings.log_format, settings.log_level)
+    # our middleware writes the access log; uvicorn's stays off, as ``serve`` asked (our logging
+    # set-up above ran after uvicorn's in this process, and routed its access logger again)
+    access = logging.getLogger("uvicorn.access")
+    access.handlers, access.propagate = [], False
+    return create_app(settings)
 
 
 def create_app(
@@ -52,6 +69,8 @@ def create_app(
     providers; the app then owns it and closes it on shutdown.
     """
     services = services or build_services(settings, clock=clock)
+    # bulk jobs run in every serving process (one runner thread each), resuming any left unfinished
+    runner = JobRunner(services, lease_seconds=settings.job_lease_seconds)
 
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
@@ -60,7 +79,9 @@ def create_app(
         check_startup(settings, services.keystore, services.readers, deployment_key=settings.deployment_key)
         # the heavy verification lane's worker processes (BADGE_VERIFY_WORKERS; none: all in-process)
         await to_thread.run_sync(services.verify_pool.start)
+        runner.start()
         yield
+        runner.stop()
         services.close()
 
     # /docs and /redoc serve Swagger UI and ReDoc from the package's own copies: no CDN
@@ -71,6 +92,7 @@ def create_app(
         lifespan=lifespan,
     )
     app.state.services = services
+    app.state.job_runner = runner
     app.state.rate_limits = {
         "verify": RateLimit("verify", settings.verify_rate_limit),
         "oauth": RateLimit("oauth", settings.oauth_rate_limit),
@@ -82,6 +104,7 @@ def create_app(
     app.include_router(issuers.router)
     app.include_router(achievements.router)
     app.include_router(credentials.router)
+    app.include_router(jobs.router)
     app.include_router(images.router)
     app.include_router(oid4vci.router)
     app.include_router(exchanges.router)

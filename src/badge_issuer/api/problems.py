@@ -26,6 +26,7 @@ _STATUS: tuple[tuple[type[errors.BadgeIssuerError], int, str], ...] = (
     (errors.TooComplex, 422, "Input too complex"),
     (errors.IdempotencyConflict, 409, "Idempotency key reused with a different request"),
     (errors.StateConflict, 409, "Conflicts with the current state"),
+    (errors.IdempotencyInProgress, 409, "A request with this Idempotency-Key is in progress"),
     (errors.UnsupportedMediaType, 415, "Unsupported media type"),
     (errors.ParseError, 400, "Request could not be parsed"),
     (errors.ValidationFailed, 422, "Validation failed"),
@@ -66,7 +67,7 @@ def problem_for(exc: errors.BadgeIssuerError) -> JSONResponse:
     """The response for a domain error."""
     body = domain_problem(exc)
     headers = {"WWW-Authenticate": "Bearer"} if body["status"] == 401 else None
-    if isinstance(exc, errors.RateLimited | errors.Busy):
+    if isinstance(exc, errors.RateLimited | errors.Busy | errors.IdempotencyInProgress):
         headers = {"Retry-After": str(exc.retry_after)}
     return JSONResponse(body, status_code=body["status"], media_type=PROBLEM_MEDIA_TYPE, headers=headers)
 

@@ -120,6 +120,43 @@ class BatchIssued(_Out):
     results: list[BatchItemResult]
 
 
+class JobCounts(_Out):
+    pending: int = Field(description="rows not awarded yet (a cancelled job keeps them pending)")
+    created: int
+    replayed: int = Field(description="rows whose key had been awarded already (by this job or earlier)")
+    rejected: int
+
+
+class JobLinks(_Out):
+    job: str = Field(alias="self")
+    results: str = Field(description="per-row results as JSON lines (row, idempotencyKey, status, …)")
+    cancel: str
+    retry: str = Field(description="POST: put the rejected rows back in the queue")
+
+
+class Job(_Out):
+    id: str
+    status: Literal["queued", "running", "done", "cancelled"]
+    total: int = Field(description="rows in the job")
+    counts: JobCounts
+    created_at: str = Field(alias="createdAt")
+    updated_at: str = Field(alias="updatedAt")
+    links: JobLinks
+
+
+class JobResultLine(_Out):
+    """One line of a job's results (JSON lines, one per row, in row order)."""
+
+    row: int = Field(description="the row's line in the submitted file (1-based; a CSV's header is line 1)")
+    idempotency_key: str = Field(alias="idempotencyKey")
+    status: Literal["pending", "created", "replayed", "rejected"]
+    credential_id: str | None = Field(default=None, alias="credentialId")
+    url: str | None = Field(default=None, description="the credential's URL")
+    problem: dict[str, Any] | None = Field(
+        default=None, description="code, detail, pointer of a rejected row"
+    )
+
+
 class RecordAchievement(_Out):
     slug: str
     version: int
@@ -361,9 +398,9 @@ _PROBLEM_TEXT = {
     401: "No API key, or an unknown or revoked one",
     403: "The API key lacks the scope, or belongs to another issuer",
     404: "No such resource (another issuer's records are not found either)",
-    409: "Conflicts with the current state, or an Idempotency-Key reused with another body",
+    409: "Conflicts with the current state, or an Idempotency-Key reused with another body or in progress",
     413: "The body, or a part of it, is over a size bound",
-    415: "The body is not sent as application/json",
+    415: "The body is not sent in a media type this operation takes (application/json, or as named)",
     422: "The input did not validate (the problem names the field)",
     429: "Too many requests: retry after the Retry-After header",
     503: "Not ready or misconfigured: retry later",
@@ -437,6 +474,7 @@ AUTHED = (401, 403, 404)
 #: models referenced by ``$ref`` rather than through a response_model (added to the document)
 REFERENCED: tuple[type[BaseModel], ...] = (
     Problem,
+    JobResultLine,
     Health,
     Readiness,
     PrometheusText,

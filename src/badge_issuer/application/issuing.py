@@ -1,13 +1,23 @@
-"""Issuing one badge or a batch, idempotently, each award in its own transaction.
+"""Issuing one badge or a batch, idempotently, each award in two short transactions.
 
 A surface (REST route, CLI, later OB 3.0 API) parses its input into an ``IssueRequest`` and calls
 ``issue_one`` or ``issue_batch``; the VC-API's ``POST /credentials/issue`` calls ``issue_supplied``
 with the client's own credential. The idempotency race, the batch loop and the request hash live
 here, once.
+
+An award is prepared (validated, its status positions taken, its Idempotency-Key reserved) in one
+short write transaction, signed outside any transaction, and stored in a second one, so concurrent
+issuers (threads, worker processes, hosts) hold the write lock for milliseconds instead of for the
+signature. A crash between the two leaves no record, only burnt status positions (never handed out
+again) and a reservation that a retry takes over once its lease ran out. A retry that arrives while
+its twin is being signed waits for the twin's award and replays it; after ``IN_FLIGHT_WAIT_SECONDS``
+it is answered ``IdempotencyInProgress`` (409 with Retry-After, as the IETF Idempotency-Key draft
+asks).
 """
 
 from __future__ import annotations
 
+import time
 from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any
@@ -20,15 +30,26 @@ from badge_issuer.application.claiming import open_claim
 from badge_issuer.application.services import Services
 from badge_issuer.credential.requests import BatchItem, IssueRequest
 from badge_issuer.db.credentials import CredentialRepository
-from badge_issuer.errors import BadgeIssuerError, Issue, StateConflict, ValidationFailed
+from badge_issuer.db.reservations import Reservation, ReservationRepository
+from badge_issuer.errors import (
+    BadgeIssuerError,
+    IdempotencyInProgress,
+    Issue,
+    StateConflict,
+    ValidationFailed,
+)
 from badge_issuer.issuance import (
     IssueCommand,
     IssuedBadge,
+    Prepared,
     SignCommand,
-    issue_badge,
+    earlier_award,
+    prepare_badge,
+    prepare_supplied,
     replay,
     request_hash,
-    sign_supplied,
+    sign_prepared,
+    store,
 )
 from badge_issuer.observability.logs import actor, audit
 
@@ -48,29 +69,21 @@ class BatchOutcome:
         return "replayed" if self.issued.replayed else "created"
 
 
+#: how long a retry waits for the award of its twin in flight before answering "in progress"
+IN_FLIGHT_WAIT_SECONDS = 5.0
+
+
 def run_issue(services: Services, command: IssueCommand | SignCommand) -> IssuedBadge:
-    """Run the spine in its own transaction; a concurrent twin with the same key replays, and one
-    that took the same credential id first makes this a conflict."""
-    try:
-        with services.sessions() as session, session.begin():
-            if isinstance(command, SignCommand):
-                issued = sign_supplied(command, session=session, tools=services.issuance)
-            else:
-                issued = issue_badge(command, session=session, tools=services.issuance)
-                if not issued.replayed:  # every award can be claimed into a wallet (claiming.py)
-                    open_claim(session, services, issued.record, issued.record.created_at)
-    except IntegrityError:
-        earlier = None
-        if command.idempotency_key is not None and command.client_id is not None:
-            with services.readers() as session:
-                earlier = CredentialRepository(session).by_idempotency_key(
-                    command.client_id, command.idempotency_key
-                )
-        if earlier is None:
-            if isinstance(command, SignCommand):
-                raise StateConflict("a credential with this id was signed at the same moment") from None
-            raise
-        issued = replay(earlier, command.request_hash)
+    """Prepare, sign and store one award; a concurrent twin with the same key replays the first
+    award, and one that took the same credential id first makes this a conflict."""
+    deadline = time.monotonic() + IN_FLIGHT_WAIT_SECONDS
+    while True:
+        prepared = _prepare(services, command)
+        if prepared is None:  # a twin with this key is being signed: wait for its award
+            prepared = _await_twin(services, command, deadline)
+        if prepared is not None:
+            break
+    issued = prepared if isinstance(prepared, IssuedBadge) else _sign_and_store(services, command, prepared)
     services.metrics.issued(replayed=issued.replayed)
     if isinstance(command, IssueCommand) and not issued.replayed:
         email = command.request.recipient.email
@@ -86,6 +99,93 @@ def run_issue(services: Services, command: IssueCommand | SignCommand) -> Issued
             **made_from,
         )
     return issued
+
+
+def _key(command: IssueCommand | SignCommand) -> tuple[int, str] | None:
+    if command.idempotency_key is None or command.client_id is None:
+        return None
+    return command.client_id, command.idempotency_key
+
+
+def _prepare(services: Services, command: IssueCommand | SignCommand) -> Prepared | IssuedBadge | None:
+    """The first short transaction: the earlier award to replay, or the key reserved and the award
+    prepared, or None while a twin holds the key."""
+    key = _key(command)
+    with services.sessions() as session, session.begin():
+        earlier = earlier_award(command, session)
+        if earlier is not None:
+            return earlier
+        reservations = ReservationRepository(session)
+        if key is not None:
+            taken = reservations.take(*key, command.request_hash, now=services.issuance.clock())
+            if taken is Reservation.IN_FLIGHT:
+                return None
+        if isinstance(command, SignCommand):
+            prepared = prepare_supplied(command, session=session, tools=services.issuance)
+        else:
+            prepared = prepare_badge(command, session=session, tools=services.issuance)
+        if isinstance(prepared, IssuedBadge) and key is not None:  # its twin landed meanwhile
+            reservations.release(*key)
+        return prepared
+
+
+def _await_twin(
+    services: Services, command: IssueCommand | SignCommand, deadline: float
+) -> IssuedBadge | None:
+    """The twin's award once it is stored; None when the twin gave up (try again ourselves)."""
+    key = _key(command)
+    assert key is not None  # only a keyed request has a twin
+    pause = 0.005
+    while time.monotonic() < deadline:
+        time.sleep(pause)
+        pause = min(pause * 2, 0.1)
+        with services.readers() as session:
+            earlier = earlier_award(command, session)
+            if earlier is not None:
+                return earlier
+            if not ReservationRepository(session).held(*key):
+                return None
+    raise IdempotencyInProgress(
+        "a request with this Idempotency-Key is still being processed; retry it shortly",
+        retry_after=1,
+        pointer="Idempotency-Key",
+    )
+
+
+def _sign_and_store(
+    services: Services, command: IssueCommand | SignCommand, prepared: Prepared
+) -> IssuedBadge:
+    """Sign outside any transaction, then store in the second short one (releasing the key)."""
+    key = _key(command)
+    try:
+        signed = sign_prepared(prepared, tools=services.issuance)
+        with services.sessions() as session, session.begin():
+            issued = store(prepared, signed, session=session)
+            if key is not None:
+                ReservationRepository(session).release(*key)
+            if isinstance(command, IssueCommand):  # every award can be claimed into a wallet
+                open_claim(session, services, issued.record, issued.record.created_at)
+        return issued
+    except IntegrityError:
+        earlier = None
+        if key is not None:
+            with services.readers() as session:
+                earlier = CredentialRepository(session).by_idempotency_key(*key)
+        if earlier is None:
+            _release(services, key)
+            if isinstance(command, SignCommand):
+                raise StateConflict("a credential with this id was signed at the same moment") from None
+            raise
+        return replay(earlier, command.request_hash)
+    except BaseException:
+        _release(services, key)  # its status positions stay taken: burnt, never handed out again
+        raise
+
+
+def _release(services: Services, key: tuple[int, str] | None) -> None:
+    if key is not None:
+        with services.sessions() as session, session.begin():
+            ReservationRepository(session).release(*key)
 
 
 def issue_supplied(
@@ -162,21 +262,16 @@ def issue_batch(
     outcomes: list[BatchOutcome] = []
     for index, raw in enumerate(items):
         try:
-            item = _item(raw, index)
+            item = parse_item(raw, index)
             key = item.idempotency_key or (f"{idempotency_key}:{index}" if idempotency_key else None)
-            payload = item.model_dump(
-                mode="json", by_alias=True, exclude_unset=True, exclude={"idempotency_key"}
-            )
-            issued = run_issue(
+            issued = issue_item(
                 services,
-                IssueCommand(
-                    issuer_slug=issuer,
-                    achievement_slug=achievement,
-                    request=item,
-                    client_id=client_id,
-                    idempotency_key=key,
-                    request_hash=request_hash(scope, payload),
-                ),
+                issuer=issuer,
+                achievement=achievement,
+                item=item,
+                key=key,
+                client_id=client_id,
+                scope=scope,
             )
             outcomes.append(BatchOutcome(index, issued=issued))
         except BadgeIssuerError as exc:
@@ -184,7 +279,34 @@ def issue_batch(
     return outcomes
 
 
-def _item(raw: dict[str, Any], index: int) -> BatchItem:
+def issue_item(
+    services: Services,
+    *,
+    issuer: str,
+    achievement: str,
+    item: BatchItem,
+    key: str | None,
+    client_id: int | None,
+    scope: str,
+) -> IssuedBadge:
+    """One item of a batch or a job, under ``key``: its request hash is that of the same award
+    issued alone under ``scope``."""
+    payload = item.model_dump(mode="json", by_alias=True, exclude_unset=True, exclude={"idempotency_key"})
+    return run_issue(
+        services,
+        IssueCommand(
+            issuer_slug=issuer,
+            achievement_slug=achievement,
+            request=item,
+            client_id=client_id,
+            idempotency_key=key,
+            request_hash=request_hash(scope, payload),
+        ),
+    )
+
+
+def parse_item(raw: dict[str, Any], index: int) -> BatchItem:
+    """A batch or job row as a request (ValidationFailed naming the row otherwise)."""
     try:
         return BatchItem.model_validate(raw)
     except ValidationError as exc:

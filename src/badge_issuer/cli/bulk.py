@@ -18,9 +18,6 @@ the rows it lists as created or replayed and tries the rest again.
 from __future__ import annotations
 
 import csv
-import hashlib
-import json
-import re
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -28,32 +25,14 @@ from typing import Any
 
 from pydantic import ValidationError
 
+from badge_issuer.credential.csv_rows import COLUMNS, CsvError, csv_items, derived_key
 from badge_issuer.credential.requests import BatchItem
 
-COLUMNS = (
-    "email",
-    "recipient_id",
-    "name",
-    "idempotency_key",
-    "narrative",
-    "evidence_url",
-    "evidence_name",
-    "result_value",
-    "result_status",
-    "credits_earned",
-    "activity_start_date",
-    "activity_end_date",
-    "valid_from",
-    "valid_until",
-)
+__all__ = ["COLUMNS", "CsvError", "Results", "Row", "derived_key", "read_rows", "result_line"]
+
 RESULT_COLUMNS = ("row", "status", "idempotency_key", "credential_id", "url", "baked_png", "error", "claim")
 #: ``duplicate``: a row with the same idempotency key as an earlier row, awarded once (by that row)
 DONE = frozenset({"created", "replayed"})
-MAX_ROWS = 1_000_000
-
-
-class CsvError(ValueError):
-    """The file cannot be used at all (not CSV, unknown columns, too many rows)."""
 
 
 @dataclass(frozen=True)
@@ -114,84 +93,20 @@ class Results:
         temporary.replace(self.path)
 
 
-def _column(name: str) -> str:
-    snake = re.sub(r"(?<=[a-z0-9])([A-Z])", r"_\1", name.strip()).lower()
-    return re.sub(r"[\s-]+", "_", snake)
-
-
 def read_rows(path: Path, achievement: str) -> Iterator[Row]:
-    """The rows of the CSV at ``path`` as batch items for ``achievement`` (CsvError if unusable)."""
+    """The rows of the CSV at ``path`` as batch items for ``achievement`` (CsvError if unusable),
+    each validated as the service would validate it."""
     with path.open(newline="", encoding="utf-8-sig") as handle:
-        reader = csv.reader(handle)
-        try:
-            header = [_column(name) for name in next(reader)]
-        except StopIteration:
-            raise CsvError(f"{path} is empty") from None
-        except csv.Error as exc:
-            raise CsvError(f"{path} is not CSV: {exc}") from None
-        unknown = [name for name in header if name and name not in COLUMNS]
-        if unknown:
-            raise CsvError(f"unknown column(s) {', '.join(unknown)}; known: {', '.join(COLUMNS)}")
-        if "email" not in header and "recipient_id" not in header:
-            raise CsvError("the CSV needs an email or a recipient_id column")
-        try:
-            for count, cells in enumerate(reader, start=1):
-                if count > MAX_ROWS:
-                    raise CsvError(f"more than {MAX_ROWS:,} rows; split the file")
-                if not any(cell.strip() for cell in cells):
-                    continue
-                values = {name: cell.strip() for name, cell in zip(header, cells, strict=False) if name}
-                yield _row(reader.line_num, {k: v for k, v in values.items() if v}, achievement)
-        except csv.Error as exc:
-            raise CsvError(f"{path}, line {reader.line_num}: {exc}") from None
-
-
-def _row(line: int, values: dict[str, str], achievement: str) -> Row:
-    key = values.get("idempotency_key") or derived_key(achievement, values)
-    item: dict[str, Any] = {"idempotencyKey": key, "recipient": {}}
-    if "email" in values:
-        item["recipient"]["email"] = values["email"]
-    if "recipient_id" in values:
-        item["recipient"]["id"] = values["recipient_id"]
-    if "name" in values:
-        item["recipient"]["name"] = values["name"]
-    if "evidence_url" in values or "evidence_name" in values:
-        item["evidence"] = [{"id": values.get("evidence_url"), "name": values.get("evidence_name")}]
-    if "result_value" in values or "result_status" in values:
-        item["result"] = [{"value": values.get("result_value"), "status": values.get("result_status")}]
-    for column, name in (
-        ("narrative", "narrative"),
-        ("activity_start_date", "activityStartDate"),
-        ("activity_end_date", "activityEndDate"),
-        ("valid_from", "validFrom"),
-        ("valid_until", "validUntil"),
-    ):
-        if column in values:
-            item[name] = values[column]
-    if "credits_earned" in values:
-        item["creditsEarned"] = values["credits_earned"]
-    item = _without_none(item)
-    try:
-        BatchItem.model_validate(item)
-    except ValidationError as exc:
-        first = exc.errors()[0]
-        where = ".".join(str(part) for part in first["loc"])
-        return Row(line, key, None, f"{where}: {first['msg']}" if where else first["msg"])
-    return Row(line, key, item)
-
-
-def _without_none(value: Any) -> Any:
-    if isinstance(value, dict):
-        return {k: _without_none(v) for k, v in value.items() if v is not None}
-    if isinstance(value, list):
-        return [_without_none(v) for v in value]
-    return value
-
-
-def derived_key(achievement: str, values: dict[str, str]) -> str:
-    """A stable idempotency key for a row: the same achievement and content give the same key."""
-    canonical = json.dumps([achievement, sorted(values.items())], ensure_ascii=False, separators=(",", ":"))
-    return "csv-" + hashlib.sha256(canonical.encode("utf-8")).hexdigest()[:40]
+        for line, item in csv_items(handle, achievement, what=str(path)):
+            key = str(item["idempotencyKey"])
+            try:
+                BatchItem.model_validate(item)
+            except ValidationError as exc:
+                first = exc.errors()[0]
+                where = ".".join(str(part) for part in first["loc"])
+                yield Row(line, key, None, f"{where}: {first['msg']}" if where else first["msg"])
+                continue
+            yield Row(line, key, item)
 
 
 def result_line(row: Row, outcome: dict[str, Any]) -> dict[str, Any]:

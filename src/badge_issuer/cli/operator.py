@@ -41,8 +41,15 @@ def init(ctx: CliContext) -> None:
     is_flag=True,
     help="First create the key and the database if missing (what `init` does), in this same process.",
 )
+@click.option(
+    "--workers",
+    type=click.IntRange(1, 64),
+    default=None,
+    help="Worker processes (default: BADGE_WEB_CONCURRENCY, 1); each reads its settings from the "
+    "environment.",
+)
 @pass_context
-def serve(ctx: CliContext, host: str, port: int, initialise_first: bool) -> None:
+def serve(ctx: CliContext, host: str, port: int, initialise_first: bool, workers: int | None) -> None:
     """Serve the HTTP API with uvicorn (logs: BADGE_LOG_FORMAT, BADGE_LOG_LEVEL)."""
     import uvicorn
 
@@ -51,20 +58,29 @@ def serve(ctx: CliContext, host: str, port: int, initialise_first: bool) -> None
     from badge_issuer.production import is_production, refuse_or_warn, settings_findings
 
     settings = ctx.settings
+    workers = workers or settings.web_concurrency
     if initialise_first:  # one process from start to stop: a container's PID 1 gets the signals
         from badge_issuer.application.operations import initialise
 
         with open_services(settings) as services:
             initialise(services)
+    elif workers > 1:  # migrate once here, not in N workers racing each other
+        with open_services(settings, migrate=True):
+            pass
     if is_production(settings):
         with open_services(settings) as services:
             findings = settings_findings(settings, services.keystore, deployment_key=settings.deployment_key)
         refuse_or_warn(settings, findings)
     configure_logging(settings.log_format, settings.log_level)
-    click.echo(f"serving {settings.base_url} on http://{host}:{port}", err=True)
+    click.echo(f"serving {settings.base_url} on http://{host}:{port} with {workers} worker(s)", err=True)
     # our middleware writes the access log (request id, route, redacted query); uvicorn's is off
     uvicorn.run(
-        create_app(settings),
+        # N workers: each process builds its own app from the environment (the settings above came
+        # from it too); one: this process serves the app it built
+        "badge_issuer.api.app:app_from_environment" if workers > 1 else create_app(settings),
+        factory=workers > 1,
+        workers=workers if workers > 1 else None,
+        http="badge_issuer.api.tcp:NoDelayH11Protocol",  # no 40 ms Nagle delay in worker processes
         host=host,
         port=port,
         log_config=None,

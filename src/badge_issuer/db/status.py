@@ -5,15 +5,17 @@ purpose, so an observer of the published list cannot tell issuance order or corr
 A new list is opened once ``FILL_LIMIT`` of a list is allocated (before it fills). The newest list
 row is locked (``SELECT … FOR UPDATE`` on PostgreSQL; SQLite's ``BEGIN IMMEDIATE`` serialises
 writers) and ``(list_id, position)`` is unique, so two transactions never get the same position.
-Never commits.
+A position is taken (its entry written, without a credential) before the award is signed and
+attached to the credential once it is stored, possibly in a later transaction. Never commits.
 """
 
 from __future__ import annotations
 
 import random
 from datetime import datetime
+from typing import cast
 
-from sqlalchemy import func, select
+from sqlalchemy import Table, func, select, update
 from sqlalchemy.orm import Session
 
 from badge_issuer.db.tables import StatusEntry, StatusList
@@ -63,7 +65,7 @@ class StatusRepository:
     def allocate(
         self, issuer_id: int, purpose: str, *, size: int, now: datetime, rng: random.Random
     ) -> tuple[StatusList, int]:
-        """A locked list and a random position on it that no credential has had."""
+        """A locked list and a random position on it that no credential has had, now taken."""
         status_list = self._newest(issuer_id, purpose, lock=True)
         if status_list is not None and status_list.allocated >= status_list.size * FILL_LIMIT:
             # a writer we waited for may have opened the next list meanwhile: use it if so
@@ -80,10 +82,17 @@ class StatusRepository:
             if taken is None:
                 break
         status_list.allocated += 1
+        self.session.add(StatusEntry(list_id=status_list.id, position=position, credential_id=None))
         return status_list, position
 
-    def attach(self, status_list: StatusList, position: int, credential_id: str) -> None:
-        self.session.add(StatusEntry(list_id=status_list.id, position=position, credential_id=credential_id))
+    def attach(self, list_id: int, position: int, credential_id: str) -> None:
+        """Give a position taken by ``allocate`` (in this or an earlier transaction) its credential."""
+        entries = cast(Table, StatusEntry.__table__)  # Core UPDATE: the ORM's bulk path cost 0.6 ms a call
+        self.session.execute(
+            update(entries)
+            .where(entries.c.list_id == list_id, entries.c.position == position)
+            .values(credential_id=credential_id)
+        )
 
     def entries(self, credential_id: str) -> list[tuple[StatusList, int]]:
         query = (

@@ -168,7 +168,26 @@ class StatusEntry(Base):
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
     list_id: Mapped[int] = mapped_column(ForeignKey("status_lists.id"))
     position: Mapped[int] = mapped_column(Integer)
-    credential_id: Mapped[str] = mapped_column(ForeignKey("credentials.id"), index=True)
+    #: None while the award it was taken for is being signed, and for ever if that award never
+    #: landed (a burnt position: its bit stays 0 and it is never handed out again)
+    credential_id: Mapped[str | None] = mapped_column(ForeignKey("credentials.id"), index=True)
+
+
+class IdempotencyReservation(Base):
+    """An Idempotency-Key whose award is being signed (between the two short write transactions).
+
+    Deleted in the transaction that stores the award; one left behind by a crash is taken over by
+    a retry once ``taken_at`` is older than the lease.
+    """
+
+    __tablename__ = "idempotency_reservations"
+    __table_args__ = (UniqueConstraint("client_id", "idempotency_key"),)
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    client_id: Mapped[int] = mapped_column(ForeignKey("api_clients.id"))
+    idempotency_key: Mapped[str] = mapped_column(String(255))
+    request_hash: Mapped[str] = mapped_column(String(64))
+    taken_at: Mapped[datetime] = mapped_column(UTCDateTime)
 
 
 class StatusEvent(Base):
@@ -371,3 +390,41 @@ class ClaimExchange(Base):
     completed_at: Mapped[datetime | None] = mapped_column(UTCDateTime, nullable=True)
     holder_did: Mapped[str | None] = mapped_column(Text, nullable=True)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime)
+
+
+class IssuanceJob(Base):
+    """A bulk issuance job: rows awarded one by one by a runner holding the job's lease."""
+
+    __tablename__ = "issuance_jobs"
+    __table_args__ = (Index("ix_issuance_jobs_status_lease", "status", "lease_until"),)
+
+    id: Mapped[str] = mapped_column(String(36), primary_key=True)
+    issuer_id: Mapped[int] = mapped_column(ForeignKey("issuers.id"), index=True)
+    achievement_id: Mapped[int] = mapped_column(ForeignKey("achievements.id"))
+    client_id: Mapped[int | None] = mapped_column(ForeignKey("api_clients.id"), nullable=True)
+    #: the request path its rows' idempotency hashes are scoped by (as if each row were issued alone)
+    scope: Mapped[str] = mapped_column(String(512))
+    status: Mapped[str] = mapped_column(String(16))  # queued | running | done | cancelled
+    total: Mapped[int] = mapped_column(Integer)
+    #: the runner holding the job and until when (it renews the lease as it goes)
+    runner: Mapped[str | None] = mapped_column(String(64), nullable=True)
+    lease_until: Mapped[datetime | None] = mapped_column(UTCDateTime, nullable=True)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    updated_at: Mapped[datetime] = mapped_column(UTCDateTime)
+
+
+class IssuanceJobRow(Base):
+    __tablename__ = "issuance_job_rows"
+    __table_args__ = (
+        UniqueConstraint("job_id", "row_number"),
+        Index("ix_issuance_job_rows_job_state", "job_id", "state", "row_number"),
+    )
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    job_id: Mapped[str] = mapped_column(ForeignKey("issuance_jobs.id"))
+    row_number: Mapped[int] = mapped_column(Integer)  # 1-based line of the submitted file
+    idempotency_key: Mapped[str] = mapped_column(String(255))
+    item_json: Mapped[str] = mapped_column(Text)  # the row as a batch item
+    state: Mapped[str] = mapped_column(String(16))  # pending | created | replayed | rejected
+    credential_id: Mapped[str | None] = mapped_column(String(36), nullable=True)
+    problem_json: Mapped[str | None] = mapped_column(Text, nullable=True)

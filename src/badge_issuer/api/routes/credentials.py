@@ -25,7 +25,8 @@ IdempotencyKey = Annotated[
     Header(
         alias="Idempotency-Key",
         max_length=255,
-        description="Retries with the same key and body return the first response; another body is 409.",
+        description="Retries with the same key and body return the first response; another body is 409, "
+        "as is a retry while the first request is still being processed after 5 s (Retry-After).",
     ),
 ]
 

@@ -1,0 +1,282 @@
+"""An award is written in two short transactions with the signature between them (#11): other
+writers are not held up by a signature, a process that dies between the two leaves no record (only
+a burnt status position, never handed out again), a twin request with the same Idempotency-Key
+waits for the first award, and several processes issuing at once with repeated keys make every
+award once, on positions no other award has."""
+
+from __future__ import annotations
+
+import dataclasses
+import multiprocessing
+import os
+import threading
+from collections import Counter
+from collections.abc import Callable, Iterator
+from datetime import timedelta
+from pathlib import Path
+from typing import Any
+
+import pytest
+from sqlalchemy import func, select
+
+from badge_issuer.application import Services, build_services
+from badge_issuer.application import issuing as issuing_module
+from badge_issuer.application.issuing import issue_one
+from badge_issuer.clock import fixed_clock
+from badge_issuer.config import Settings
+from badge_issuer.credential.requests import IssueRequest
+from badge_issuer.crypto.keys import Signer
+from badge_issuer.db.migrate import upgrade
+from badge_issuer.db.reservations import LEASE
+from badge_issuer.db.tables import Credential, IdempotencyReservation, StatusEntry
+from badge_issuer.errors import IdempotencyInProgress
+from tests.application.conftest import NOW, make_issuer, principal_of
+
+SCOPE = "/api/v1/issuers/uni/achievements/python-data/credentials"
+
+
+def award(email: str) -> IssueRequest:
+    return IssueRequest.model_validate({"recipient": {"email": email}})
+
+
+class Observed:
+    """The real signer, with ``during`` run inside every signature."""
+
+    def __init__(self, signer: Signer, during: Callable[[], None]) -> None:
+        self._signer = signer
+        self._during = during
+
+    @property
+    def verification_method(self) -> str:
+        return self._signer.verification_method
+
+    @property
+    def public_key(self) -> bytes:
+        return self._signer.public_key
+
+    def sign(self, data: bytes) -> bytes:
+        self._during()
+        return self._signer.sign(data)
+
+
+def observe_signing(services: Services, during: Callable[[], None]) -> None:
+    """Run ``during`` inside each signature ``services`` makes from now on."""
+    real = services.issuance
+    observed = dataclasses.replace(
+        real, signer_for=lambda session, issuer: Observed(real.signer_for(session, issuer), during)
+    )
+    services._built["issuance"] = observed
+
+
+def entries(services: Services) -> tuple[int, int, int]:
+    """(records, status entries, status entries without a record)."""
+    with services.sessions() as session:
+        records = session.scalar(select(func.count()).select_from(Credential))
+        taken = session.scalar(select(func.count()).select_from(StatusEntry))
+        burnt = session.scalar(
+            select(func.count()).select_from(StatusEntry).where(StatusEntry.credential_id.is_(None))
+        )
+    return int(records or 0), int(taken or 0), int(burnt or 0)
+
+
+def test_another_award_is_written_while_one_is_being_signed(services: Services) -> None:
+    client_id = principal_of(services, make_issuer(services).admin.api_key).client_id
+    inner: list[str] = []
+
+    def issue_another() -> None:
+        if inner:
+            return
+        inner.append("started")
+        # a second writer, on another thread, while the first holds its signature: were the first
+        # still in its write transaction, this one could not begin (and the join would time out)
+        worker = threading.Thread(
+            target=lambda: inner.append(
+                issue_one(
+                    services,
+                    issuer="uni",
+                    achievement="python-data",
+                    request=award("b@example.org"),
+                    client_id=client_id,
+                    scope=SCOPE,
+                ).record.id
+            )
+        )
+        worker.start()
+        worker.join(timeout=10)
+        assert not worker.is_alive(), "the second award waited for the first one's signature"
+
+    observe_signing(services, issue_another)
+    outer = issue_one(
+        services,
+        issuer="uni",
+        achievement="python-data",
+        request=award("a@example.org"),
+        client_id=client_id,
+        scope=SCOPE,
+    )
+    assert len(inner) == 2 and inner[1] != outer.record.id
+    assert entries(services) == (2, 2, 0)
+
+
+def _die_while_signing(overrides: dict[str, Any], client_id: int) -> None:
+    """In a child process: prepare an award, then die (kill -9 alike) in the middle of its signature."""
+    services = build_services(Settings(**overrides), clock=fixed_clock(NOW))
+    observe_signing(services, lambda: os._exit(9))
+    issue_one(
+        services,
+        issuer="uni",
+        achievement="python-data",
+        request=award("ada@example.org"),
+        client_id=client_id,
+        idempotency_key="course-7-ada",
+        scope=SCOPE,
+    )
+
+
+def test_a_process_dying_between_the_transactions_leaves_no_record_and_its_retry_issues_once(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    overrides: dict[str, Any] = {
+        "database_url": f"sqlite:///{tmp_path / 'badges.sqlite3'}",
+        "keys_dir": str(tmp_path / "keys"),
+        "base_url": "http://127.0.0.1:8000",
+    }
+    now = [NOW]
+    services = build_services(Settings(**overrides), clock=lambda: now[0])
+    try:
+        upgrade(services.engine)
+        client_id = principal_of(services, make_issuer(services).admin.api_key).client_id
+        assert client_id is not None
+        child = multiprocessing.get_context("spawn").Process(
+            target=_die_while_signing, args=(overrides, client_id)
+        )
+        child.start()
+        child.join(timeout=60)
+        assert child.exitcode == 9
+        assert entries(services) == (0, 1, 1)  # no record; its position is taken (burnt)
+        with services.sessions() as session:
+            assert session.scalar(select(func.count()).select_from(IdempotencyReservation)) == 1
+
+        # a retry within the lease: the award may still be in flight, so it is not issued again
+        monkeypatch.setattr(issuing_module, "IN_FLIGHT_WAIT_SECONDS", 0.2)
+        retry: dict[str, Any] = {
+            "issuer": "uni",
+            "achievement": "python-data",
+            "request": award("ada@example.org"),
+            "client_id": client_id,
+            "idempotency_key": "course-7-ada",
+            "scope": SCOPE,
+        }
+        with pytest.raises(IdempotencyInProgress) as in_progress:
+            issue_one(services, **retry)
+        assert in_progress.value.retry_after >= 1
+        assert entries(services) == (0, 1, 1)
+
+        # once the lease ran out, the retry takes the key over and issues exactly once
+        now[0] = NOW + LEASE + timedelta(seconds=1)
+        issued = issue_one(services, **retry)
+        again = issue_one(services, **retry)
+        assert not issued.replayed and again.replayed and again.record.id == issued.record.id
+        assert entries(services) == (1, 2, 1)
+        with services.sessions() as session:
+            assert session.scalar(select(func.count()).select_from(IdempotencyReservation)) == 0
+            [burnt] = session.scalars(select(StatusEntry.position).where(StatusEntry.credential_id.is_(None)))
+        assert int(issued.credential["credentialStatus"]["statusListIndex"]) != burnt
+    finally:
+        services.close()
+
+
+def test_a_failed_signature_releases_the_key_and_burns_the_position(services: Services) -> None:
+    client_id = principal_of(services, make_issuer(services).admin.api_key).client_id
+    failures = [RuntimeError("the key vault is down")]
+
+    def fail_once() -> None:
+        if failures:
+            raise failures.pop()
+
+    observe_signing(services, fail_once)
+    request: dict[str, Any] = {
+        "issuer": "uni",
+        "achievement": "python-data",
+        "request": award("ada@example.org"),
+        "client_id": client_id,
+        "idempotency_key": "k",
+        "scope": SCOPE,
+    }
+    with pytest.raises(RuntimeError, match="key vault"):
+        issue_one(services, **request)
+    assert entries(services) == (0, 1, 1)
+    issued = issue_one(services, **request)  # at once: the key was released
+    assert not issued.replayed
+    assert entries(services) == (1, 2, 1)
+
+
+# --- several processes at once ------------------------------------------------------------------
+
+PROCESSES = 4
+KEYS = 30  # each process issues every key: 4 × 30 requests, 30 awards
+
+
+def _issue_all(overrides: dict[str, Any], client_id: int, seed: int) -> list[tuple[str, str, bool]]:
+    """In a child process: every key once, in this process's own order → [(key, record id, replayed)]."""
+    import random
+
+    services = build_services(Settings(**overrides))
+    try:
+        keys = [f"row-{n}" for n in range(KEYS)]
+        random.Random(seed).shuffle(keys)
+        out = []
+        for key in keys:
+            issued = issue_one(
+                services,
+                issuer="uni",
+                achievement="python-data",
+                request=award(f"{key}@example.org"),
+                client_id=client_id,
+                idempotency_key=key,
+                scope=SCOPE,
+            )
+            out.append((key, issued.record.id, issued.replayed))
+        return out
+    finally:
+        services.close()
+
+
+@pytest.fixture
+def shared_settings(database_url: str, tmp_path: Path) -> Iterator[dict[str, Any]]:
+    yield {
+        "database_url": database_url,
+        "keys_dir": str(tmp_path / "keys"),
+        "base_url": "http://127.0.0.1:8000",
+    }
+
+
+def test_processes_issuing_at_once_with_repeated_keys_make_each_award_once(
+    shared_settings: dict[str, Any],
+) -> None:
+    services = build_services(Settings(**shared_settings))
+    try:
+        upgrade(services.engine)
+        client_id = principal_of(services, make_issuer(services).admin.api_key).client_id
+        with multiprocessing.get_context("spawn").Pool(PROCESSES) as pool:
+            results = pool.starmap(
+                _issue_all, [(shared_settings, client_id, seed) for seed in range(PROCESSES)]
+            )
+        by_key: dict[str, set[str]] = {}
+        for key, record_id, _ in (row for rows in results for row in rows):
+            by_key.setdefault(key, set()).add(record_id)
+        assert len(by_key) == KEYS and all(len(ids) == 1 for ids in by_key.values()), "a key was issued twice"
+        created = Counter(key for rows in results for key, _, replayed in rows if not replayed)
+        assert created == Counter({f"row-{n}": 1 for n in range(KEYS)})
+        with services.sessions() as session:
+            assert session.scalar(select(func.count()).select_from(Credential)) == KEYS
+            positions = session.execute(select(StatusEntry.list_id, StatusEntry.position)).all()
+            assert len(positions) == len(set(positions))
+            attached = session.scalars(
+                select(StatusEntry.credential_id).where(StatusEntry.credential_id.is_not(None))
+            )
+            awarded = sorted(ids.pop() for ids in by_key.values())
+            assert sorted(str(record_id) for record_id in attached) == awarded
+            assert session.scalar(select(func.count()).select_from(IdempotencyReservation)) == 0
+    finally:
+        services.close()
