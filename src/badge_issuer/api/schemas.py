@@ -403,6 +403,12 @@ class ExternalBadgeAccepted(_Out):
     awards: list[dict[str, Any]] = Field(description="the pathway awards it completed (or had completed)")
 
 
+class ClrIssued(_Out):
+    id: str = Field(description="the record id (the CLR is served at /credentials/{id})")
+    credential: dict[str, Any] = Field(description="the signed ClrCredential")
+    totals: dict[str, Any] = Field(description="credentials: how many it carries; credits: their sum")
+
+
 _PROBLEM_TEXT = {
     400: "The request could not be parsed (malformed JSON gives line and column)",
     401: "No API key, or an unknown or revoked one",
