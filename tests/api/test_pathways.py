@@ -305,3 +305,58 @@ def test_pathway_definitions_are_checked_and_versioned(server: LiveServer) -> No
         tenant.url("/pathways/data-certificate/progress"), params={"recipient": "nobody"}, headers=reader
     )
     assert nobody.status_code == 400 and nobody.json()["pointer"] == "recipient"
+
+
+def test_issuing_the_last_step_awards_stacked_pathways_once(server: LiveServer) -> None:
+    tenant = setup_tenant(server)
+    diploma = httpx.post(tenant.url("/achievements"), json=achievement("diploma"), headers=tenant.admin)
+    assert diploma.status_code == 201
+    certificate = {
+        "slug": "certificate",
+        "name": "Certificate",
+        "target": "certificate",
+        "requirements": {
+            "type": "anyOf",
+            "count": 2,
+            "requirements": [
+                {"type": "achievement", "achievement": "step-one"},
+                {"type": "achievement", "achievement": "step-two"},
+                {"type": "external", "achievementId": EXTERNAL_ACHIEVEMENT},
+            ],
+        },
+    }
+    stacked = {
+        "slug": "diploma",
+        "name": "Diploma",
+        "target": "diploma",
+        "requirements": {
+            "type": "allOf",
+            "requirements": [{"type": "achievement", "achievement": "certificate"}],
+        },
+    }
+    for body in (certificate, stacked):
+        assert httpx.post(tenant.url("/pathways"), json=body, headers=tenant.admin).status_code == 201
+    award_step(tenant, "step-one")
+    issuing = tenant.client("issue")
+
+    def last_step(worker: int) -> list[httpx.Response]:  # 8 completions at once, each its own award
+        return [
+            httpx.post(
+                tenant.url("/achievements/step-two/credentials"),
+                json={"recipient": {"email": ADA}},
+                headers={**issuing, "Idempotency-Key": f"step-two-{worker}"},
+                timeout=60,
+            )
+        ]
+
+    answers = [response for batch in in_parallel(8, last_step) for response in batch]
+    assert [response.status_code for response in answers] == [201] * 8, [r.text for r in answers]
+    reader = tenant.client("read")
+    for pathway, target in (("certificate", "certificate"), ("diploma", "diploma")):
+        audit = httpx.get(tenant.url(f"/pathways/{pathway}/awards"), headers=reader).json()
+        [entry] = audit["awards"]
+        awarded = httpx.get(f"{server.url}/credentials/{entry['recordId']}").json()
+        assert f"/achievements/{target}/versions/1" in awarded["credentialSubject"]["achievement"]["id"]
+    records = httpx.get(tenant.url("/credentials"), params={"limit": "100"}, headers=reader).json()["items"]
+    made = sorted(item["achievement"]["slug"] for item in records)
+    assert made == ["certificate", "diploma", "step-one", *["step-two"] * 8]
