@@ -360,3 +360,41 @@ def test_issuing_the_last_step_awards_stacked_pathways_once(server: LiveServer) 
     records = httpx.get(tenant.url("/credentials"), params={"limit": "100"}, headers=reader).json()["items"]
     made = sorted(item["achievement"]["slug"] for item in records)
     assert made == ["certificate", "diploma", "step-one", *["step-two"] * 8]
+
+
+@pytest.mark.parametrize("policy", ["keep", "revoke"])
+def test_revoking_a_step_follows_the_pathways_policy(server: LiveServer, policy: str) -> None:
+    tenant = setup_tenant(server)
+    pathway = {
+        "slug": "cert",
+        "name": "Certificate",
+        "target": "certificate",
+        "policy": policy,
+        "requirements": {
+            "type": "allOf",
+            "requirements": [{"type": "achievement", "achievement": "step-one"}],
+        },
+    }
+    assert httpx.post(tenant.url("/pathways"), json=pathway, headers=tenant.admin).status_code == 201
+    step = award_step(tenant, "step-one")
+    audit = httpx.get(tenant.url("/pathways/cert/awards"), headers=tenant.admin).json()
+    [entry] = audit["awards"]
+    assert entry["status"] == "active" and entry["evidence"] == [step["credential"]["id"]]
+    # revoked through the VC-API status route: the policy applies there too
+    changed = httpx.post(
+        f"{server.url}/credentials/status",
+        json={
+            "credentialId": step["credential"]["id"],
+            "credentialStatus": [{"type": "BitstringStatusListEntry", "status": "revoked"}],
+        },
+        headers=tenant.admin,
+    )
+    assert changed.status_code == 200, changed.text
+    [after] = httpx.get(tenant.url("/pathways/cert/awards"), headers=tenant.admin).json()["awards"]
+    assert after["stepsNoLongerActive"] == [{"credential": step["credential"]["id"], "status": "revoked"}]
+    assert after["status"] == ("revoked" if policy == "revoke" else "active")
+    assert after["attention"] is (policy != "keep")
+    record = httpx.get(tenant.url(f"/credentials/{after['recordId']}"), headers=tenant.admin).json()
+    assert record["status"] == after["status"]
+    verdict = httpx.post(f"{server.url}/api/v1/verify", json=record["credential"], timeout=30).json()
+    assert verdict["verified"] is (policy == "keep")

@@ -1,7 +1,11 @@
-"""Issuing that counts toward pathways: after a badge is issued (or replayed), every pathway of the
-issuer that requires its achievement is evaluated for the recipient and, when complete, awarded
-(once: see ``pathway_awards``). An award that completes a further pathway (stacked pathways)
-advances that one too, at most ``MAX_STACK`` levels deep.
+"""Issuing and revoking as pathways see them.
+
+After a badge is issued (or replayed), every pathway of the issuer that requires its achievement is
+evaluated for the recipient and, when complete, awarded (once: see ``pathway_awards``). An award
+that completes a further pathway (stacked pathways) advances that one too, at most ``MAX_STACK``
+levels deep. When a credential that completed an award is revoked, the pathway's ``policy``
+decides: ``keep`` and ``flag`` leave the award (the awards audit reports the step; ``flag`` marks it
+for attention and logs an audit line), ``revoke`` revokes the award too, with a reason naming why.
 
 The badge stands whatever happens next: an award that cannot be made now is logged and made by
 the next completion or by ``POST …/pathways/{p}/awards``.
@@ -14,9 +18,10 @@ import logging
 from collections.abc import Sequence
 from typing import Any
 
-from badge_issuer.application import issuing
+from badge_issuer.application import issuing, records
 from badge_issuer.application.issuing import BatchOutcome
 from badge_issuer.application.pathway_awards import Learner, award_if_complete, learner
+from badge_issuer.application.records import Action, IssuanceRecord
 from badge_issuer.application.services import Services
 from badge_issuer.credential.pathway import MAX_DEPTH, own_requirements
 from badge_issuer.credential.requests import IssueRequest
@@ -24,6 +29,7 @@ from badge_issuer.db.issuers import IssuerRepository
 from badge_issuer.db.pathways import PathwayRepository
 from badge_issuer.errors import BadgeIssuerError
 from badge_issuer.issuance import IssuedBadge
+from badge_issuer.observability.logs import actor, audit
 
 log = logging.getLogger(__name__)
 MAX_STACK = MAX_DEPTH
@@ -135,3 +141,70 @@ def issue_batch(
         who = learner(services, identifier)
         advance(services, issuer, achievement, who, client_id=client_id, pathways=pathways)
     return outcomes
+
+
+def change_record_status(
+    services: Services,
+    issuer: str,
+    credential_id: str,
+    action: Action,
+    *,
+    reason: str,
+    client_id: int | None,
+) -> IssuanceRecord:
+    """``records.change_record_status``, then each pathway award it completed follows its policy."""
+    record = records.change_record_status(
+        services, issuer, credential_id, action, reason=reason, client_id=client_id
+    )
+    if action == "revoke":
+        step_revoked(services, issuer, record, client_id=client_id)
+    return record
+
+
+def change_status_by_reference(
+    services: Services,
+    issuer: str,
+    reference: str,
+    actions: Sequence[str],
+    *,
+    reason: str,
+    client_id: int | None,
+) -> IssuanceRecord:
+    """``records.change_status_by_reference`` (VC-API), then the same pathway policies."""
+    record = records.change_status_by_reference(
+        services, issuer, reference, actions, reason=reason, client_id=client_id
+    )
+    if "revoke" in actions:
+        step_revoked(services, issuer, record, client_id=client_id)
+    return record
+
+
+def step_revoked(
+    services: Services, issuer: str, record: IssuanceRecord, *, client_id: int | None, level: int = 0
+) -> None:
+    """Apply each citing pathway's policy to the awards ``record`` completed (revoking one under
+    ``revoke`` applies the policies of the awards it completed in turn, at most MAX_STACK deep)."""
+    if record.status != "revoked" or level >= MAX_STACK:
+        return
+    url = services.urls.credential(record.id)
+    with services.readers() as session:
+        row = IssuerRepository(session).by_slug(issuer)
+        repo = PathwayRepository(session)
+        citing = [
+            (pathway.slug, award.credential_id, json.loads(repo.version(pathway).document_json).get("policy"))
+            for award, pathway in repo.awards_citing(row.id, url)
+        ]
+    for slug, awarded, policy in citing:
+        if policy == "keep" or awarded is None:
+            continue
+        audit("pathway.step_revoked", actor=actor(client_id), issuer=issuer, pathway=slug, credential=awarded)
+        if policy == "revoke":
+            revoked = records.change_record_status(
+                services,
+                issuer,
+                awarded,
+                "revoke",
+                reason=f"a credential that completed the pathway {slug!r} was revoked ({url})",
+                client_id=client_id,
+            )
+            step_revoked(services, issuer, revoked, client_id=client_id, level=level + 1)

@@ -121,3 +121,17 @@ class PathwayRepository:
     def add_external(self, badge: ExternalBadge) -> None:
         self.session.add(badge)
         self.session.flush()
+
+    def awards_citing(self, issuer_id: int, credential_url: str) -> list[tuple[PathwayAward, Pathway]]:
+        """The automatic awards of ``issuer_id``'s pathways whose evidence names ``credential_url``."""
+        query = (
+            select(PathwayAward, Pathway)
+            .join(Pathway, Pathway.id == PathwayAward.pathway_id)
+            .where(Pathway.issuer_id == issuer_id, PathwayAward.evidence_json.contains(credential_url))
+            .order_by(PathwayAward.id)
+        )
+        return [
+            (award, pathway)
+            for award, pathway in self.session.execute(query)
+            if credential_url in json.loads(award.evidence_json)
+        ]

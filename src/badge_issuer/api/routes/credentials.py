@@ -232,7 +232,7 @@ def change(
     unsuspending a revoked credential is a 409 problem, as is suspension for an issuer without it.
     """
     acting_for(caller, issuer, "revoke")
-    record = records.change_record_status(
+    record = stacking.change_record_status(
         services,
         issuer,
         credential_id,
