@@ -14,7 +14,8 @@ from badge_issuer.credential.identity import matches
 from badge_issuer.credential.schema import SchemaValidator, default_schema, default_schemas_dir
 from badge_issuer.credential.vocab import CLR_CREDENTIAL_SCHEMA
 from tests.api.test_issuing import Tenant, bootstrap
-from tests.api.test_pathways import ADA, achievement
+from tests.api.test_pathways import ADA, achievement, external_badge
+from tests.badges import Issuer
 from tests.conftest import LiveServer
 
 
@@ -116,3 +117,24 @@ def test_a_clr_needs_a_learner_with_badges_and_the_issue_scope(server: LiveServe
     replay = httpx.post(tenant.url("/clr"), json={"recipient": ADA}, headers=key, timeout=60)
     assert first.status_code == replay.status_code == 201
     assert replay.headers["idempotent-replayed"] == "true" and replay.json() == first.json()
+
+
+def test_a_clr_carries_submitted_external_badges_on_request(server: LiveServer) -> None:
+    tenant = setup(server, 2)  # two courses and the certificate
+    external = external_badge(Issuer("Open MOOC"))
+    submitted = httpx.post(
+        tenant.url("/external-badges"), json={"recipient": ADA, "credential": external}, headers=tenant.admin
+    )
+    assert submitted.status_code == 200, submitted.text
+    own = httpx.post(tenant.url("/clr"), json={"recipient": ADA}, headers=tenant.admin, timeout=60).json()
+    assert own["totals"]["credentials"] == 3
+    made = httpx.post(
+        tenant.url("/clr"), json={"recipient": ADA, "includeExternal": True}, headers=tenant.admin, timeout=60
+    )
+    assert made.status_code == 201, made.text
+    clr = made.json()["credential"]
+    nested = clr["credentialSubject"]["verifiableCredential"]
+    assert len(nested) == 4 and nested[-1] == external
+    report = httpx.post(f"{server.url}/api/v1/verify", json=clr, timeout=60).json()
+    assert report["verified"] is True, [c for c in report["checks"] if c["status"] != "passed"]
+    assert report["credentials"][-1]["summary"]["issuer"]["id"] == external["issuer"]["id"]

@@ -1,12 +1,13 @@
 """A learner's Comprehensive Learner Record (1EdTech CLR 2.0): one signed ``ClrCredential``.
 
-It carries every active badge this issuer awarded the learner (found by the keyed recipient hash),
-each exactly as signed — its own proof and status entry intact — as
-``credentialSubject.verifiableCredential``, with ``association``s from the issuer's pathways (a
-pathway's target ``isParentOf`` each step the learner holds, each step ``isPartOf`` the target) and
-the learner's identity (a DID, or a salted hash of the email address). The CLR is signed through
-the issuing use case as any credential the issuer signs (``issue_supplied``): held to the CLR 2.0
-schema, given its own revocation status entry, stored as a revocable record.
+It carries every active badge this issuer awarded the learner (found by the keyed recipient
+hash), and on request the external badges submitted for them that verify now, each exactly as
+signed — its own proof and status entry intact — as ``credentialSubject.verifiableCredential``,
+with ``association``s from the issuer's pathways (a pathway's target ``isParentOf`` each step the
+learner holds, each step ``isPartOf`` the target) and the learner's identity (a DID, or a salted
+hash of the email address). The CLR is signed through the issuing use case as any credential the
+issuer signs (``issue_supplied``): held to the CLR 2.0 schema, given its own revocation status
+entry, stored as a revocable record.
 """
 
 from __future__ import annotations
@@ -17,11 +18,13 @@ from dataclasses import dataclass
 from typing import Any
 
 from badge_issuer.application.issuing import issue_supplied
-from badge_issuer.application.pathway_awards import Learner, learner
+from badge_issuer.application.pathway_awards import Learner, learner, why_not_counting
 from badge_issuer.application.services import Services
+from badge_issuer.checks.clr import NESTED_TYPES
 from badge_issuer.credential.identity import identity_object
 from badge_issuer.credential.pathway import own_requirements
 from badge_issuer.credential.pathway_progress import held_from
+from badge_issuer.credential.supplied import types_of
 from badge_issuer.db.credentials import CredentialRepository
 from badge_issuer.db.issuers import IssuerRepository
 from badge_issuer.db.pathways import PathwayRepository
@@ -75,9 +78,11 @@ def issue_clr(
     client_id: int | None,
     idempotency_key: str | None,
     scope: str,
+    include_external: bool = False,
 ) -> IssuedClr:
     """Sign the learner's CLR now (ValidationFailed when they hold none of our badges, or more
-    than a verifier would check)."""
+    than a verifier would check). ``include_external``: also the badges of other issuers submitted
+    for them that verify now (Open Badges only)."""
     who = learner(services, recipient)
     with services.readers() as session:
         row = IssuerRepository(session).by_slug(issuer)
@@ -86,11 +91,22 @@ def issue_clr(
         labels = CredentialRepository(session).achievement_labels(own)
         pathways = [json.loads(repo.version(item).document_json) for item in repo.all(row.id)]
         issuer_name = json.loads(row.profile_json)["name"]
+        submitted = (
+            [json.loads(item.credential_json) for item in repo.external(row.id, who.hash)]
+            if include_external
+            else []
+        )
+    external = [
+        credential
+        for credential in submitted
+        if NESTED_TYPES.intersection(types_of(credential))
+        and why_not_counting(services, who, credential) is None
+    ]
     if not own:
         raise ValidationFailed("this learner holds no active badge of this issuer", [], pointer="/recipient")
-    if len(own) > MAX_NESTED:
+    if len(own) + len(external) > MAX_NESTED:
         raise ValidationFailed(
-            f"this learner holds {len(own)} badges; a CLR carries at most {MAX_NESTED}",
+            f"this learner holds {len(own) + len(external)} badges; a CLR carries at most {MAX_NESTED}",
             [],
             pointer="/recipient",
         )
@@ -102,6 +118,8 @@ def issue_clr(
         credits += view.credits or 0.0
         if item.id in labels and view.achievement_id is not None:
             held.setdefault(labels[item.id][0], set()).add(view.achievement_id)
+    credits += sum(held_from(credential, source="external").credits or 0.0 for credential in external)
+    nested += external
     subject = _subject(services, who)
     subject["verifiableCredential"] = nested
     associations = _associations(pathways, held)
@@ -125,6 +143,6 @@ def issue_clr(
         client_id=client_id,
         idempotency_key=idempotency_key,
         scope=scope,
-        payload={"recipient": who.identifier},
+        payload={"recipient": who.identifier, "includeExternal": include_external},
     )
     return IssuedClr(issued=issued, credentials=len(nested), credits=credits)

@@ -70,7 +70,7 @@ def _failing(report: VerificationReport) -> str:
     return "; ".join(f"{c.id}: {c.message}" for c in bad)[:500] or "does not verify"
 
 
-def _check_external(services: Services, who: Learner, credential: dict[str, Any]) -> str | None:
+def why_not_counting(services: Services, who: Learner, credential: dict[str, Any]) -> str | None:
     """Why this external badge does not count for ``who`` now (None: it counts)."""
     data = json.dumps(credential, ensure_ascii=False).encode()
     report = verify_presented(services, data, content_type="application/json", recipient=who.email)
@@ -89,7 +89,7 @@ def submit_external(
     """Keep a learner's external badge once it verifies as theirs; then award every pathway of
     ``issuer`` it completes. Answers the awards made or found (ValidationFailed if it does not verify)."""
     who = learner(services, recipient)
-    reason = _check_external(services, who, credential)
+    reason = why_not_counting(services, who, credential)
     if reason is not None:
         raise ValidationFailed(f"the badge does not count: {reason}", [Issue("/credential", reason)])
     text = json.dumps(credential, ensure_ascii=False, separators=(",", ":"), sort_keys=True)
@@ -142,7 +142,7 @@ def _held(services: Services, issuer: str, who: Learner) -> tuple[list[Held], li
         external = [json.loads(item.credential_json) for item in repo.external(row.id, who.hash)]
     set_aside = []
     for credential in external:
-        reason = _check_external(services, who, credential)
+        reason = why_not_counting(services, who, credential)
         if reason is None:
             held.append(held_from(credential, source="external"))
         else:

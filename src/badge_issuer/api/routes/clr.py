@@ -17,11 +17,18 @@ router = APIRouter(tags=["CLR"])
 
 class ClrRequest(BaseModel):
     model_config = ConfigDict(
-        extra="forbid", json_schema_extra={"examples": [{"recipient": "ada@example.org"}]}
+        extra="forbid",
+        populate_by_name=True,
+        json_schema_extra={"examples": [{"recipient": "ada@example.org"}]},
     )
 
     recipient: str = Field(
         min_length=3, max_length=320, description="the learner: an email address or a DID/URL"
+    )
+    include_external: bool = Field(
+        default=False,
+        alias="includeExternal",
+        description="also the badges of other issuers submitted for the learner that verify now",
     )
 
 
@@ -50,6 +57,7 @@ def issue_clr(
         client_id=caller.client_id,
         idempotency_key=idempotency_key,
         scope=request.url.path,
+        include_external=body.include_external,
     )
     record = made.issued.record
     headers = {"Location": services.urls.credential(record.id)}
