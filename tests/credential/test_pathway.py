@@ -6,7 +6,14 @@ from typing import Any
 
 import pytest
 
-from badge_issuer.credential.pathway import MAX_NODES, PathwayInput, check_bounds, check_tree
+from badge_issuer.credential.pathway import (
+    MAX_NODES,
+    PathwayInput,
+    check_bounds,
+    check_tree,
+    counts_external,
+    own_requirements,
+)
 from badge_issuer.credential.pathway_progress import Held, evaluate, held_from
 from badge_issuer.errors import ValidationFailed
 
@@ -110,3 +117,22 @@ def test_trees_are_bounded_and_checked_against_what_the_issuer_holds() -> None:
             {"a": {"b"}, "b": {"cert"}},
         )
     check_tree(pathway({"type": "allOf", "requirements": [leaf("a")]}), {"a", "b", "cert"}, {"b": {"a"}})
+
+
+def test_stored_documents_say_what_they_require() -> None:
+    document = pathway(
+        {
+            "type": "allOf",
+            "requirements": [
+                leaf("a"),
+                {
+                    "type": "anyOf",
+                    "count": 1,
+                    "requirements": [leaf("b"), {"type": "external", "achievementId": "x:y"}],
+                },
+            ],
+        }
+    ).model_dump(mode="json", by_alias=True)
+    assert own_requirements(document) == {"a", "b"}
+    assert counts_external(document) is True
+    assert counts_external({"requirements": {"type": "allOf", "requirements": [leaf("a")]}}) is False

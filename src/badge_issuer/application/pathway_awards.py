@@ -21,6 +21,7 @@ from sqlalchemy.exc import IntegrityError
 from badge_issuer.application.issuing import issue_one
 from badge_issuer.application.services import Services
 from badge_issuer.application.verifying import verify_presented
+from badge_issuer.credential.pathway import counts_external
 from badge_issuer.credential.pathway_progress import Held, evaluate, held_from
 from badge_issuer.credential.requests import EvidenceInput, IssueRequest, Recipient, lookup_identifier
 from badge_issuer.db.credentials import CredentialRepository
@@ -113,17 +114,27 @@ def submit_external(
                     )
             except IntegrityError:
                 pass  # the same badge submitted at the same moment: kept once
-        slugs = [item.slug for item in repo.all(row.id)]
+        slugs = [
+            item.slug
+            for item in repo.all(row.id)
+            if counts_external(json.loads(repo.version(item).document_json))
+        ]
     awards = []
+    held = holdings(services, issuer, who) if slugs else None
     for slug in slugs:
-        progress = award_if_complete(services, issuer, slug, who, client_id=client_id)
+        progress = award_if_complete(services, issuer, slug, who, client_id=client_id, held=held)
         if progress["award"] is not None:
             awards.append({"pathway": slug, **progress["award"]})
     return awards
 
 
-def _held(services: Services, issuer: str, who: Learner) -> tuple[list[Held], list[dict[str, Any]]]:
-    """What counts for ``who`` now, and what was set aside and why."""
+#: what counts for a learner now, and what was set aside and why
+Holdings = tuple[list[Held], list[dict[str, Any]]]
+
+
+def holdings(services: Services, issuer: str, who: Learner) -> Holdings:
+    """What counts for ``who`` now (external badges verified again), and what was set aside and why;
+    one evaluation of several pathways shares it."""
     with services.readers() as session:
         row = IssuerRepository(session).by_slug(issuer)
         repo = PathwayRepository(session)
@@ -157,7 +168,9 @@ def progress(services: Services, issuer: str, pathway: str, recipient: str) -> d
     return _progress(services, issuer, pathway, learner(services, recipient))
 
 
-def _progress(services: Services, issuer: str, pathway: str, who: Learner) -> dict[str, Any]:
+def _progress(
+    services: Services, issuer: str, pathway: str, who: Learner, held: Holdings | None = None
+) -> dict[str, Any]:
     with services.readers() as session:
         row = IssuerRepository(session).by_slug(issuer)
         repo = PathwayRepository(session)
@@ -165,8 +178,8 @@ def _progress(services: Services, issuer: str, pathway: str, who: Learner) -> di
         document = json.loads(repo.version(item).document_json)
         claim = repo.award(item.id, who.hash)
         award = _award_json(services, claim) if claim is not None else None
-    held, set_aside = _held(services, issuer, who)
-    tree = evaluate(document["requirements"], held)
+    counting, set_aside = held if held is not None else holdings(services, issuer, who)
+    tree = evaluate(document["requirements"], counting)
     return {
         "pathway": pathway,
         "version": document["version"],
@@ -196,9 +209,17 @@ def award_progress(
 
 
 def award_if_complete(
-    services: Services, issuer: str, pathway: str, who: Learner, *, client_id: int | None
+    services: Services,
+    issuer: str,
+    pathway: str,
+    who: Learner,
+    *,
+    client_id: int | None,
+    held: Holdings | None = None,
 ) -> dict[str, Any]:
-    report = _progress(services, issuer, pathway, who)
+    """Award the target when ``who`` completed ``pathway`` (once); ``held``: their holdings, when
+    the caller has them already."""
+    report = _progress(services, issuer, pathway, who, held)
     if not report["complete"] and report["award"] is None:
         return report
     if report["award"] is not None and report["award"]["recordId"] is not None:

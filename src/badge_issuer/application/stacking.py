@@ -20,7 +20,7 @@ from typing import Any
 
 from badge_issuer.application import issuing, records
 from badge_issuer.application.issuing import BatchOutcome
-from badge_issuer.application.pathway_awards import Learner, award_if_complete, learner
+from badge_issuer.application.pathway_awards import Learner, award_if_complete, holdings, learner
 from badge_issuer.application.records import Action, IssuanceRecord
 from badge_issuer.application.services import Services
 from badge_issuer.credential.pathway import MAX_DEPTH, own_requirements
@@ -61,9 +61,17 @@ def advance(
     ``pathways``: those requiring ``achievement``, when the caller knows them already."""
     if level >= MAX_STACK:
         return
-    for slug in _requiring(services, issuer, achievement) if pathways is None else pathways:
+    slugs = _requiring(services, issuer, achievement) if pathways is None else pathways
+    if not slugs:
+        return
+    try:
+        held = holdings(services, issuer, who)
+    except BadgeIssuerError as exc:
+        log.warning("pathways of %s: the learner's badges could not be checked now: %s", issuer, exc.message)
+        return
+    for slug in slugs:
         try:
-            report = award_if_complete(services, issuer, slug, who, client_id=client_id)
+            report = award_if_complete(services, issuer, slug, who, client_id=client_id, held=held)
         except BadgeIssuerError as exc:
             log.warning("pathway %s/%s: the award could not be made now: %s", issuer, slug, exc.message)
             continue

@@ -170,16 +170,28 @@ def check_tree(pathway: PathwayInput, known: set[str], edges: Mapping[str, set[s
             stack.extend(graph.get(slug, ()))
 
 
-def own_requirements(document: Mapping[str, Any]) -> set[str]:
-    """The own achievement slugs a stored pathway document requires."""
-    found: set[str] = set()
+def stored_leaves(document: Mapping[str, Any]) -> Iterator[Mapping[str, Any]]:
+    """The leaves of a stored pathway document's tree (its JSON form)."""
     stack = [document.get("requirements")]
     while stack:
         node = stack.pop()
         if isinstance(node, Mapping):
-            if node.get("type") == "achievement" and isinstance(node.get("achievement"), str):
-                found.add(node["achievement"])
             children = node.get("requirements")
             if isinstance(children, list):
                 stack.extend(children)
-    return found
+            else:
+                yield node
+
+
+def own_requirements(document: Mapping[str, Any]) -> set[str]:
+    """The own achievement slugs a stored pathway document requires."""
+    return {
+        leaf["achievement"]
+        for leaf in stored_leaves(document)
+        if leaf.get("type") == "achievement" and isinstance(leaf.get("achievement"), str)
+    }
+
+
+def counts_external(document: Mapping[str, Any]) -> bool:
+    """Whether a stored pathway document has any external requirement."""
+    return any(leaf.get("type") == "external" for leaf in stored_leaves(document))
