@@ -136,3 +136,14 @@ def test_stored_documents_say_what_they_require() -> None:
     assert own_requirements(document) == {"a", "b"}
     assert counts_external(document) is True
     assert counts_external({"requirements": {"type": "allOf", "requirements": [leaf("a")]}}) is False
+
+
+def test_a_credential_without_an_id_is_named_by_a_urn_of_its_content() -> None:
+    credential = {
+        "issuer": "did:key:z6Mk",
+        "credentialSubject": {"achievement": {"id": "https://a.example/x"}},
+    }
+    ref = held_from(credential, source="external").ref
+    assert ref.startswith("urn:sha256:") and len(ref) == len("urn:sha256:") + 64
+    assert held_from(dict(credential), source="external").ref == ref
+    assert held_from({**credential, "name": "other"}, source="external").ref != ref

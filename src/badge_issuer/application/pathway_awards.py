@@ -154,12 +154,11 @@ def holdings(services: Services, issuer: str, who: Learner) -> Holdings:
     set_aside = []
     for credential in external:
         reason = why_not_counting(services, who, credential)
+        view = held_from(credential, source="external")
         if reason is None:
-            held.append(held_from(credential, source="external"))
+            held.append(view)
         else:
-            set_aside.append(
-                {"credential": str(credential.get("id", "")), "source": "external", "reason": reason}
-            )
+            set_aside.append({"credential": view.ref, "source": "external", "reason": reason})
     return held, set_aside
 
 

@@ -9,6 +9,8 @@ passed in).
 
 from __future__ import annotations
 
+import hashlib
+import json
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
@@ -40,6 +42,15 @@ def _number(value: Any) -> float | None:
         return None
 
 
+def _ref(credential: Mapping[str, Any]) -> str:
+    """The credential's ``id``, else a URN of its content (a credential may have no id)."""
+    value = credential.get("id")
+    if isinstance(value, str) and value:
+        return value
+    text = json.dumps(credential, sort_keys=True, ensure_ascii=False, separators=(",", ":"))
+    return "urn:sha256:" + hashlib.sha256(text.encode()).hexdigest()
+
+
 def held_from(
     credential: Mapping[str, Any], *, source: str, slug: str | None = None, version: int | None = None
 ) -> Held:
@@ -55,7 +66,7 @@ def held_from(
     results = subject.get("result")
     earned = _number(subject.get("creditsEarned"))
     return Held(
-        ref=str(credential.get("id", "")),
+        ref=_ref(credential),
         source=source,
         issuer=issuer_id if isinstance(issuer_id, str) else None,
         achievement_id=achievement.get("id") if isinstance(achievement.get("id"), str) else None,
