@@ -301,6 +301,21 @@ def test_pathway_definitions_are_checked_and_versioned(server: LiveServer) -> No
     listed = httpx.get(tenant.url("/pathways"), headers=reader).json()
     assert [item["currentVersion"] for item in listed] == [2]
     assert httpx.get(f"{server.url}/issuers/uni/pathways/nothing").status_code == 404
+    # the same URLs are pages for people: the pathway with its steps
+    browser = {"Accept": "text/html"}
+    page = httpx.get(f"{server.url}/issuers/uni/pathways/data-certificate/versions/1", headers=browser)
+    assert page.status_code == 200 and page.headers["content-type"].startswith("text/html")
+    assert "default-src 'none'" in page.headers["content-security-policy"]
+    assert "Accept" in page.headers["vary"]
+    html = page.text
+    assert '<h1 id="pathway-title">Certificate in Data Analysis</h1>' in html
+    assert f'<a href="{server.url}/issuers/uni/achievements/step-one">Step One</a>' in html
+    assert "with a result of at least 70" in html and f"<code>{EXTERNAL_ACHIEVEMENT}</code>" in html
+    assert "All of:" in html and "(the current version is 2)" in html
+    current = httpx.get(f"{server.url}/issuers/uni/pathways/data-certificate", headers=browser).text
+    assert "At least 10 credits from:" in current
+    missing = httpx.get(f"{server.url}/issuers/uni/pathways/nothing", headers=browser)
+    assert missing.status_code == 404 and missing.headers["content-type"].startswith("text/html")
     nobody = httpx.get(
         tenant.url("/pathways/data-certificate/progress"), params={"recipient": "nobody"}, headers=reader
     )

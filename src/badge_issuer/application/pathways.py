@@ -127,3 +127,40 @@ def get_pathway(services: Services, issuer: str, slug: str, version: int | None 
         repo = PathwayRepository(session)
         item = repo.get(row.id, slug)
         return _view(item, repo.version(item, version))
+
+
+@dataclass(frozen=True)
+class PathwayPage:
+    """What the pathway's page shows: its definition, the issuer, and our achievements' names."""
+
+    document: dict[str, Any]
+    issuer_name: str
+    issuer_page: str
+    current_version: int
+    #: our achievement slug → (name, page URL), for the target and every own step
+    achievements: dict[str, tuple[str, str]]
+
+
+def pathway_page(services: Services, issuer: str, slug: str, version: int | None = None) -> PathwayPage:
+    with services.readers() as session:
+        row = IssuerRepository(session).by_slug(issuer)
+        repo = PathwayRepository(session)
+        item = repo.get(row.id, slug)
+        document = json.loads(repo.version(item, version).document_json)
+        named = AchievementRepository(session)
+        shown = {document["target"], *own_requirements(document)}
+        achievements = {}
+        for achievement in named.list(row.id):
+            if achievement.slug in shown:
+                current = json.loads(named.version(achievement).document_json)
+                achievements[achievement.slug] = (
+                    str(current.get("name") or achievement.slug),
+                    services.urls.achievement(issuer, achievement.slug),
+                )
+        return PathwayPage(
+            document=document,
+            issuer_name=str(json.loads(row.profile_json).get("name", issuer)),
+            issuer_page=services.urls.issuer_profile(issuer),
+            current_version=item.current_version,
+            achievements=achievements,
+        )

@@ -7,11 +7,14 @@ from __future__ import annotations
 import json
 from typing import Annotated, Any
 
-from fastapi import APIRouter, Path, Query, Response, status
+from fastapi import APIRouter, Path, Query, Request, Response, status
 from pydantic import BaseModel, ConfigDict, Field
 
+from badge_issuer import errors
 from badge_issuer.api import schemas
 from badge_issuer.api.deps import ServicesDep
+from badge_issuer.api.negotiation import prefers_html
+from badge_issuer.api.routes.pages import pages_of
 from badge_issuer.api.security import PrincipalDep, acting_for
 from badge_issuer.application import pathway_awards, pathways
 from badge_issuer.application.pathways import PathwayView
@@ -32,6 +35,13 @@ class LearnerIn(BaseModel):
 
 class ExternalBadgeIn(LearnerIn):
     credential: dict[str, Any] = Field(description="an OB 3.0 credential of another issuer, as signed")
+
+
+def _negotiated() -> dict[int | str, dict[str, Any]]:
+    """The answers of a pathway's URL: its definition, or (for browsers) its page."""
+    documented = schemas.responses(404, 422, ok=200, model=schemas.PathwayDocument)
+    documented[200]["content"]["text/html"] = {"schema": schemas.ref(schemas.HtmlPage)}
+    return documented
 
 
 def _json(view: PathwayView) -> dict[str, Any]:
@@ -157,30 +167,55 @@ def submit_external(
 
 @router.get(
     "/issuers/{issuer}/pathways/{pathway}",
-    summary="A pathway's public definition (current version)",
+    summary="A pathway's public definition (current version; a page with its steps for browsers)",
     response_class=Response,
-    responses=schemas.responses(404, 422, ok=200, model=schemas.PathwayDocument),
+    responses=_negotiated(),
 )
-def public_current(issuer: str, pathway: str, services: ServicesDep) -> Response:
-    return public_version(issuer, pathway, None, services)
+def public_current(issuer: str, pathway: str, request: Request, services: ServicesDep) -> Response:
+    return public_version(issuer, pathway, None, request, services)
 
 
 @router.get(
     "/issuers/{issuer}/pathways/{pathway}/versions/{version}",
-    summary="One version of a pathway's public definition",
+    summary="One version of a pathway's public definition (a page for browsers)",
     response_class=Response,
-    responses=schemas.responses(404, 422, ok=200, model=schemas.PathwayDocument),
+    responses=_negotiated(),
 )
 def public_version(
     issuer: str,
     pathway: str,
     version: Annotated[int | None, Path(ge=1, le=MAX_INT)],
+    request: Request,
     services: ServicesDep,
 ) -> Response:
+    if prefers_html(request.headers.get("accept")):
+        return _page(request, services, issuer, pathway, version)
     document = pathways.get_pathway(services, issuer, pathway, version).document
     max_age = 300 if version is None else 86400
     return Response(
         json.dumps(document, ensure_ascii=False, separators=(",", ":")),
         media_type="application/json",
-        headers={"Cache-Control": f"public, max-age={max_age}"},
+        headers={"Cache-Control": f"public, max-age={max_age}", "Vary": "Accept"},
     )
+
+
+def _page(
+    request: Request, services: ServicesDep, issuer: str, pathway: str, version: int | None
+) -> Response:
+    """The pathway with its steps, for people."""
+    pages = pages_of(request)
+    try:
+        page = pathways.pathway_page(services, issuer, pathway, version)
+    except errors.BadgeIssuerError as exc:
+        answer = pages.error(exc)
+    else:
+        answer = pages.render(
+            "pathway.html",
+            pathway=page.document,
+            issuer_name=page.issuer_name,
+            issuer_page=page.issuer_page,
+            current_version=page.current_version,
+            achievements=page.achievements,
+        )
+    answer.headers["Vary"] = "Accept"
+    return answer
