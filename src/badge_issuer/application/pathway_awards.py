@@ -151,6 +151,14 @@ def holdings(services: Services, issuer: str, who: Learner) -> Holdings:
             if item.id in labels
         ]
         external = [json.loads(item.credential_json) for item in repo.external(row.id, who.hash)]
+        # and what the learner's wallets stored here through the OB API (other issuers' badges)
+        stored = repo.wallet_badges(who.hash, not_issued_by=row.did, limit=MAX_EXTERNAL)
+    seen = {held_from(credential, source="external").ref for credential in external}
+    for body in stored:
+        credential = json.loads(body)
+        if isinstance(credential, dict) and held_from(credential, source="external").ref not in seen:
+            seen.add(held_from(credential, source="external").ref)
+            external.append(credential)
     set_aside = []
     for credential in external:
         reason = why_not_counting(services, who, credential)

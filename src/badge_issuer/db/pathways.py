@@ -9,7 +9,14 @@ from typing import Any
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from badge_issuer.db.tables import Credential, ExternalBadge, Pathway, PathwayAward, PathwayVersion
+from badge_issuer.db.tables import (
+    Credential,
+    ExternalBadge,
+    LearnerCredential,
+    Pathway,
+    PathwayAward,
+    PathwayVersion,
+)
 from badge_issuer.errors import NotFound
 
 
@@ -135,3 +142,18 @@ class PathwayRepository:
             for award, pathway in self.session.execute(query)
             if credential_url in json.loads(award.evidence_json)
         ]
+
+    def wallet_badges(self, recipient_hash: str, *, not_issued_by: str, limit: int) -> list[str]:
+        """The JSON credentials the learner's wallets stored here (OB API upsert) of other issuers
+        than ``not_issued_by``, oldest first, at most ``limit``."""
+        query = (
+            select(LearnerCredential.body)
+            .where(
+                LearnerCredential.learner == recipient_hash,
+                LearnerCredential.format == "json",
+                LearnerCredential.issuer_key != not_issued_by,
+            )
+            .order_by(LearnerCredential.created_at, LearnerCredential.id)
+            .limit(limit)
+        )
+        return list(self.session.scalars(query))
