@@ -25,6 +25,10 @@ class Urls:
         url = f"{self.base}/issuers/{issuer}/achievements/{achievement}"
         return url if version is None else f"{url}/versions/{version}"
 
+    def pathway(self, issuer: str, pathway: str, version: int | None = None) -> str:
+        url = f"{self.base}/issuers/{issuer}/pathways/{pathway}"
+        return url if version is None else f"{url}/versions/{version}"
+
     def credential(self, credential_id: str) -> str:
         return f"{self.base}/credentials/{credential_id}"
 

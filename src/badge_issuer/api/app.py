@@ -21,6 +21,7 @@ from badge_issuer.api.rate_limit import RateLimit
 from badge_issuer.api.routes import (
     achievements,
     claims,
+    clr,
     credentials,
     dids,
     exchanges,
@@ -33,6 +34,7 @@ from badge_issuer.api.routes import (
     oid4vci,
     operations,
     pages,
+    pathways,
     public,
     vc_api_issue,
     vc_api_verify,
@@ -108,6 +110,8 @@ def create_app(
     app.include_router(images.router)
     app.include_router(oid4vci.router)
     app.include_router(exchanges.router)
+    app.include_router(pathways.router)
+    app.include_router(clr.router)
     app.include_router(public.router)
     app.include_router(verify_routes.router)
     app.include_router(vc_api_issue.router)

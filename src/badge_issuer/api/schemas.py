@@ -393,6 +393,59 @@ class AchievementDocument(_Document):
     criteria: dict[str, Any]
 
 
+class PathwayOut(_Out):
+    slug: str
+    version: int
+    current_version: int = Field(alias="currentVersion")
+    pathway: dict[str, Any] = Field(description="the public definition of this version")
+
+
+class PathwayDocument(BaseModel):
+    """A pathway's public definition (JSON, not JSON-LD)."""
+
+    model_config = ConfigDict(extra="allow", populate_by_name=True)
+
+    id: str
+    type: Literal["Pathway"]
+    version: int
+    name: str
+    target: str
+    target_url: str = Field(alias="targetUrl")
+    requirements: dict[str, Any]
+
+
+class PathwayProgress(_Out):
+    pathway: str
+    version: int
+    complete: bool
+    requirements: dict[str, Any] = Field(
+        description="the requirement tree, each node with met, credits and countedBy (credential ids)"
+    )
+    counted: list[str] = Field(description="the credentials that complete it (when complete)")
+    not_counting: list[dict[str, Any]] = Field(
+        alias="notCounting", description="submitted external badges that do not count now, and why"
+    )
+    award: dict[str, Any] | None = Field(description="the automatic award, once made")
+
+
+class PathwayAwards(_Out):
+    pathway: str
+    policy: str
+    awards: list[dict[str, Any]] = Field(
+        description="each award with its evidence and the steps no longer active (stepsNoLongerActive)"
+    )
+
+
+class ExternalBadgeAccepted(_Out):
+    awards: list[dict[str, Any]] = Field(description="the pathway awards it completed (or had completed)")
+
+
+class ClrIssued(_Out):
+    id: str = Field(description="the record id (the CLR is served at /credentials/{id})")
+    credential: dict[str, Any] = Field(description="the signed ClrCredential")
+    totals: dict[str, Any] = Field(description="credentials: how many it carries; credits: their sum")
+
+
 _PROBLEM_TEXT = {
     400: "The request could not be parsed (malformed JSON gives line and column)",
     401: "No API key, or an unknown or revoked one",
@@ -489,6 +542,7 @@ REFERENCED: tuple[type[BaseModel], ...] = (
     DidDocument,
     AchievementDocument,
     ExchangeRequest,
+    PathwayDocument,
 )
 
 

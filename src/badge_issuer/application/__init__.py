@@ -8,7 +8,11 @@ returns plain results (dataclasses, reports) or raises an ``errors`` exception.
 - ``issuing``: issue one badge or a batch, idempotently
 - ``records``: list and read issuance records; revoke, suspend, unsuspend
 - ``tenants``: issuers (with their first admin client), profiles, keys, API clients, images, API keys
-- ``achievements``: create, read, list, publish a new version
+- ``achievements``: create, read, list (or by skill alignment), publish a new version
+- ``pathways``: pathway definitions (versioned requirement trees); ``pathway_awards``: a learner's
+  progress, submitted external badges, the one automatic award and its audit; ``stacking``: issuing
+  that advances the pathways it completes, revoking that applies their policy
+- ``clr``: a learner's signed CLR 2.0 ClrCredential
 - ``publishing``: the public documents (credentials, profiles, DIDs, achievements, status lists)
 - ``verifying``: verify one presented badge or a batch, within a fetch budget
 - ``operations``: first-run setup (deployment key, schema), migrations, readiness

@@ -43,12 +43,38 @@ def new_achievement(services: Services, issuer: str, data: AchievementInput) -> 
         return _view(achievement, version)
 
 
-def list_achievements(services: Services, issuer: str) -> list[AchievementView]:
-    """Every achievement of ``issuer`` at its current version."""
+@dataclass(frozen=True)
+class SkillQuery:
+    """Achievements aligned to a skill: one ``alignment`` entry matching every field given
+    (``target``: its targetUrl; ``framework``: its targetFramework, any case; ``code``: targetCode)."""
+
+    target: str | None = None
+    framework: str | None = None
+    code: str | None = None
+
+    def matches(self, document: dict[str, Any]) -> bool:
+        alignments = document.get("alignment")
+        return any(
+            isinstance(item, dict)
+            and (self.target is None or item.get("targetUrl") == self.target)
+            and (self.code is None or item.get("targetCode") == self.code)
+            and (
+                self.framework is None
+                or str(item.get("targetFramework", "")).casefold() == self.framework.casefold()
+            )
+            for item in (alignments if isinstance(alignments, list) else [])
+        )
+
+
+def list_achievements(
+    services: Services, issuer: str, skill: SkillQuery | None = None
+) -> list[AchievementView]:
+    """Every achievement of ``issuer`` at its current version (aligned to ``skill``, if given)."""
     with services.readers() as session:
         row = IssuerRepository(session).by_slug(issuer)
         repo = AchievementRepository(session)
-        return [_view(item, repo.version(item)) for item in repo.list(row.id)]
+        views = [_view(item, repo.version(item)) for item in repo.list(row.id)]
+    return [view for view in views if skill is None or skill.matches(view.document)]
 
 
 def get_achievement(

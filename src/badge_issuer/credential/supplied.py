@@ -101,8 +101,22 @@ def _check_contexts(credential: Mapping[str, Any], pinned: Collection[str]) -> s
         if context not in pinned:
             raise _fail(pointer, f"{context[:200]!r} is not a context we pin; issuance never fetches one")
     for pointer in _nested_contexts(credential):
+        if _NESTED_CREDENTIAL.match(pointer) and _pinned_urls(credential, pointer, pinned):
+            continue  # a credential a CLR carries keeps the @context it was signed with
         raise _fail(pointer, "embedded contexts are not accepted; use pinned context URLs in @context")
     return version
+
+
+#: where a credential nests whole credentials (CLR 2.0 ``ClrSubject.verifiableCredential``)
+_NESTED_CREDENTIAL = re.compile(r"^/credentialSubject/verifiableCredential(/\d+)?/@context$")
+
+
+def _pinned_urls(credential: Mapping[str, Any], pointer: str, pinned: Collection[str]) -> bool:
+    """Whether the ``@context`` at ``pointer`` lists pinned context URLs only."""
+    value: Any = credential
+    for part in pointer.strip("/").split("/"):
+        value = value[int(part)] if isinstance(value, list) else value[part]
+    return bool(as_list(value)) and all(isinstance(url, str) and url in pinned for url in as_list(value))
 
 
 def _nested_contexts(document: Mapping[str, Any]) -> Iterator[str]:

@@ -413,6 +413,20 @@ class IssuanceJob(Base):
     updated_at: Mapped[datetime] = mapped_column(UTCDateTime)
 
 
+class Pathway(Base):
+    """A pathway of an issuer: requirements that, once met, award a target achievement."""
+
+    __tablename__ = "pathways"
+    __table_args__ = (UniqueConstraint("issuer_id", "slug"),)
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    issuer_id: Mapped[int] = mapped_column(ForeignKey("issuers.id"), index=True)
+    slug: Mapped[str] = mapped_column(String(64))
+    current_version: Mapped[int] = mapped_column(Integer, default=1)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    updated_at: Mapped[datetime] = mapped_column(UTCDateTime)
+
+
 class IssuanceJobRow(Base):
     __tablename__ = "issuance_job_rows"
     __table_args__ = (
@@ -428,3 +442,48 @@ class IssuanceJobRow(Base):
     state: Mapped[str] = mapped_column(String(16))  # pending | created | replayed | rejected
     credential_id: Mapped[str | None] = mapped_column(String(36), nullable=True)
     problem_json: Mapped[str | None] = mapped_column(Text, nullable=True)
+
+
+class PathwayVersion(Base):
+    __tablename__ = "pathway_versions"
+    __table_args__ = (UniqueConstraint("pathway_id", "version"),)
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    pathway_id: Mapped[int] = mapped_column(ForeignKey("pathways.id"), index=True)
+    version: Mapped[int] = mapped_column(Integer)
+    document_json: Mapped[str] = mapped_column(Text)  # the definition as published
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime)
+
+
+class PathwayAward(Base):
+    """The one automatic award of a pathway to a learner: claimed first (one row per pathway and
+    recipient), then issued under the claim's deterministic idempotency key."""
+
+    __tablename__ = "pathway_awards"
+    __table_args__ = (UniqueConstraint("pathway_id", "recipient_hash"),)
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    pathway_id: Mapped[int] = mapped_column(ForeignKey("pathways.id"), index=True)
+    pathway_version: Mapped[int] = mapped_column(Integer)
+    recipient_hash: Mapped[str] = mapped_column(String(128))
+    client_id: Mapped[int | None] = mapped_column(ForeignKey("api_clients.id"), nullable=True)
+    idempotency_key: Mapped[str] = mapped_column(String(255))
+    #: the credential ids that completed it (JSON list)
+    evidence_json: Mapped[str] = mapped_column(Text)
+    credential_id: Mapped[str | None] = mapped_column(ForeignKey("credentials.id"), nullable=True)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime)
+
+
+class ExternalBadge(Base):
+    """A badge of another issuer a learner submitted toward this issuer's pathways (verified at
+    submission, verified again whenever it would count)."""
+
+    __tablename__ = "external_badges"
+    __table_args__ = (UniqueConstraint("issuer_id", "recipient_hash", "sha256"),)
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    issuer_id: Mapped[int] = mapped_column(ForeignKey("issuers.id"))
+    recipient_hash: Mapped[str] = mapped_column(String(128), index=True)
+    sha256: Mapped[str] = mapped_column(String(64))
+    credential_json: Mapped[str] = mapped_column(Text)
+    submitted_at: Mapped[datetime] = mapped_column(UTCDateTime)

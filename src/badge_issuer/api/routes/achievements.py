@@ -10,7 +10,7 @@ from badge_issuer.api import schemas
 from badge_issuer.api.deps import ServicesDep
 from badge_issuer.api.security import PrincipalDep, acting_for
 from badge_issuer.application import achievements
-from badge_issuer.application.achievements import AchievementView
+from badge_issuer.application.achievements import AchievementView, SkillQuery
 from badge_issuer.credential.requests import AchievementInput
 
 router = APIRouter(prefix="/api/v1/issuers/{issuer}/achievements", tags=["achievements"])
@@ -41,13 +41,29 @@ def create(
 
 @router.get(
     "",
-    summary="List achievements",
+    summary="List achievements, or those aligned to a skill",
     response_model=list[schemas.AchievementOut],
-    responses=schemas.responses(*schemas.AUTHED),
+    responses=schemas.responses(*schemas.AUTHED, 422),
 )
-def list_achievements(issuer: str, services: ServicesDep, caller: PrincipalDep) -> list[dict[str, Any]]:
+def list_achievements(
+    issuer: str,
+    services: ServicesDep,
+    caller: PrincipalDep,
+    alignment: Annotated[
+        str | None, Query(max_length=2000, description="an alignment's targetUrl (a skill's URL)")
+    ] = None,
+    framework: Annotated[
+        str | None, Query(max_length=200, description="an alignment's targetFramework (e.g. ESCO), any case")
+    ] = None,
+    code: Annotated[str | None, Query(max_length=200, description="an alignment's targetCode")] = None,
+) -> list[dict[str, Any]]:
+    """With `alignment`, `framework` and/or `code`: the achievements with one alignment matching
+    every one given (which badges evidence a skill)."""
     acting_for(caller, issuer, "read")
-    return [achievement_json(view) for view in achievements.list_achievements(services, issuer)]
+    skill = None
+    if alignment is not None or framework is not None or code is not None:
+        skill = SkillQuery(target=alignment, framework=framework, code=code)
+    return [achievement_json(view) for view in achievements.list_achievements(services, issuer, skill)]
 
 
 @router.get(

@@ -12,7 +12,7 @@ from badge_issuer.api import schemas
 from badge_issuer.api.deps import ServicesDep
 from badge_issuer.api.problems import domain_problem
 from badge_issuer.api.security import PrincipalDep, acting_for
-from badge_issuer.application import claiming, issuing, records
+from badge_issuer.application import claiming, records, stacking
 from badge_issuer.application.records import IssuanceRecord, RecordQuery
 from badge_issuer.application.services import Services
 from badge_issuer.credential.requests import BatchRequest, IssueRequest, Rfc3339, StatusChange
@@ -65,7 +65,7 @@ def issue(
     idempotency_key: IdempotencyKey = None,
 ) -> JSONResponse:
     acting_for(caller, issuer, "issue")
-    issued = issuing.issue_one(
+    issued = stacking.issue_one(
         services,
         issuer=issuer,
         achievement=achievement,
@@ -99,7 +99,7 @@ def issue_batch(
 ) -> dict[str, Any]:
     """Each item is atomic on its own: a bad row is reported and never sinks the others."""
     acting_for(caller, issuer, "issue")
-    outcomes = issuing.issue_batch(
+    outcomes = stacking.issue_batch(
         services,
         issuer=issuer,
         achievement=achievement,
@@ -233,7 +233,7 @@ def change(
     unsuspending a revoked credential is a 409 problem, as is suspension for an issuer without it.
     """
     acting_for(caller, issuer, "revoke")
-    record = records.change_record_status(
+    record = stacking.change_record_status(
         services,
         issuer,
         credential_id,

@@ -15,7 +15,7 @@ from badge_issuer.api import schemas
 from badge_issuer.api.deps import ServicesDep
 from badge_issuer.api.routes.credentials import IdempotencyKey
 from badge_issuer.api.security import PrincipalDep, acting_for
-from badge_issuer.application import issuing, records
+from badge_issuer.application import issuing, stacking
 from badge_issuer.credential.vc_api_requests import VcIssueRequest, VcStatusRequest
 
 router = APIRouter(tags=["VC-API"])
@@ -77,7 +77,7 @@ def update_status(body: VcStatusRequest, services: ServicesDep, caller: Principa
     id, its URL here, or the `options.credentialId` it was issued with. Revocation is permanent;
     `reason` (default "VC-API status update") goes to the record's audit history."""
     acting_for(caller, caller.issuer_slug, "revoke")
-    record = records.change_status_by_reference(
+    record = stacking.change_status_by_reference(
         services,
         caller.issuer_slug,
         body.credential_id,

@@ -1,0 +1,135 @@
+"""A learner's progress on a pathway: which requirements the credentials they hold meet.
+
+``evaluate`` walks a stored pathway definition (``PathwayInput`` as JSON) over ``Held``
+credentials — our own active awards and external badges that verified — and answers the same
+tree with ``met``, the credits each part counts and the credentials that met it. It reads
+nothing else: what counts was decided before (revoked, expired or failing credentials are not
+passed in).
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
+from typing import Any
+
+
+@dataclass(frozen=True)
+class Held:
+    """One credential the learner holds, as the pathway's leaves see it."""
+
+    #: the credential's id (URL) — what evidence and the progress report name
+    ref: str
+    #: "own" (one of ours) or "external" (submitted by the learner)
+    source: str
+    issuer: str | None
+    achievement_id: str | None
+    achievement_types: frozenset[str]
+    alignments: frozenset[str]
+    results: tuple[float, ...]
+    credits: float | None
+    #: our own achievement's slug and version (None for an external badge)
+    slug: str | None = None
+    version: int | None = None
+
+
+def _number(value: Any) -> float | None:
+    try:
+        return float(value) if isinstance(value, str | int | float) and not isinstance(value, bool) else None
+    except ValueError:
+        return None
+
+
+def _ref(credential: Mapping[str, Any]) -> str:
+    """The credential's ``id``, else a URN of its content (a credential may have no id)."""
+    value = credential.get("id")
+    if isinstance(value, str) and value:
+        return value
+    text = json.dumps(credential, sort_keys=True, ensure_ascii=False, separators=(",", ":"))
+    return "urn:sha256:" + hashlib.sha256(text.encode()).hexdigest()
+
+
+def held_from(
+    credential: Mapping[str, Any], *, source: str, slug: str | None = None, version: int | None = None
+) -> Held:
+    """What a pathway reads of an OB 3.0 credential (missing or odd members read as absent)."""
+    issuer = credential.get("issuer")
+    issuer_id = issuer.get("id") if isinstance(issuer, Mapping) else issuer
+    subject = credential.get("credentialSubject")
+    subject = subject if isinstance(subject, Mapping) else {}
+    achievement = subject.get("achievement")
+    achievement = achievement if isinstance(achievement, Mapping) else {}
+    kinds = achievement.get("achievementType")
+    alignments = achievement.get("alignment")
+    results = subject.get("result")
+    earned = _number(subject.get("creditsEarned"))
+    return Held(
+        ref=_ref(credential),
+        source=source,
+        issuer=issuer_id if isinstance(issuer_id, str) else None,
+        achievement_id=achievement.get("id") if isinstance(achievement.get("id"), str) else None,
+        achievement_types=frozenset([kinds] if isinstance(kinds, str) else []),
+        alignments=frozenset(
+            item["targetUrl"]
+            for item in (alignments if isinstance(alignments, list) else [])
+            if isinstance(item, Mapping) and isinstance(item.get("targetUrl"), str)
+        ),
+        results=tuple(
+            number
+            for item in (results if isinstance(results, list) else [])
+            if isinstance(item, Mapping) and (number := _number(item.get("value"))) is not None
+        ),
+        credits=earned if earned is not None else _number(achievement.get("creditsAvailable")),
+        slug=slug,
+        version=version,
+    )
+
+
+def _leaf_matches(leaf: Mapping[str, Any], held: Held) -> bool:
+    if leaf["type"] == "achievement":
+        if held.source != "own" or held.slug != leaf["achievement"]:
+            return False
+        minimum = leaf.get("minVersion")
+        if minimum is not None and (held.version or 0) < minimum:
+            return False
+        threshold = leaf.get("minResult")
+        return threshold is None or any(value >= threshold for value in held.results)
+    if held.source != "external":
+        return False
+    if leaf.get("achievementId") is not None:
+        return bool(held.achievement_id == leaf["achievementId"])
+    if held.issuer != leaf.get("issuer"):
+        return False
+    if leaf.get("achievementType") is not None and leaf["achievementType"] not in held.achievement_types:
+        return False
+    alignment = leaf.get("alignment")
+    return alignment is None or alignment in held.alignments
+
+
+def evaluate(node: Mapping[str, Any], held: Sequence[Held]) -> dict[str, Any]:
+    """``node`` answered: ``met``, ``credits`` counted and ``countedBy`` (credential ids)."""
+    kind = node["type"]
+    if kind not in ("allOf", "anyOf", "credits"):
+        matches = [item for item in held if _leaf_matches(node, item)]
+        best = max(matches, key=lambda item: item.credits or 0.0, default=None)
+        credits = (node.get("credits") if kind == "external" else None) or (best.credits if best else None)
+        return {
+            **dict(node),
+            "met": best is not None,
+            "credits": (credits or 0.0) if best is not None else 0.0,
+            "countedBy": [best.ref] if best is not None else [],
+        }
+    children = [evaluate(child, held) for child in node["requirements"]]
+    met_children = [child for child in children if child["met"]]
+    credits = sum(child["credits"] for child in met_children)
+    if kind == "allOf":
+        met = len(met_children) == len(children)
+    elif kind == "anyOf":
+        met = len(met_children) >= node["count"]
+    else:
+        met = credits >= node["credits"]
+    refs = list(dict.fromkeys(ref for child in met_children for ref in child["countedBy"]))
+    answer = {key: value for key, value in node.items() if key != "requirements"}
+    return answer | {"met": met, "credits": credits, "countedBy": refs, "requirements": children}

@@ -1,0 +1,159 @@
+"""Pathways, their versions, their automatic awards and submitted external badges. Never commits."""
+
+from __future__ import annotations
+
+import json
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from badge_issuer.db.tables import (
+    Credential,
+    ExternalBadge,
+    LearnerCredential,
+    Pathway,
+    PathwayAward,
+    PathwayVersion,
+)
+from badge_issuer.errors import NotFound
+
+
+class PathwayRepository:
+    def __init__(self, session: Session) -> None:
+        self.session = session
+
+    def add(self, *, issuer_id: int, slug: str, now: datetime) -> Pathway:
+        pathway = Pathway(issuer_id=issuer_id, slug=slug, current_version=0, created_at=now, updated_at=now)
+        self.session.add(pathway)
+        self.session.flush()
+        return pathway
+
+    def slug_taken(self, issuer_id: int, slug: str) -> bool:
+        query = select(Pathway.id).where(Pathway.issuer_id == issuer_id, Pathway.slug == slug)
+        return self.session.scalar(query) is not None
+
+    def get(self, issuer_id: int, slug: str, *, for_update: bool = False) -> Pathway:
+        query = select(Pathway).where(Pathway.issuer_id == issuer_id, Pathway.slug == slug)
+        if for_update:
+            query = query.with_for_update()
+        pathway = self.session.scalar(query)
+        if pathway is None:
+            raise NotFound(f"no pathway {slug!r}")
+        return pathway
+
+    def all(self, issuer_id: int) -> list[Pathway]:
+        query = select(Pathway).where(Pathway.issuer_id == issuer_id).order_by(Pathway.id)
+        return list(self.session.scalars(query))
+
+    def add_version(self, pathway: Pathway, document: dict[str, Any], now: datetime) -> PathwayVersion:
+        pathway.current_version += 1
+        pathway.updated_at = now
+        version = PathwayVersion(
+            pathway_id=pathway.id,
+            version=pathway.current_version,
+            document_json=json.dumps(document, allow_nan=False),
+            created_at=now,
+        )
+        self.session.add(version)
+        self.session.flush()
+        return version
+
+    def version(self, pathway: Pathway, number: int | None = None) -> PathwayVersion:
+        wanted = pathway.current_version if number is None else number
+        query = select(PathwayVersion).where(
+            PathwayVersion.pathway_id == pathway.id, PathwayVersion.version == wanted
+        )
+        version = self.session.scalar(query)
+        if version is None:
+            raise NotFound(f"pathway {pathway.slug!r} has no version {wanted}")
+        return version
+
+    # automatic awards
+
+    def award(self, pathway_id: int, recipient_hash: str) -> PathwayAward | None:
+        query = select(PathwayAward).where(
+            PathwayAward.pathway_id == pathway_id, PathwayAward.recipient_hash == recipient_hash
+        )
+        return self.session.scalar(query)
+
+    def add_award(self, award: PathwayAward) -> None:
+        """The claim: a second one for the same pathway and recipient fails at flush."""
+        self.session.add(award)
+        self.session.flush()
+
+    def awards(self, pathway_id: int) -> list[PathwayAward]:
+        query = select(PathwayAward).where(PathwayAward.pathway_id == pathway_id).order_by(PathwayAward.id)
+        return list(self.session.scalars(query))
+
+    # what a learner holds
+
+    def active_awards(self, issuer_id: int, recipient_hash: str) -> list[Credential]:
+        """Our own active badges of this recipient (badge-class awards only)."""
+        query = (
+            select(Credential)
+            .where(
+                Credential.issuer_id == issuer_id,
+                Credential.recipient_hash == recipient_hash,
+                Credential.status == "active",
+                Credential.achievement_id.is_not(None),
+            )
+            .order_by(Credential.created_at, Credential.id)
+        )
+        return list(self.session.scalars(query))
+
+    def statuses(self, credential_ids: list[str]) -> dict[str, str]:
+        if not credential_ids:
+            return {}
+        query = select(Credential.id, Credential.status).where(Credential.id.in_(credential_ids))
+        return {row.id: row.status for row in self.session.execute(query)}
+
+    def external(self, issuer_id: int, recipient_hash: str) -> list[ExternalBadge]:
+        query = (
+            select(ExternalBadge)
+            .where(ExternalBadge.issuer_id == issuer_id, ExternalBadge.recipient_hash == recipient_hash)
+            .order_by(ExternalBadge.id)
+        )
+        return list(self.session.scalars(query))
+
+    def find_external(self, issuer_id: int, recipient_hash: str, sha256: str) -> ExternalBadge | None:
+        query = select(ExternalBadge).where(
+            ExternalBadge.issuer_id == issuer_id,
+            ExternalBadge.recipient_hash == recipient_hash,
+            ExternalBadge.sha256 == sha256,
+        )
+        return self.session.scalar(query)
+
+    def add_external(self, badge: ExternalBadge) -> None:
+        self.session.add(badge)
+        self.session.flush()
+
+    def awards_citing(self, issuer_id: int, credential_url: str) -> list[tuple[PathwayAward, Pathway]]:
+        """The automatic awards of ``issuer_id``'s pathways whose evidence names ``credential_url``."""
+        query = (
+            select(PathwayAward, Pathway)
+            .join(Pathway, Pathway.id == PathwayAward.pathway_id)
+            .where(Pathway.issuer_id == issuer_id, PathwayAward.evidence_json.contains(credential_url))
+            .order_by(PathwayAward.id)
+        )
+        return [
+            (award, pathway)
+            for award, pathway in self.session.execute(query)
+            if credential_url in json.loads(award.evidence_json)
+        ]
+
+    def wallet_badges(self, recipient_hash: str, *, not_issued_by: str, limit: int) -> list[str]:
+        """The JSON credentials the learner's wallets stored here (OB API upsert) of other issuers
+        than ``not_issued_by``, oldest first, at most ``limit``."""
+        query = (
+            select(LearnerCredential.body)
+            .where(
+                LearnerCredential.learner == recipient_hash,
+                LearnerCredential.format == "json",
+                LearnerCredential.issuer_key != not_issued_by,
+            )
+            .order_by(LearnerCredential.created_at, LearnerCredential.id)
+            .limit(limit)
+        )
+        return list(self.session.scalars(query))
