@@ -232,9 +232,12 @@ def test_pathological_tags_fail_fast() -> None:
     started = time.thread_time()
     with pytest.raises(ParseError):
         unbake_svg("<svg " + 'a="b" ' * 200_000)
-    with pytest.raises(ParseError):
-        unbake_svg("<svg>" + "<g>" * 200_000)
+    with pytest.raises(ParseError, match="more than 256 deep"):
+        unbake_svg("<svg>" + "<g>" * 200_000)  # refused at depth 256, not scanned to the end
     assert time.thread_time() - started < 5
+    nested = "<svg>" + "<g>" * 255 + "</g>" * 255 + "</svg>"
+    with pytest.raises(ParseError, match="no baked credential"):
+        unbake_svg(nested)  # as deep as allowed: read to the end
 
 
 def test_encodings() -> None:

@@ -20,6 +20,8 @@ from badge_issuer.formats.vcjwt import COMPACT_JWS
 OB3_NAMESPACE = "https://purl.imsglobal.org/ob/v3p0"
 OB2_NAMESPACE = "http://openbadges.org"
 MAX_SVG_BYTES = 8 * 1024 * 1024
+#: elements open at once; real badge art nests a few dozen deep, hostile input hundreds of thousands
+MAX_DEPTH = 256
 _LEGACY = (OB2_NAMESPACE, OB3_NAMESPACE)  # namespaces an <…:assertion> may be in
 
 _NAME = r"[^\s/>=\"'<&!?]+"
@@ -147,6 +149,8 @@ def _find(text: str, *, first_only: bool) -> tuple[_Token, list[_Baked]]:
             if first_only and kind == "credential":
                 return root, found
         elif token.kind == "start":
+            if len(stack) >= MAX_DEPTH:
+                raise ParseError(f"the SVG nests elements more than {MAX_DEPTH} deep")
             stack.append((token.name, scope))
     if root is None:
         raise ParseError("not an SVG document: no root element")
