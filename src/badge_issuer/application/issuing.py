@@ -29,7 +29,6 @@ from badge_issuer.application.claim_mail import email_claim
 from badge_issuer.application.claiming import open_claim
 from badge_issuer.application.services import Services
 from badge_issuer.credential.requests import BatchItem, IssueRequest
-from badge_issuer.db.credentials import CredentialRepository
 from badge_issuer.db.reservations import Reservation, ReservationRepository
 from badge_issuer.errors import (
     BadgeIssuerError,
@@ -46,7 +45,6 @@ from badge_issuer.issuance import (
     earlier_award,
     prepare_badge,
     prepare_supplied,
-    replay,
     request_hash,
     sign_prepared,
     store,
@@ -167,16 +165,14 @@ def _sign_and_store(
                 open_claim(session, services, issued.record, issued.record.created_at)
         return issued
     except IntegrityError:
-        earlier = None
-        if key is not None:
-            with services.readers() as session:
-                earlier = CredentialRepository(session).by_idempotency_key(*key)
+        with services.readers() as session:
+            earlier = earlier_award(command, session)  # a twin with the key stored first: replay it
         if earlier is None:
             _release(services, key)
             if isinstance(command, SignCommand):
                 raise StateConflict("a credential with this id was signed at the same moment") from None
             raise
-        return replay(earlier, command.request_hash)
+        return earlier
     except BaseException:
         _release(services, key)  # its status positions stay taken: burnt, never handed out again
         raise
