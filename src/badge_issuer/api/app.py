@@ -22,6 +22,7 @@ from badge_issuer.api.routes import (
     achievements,
     claims,
     clr,
+    clr_api,
     credentials,
     dids,
     exchanges,
@@ -120,6 +121,7 @@ def create_app(
     app.include_router(oauth.router)
     app.include_router(learner_pages.router)
     app.include_router(ob_api.router)
+    app.include_router(clr_api.router)
     app.include_router(claims.router)
     openapi_doc.install(app)
     app.add_middleware(BodySizeLimit, max_bytes=settings.max_body_bytes, pages=app.state.pages)

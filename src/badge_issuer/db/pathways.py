@@ -6,12 +6,13 @@ import json
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import select
+from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from badge_issuer.db.tables import (
     Credential,
     ExternalBadge,
+    Issuer,
     LearnerCredential,
     Pathway,
     PathwayAward,
@@ -102,6 +103,26 @@ class PathwayRepository:
             .order_by(Credential.created_at, Credential.id)
         )
         return list(self.session.scalars(query))
+
+    def issuers_awarding(self, recipient_hash: str, *, offset: int, limit: int) -> tuple[int, list[str]]:
+        """How many issuers hold an active badge-class award to this recipient, and one page of
+        their slugs (in the order they were created)."""
+        awarding = (
+            select(Credential.issuer_id)
+            .where(
+                Credential.recipient_hash == recipient_hash,
+                Credential.status == "active",
+                Credential.achievement_id.is_not(None),
+            )
+            .scalar_subquery()
+        )
+        total = int(
+            self.session.scalar(select(func.count()).select_from(Issuer).where(Issuer.id.in_(awarding))) or 0
+        )
+        page = (
+            select(Issuer.slug).where(Issuer.id.in_(awarding)).order_by(Issuer.id).offset(offset).limit(limit)
+        )
+        return total, list(self.session.scalars(page))
 
     def statuses(self, credential_ids: list[str]) -> dict[str, str]:
         if not credential_ids:
