@@ -37,6 +37,7 @@ from badge_issuer.api.routes import (
     pages,
     pathways,
     public,
+    skills,
     vc_api_issue,
     vc_api_verify,
 )
@@ -112,6 +113,7 @@ def create_app(
     app.include_router(oid4vci.router)
     app.include_router(exchanges.router)
     app.include_router(pathways.router)
+    app.include_router(skills.router)
     app.include_router(clr.router)
     app.include_router(public.router)
     app.include_router(verify_routes.router)
