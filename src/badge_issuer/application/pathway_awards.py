@@ -28,7 +28,8 @@ from badge_issuer.db.credentials import CredentialRepository
 from badge_issuer.db.issuers import IssuerRepository
 from badge_issuer.db.pathways import PathwayRepository
 from badge_issuer.db.tables import ExternalBadge, PathwayAward
-from badge_issuer.errors import InputError, Issue, ValidationFailed
+from badge_issuer.errors import BadgeIssuerError, InputError, Issue, ValidationFailed
+from badge_issuer.formats.vcjwt import decode_vc_jwt
 from badge_issuer.issuance import recipient_hash
 from badge_issuer.observability.logs import actor, audit
 from badge_issuer.verification import VerificationReport
@@ -71,10 +72,16 @@ def _failing(report: VerificationReport) -> str:
     return "; ".join(f"{c.id}: {c.message}" for c in bad)[:500] or "does not verify"
 
 
-def why_not_counting(services: Services, who: Learner, credential: dict[str, Any]) -> str | None:
-    """Why this external badge does not count for ``who`` now (None: it counts)."""
-    data = json.dumps(credential, ensure_ascii=False).encode()
-    report = verify_presented(services, data, content_type="application/json", recipient=who.email)
+def why_not_counting(
+    services: Services, who: Learner, credential: dict[str, Any], *, token: str | None = None
+) -> str | None:
+    """Why this external badge does not count for ``who`` now (None: it counts); ``token``: the
+    VC-JWT that carries ``credential``, which is what is verified then."""
+    if token is not None:
+        report = verify_presented(services, token.encode(), content_type="text/plain", recipient=who.email)
+    else:
+        data = json.dumps(credential, ensure_ascii=False).encode()
+        report = verify_presented(services, data, content_type="application/json", recipient=who.email)
     if not report.verified:
         return _failing(report)
     if who.email is None:
@@ -154,20 +161,34 @@ def holdings(services: Services, issuer: str, who: Learner) -> Holdings:
         # and what the learner's wallets stored here through the OB API (other issuers' badges)
         stored = repo.wallet_badges(who.hash, not_issued_by=row.did, limit=MAX_EXTERNAL)
     seen = {held_from(credential, source="external").ref for credential in external}
-    for body in stored:
-        credential = json.loads(body)
-        if isinstance(credential, dict) and held_from(credential, source="external").ref not in seen:
+    tokens: dict[int, str] = {}  # a wallet's VC-JWT: verified as the token it stored
+    for fmt, body in stored:
+        credential = _wallet_credential(fmt, body)
+        if credential is not None and held_from(credential, source="external").ref not in seen:
             seen.add(held_from(credential, source="external").ref)
+            if fmt == "jwt":
+                tokens[len(external)] = body
             external.append(credential)
     set_aside = []
-    for credential in external:
-        reason = why_not_counting(services, who, credential)
+    for index, credential in enumerate(external):
+        reason = why_not_counting(services, who, credential, token=tokens.get(index))
         view = held_from(credential, source="external")
         if reason is None:
             held.append(view)
         else:
             set_aside.append({"credential": view.ref, "source": "external", "reason": reason})
     return held, set_aside
+
+
+def _wallet_credential(fmt: str, body: str) -> dict[str, Any] | None:
+    """The credential a wallet stored (JSON, or the one a VC-JWT carries: not yet verified)."""
+    if fmt == "jwt":
+        try:
+            return dict(decode_vc_jwt(body).credential)
+        except BadgeIssuerError:
+            return None
+    credential = json.loads(body)
+    return credential if isinstance(credential, dict) else None
 
 
 def progress(services: Services, issuer: str, pathway: str, recipient: str) -> dict[str, Any]:

@@ -164,17 +164,18 @@ class PathwayRepository:
             if credential_url in json.loads(award.evidence_json)
         ]
 
-    def wallet_badges(self, recipient_hash: str, *, not_issued_by: str, limit: int) -> list[str]:
-        """The JSON credentials the learner's wallets stored here (OB API upsert) of other issuers
-        than ``not_issued_by``, oldest first, at most ``limit``."""
+    def wallet_badges(self, recipient_hash: str, *, not_issued_by: str, limit: int) -> list[tuple[str, str]]:
+        """``(format, body)`` of the credentials the learner's wallets stored here (OB API upsert)
+        of other issuers than ``not_issued_by``: JSON or a compact JWS (VC-JWT); oldest first, at
+        most ``limit``."""
         query = (
-            select(LearnerCredential.body)
+            select(LearnerCredential.format, LearnerCredential.body)
             .where(
                 LearnerCredential.learner == recipient_hash,
-                LearnerCredential.format == "json",
+                LearnerCredential.format.in_(("json", "jwt")),
                 LearnerCredential.issuer_key != not_issued_by,
             )
             .order_by(LearnerCredential.created_at, LearnerCredential.id)
             .limit(limit)
         )
-        return list(self.session.scalars(query))
+        return [(row.format, row.body) for row in self.session.execute(query)]
