@@ -33,6 +33,7 @@ from badge_issuer.formats.vcjwt import decode_vc_jwt
 from badge_issuer.issuance import recipient_hash
 from badge_issuer.observability.logs import actor, audit
 from badge_issuer.verification import VerificationReport
+from badge_issuer.wallet.secrets import digest as holder_digest
 
 #: external badges one learner may hold at one issuer (each is verified again when it counts)
 MAX_EXTERNAL = 50
@@ -145,16 +146,18 @@ def holdings(services: Services, issuer: str, who: Learner) -> Holdings:
     with services.readers() as session:
         row = IssuerRepository(session).by_slug(issuer)
         repo = PathwayRepository(session)
-        own = repo.active_awards(row.id, who.hash)
-        labels = CredentialRepository(session).achievement_labels(own)
+        own = [(item, item.credential_json) for item in repo.active_awards(row.id, who.hash)]
+        if who.email is None:  # a DID: and our awards delivered to it (claimed into its wallet)
+            known = {item.id for item, _ in own}
+            own += [
+                pair
+                for pair in repo.delivered_awards(row.id, holder_digest(who.identifier))
+                if pair[0].id not in known
+            ]
+        labels = CredentialRepository(session).achievement_labels([item for item, _ in own])
         held = [
-            held_from(
-                json.loads(item.credential_json),
-                source="own",
-                slug=labels[item.id][0],
-                version=labels[item.id][1],
-            )
-            for item in own
+            held_from(json.loads(text), source="own", slug=labels[item.id][0], version=labels[item.id][1])
+            for item, text in own
             if item.id in labels
         ]
         external = [json.loads(item.credential_json) for item in repo.external(row.id, who.hash)]

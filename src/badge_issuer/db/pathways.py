@@ -11,6 +11,7 @@ from sqlalchemy.orm import Session
 
 from badge_issuer.db.tables import (
     Credential,
+    Delivery,
     ExternalBadge,
     Issuer,
     LearnerCredential,
@@ -123,6 +124,36 @@ class PathwayRepository:
             select(Issuer.slug).where(Issuer.id.in_(awarding)).order_by(Issuer.id).offset(offset).limit(limit)
         )
         return total, list(self.session.scalars(page))
+
+    def delivered_awards(self, issuer_id: int, holder_hash: str) -> list[tuple[Credential, str]]:
+        """Our active badge-class awards delivered to a wallet's DID (by the delivery's hash of the
+        DID), each with the credential as delivered (bound to the DID)."""
+        query = (
+            select(Credential, Delivery.credential_json)
+            .join(Delivery, Delivery.credential_id == Credential.id)
+            .where(
+                Delivery.holder_hash == holder_hash,
+                Credential.issuer_id == issuer_id,
+                Credential.status == "active",
+                Credential.achievement_id.is_not(None),
+            )
+            .order_by(Credential.created_at, Credential.id)
+        )
+        return [(row[0], row[1]) for row in self.session.execute(query)]
+
+    def address_of(self, issuer_id: int, recipient_hash: str) -> str | None:
+        """The email address stored with one of the recipient's awards here (only when the
+        deployment stores addresses: ``BADGE_STORE_RECIPIENT_EMAIL``)."""
+        query = (
+            select(Credential.recipient_email)
+            .where(
+                Credential.issuer_id == issuer_id,
+                Credential.recipient_hash == recipient_hash,
+                Credential.recipient_email.is_not(None),
+            )
+            .limit(1)
+        )
+        return self.session.scalar(query)
 
     def statuses(self, credential_ids: list[str]) -> dict[str, str]:
         if not credential_ids:

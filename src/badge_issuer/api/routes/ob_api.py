@@ -17,7 +17,7 @@ from badge_issuer import errors
 from badge_issuer.api import ob_schemas as ob
 from badge_issuer.api.deps import ServicesDep
 from badge_issuer.api.schemas import ref
-from badge_issuer.application import learner_records, oauth
+from badge_issuer.application import learner_records, oauth, wallet_steps
 from badge_issuer.application.discovery import API_PATH
 from badge_issuer.oauth.scopes import CREDENTIAL_READ, CREDENTIAL_UPSERT, PROFILE_READ, PROFILE_UPDATE
 
@@ -176,7 +176,7 @@ async def upsert_credential(request: Request, services: ServicesDep) -> Response
 
     def write() -> learner_records.Upserted:
         grant = oauth.bearer(services, request.headers.get("authorization"), CREDENTIAL_UPSERT)
-        return learner_records.upsert_credential(services, grant.learner, data, content_type)
+        return wallet_steps.upsert_credential(services, grant.learner, data, content_type)
 
     outcome = await run_answering_imsx(write)
     if isinstance(outcome, JSONResponse):
