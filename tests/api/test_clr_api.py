@@ -12,6 +12,7 @@ import httpx
 import pytest
 
 from badge_issuer.credential.schema import SchemaValidator, default_schemas_dir
+from tests.api.test_concurrency import in_parallel
 from tests.api.test_issuing import ACHIEVEMENT, Tenant, bootstrap
 from tests.api.test_ob_api import ADA, BOB, assert_imsx, award, bearer, links, tokens_for
 from tests.conftest import LiveServer
@@ -66,8 +67,11 @@ def test_a_wallet_gets_the_learners_own_signed_clr_from_each_issuer(
     url = server.url + CLR_API + "/credentials"
     ada = tokens_for(clr_wallet, server, mailbox, ADA, CLR_READ)["access_token"]
 
-    answer = get(url, headers=bearer(ada))
-    assert answer.status_code == 200, answer.text
+    # four reads at once: each CLR is signed once, whoever signs it
+    answers = [batch[0] for batch in in_parallel(4, lambda _: [get(url, headers=bearer(ada))])]
+    assert [answer.status_code for answer in answers] == [200] * 4, [answer.text for answer in answers]
+    assert all(answer.json() == answers[0].json() for answer in answers)
+    answer = answers[0]
     assert answer.headers["x-total-count"] == "2"
     body = answer.json()
     assert not SCHEMAS.errors(body, RESPONSE_SCHEMA)

@@ -24,7 +24,7 @@ from badge_issuer.application.services import Services
 from badge_issuer.db.credentials import CredentialRepository
 from badge_issuer.db.issuers import IssuerRepository
 from badge_issuer.db.pathways import PathwayRepository
-from badge_issuer.errors import StateConflict, ValidationFailed
+from badge_issuer.errors import StateConflict
 
 #: CLRs one page may carry (each may be signed on the way)
 MAX_PAGE = 10
@@ -39,17 +39,12 @@ class ClrPage:
 
 
 def _identity(nested: list[dict[str, Any]]) -> dict[str, Any]:
-    """The ClrSubject: the learner as their badges name them."""
-    for credential in nested:
-        subject = credential.get("credentialSubject")
-        if isinstance(subject, dict) and isinstance(subject.get("id"), str):
-            return {"type": ["ClrSubject"], "id": subject["id"]}
-    for credential in nested:
-        subject = credential.get("credentialSubject")
-        identifier = subject.get("identifier") if isinstance(subject, dict) else None
-        if isinstance(identifier, list) and identifier:
-            return {"type": ["ClrSubject"], "identifier": identifier}
-    raise ValidationFailed("the learner's badges name no subject", [], pointer="/credentialSubject")
+    """The ClrSubject: the learner as their first badge names them (every badge here awarded to
+    their address carries its salted hash as ``identifier``; the CLR schema refuses a subject
+    with neither ``id`` nor ``identifier``)."""
+    subject = nested[0].get("credentialSubject")
+    named = subject if isinstance(subject, dict) else {}
+    return {"type": ["ClrSubject"], **{key: named[key] for key in ("id", "identifier") if key in named}}
 
 
 def learner_clrs(services: Services, learner_hash: str, *, offset: int, limit: int) -> ClrPage:
