@@ -85,12 +85,16 @@ def on_badge(services: Services, credential_id: str) -> tuple[StepProgress, ...]
             for slug, version in [own_labels[item.id]]
         ]
         named = AchievementRepository(session)
+        shown = {
+            slug for _, document, _ in found for slug in (document["target"], *own_requirements(document))
+        }
         achievements = {
             achievement.slug: (
                 str(json.loads(named.version(achievement).document_json).get("name") or achievement.slug),
                 services.urls.achievement(row.slug, achievement.slug),
             )
             for achievement in named.list(row.id)
+            if achievement.slug in shown
         }
 
     def page_of(slug: str) -> str:
