@@ -10,8 +10,9 @@ from typing import Any
 from fastapi import APIRouter, Request
 from fastapi.responses import JSONResponse, Response
 
+from badge_issuer.api import ob_schemas as ob
 from badge_issuer.api.deps import ServicesDep
-from badge_issuer.api.routes.ob_api import imsx_errors, links_header, query_int, run_answering_imsx
+from badge_issuer.api.routes.ob_api import imsx_errors, links_header, ok_answer, query_int, run_answering_imsx
 from badge_issuer.application import learner_clr, oauth
 from badge_issuer.application.discovery import CLR_API_PATH, clr_service_description
 from badge_issuer.oauth.scopes import CLR_CREDENTIAL_READ
@@ -24,7 +25,7 @@ router = APIRouter(prefix=CLR_API_PATH, tags=["CLR 2.0 API"])
     summary="getCredentials: the learner's ClrCredentials, one per issuer that awarded them an "
     "active badge (scope clr credential.readonly), paged by limit/offset",
     response_model=None,
-    responses={200: {"description": "GetClrCredentialsResponse"}, **imsx_errors(400, 401, 403)},
+    responses={200: ok_answer(ob.GetClrCredentialsResponse), **imsx_errors(400, 401, 403)},
 )
 async def get_clr_credentials(request: Request, services: ServicesDep) -> Response:
     query = request.query_params
@@ -48,6 +49,7 @@ async def get_clr_credentials(request: Request, services: ServicesDep) -> Respon
     "/discovery",
     summary="getServiceDescription: the CLR 2.0 API's Service Description Document (no token)",
     response_model=None,
+    responses=ob.oauth_responses(200, ob.ServiceDescription),
 )
 def clr_discovery(services: ServicesDep) -> JSONResponse:
-    return JSONResponse(clr_service_description(services))
+    return JSONResponse(clr_service_description(services), headers={"Cache-Control": "public, max-age=3600"})

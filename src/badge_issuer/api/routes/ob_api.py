@@ -83,7 +83,7 @@ def imsx_errors(*statuses: int) -> dict[int | str, dict[str, Any]]:
     return {**answers, 413: common[413], 503: common[503]}
 
 
-def _ok(model: type[Any]) -> dict[str, Any]:
+def ok_answer(model: type[Any]) -> dict[str, Any]:
     return {"content": {ob.JSON: {"schema": ref(model)}}}
 
 
@@ -132,7 +132,7 @@ def links_header(request: Request, offset: int, limit: int, total: int) -> str:
     "/credentials",
     summary="getCredentials: the learner's credentials (scope credential.readonly), paged by limit/offset",
     response_model=None,
-    responses={200: _ok(ob.GetCredentialsResponse), **imsx_errors(400, 401, 403)},
+    responses={200: ok_answer(ob.GetCredentialsResponse), **imsx_errors(400, 401, 403)},
 )
 async def get_credentials(request: Request, services: ServicesDep) -> Response:
     query = request.query_params
@@ -168,7 +168,7 @@ async def get_credentials(request: Request, services: ServicesDep) -> Response:
     "201 created, 200 replaced, 304 when a newer copy is held",
     status_code=201,
     response_model=None,
-    responses={201: _ok(ob.HeldCredential), **imsx_errors(400, 401, 403)},
+    responses={201: ok_answer(ob.HeldCredential), **imsx_errors(400, 401, 403)},
 )
 async def upsert_credential(request: Request, services: ServicesDep) -> Response:
     data = await request.body()
@@ -195,7 +195,7 @@ async def upsert_credential(request: Request, services: ServicesDep) -> Response
     "/profile",
     summary="getProfile: the learner's profile (scope profile.readonly)",
     response_model=None,
-    responses={200: _ok(ob.LearnerProfile), **imsx_errors(400, 401, 403, 404)},
+    responses={200: ok_answer(ob.LearnerProfile), **imsx_errors(400, 401, 403, 404)},
 )
 async def get_profile(request: Request, services: ServicesDep) -> Response:
     def read() -> dict[str, Any]:
@@ -210,7 +210,7 @@ async def get_profile(request: Request, services: ServicesDep) -> Response:
     "/profile",
     summary="putProfile: replace the learner's profile (scope profile.update)",
     response_model=None,
-    responses={200: _ok(ob.LearnerProfile), **imsx_errors(400, 401, 403)},
+    responses={200: ok_answer(ob.LearnerProfile), **imsx_errors(400, 401, 403)},
 )
 async def put_profile(request: Request, services: ServicesDep) -> Response:
     data = await request.body()

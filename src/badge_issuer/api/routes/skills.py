@@ -3,10 +3,13 @@ evidence it (public; a page for browsers, JSON for everyone else)."""
 
 from __future__ import annotations
 
+from typing import Any
+
 from fastapi import APIRouter, Request
 from fastapi.responses import JSONResponse, Response
 
 from badge_issuer import errors
+from badge_issuer.api import schemas
 from badge_issuer.api.deps import ServicesDep
 from badge_issuer.api.negotiation import prefers_html
 from badge_issuer.api.routes.pages import pages_of
@@ -15,10 +18,18 @@ from badge_issuer.application import skills
 router = APIRouter(tags=["achievements"])
 
 
+def _negotiated() -> dict[int | str, dict[str, Any]]:
+    documented = schemas.responses(404, ok=200, model=schemas.IssuerSkills)
+    documented[200]["content"]["text/html"] = {"schema": schemas.ref(schemas.HtmlPage)}
+    return documented
+
+
 @router.get(
     "/issuers/{issuer}/skills",
-    summary="The skills (alignments) the issuer's achievements name, with the achievements for each",
+    summary="The skills (alignments) the issuer's achievements name, with the achievements for each "
+    "(a page for browsers)",
     response_class=Response,
+    responses=_negotiated(),
 )
 def issuer_skills(issuer: str, request: Request, services: ServicesDep) -> Response:
     if prefers_html(request.headers.get("accept")):
