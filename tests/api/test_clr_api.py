@@ -20,6 +20,7 @@ from tests.wallet import ALL_SCOPES, READ, Mailbox, MovableClock, Wallet, get, p
 
 CLR_READ = "https://purl.imsglobal.org/spec/clr/v2p0/scope/credential.readonly"
 CLR_API = "/ims/clr/v2p0"
+CLR_SCHEMA = "https://purl.imsglobal.org/spec/clr/v2p0/schema/json/clr_v2p0_clrcredential_schema.json"
 RESPONSE_SCHEMA = (
     "https://purl.imsglobal.org/spec/clr/v2p0/schema/json/clr_v2p0_getclrcredentialsresponse_schema.json"
 )
@@ -82,12 +83,14 @@ def test_a_wallet_gets_the_learners_own_signed_clr_from_each_issuer(
     for clr in body["credential"]:
         assert clr["type"] == ["VerifiableCredential", "ClrCredential"]
         assert "proof" in clr and clr["credentialStatus"]["statusPurpose"] == "revocation"
+        assert not SCHEMAS.errors(clr, CLR_SCHEMA)
         # the learner as their badges name them (a salted hash of the address, never the address)
         nested = clr["credentialSubject"]["verifiableCredential"][0]["credentialSubject"]
         assert clr["credentialSubject"]["identifier"] == nested["identifier"]
         assert ADA not in str(clr)
-        verdict = post(server.url + "/api/v1/verify", json=clr).json()
-        assert verdict["verified"] is True, verdict
+    # our verifier verifies one (test_clr.py verifies CLRs in depth)
+    verdict = post(server.url + "/api/v1/verify", json=by_issuer[issuer_id(uni)]).json()
+    assert verdict["verified"] is True, verdict
 
     # read again: the same CLRs (signed once for what they carry), page by page
     first = get(url, params={"limit": 1}, headers=bearer(ada))
@@ -125,6 +128,7 @@ def test_a_wallet_gets_the_learners_own_signed_clr_from_each_issuer(
     assert [clr["issuer"]["id"] for clr in after] == [issuer_id(uni)]
 
 
+@pytest.mark.parametrize("database_url", ["sqlite"], indirect=True)  # scopes are no database's business
 def test_the_clr_api_holds_to_its_scope_and_its_discovery_document(
     server: LiveServer, clr_wallet: Wallet, mailbox: Mailbox
 ) -> None:
