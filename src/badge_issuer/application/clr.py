@@ -18,7 +18,7 @@ from dataclasses import dataclass, replace
 from typing import Any
 
 from badge_issuer.application.issuing import issue_supplied
-from badge_issuer.application.pathway_awards import Learner, learner, why_not_counting
+from badge_issuer.application.pathway_holdings import Learner, learner, why_not_counting
 from badge_issuer.application.services import Services
 from badge_issuer.checks.clr import NESTED_TYPES
 from badge_issuer.credential.identity import identity_object

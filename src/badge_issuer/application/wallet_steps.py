@@ -21,7 +21,8 @@ import logging
 from typing import Any
 
 from badge_issuer.application import exchanging, learner_records, stacking, wallet_issuing
-from badge_issuer.application.pathway_awards import Learner, award_if_complete, holdings, learner
+from badge_issuer.application.pathway_awards import award_if_complete
+from badge_issuer.application.pathway_holdings import Learner, holdings, learner
 from badge_issuer.application.services import Services
 from badge_issuer.credential.pathway import counts_external
 from badge_issuer.db.credentials import CredentialRepository
