@@ -18,7 +18,7 @@ from starlette.concurrency import run_in_threadpool
 
 from badge_issuer.api import ob_schemas, schemas
 from badge_issuer.api.deps import ServicesDep
-from badge_issuer.application import claiming, wallet_issuing
+from badge_issuer.application import claiming, wallet_issuing, wallet_steps
 from badge_issuer.errors import BadgeIssuerError, WalletProtocolError
 from badge_issuer.formats.bounded_json import loads_bounded
 
@@ -136,7 +136,7 @@ async def credential(issuer: str, request: Request, services: ServicesDep) -> JS
             )
         body = await _json(request)
         issued = await run_in_threadpool(
-            wallet_issuing.issue_to_wallet, services, issuer, access_token=access_token.strip(), body=body
+            wallet_steps.issue_to_wallet, services, issuer, access_token=access_token.strip(), body=body
         )
     except WalletProtocolError as exc:
         return oauth_error(exc)
