@@ -186,5 +186,10 @@ def test_a_credits_group_counts_each_badge_once_however_many_requirements_it_mat
         "requirements": [{"type": "allOf", "requirements": [by_type]}, by_skill],
     }
     assert evaluate(nested, one)["credits"] == 3
-    # outside a credits group, one badge may still meet several requirements (allOf of two views)
-    assert evaluate({"type": "allOf", "requirements": [by_type, by_skill]}, one)["met"] is True
+    # the same in every group: "any 2 of" and an allOf of two overlapping requirements need two badges
+    for group_of_two in (
+        {"type": "allOf", "requirements": [by_type, by_skill]},
+        {"type": "anyOf", "count": 2, "requirements": [by_type, by_skill]},
+    ):
+        assert evaluate(group_of_two, one)["met"] is False
+        assert evaluate(group_of_two, [*one, held_from(other, source="external")])["met"] is True

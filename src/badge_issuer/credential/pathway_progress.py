@@ -121,10 +121,7 @@ def evaluate(node: Mapping[str, Any], held: Sequence[Held]) -> dict[str, Any]:
             "credits": (credits or 0.0) if best is not None else 0.0,
             "countedBy": [best.ref] if best is not None else [],
         }
-    if kind == "credits":
-        children = _each_counted_once(node["requirements"], held)
-    else:
-        children = [evaluate(child, held) for child in node["requirements"]]
+    children = _each_counted_once(node["requirements"], held)
     met_children = [child for child in children if child["met"]]
     credits = sum(child["credits"] for child in met_children)
     if kind == "allOf":
@@ -152,8 +149,9 @@ def _candidates(node: Mapping[str, Any], held: Sequence[Held]) -> int:
 
 
 def _each_counted_once(nodes: Sequence[Mapping[str, Any]], held: Sequence[Held]) -> list[dict[str, Any]]:
-    """The children of a credits group, each evaluated over the credentials no other child met it
-    with: one badge counts once in the group however many of its requirements it matches. The
+    """The children of a group, each evaluated over the credentials no other child met it with: one
+    badge counts once in the group however many of its requirements it matches ("any 2 of" means
+    two badges, as does an allOf of two overlapping external requirements). The
     child with the fewest candidates chooses first (so a badge that only one requirement accepts is
     left to it); the answers keep the children's order."""
     order = sorted(range(len(nodes)), key=lambda index: (_candidates(nodes[index], held), index))
