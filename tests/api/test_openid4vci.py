@@ -152,8 +152,13 @@ def test_the_pre_authorized_code_is_single_use_and_expires(tenant: Tenant, clock
     assert expired.status_code == 400 and expired.json()["error"] == "invalid_grant"
     unknown = session.token("not-a-code")
     assert unknown.json()["error"] == "invalid_grant"
-    wrong_grant = httpx.post(session.token_endpoint, data={"grant_type": "authorization_code", "code": "x"})
+    wrong_grant = httpx.post(session.token_endpoint, data={"grant_type": "client_credentials"})
     assert wrong_grant.json()["error"] == "unsupported_grant_type"
+    # the authorization code grant is for registered wallets (client_secret_basic)
+    anonymous_code = httpx.post(
+        session.token_endpoint, data={"grant_type": "authorization_code", "code": "x"}
+    )
+    assert anonymous_code.status_code == 401 and anonymous_code.json()["error"] == "invalid_client"
     as_json = httpx.post(session.token_endpoint, json={"grant_type": "x"})
     assert as_json.json()["error"] == "invalid_request"
 

@@ -490,6 +490,12 @@ class TokenResponse(_Out):
     access_token: str
     token_type: str = Field(description="always Bearer")
     expires_in: int
+    authorization_details: list[dict[str, Any]] | None = Field(
+        default=None,
+        description="authorization code grant asked by authorization_details: per configuration, "
+        "the credential_identifiers (award ids) the token may fetch",
+    )
+    scope: str | None = Field(default=None, description="authorization code grant asked by scope")
 
 
 class NonceResponse(_Out):

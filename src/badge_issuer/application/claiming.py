@@ -21,13 +21,15 @@ from badge_issuer.application.pages import AchievementCard, achievement_card, di
 from badge_issuer.application.services import Services
 from badge_issuer.db.claims import ClaimRepository
 from badge_issuer.db.issuers import IssuerRepository
-from badge_issuer.db.tables import Claim, ClaimOffer, Credential
+from badge_issuer.db.tables import Claim, ClaimOffer, Credential, WalletIssuerState
+from badge_issuer.db.wallet_authorizations import WalletAuthorizationRepository
 from badge_issuer.errors import NotFound, StateConflict
 from badge_issuer.wallet import metadata, secrets
 from badge_issuer.wallet.awards import achievement_slug, refusal
 
 #: open (unredeemed, unexpired) offers one claim may have at a time: a page reload makes another
 MAX_OPEN_OFFERS = 20
+TX_CODE_ON_PAGE = "The 6-digit code shown on your claim page"
 
 
 @dataclass(frozen=True)
@@ -133,12 +135,14 @@ def offer_by_reference(services: Services, issuer: str, reference: str) -> dict[
             configuration_id = achievement_slug(session, record)
     if found is None or slug != issuer or offer.redeemed_at is not None or offer.expires_at <= now:
         raise NotFound("no such credential offer, or it was used or has expired")
+    pepper = services.issuance.recipient_pepper
     return metadata.credential_offer(
         services.urls,
         slug,
         configuration_id=configuration_id,
-        code=secrets.offer_code(services.issuance.recipient_pepper, reference),
-        tx_code=offer.tx_code_hash is not None,
+        code=secrets.offer_code(pepper, reference),
+        tx_code_description=TX_CODE_ON_PAGE if offer.tx_code_hash is not None else None,
+        issuer_state=secrets.issuer_state(pepper, reference),
     )
 
 
@@ -150,11 +154,24 @@ def _new_offer(
     if claims.open_offers(claim.id, now) >= MAX_OPEN_OFFERS:
         raise StateConflict("too many open offers for this claim; wait a few minutes and reload the page")
     reference = secrets.new_secret()
-    code = secrets.offer_code(services.issuance.recipient_pepper, reference)
+    pepper = services.issuance.recipient_pepper
+    code = secrets.offer_code(pepper, reference)
+    issuer_state = secrets.issuer_state(pepper, reference)
     tx_code = secrets.new_tx_code() if services.settings.wallet_tx_code else None
     achievement = achievement_slug(session, record)
     document = metadata.credential_offer(
-        services.urls, issuer_slug, configuration_id=achievement, code=code, tx_code=tx_code is not None
+        services.urls,
+        issuer_slug,
+        configuration_id=achievement,
+        code=code,
+        tx_code_description=TX_CODE_ON_PAGE if tx_code is not None else None,
+        issuer_state=issuer_state,
+    )
+    expires_at = now + timedelta(seconds=services.settings.wallet_offer_ttl_seconds)
+    WalletAuthorizationRepository(session).add_issuer_state(
+        WalletIssuerState(
+            state_hash=secrets.digest(issuer_state), claim_id=claim.id, expires_at=expires_at, created_at=now
+        )
     )
     claims.add_offer(
         ClaimOffer(
@@ -165,7 +182,7 @@ def _new_offer(
             if tx_code is None
             else secrets.keyed_digest(services.issuance.recipient_pepper, tx_code),
             failed_attempts=0,
-            expires_at=now + timedelta(seconds=services.settings.wallet_offer_ttl_seconds),
+            expires_at=expires_at,
             created_at=now,
         )
     )

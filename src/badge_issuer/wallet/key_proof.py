@@ -4,10 +4,11 @@ Checked in this order, the cheap structural rules before any cryptography: the s
 (``openid4vci-proof+jwt``, so no other kind of JWT can stand in for one), the ``alg`` allow-list
 (EdDSA, ES256), no ``crit``, exactly one key parameter — ``kid`` (a did:key / did:jwk URL naming
 its DID's one key) or ``jwk`` (a public key, bound as the did:jwk it makes) —, then the signature
-(joserfc, through ``formats.vcjwt``), ``aud`` (exactly the Credential Issuer Identifier), no
-``iss`` (anonymous pre-authorized access), ``iat`` within the allowed age either way, and a
-``nonce`` that the caller then spends (single use). Any failure is ``invalid_proof``, except an
-unknown or spent nonce, which is ``invalid_nonce`` (the wallet fetches a new one).
+(joserfc, through ``formats.vcjwt``), ``aud`` (exactly the Credential Issuer Identifier), ``iss``
+absent after anonymous pre-authorized access and otherwise the wallet's client_id, ``iat``
+within the allowed age either way, and a ``nonce`` that the caller then spends (single use). Any
+failure is ``invalid_proof``, except an unknown or spent nonce, which is ``invalid_nonce`` (the
+wallet fetches a new one).
 """
 
 from __future__ import annotations
@@ -37,7 +38,11 @@ class ProvenKey:
     nonce: str
 
 
-def verify_key_proof(token: object, *, audience: str, now: datetime, max_age_seconds: int) -> ProvenKey:
+def verify_key_proof(
+    token: object, *, audience: str, now: datetime, max_age_seconds: int, client_id: str | None = None
+) -> ProvenKey:
+    """``client_id``: the wallet's, when its token came from the authorization code grant (the proof
+    may name it in ``iss``); None after anonymous pre-authorized access (no ``iss`` at all)."""
     if not isinstance(token, str):
         raise _invalid("a jwt key proof must be a string")
     try:
@@ -63,8 +68,10 @@ def verify_key_proof(token: object, *, audience: str, now: datetime, max_age_sec
         raise _invalid(f"the key proof does not verify: {exc.message}") from None
     if payload.get("aud") != audience:
         raise _invalid(f"the key proof's aud must be the Credential Issuer Identifier {audience}")
-    if "iss" in payload:
+    if "iss" in payload and client_id is None:
         raise _invalid("the key proof must not carry iss (anonymous pre-authorized access)")
+    if "iss" in payload and payload["iss"] != client_id:
+        raise _invalid("the key proof's iss must be the wallet's client_id")
     iat = payload.get("iat")
     if not isinstance(iat, int | float) or isinstance(iat, bool):
         raise _invalid("the key proof needs iat (a NumericDate)")

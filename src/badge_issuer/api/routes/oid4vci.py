@@ -1,4 +1,5 @@
-"""OpenID4VCI 1.0 (issuer side, pre-authorized code flow): HTTP ⇄ ``application/wallet_issuing.py``.
+"""OpenID4VCI 1.0 (issuer side): HTTP ⇄ ``application/wallet_issuing.py`` and, for the authorization
+code grant's token requests, ``application/wallet_authorizing.py``.
 
 Per issuer: Credential Issuer Metadata and Authorization Server metadata at their well-known
 URLs (the well-known segment before the identifier's path), credential offers by reference, and
@@ -18,7 +19,7 @@ from starlette.concurrency import run_in_threadpool
 
 from badge_issuer.api import ob_schemas, schemas
 from badge_issuer.api.deps import ServicesDep
-from badge_issuer.application import claiming, wallet_issuing
+from badge_issuer.application import claiming, wallet_authorizing, wallet_issuing
 from badge_issuer.errors import BadgeIssuerError, WalletProtocolError
 from badge_issuer.formats.bounded_json import loads_bounded
 
@@ -27,7 +28,7 @@ NO_STORE = {"Cache-Control": "no-store"}
 PUBLIC = {"Cache-Control": "public, max-age=300"}
 MAX_FORM_BYTES = 16_384
 MAX_REQUEST_BYTES = 65_536
-_AUTH_ERRORS = {"invalid_token": 401}
+_AUTH_ERRORS = {"invalid_token": 401, "invalid_client": 401}
 
 
 def _oauth_errors(*statuses: int) -> dict[int | str, dict[str, Any]]:
@@ -44,7 +45,9 @@ def _oauth_errors(*statuses: int) -> dict[int | str, dict[str, Any]]:
 def oauth_error(exc: WalletProtocolError) -> JSONResponse:
     status = _AUTH_ERRORS.get(exc.error, 400)
     headers = dict(NO_STORE)
-    if status == 401:
+    if exc.error == "invalid_client":
+        headers["WWW-Authenticate"] = 'Basic realm="openid4vci"'
+    elif status == 401:
         headers["WWW-Authenticate"] = f'Bearer error="{exc.error}"'
     return JSONResponse(
         {"error": exc.error, "error_description": exc.message}, status_code=status, headers=headers
@@ -83,16 +86,24 @@ def credential_offer(issuer: str, reference: str, services: ServicesDep) -> JSON
 
 @router.post(
     "/issuers/{issuer}/openid4vci/token",
-    summary="Token endpoint: a pre-authorized code (and its tx_code) for an access token",
+    summary="Token endpoint: a pre-authorized code (and its tx_code), or an authorization code "
+    "(PKCE S256, client_secret_basic), for an access token",
     response_model=schemas.TokenResponse,
-    responses={**schemas.responses(404), **_oauth_errors(400)},
+    responses={**schemas.responses(404), **_oauth_errors(400, 401)},
 )
 async def token(issuer: str, request: Request, services: ServicesDep) -> JSONResponse:
     try:
         form = await _form(request)
+        if form.get("grant_type") == "authorization_code":
+            answer = await run_in_threadpool(
+                lambda: wallet_authorizing.redeem_code(
+                    services, issuer, form=form, authorization=request.headers.get("Authorization")
+                )
+            )
+            return JSONResponse(answer, headers={**NO_STORE, "Pragma": "no-cache"})
         if form.get("grant_type") != "urn:ietf:params:oauth:grant-type:pre-authorized_code":
             raise WalletProtocolError(
-                "unsupported_grant_type", "only the pre-authorized code grant is supported"
+                "unsupported_grant_type", "grant_type must be authorization_code or pre-authorized_code"
             )
         issued = await run_in_threadpool(
             wallet_issuing.redeem_pre_authorized_code,

@@ -1,0 +1,365 @@
+"""OpenID4VCI authorization code grant: a learner signed in by email approves a wallet, the wallet
+redeems the code (PKCE S256) for an access token bound to that learner, and the credential
+endpoint delivers only that learner's awards.
+
+The authorization endpoint reuses #13's learner sign-in (an emailed code, the session cookie);
+learners are known by the keyed recipient hash, so "their" awards are the active ones of this
+issuer whose ``recipient_hash`` is theirs. An ``issuer_state`` from a claim's offer narrows the
+grant to that claim's award, and only if it was awarded to the learner who signed in. Wallets
+are the clients registered through RFC 7591 (``/oauth/register``): the ``redirect_uri`` must be one
+they registered, and the token request authenticates them (``client_secret_basic``). A code is
+single use; presenting it again voids the access token it gave (RFC 6749 §4.1.2).
+"""
+
+from __future__ import annotations
+
+import base64
+import json
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+from typing import Any
+from urllib.parse import unquote, urlencode, urlsplit
+
+from sqlalchemy.orm import Session
+
+from badge_issuer.application.services import Services
+from badge_issuer.db.achievements import AchievementRepository
+from badge_issuer.db.credentials import CredentialRepository
+from badge_issuer.db.issuers import IssuerRepository
+from badge_issuer.db.tables import Issuer, WalletAuthorization
+from badge_issuer.db.wallet_authorizations import WalletAuthorizationRepository
+from badge_issuer.errors import NotFound, WalletAuthorizationRefused, WalletProtocolError
+from badge_issuer.oauth.secrets import same_digest
+from badge_issuer.observability.logs import audit
+from badge_issuer.wallet import metadata, secrets
+from badge_issuer.wallet.authorization import AuthorizationAsk, parse_details, parse_request, pkce_matches
+from badge_issuer.wallet.awards import refusal
+
+CODE_LIFETIME = timedelta(seconds=600)
+#: awards of one configuration one grant may carry
+MAX_AWARDS_PER_CONFIGURATION = 20
+
+
+@dataclass(frozen=True)
+class Badge:
+    configuration_id: str
+    name: str
+
+
+@dataclass(frozen=True)
+class Prompt:
+    """What the consent page shows: which wallet asks for which badges of which issuer."""
+
+    issuer_name: str
+    client_name: str
+    client_uri: str
+    redirect_origin: str
+    badges: tuple[Badge, ...]
+
+
+@dataclass(frozen=True)
+class Authorized:
+    """What the credential endpoint may deliver for an authorization code access token."""
+
+    client_id: str
+    learner: str
+    #: credential_identifier → award id (configurations granted by authorization_details)
+    identifiers: dict[str, str]
+    #: credential_configuration_id → award id (configurations granted by scope: the newest award)
+    configurations: dict[str, str]
+
+
+@dataclass(frozen=True)
+class _Issuer:
+    row: Issuer
+    name: str
+    #: configuration id (achievement slug) → (achievement id, badge name)
+    achievements: dict[str, tuple[int, str]]
+
+
+def _issuer(session: Session, slug: str) -> _Issuer:
+    issuer = IssuerRepository(session).by_slug(slug)
+    achievements = AchievementRepository(session)
+    found: dict[str, tuple[int, str]] = {}
+    for row in achievements.list(issuer.id):
+        name = json.loads(achievements.version(row).document_json).get("name")
+        found[row.slug] = (row.id, name if isinstance(name, str) else row.slug)
+    stored_name = json.loads(issuer.profile_json).get("name")
+    return _Issuer(issuer, stored_name if isinstance(stored_name, str) else slug, found)
+
+
+def _ask(
+    session: Session, services: Services, issuer: _Issuer, params: list[tuple[str, str]]
+) -> AuthorizationAsk:
+    repository = WalletAuthorizationRepository(session)
+
+    def redirect_uris(client_id: str) -> list[str] | None:
+        client = repository.client(client_id)
+        if client is None:
+            return None
+        uris = json.loads(client.metadata_json).get("redirect_uris", [])
+        return [uri for uri in uris if isinstance(uri, str)]
+
+    return parse_request(
+        params,
+        issuer=metadata.issuer_identifier(services.urls, issuer.row.slug),
+        configurations=issuer.achievements,
+        redirect_uris=redirect_uris,
+    )
+
+
+def review(services: Services, slug: str, params: list[tuple[str, str]], learner: str | None) -> Prompt:
+    """Check an authorization request; with a signed-in learner, also what they would grant."""
+    now = services.clock()
+    with services.readers() as session:
+        issuer = _issuer(session, slug)
+        ask = _ask(session, services, issuer, params)
+        if learner is not None:
+            _grant(session, issuer, ask, learner, now)
+        client = WalletAuthorizationRepository(session).client(ask.client_id)
+        assert client is not None
+        client_uri = json.loads(client.metadata_json).get("client_uri", "")
+    redirect = urlsplit(ask.redirect_uri)
+    return Prompt(
+        issuer_name=issuer.name,
+        client_name=client.client_name,
+        client_uri=client_uri if isinstance(client_uri, str) else "",
+        redirect_origin=f"{redirect.scheme}://{redirect.netloc}",
+        badges=tuple(
+            Badge(requested.configuration_id, issuer.achievements[requested.configuration_id][1])
+            for requested in ask.requested
+        ),
+    )
+
+
+def decide(
+    services: Services, slug: str, params: list[tuple[str, str]], learner: str, *, approve: bool
+) -> str:
+    """The learner's answer: the URL the browser goes back to the wallet with (a code, or an error)."""
+    now = services.clock()
+    code = secrets.new_secret()
+    with services.sessions() as session, session.begin():
+        issuer = _issuer(session, slug)
+        ask = _ask(session, services, issuer, params)
+        if not approve:
+            raise _refused(ask, "access_denied", "the learner did not allow it")
+        granted = _grant(session, issuer, ask, learner, now)
+        repository = WalletAuthorizationRepository(session)
+        if ask.issuer_state is not None and not repository.spend_issuer_state(
+            secrets.digest(ask.issuer_state), now
+        ):
+            raise _refused(ask, "invalid_request", "issuer_state is unknown, used or expired")
+        repository.add(
+            WalletAuthorization(
+                issuer_id=issuer.row.id,
+                client_id=ask.client_id,
+                learner=learner,
+                redirect_uri=ask.redirect_uri,
+                code_challenge=ask.code_challenge,
+                code_hash=secrets.digest(code),
+                granted_json=json.dumps(granted),
+                code_expires_at=now + CODE_LIFETIME,
+                created_at=now,
+            )
+        )
+    audit("wallet.authorized", issuer=slug, client=ask.client_id, learner=learner[:12])
+    return redirect_to(
+        ask.redirect_uri,
+        {"code": code, "state": ask.state, "iss": metadata.issuer_identifier(services.urls, slug)},
+    )
+
+
+def redirect_to(redirect_uri: str, params: dict[str, str | None]) -> str:
+    query = urlencode({name: value for name, value in params.items() if value is not None})
+    return redirect_uri + ("&" if urlsplit(redirect_uri).query else "?") + query
+
+
+def refusal_redirect(services: Services, slug: str, refused: WalletAuthorizationRefused) -> str:
+    return redirect_to(
+        refused.redirect_uri,
+        {
+            "error": refused.error,
+            "error_description": refused.message,
+            "state": refused.state,
+            "iss": metadata.issuer_identifier(services.urls, slug),
+        },
+    )
+
+
+def _refused(ask: AuthorizationAsk, error: str, message: str) -> WalletAuthorizationRefused:
+    return WalletAuthorizationRefused(error, message, redirect_uri=ask.redirect_uri, state=ask.state)
+
+
+def _grant(
+    session: Session, issuer: _Issuer, ask: AuthorizationAsk, learner: str, now: datetime
+) -> list[dict[str, Any]]:
+    """Award ids per requested configuration: the learner's own active awards (or the offer's)."""
+    repository = WalletAuthorizationRepository(session)
+    offered: tuple[str, str] | None = None  # (configuration, award id) of the issuer_state's claim
+    if ask.issuer_state is not None:
+        found = repository.issuer_state(secrets.digest(ask.issuer_state))
+        if (
+            found is None
+            or found[2].issuer_id != issuer.row.id
+            or found[0].used_at is not None
+            or found[0].expires_at <= now
+            or found[1].expires_at <= now
+        ):
+            raise _refused(ask, "invalid_request", "issuer_state is unknown, used or expired")
+        record = found[2]
+        if record.recipient_hash != learner:
+            raise _refused(ask, "access_denied", "the badge of this offer was awarded to someone else")
+        if refusal(record) is not None:
+            raise _refused(ask, "access_denied", refusal(record) or "")
+        configuration = next(
+            (
+                slug
+                for slug, (achievement_id, _) in issuer.achievements.items()
+                if achievement_id == record.achievement_id
+            ),
+            None,
+        )
+        if configuration not in {requested.configuration_id for requested in ask.requested}:
+            raise _refused(ask, "invalid_request", "issuer_state is for a credential that was not requested")
+        offered = (str(configuration), record.id)
+    granted: list[dict[str, Any]] = []
+    for requested in ask.requested:
+        if offered is not None and requested.configuration_id == offered[0]:
+            ids = [offered[1]]
+        else:
+            achievement_id = issuer.achievements[requested.configuration_id][0]
+            awards = repository.awards_of(issuer.row.id, learner, [achievement_id])
+            ids = [award.id for award in awards[:MAX_AWARDS_PER_CONFIGURATION]]
+        if ids:
+            granted.append(
+                {"configuration": requested.configuration_id, "credentials": ids, "by": requested.by}
+            )
+    if not granted:
+        raise _refused(ask, "access_denied", "no badge of the kind asked for was awarded to you here")
+    return granted
+
+
+def _client(authorization: str | None, session: Session) -> str:
+    """The client_id a ``client_secret_basic`` Authorization header proves (RFC 6749 §2.3.1)."""
+    scheme, _, encoded = (authorization or "").partition(" ")
+    try:
+        decoded = base64.b64decode(encoded.strip(), validate=True).decode("utf-8")
+    except ValueError:
+        decoded = ""
+    client_id, colon, secret = decoded.partition(":")
+    client_id, secret = unquote(client_id), unquote(secret)
+    client = WalletAuthorizationRepository(session).client(client_id) if client_id else None
+    if (
+        scheme.lower() != "basic"
+        or not colon
+        or client is None
+        or not same_digest(secret, client.secret_hash)
+    ):
+        raise WalletProtocolError("invalid_client", "the wallet must authenticate with client_secret_basic")
+    return client_id
+
+
+def redeem_code(
+    services: Services, slug: str, *, form: dict[str, str], authorization: str | None
+) -> dict[str, Any]:
+    """The token endpoint's authorization_code grant: the token response (RFC 6749 §5.1)."""
+    now = services.clock()
+    code = form.get("code", "")
+    token = secrets.new_secret()
+    lifetime = services.settings.wallet_token_ttl_seconds
+    with services.sessions() as session, session.begin():
+        issuer = IssuerRepository(session).by_slug(slug)
+        client_id = _client(authorization, session)
+        repository = WalletAuthorizationRepository(session)
+        row = repository.by_code(secrets.digest(code)) if secrets.plausible(code) else None
+        if row is None or row.issuer_id != issuer.id or row.client_id != client_id:
+            raise WalletProtocolError("invalid_grant", "the authorization code is unknown")
+        if row.used_at is not None:
+            repository.revoke(row.id, now)
+            audit("wallet.code_replayed", issuer=slug, client=client_id, learner=row.learner[:12])
+            redeemed = False
+        else:
+            redeemed = True
+        if redeemed and row.code_expires_at <= now:
+            raise WalletProtocolError("invalid_grant", "the authorization code has expired")
+        if redeemed and form.get("redirect_uri") != row.redirect_uri:
+            raise WalletProtocolError(
+                "invalid_grant", "redirect_uri differs from the authorization request's"
+            )
+        if redeemed and not pkce_matches(form.get("code_verifier"), row.code_challenge):
+            raise WalletProtocolError("invalid_grant", "code_verifier does not match the code_challenge")
+        granted: list[dict[str, Any]] = json.loads(row.granted_json)
+        if redeemed and "authorization_details" in form:
+            granted = _narrowed(services, slug, granted, form["authorization_details"])
+        if redeemed and not repository.redeem(
+            row.id, now=now, token_hash=secrets.digest(token), token_expires=now + timedelta(seconds=lifetime)
+        ):
+            redeemed = False
+        if redeemed and len(granted) != len(json.loads(row.granted_json)):
+            row.granted_json = json.dumps(granted)
+    if not redeemed:  # committed: the token a replayed code gave is void
+        raise WalletProtocolError("invalid_grant", "the authorization code was already used")
+    answer: dict[str, Any] = {"access_token": token, "token_type": "Bearer", "expires_in": lifetime}
+    details = [
+        {
+            "type": metadata.AUTHORIZATION_DETAILS_TYPE,
+            "credential_configuration_id": grant["configuration"],
+            "credential_identifiers": grant["credentials"],
+        }
+        for grant in granted
+        if grant["by"] == "details"
+    ]
+    if details:
+        answer["authorization_details"] = details
+    scopes = [metadata.scope_of(grant["configuration"]) for grant in granted if grant["by"] == "scope"]
+    if scopes:
+        answer["scope"] = " ".join(scopes)
+    return answer
+
+
+def _narrowed(services: Services, slug: str, granted: list[dict[str, Any]], raw: str) -> list[dict[str, Any]]:
+    """A token request's ``authorization_details``: a subset of what was granted (RFC 9396 §6.1)."""
+    configurations = {grant["configuration"] for grant in granted if grant["by"] == "details"}
+    try:
+        asked = parse_details(raw, metadata.issuer_identifier(services.urls, slug), configurations)
+    except ValueError as exc:
+        raise WalletProtocolError("invalid_authorization_details", str(exc)) from None
+    return [grant for grant in granted if grant["by"] == "scope" or grant["configuration"] in asked]
+
+
+def authorized(services: Services, slug: str, access_token: str) -> Authorized | None:
+    """What an authorization code access token allows (None: not such a token)."""
+    now = services.clock()
+    with services.readers() as session:
+        row = WalletAuthorizationRepository(session).by_access_token(secrets.digest(access_token))
+        issuer_id = IssuerRepository(session).by_slug(slug).id if row is not None else None
+    if row is None:
+        return None
+    if (
+        row.issuer_id != issuer_id
+        or row.revoked_at is not None
+        or row.access_expires_at is None
+        or row.access_expires_at <= now
+    ):
+        raise WalletProtocolError("invalid_token", "the access token is unknown, revoked or has expired")
+    identifiers: dict[str, str] = {}
+    configurations: dict[str, str] = {}
+    for grant in json.loads(row.granted_json):
+        if grant["by"] == "details":
+            identifiers.update({award: award for award in grant["credentials"]})
+        else:
+            configurations[grant["configuration"]] = grant["credentials"][0]
+    return Authorized(row.client_id, row.learner, identifiers, configurations)
+
+
+def learners_award(services: Services, slug: str, learner: str, record_id: str) -> str | None:
+    """Why the award may not go to this learner's wallet now (None: it may)."""
+    with services.readers() as session:
+        try:
+            record = CredentialRepository(session).get(record_id)
+        except NotFound:
+            return "this award no longer exists"
+        issuer = IssuerRepository(session).by_slug(slug)
+    if record.issuer_id != issuer.id or record.recipient_hash != learner:
+        return "this award was not made to the learner who authorized the wallet"
+    return refusal(record)
