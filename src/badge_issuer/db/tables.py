@@ -526,3 +526,14 @@ class WalletAuthorization(Base):
     #: set when the code came back a second time: the access token it gave is void
     revoked_at: Mapped[datetime | None] = mapped_column(UTCDateTime, nullable=True)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime)
+
+
+class ClaimCodeMail(Base):
+    """A request to email a claim's offer a transaction code (to the right address or not): counted
+    to bound how many codes, and address guesses, a claim gets."""
+
+    __tablename__ = "claim_code_mails"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    claim_id: Mapped[int] = mapped_column(ForeignKey("claims.id"), index=True)
+    sent_at: Mapped[datetime] = mapped_column(UTCDateTime)

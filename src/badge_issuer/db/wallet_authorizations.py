@@ -7,12 +7,19 @@ finds it used and voids the access token it gave).
 
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import datetime, timedelta
 
-from sqlalchemy import select, update
+from sqlalchemy import delete, func, select, update
 from sqlalchemy.orm import Session
 
-from badge_issuer.db.tables import Claim, Credential, OAuthClient, WalletAuthorization, WalletIssuerState
+from badge_issuer.db.tables import (
+    Claim,
+    ClaimCodeMail,
+    Credential,
+    OAuthClient,
+    WalletAuthorization,
+    WalletIssuerState,
+)
 
 
 class WalletAuthorizationRepository:
@@ -21,6 +28,30 @@ class WalletAuthorizationRepository:
 
     def add_issuer_state(self, state: WalletIssuerState) -> None:
         self.session.add(state)
+        self.session.flush()
+
+    def forget_issuer_states(self, claim_id: int, now: datetime) -> None:
+        """Drop the claim's issuer_states that expired (nothing can use them any more)."""
+        self.session.execute(
+            delete(WalletIssuerState).where(
+                WalletIssuerState.claim_id == claim_id, WalletIssuerState.expires_at <= now
+            )
+        )
+
+    def code_mails_since(self, claim_id: int, since: datetime) -> int:
+        """Requests to email the claim a transaction code since ``since`` (older ones are dropped)."""
+        self.session.execute(
+            delete(ClaimCodeMail).where(
+                ClaimCodeMail.claim_id == claim_id, ClaimCodeMail.sent_at < since - timedelta(days=1)
+            )
+        )
+        query = select(func.count(ClaimCodeMail.id)).where(
+            ClaimCodeMail.claim_id == claim_id, ClaimCodeMail.sent_at >= since
+        )
+        return int(self.session.scalar(query) or 0)
+
+    def add_code_mail(self, claim_id: int, now: datetime) -> None:
+        self.session.add(ClaimCodeMail(claim_id=claim_id, sent_at=now))
         self.session.flush()
 
     def issuer_state(self, state_hash: str) -> tuple[WalletIssuerState, Claim, Credential] | None:

@@ -1,4 +1,4 @@
-"""OpenID4VCI authorization code grant: issuer_state of offers and the wallet authorizations
+"""OpenID4VCI authorization code grant (issuer_state, wallet authorizations), emailed tx_codes
 
 Revision ID: 0010
 Revises: 0009
@@ -6,7 +6,8 @@ Revises: 0009
 A claim's offer also carries an ``issuer_state`` (stored as SHA-256) naming the claim an
 authorization request comes back for. A wallet authorization is a signed-in learner's approval for
 a registered wallet: its single-use code (hashed, with the PKCE S256 challenge and redirect URI),
-what it granted (award ids per credential configuration), and the access token it became.
+what it granted (award ids per credential configuration), and the access token it became. Each
+transaction code emailed for a claim is counted (when), to bound how many a claim is sent.
 """
 
 import sqlalchemy as sa
@@ -45,7 +46,15 @@ def upgrade() -> None:
         sa.Column("created_at", sa.DateTime(timezone=True), nullable=False),
     )
 
+    op.create_table(
+        "claim_code_mails",
+        sa.Column("id", sa.Integer(), primary_key=True),
+        sa.Column("claim_id", sa.Integer(), sa.ForeignKey("claims.id"), nullable=False, index=True),
+        sa.Column("sent_at", sa.DateTime(timezone=True), nullable=False),
+    )
+
 
 def downgrade() -> None:
+    op.drop_table("claim_code_mails")
     op.drop_table("wallet_authorizations")
     op.drop_table("wallet_issuer_states")
