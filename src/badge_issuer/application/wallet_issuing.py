@@ -20,12 +20,14 @@ from sqlalchemy.exc import IntegrityError
 from badge_issuer.application import wallet_authorizing
 from badge_issuer.application.discovery import REGISTER_PATH
 from badge_issuer.application.services import Services
+from badge_issuer.crypto.resolver import SourceResolver, WebControllers
 from badge_issuer.db.achievements import AchievementRepository
 from badge_issuer.db.claims import ClaimRepository
 from badge_issuer.db.credentials import CredentialRepository
 from badge_issuer.db.issuers import IssuerRepository
 from badge_issuer.db.tables import Delivery
 from badge_issuer.errors import StateConflict, WalletProtocolError
+from badge_issuer.net.fetch import fetch_budget
 from badge_issuer.observability.logs import audit
 from badge_issuer.wallet import metadata, secrets
 from badge_issuer.wallet.awards import achievement_slug, refusal
@@ -33,6 +35,8 @@ from badge_issuer.wallet.delivery import bind_to_holder
 from badge_issuer.wallet.key_proof import verify_key_proof
 
 MAX_TX_CODE_ATTEMPTS = 5
+#: uncached fetches one key proof may cause (a did:web holder's DID document)
+MAX_DID_FETCHES = 1
 
 
 @dataclass(frozen=True)
@@ -177,13 +181,15 @@ def issue_to_wallet(services: Services, slug: str, *, access_token: str | None, 
         record_id, refused = record.id, refusal(record)
     if refused is not None:
         raise WalletProtocolError("credential_request_denied", refused)
-    proven = verify_key_proof(
-        jwt,
-        audience=metadata.issuer_identifier(services.urls, slug),
-        now=now,
-        max_age_seconds=services.settings.wallet_proof_max_age_seconds,
-        client_id=client_id,
-    )
+    with fetch_budget(MAX_DID_FETCHES):  # a did:web holder: its DID document, nothing more
+        proven = verify_key_proof(
+            jwt,
+            audience=metadata.issuer_identifier(services.urls, slug),
+            now=now,
+            max_age_seconds=services.settings.wallet_proof_max_age_seconds,
+            client_id=client_id,
+            resolver=SourceResolver(WebControllers(services.fetcher)),
+        )
     with services.sessions() as session, session.begin():
         if not ClaimRepository(session).spend_nonce(secrets.digest(proven.nonce), now):
             raise WalletProtocolError("invalid_nonce", "the c_nonce is unknown, spent or expired")

@@ -8,8 +8,8 @@ segment inserted before the identifier's path, OpenID4VCI §12.2.2) and its Auth
 metadata at ``/.well-known/oauth-authorization-server/issuers/<slug>`` (RFC 8414 §3). Every
 achievement is one credential configuration (its slug, requested by ``authorization_details`` of
 type ``openid_credential`` or by its ``scope``, ``openbadge:<slug>``), in the ``ldp_vc`` format: a
-VCDM 2.0 OpenBadgeCredential secured with ``eddsa-rdfc-2022``, bound to the wallet's did:key or
-did:jwk.
+VCDM 2.0 OpenBadgeCredential secured with ``eddsa-rdfc-2022``, bound to the wallet's did:key,
+did:jwk or did:web.
 """
 
 from __future__ import annotations
@@ -27,7 +27,7 @@ SCOPE_PREFIX = "openbadge:"
 VC_V2_CONTEXT = "https://www.w3.org/ns/credentials/v2"
 CRYPTOSUITE = "eddsa-rdfc-2022"
 PROOF_ALGS = ("EdDSA", "ES256")
-BINDING_METHODS = ("did:key", "did:jwk")
+BINDING_METHODS = ("did:key", "did:jwk", "did:web")
 
 
 def issuer_identifier(urls: Urls, slug: str) -> str:
