@@ -260,12 +260,14 @@ def test_browser_wallets_may_call_the_endpoints_from_any_origin(tenant: Tenant) 
     """Nothing here is ambient (the access token is the wallet's own), so any origin may ask."""
     base = f"{tenant.server.url}/issuers/uni/openid4vci"
     asks = {"Origin": "https://wallet.example", "Access-Control-Request-Method": "POST"}
-    credential = httpx.options(
-        f"{base}/credential", headers={**asks, "Access-Control-Request-Headers": "authorization"}
-    )
-    assert credential.status_code == 200, credential.text
-    assert credential.headers["access-control-allow-origin"] == "*"
-    assert "authorization" in credential.headers["access-control-allow-headers"].lower()
+    # the access token (credential, notification) or the wallet's client secret (token) go along
+    for endpoint in ("credential", "notification", "token"):
+        credential = httpx.options(
+            f"{base}/{endpoint}", headers={**asks, "Access-Control-Request-Headers": "authorization"}
+        )
+        assert credential.status_code == 200, credential.text
+        assert credential.headers["access-control-allow-origin"] == "*"
+        assert "authorization" in credential.headers["access-control-allow-headers"].lower()
     for endpoint in ("token", "nonce"):
         preflight = httpx.options(
             f"{base}/{endpoint}", headers={**asks, "Access-Control-Request-Headers": "content-type"}

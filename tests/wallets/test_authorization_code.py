@@ -157,6 +157,12 @@ def test_a_wallet_gets_the_learners_badge_through_authorization_details(
     assert credential["id"] == issued["credential"]["id"]  # type: ignore[index]
     report = httpx.post(f"{tenant.server.url}/api/v1/verify", json=credential, timeout=30).json()
     assert report["verified"] is True, report
+    notified = httpx.post(
+        session.metadata["notification_endpoint"],
+        json={"notification_id": response.json()["notification_id"], "event": "credential_accepted"},
+        headers={"Authorization": f"Bearer {session.access_token}"},
+    )
+    assert notified.status_code == 204, notified.text
     # the token names its awards by identifier: a configuration id is not how this token asks
     by_configuration = credential_by(
         session, wallet, flow.issuer, flow.client_id, credential_configuration_id="python-data"

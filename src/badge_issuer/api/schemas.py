@@ -506,6 +506,9 @@ class CredentialResponse(_Out):
     credentials: list[dict[str, Any]] = Field(
         description='one `{"credential": …}`: the award signed for the key proof\'s DID (ldp_vc)'
     )
+    notification_id: str | None = Field(
+        default=None, description="for the notification endpoint (credential_accepted, …)"
+    )
 
 
 class ExchangeRequest(_Loose):

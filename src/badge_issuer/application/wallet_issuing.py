@@ -20,6 +20,7 @@ from sqlalchemy.exc import IntegrityError
 from badge_issuer.application import wallet_authorizing
 from badge_issuer.application.discovery import REGISTER_PATH
 from badge_issuer.application.services import Services
+from badge_issuer.application.wallet_notifying import new_notification
 from badge_issuer.crypto.resolver import SourceResolver, WebControllers
 from badge_issuer.db.achievements import AchievementRepository
 from badge_issuer.db.claims import ClaimRepository
@@ -199,7 +200,10 @@ def issue_to_wallet(services: Services, slug: str, *, access_token: str | None, 
         )
     except StateConflict as exc:  # the award is someone's by another id already
         raise WalletProtocolError("credential_request_denied", exc.message) from None
-    return {"credentials": [{"credential": credential}]}
+    notification_id = new_notification(
+        services, record_id=record_id, holder_did=proven.holder_did, access_token=token
+    )
+    return {"credentials": [{"credential": credential}], "notification_id": notification_id}
 
 
 def _authorized_award(

@@ -537,3 +537,19 @@ class ClaimCodeMail(Base):
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
     claim_id: Mapped[int] = mapped_column(ForeignKey("claims.id"), index=True)
     sent_at: Mapped[datetime] = mapped_column(UTCDateTime)
+
+
+class WalletNotification(Base):
+    """An OpenID4VCI ``notification_id`` given with a credential response (stored hashed), bound to
+    the access token it was given to, and the last event the wallet reported for that delivery."""
+
+    __tablename__ = "wallet_notifications"
+
+    id_hash: Mapped[str] = mapped_column(String(64), primary_key=True)
+    delivery_id: Mapped[int] = mapped_column(ForeignKey("deliveries.id"), index=True)
+    access_token_hash: Mapped[str] = mapped_column(String(64))
+    #: credential_accepted | credential_failure | credential_deleted (None: not told yet)
+    event: Mapped[str | None] = mapped_column(String(32), nullable=True)
+    event_description: Mapped[str | None] = mapped_column(Text, nullable=True)
+    notified_at: Mapped[datetime | None] = mapped_column(UTCDateTime, nullable=True)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime)

@@ -54,6 +54,7 @@ def credential_issuer_metadata(
         "credential_issuer": issuer_identifier(urls, slug),
         "credential_endpoint": endpoint(urls, slug, "credential"),
         "nonce_endpoint": endpoint(urls, slug, "nonce"),
+        "notification_endpoint": endpoint(urls, slug, "notification"),
         "display": [display],
         "credential_configurations_supported": {
             achievement_slug: configuration(achievement_slug, document)

@@ -14,12 +14,12 @@ from typing import Any
 from urllib.parse import parse_qsl
 
 from fastapi import APIRouter, Request
-from fastapi.responses import JSONResponse
+from fastapi.responses import JSONResponse, Response
 from starlette.concurrency import run_in_threadpool
 
 from badge_issuer.api import ob_schemas, schemas
 from badge_issuer.api.deps import ServicesDep
-from badge_issuer.application import claiming, wallet_authorizing, wallet_issuing
+from badge_issuer.application import claiming, wallet_authorizing, wallet_issuing, wallet_notifying
 from badge_issuer.errors import BadgeIssuerError, WalletProtocolError
 from badge_issuer.formats.bounded_json import loads_bounded
 
@@ -152,6 +152,33 @@ async def credential(issuer: str, request: Request, services: ServicesDep) -> JS
     except WalletProtocolError as exc:
         return oauth_error(exc)
     return JSONResponse(issued, headers=NO_STORE)
+
+
+@router.post(
+    "/issuers/{issuer}/openid4vci/notification",
+    summary="Notification endpoint: the wallet reports credential_accepted, credential_failure or "
+    "credential_deleted for a credential response's notification_id (204)",
+    status_code=204,
+    response_class=Response,
+    responses={**schemas.responses(404), **_oauth_errors(400, 401)},
+)
+async def notification(issuer: str, request: Request, services: ServicesDep) -> Response:
+    try:
+        scheme, _, access_token = request.headers.get("Authorization", "").partition(" ")
+        if scheme.lower() != "bearer" or not access_token:
+            raise WalletProtocolError(
+                "invalid_token", "a Bearer access token from the token endpoint is needed"
+            )
+        try:
+            body = await _json(request)
+        except WalletProtocolError as exc:
+            raise WalletProtocolError("invalid_notification_request", exc.message) from None
+        await run_in_threadpool(
+            lambda: wallet_notifying.notify(services, issuer, access_token=access_token.strip(), body=body)
+        )
+    except WalletProtocolError as exc:
+        return oauth_error(exc)
+    return Response(status_code=204, headers=NO_STORE)
 
 
 async def _form(request: Request) -> dict[str, str]:

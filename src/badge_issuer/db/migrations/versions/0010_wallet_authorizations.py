@@ -1,4 +1,4 @@
-"""OpenID4VCI authorization code grant (issuer_state, wallet authorizations), emailed tx_codes
+"""OpenID4VCI authorization code grant, emailed tx_codes, notifications
 
 Revision ID: 0010
 Revises: 0009
@@ -7,7 +7,9 @@ A claim's offer also carries an ``issuer_state`` (stored as SHA-256) naming the 
 authorization request comes back for. A wallet authorization is a signed-in learner's approval for
 a registered wallet: its single-use code (hashed, with the PKCE S256 challenge and redirect URI),
 what it granted (award ids per credential configuration), and the access token it became. Each
-transaction code emailed for a claim is counted (when), to bound how many a claim is sent.
+transaction code emailed for a claim is counted (when), to bound how many a claim is sent. A
+credential response's ``notification_id`` (hashed) names its delivery and the access token it was
+given to, and keeps the last event the wallet notified.
 """
 
 import sqlalchemy as sa
@@ -53,8 +55,20 @@ def upgrade() -> None:
         sa.Column("sent_at", sa.DateTime(timezone=True), nullable=False),
     )
 
+    op.create_table(
+        "wallet_notifications",
+        sa.Column("id_hash", sa.String(64), primary_key=True),
+        sa.Column("delivery_id", sa.Integer(), sa.ForeignKey("deliveries.id"), nullable=False, index=True),
+        sa.Column("access_token_hash", sa.String(64), nullable=False),
+        sa.Column("event", sa.String(32), nullable=True),
+        sa.Column("event_description", sa.Text(), nullable=True),
+        sa.Column("notified_at", sa.DateTime(timezone=True), nullable=True),
+        sa.Column("created_at", sa.DateTime(timezone=True), nullable=False),
+    )
+
 
 def downgrade() -> None:
+    op.drop_table("wallet_notifications")
     op.drop_table("claim_code_mails")
     op.drop_table("wallet_authorizations")
     op.drop_table("wallet_issuer_states")
