@@ -109,7 +109,7 @@ def session_with(flow: CodeFlow, token: httpx.Response) -> Session:
     return session
 
 
-def test_metadata_and_offers_advertise_the_authorization_code_grant(tenant: Tenant) -> None:
+def metadata_and_offers_advertise_the_authorization_code_grant(tenant: Tenant) -> None:
     identifier = f"{tenant.server.url}/issuers/uni"
     server = authorization_server(identifier)
     assert server["authorization_endpoint"] == f"{identifier}/openid4vci/authorize"
@@ -178,9 +178,10 @@ def test_a_wallet_gets_the_learners_badge_through_authorization_details(
     assert other.status_code == 400 and other.json()["error"] == "invalid_proof", other.text
 
 
-def test_scope_and_the_claim_offers_issuer_state(
+def test_metadata_scope_and_the_claim_offers_issuer_state(
     tenant: Tenant, flow: CodeFlow, browser: Browser, clock: FixedClock
 ) -> None:
+    metadata_and_offers_advertise_the_authorization_code_grant(tenant)
     award(tenant, key="older")
     issued = award(tenant, key="offered")
     page = httpx.get(str(issued["links"]["claim"]), headers=BROWSER)  # type: ignore[index]
@@ -200,6 +201,23 @@ def test_scope_and_the_claim_offers_issuer_state(
     assert credential["id"] == issued["credential"]["id"]  # type: ignore[index]  # the offer's award
     unknown = credential_by(session, wallet, flow.issuer, flow.client_id, credential_identifier="x")
     assert unknown.json()["error"] == "unknown_credential_identifier"
+    other = credential_by(session, wallet, flow.issuer, flow.client_id, credential_configuration_id="sql")
+    assert other.json()["error"] == "unknown_credential_configuration"
+    bodies: list[object] = [
+        [],
+        {"credential_identifier": "x", "credential_configuration_id": "python-data"},
+        {"credential_identifier": 7},
+        {"credential_configuration_id": "python-data", "proofs": {"jwt": []}},
+    ]
+    for body in bodies:
+        malformed = httpx.post(
+            session.metadata["credential_endpoint"],
+            json=body,
+            headers={"Authorization": f"Bearer {session.access_token}"},
+        )
+        assert malformed.status_code == 400 and malformed.json()["error"] == "invalid_credential_request", (
+            body
+        )
 
     # the issuer_state served once; an unknown one is refused back to the wallet
     for state in (issuer_state, "made-up-state"):
@@ -256,9 +274,10 @@ def test_codes_are_single_use_and_bound_to_the_pkce_verifier_and_the_client(
     assert flow.token(later["code"]).json()["error"] == "invalid_grant"
 
 
-def test_only_the_signed_in_learners_badges_are_granted(
+def test_only_the_signed_in_learners_badges_are_granted_and_malformed_requests(
     tenant: Tenant, flow: CodeFlow, browser: Browser, clock: FixedClock
 ) -> None:
+    malformed_authorization_requests(flow, browser)
     adas = award(tenant)
     page = httpx.get(str(adas["links"]["claim"]), headers=BROWSER)  # type: ignore[index]
     issuer_state = Offer.from_uri(offer_links(page.text)[0]).document["grants"][AUTHORIZATION_CODE][
@@ -292,7 +311,7 @@ def test_only_the_signed_in_learners_badges_are_granted(
     assert denied["error"] == "access_denied" and denied["state"] == flow.state
 
 
-def test_malformed_authorization_requests(tenant: Tenant, flow: CodeFlow, browser: Browser) -> None:
+def malformed_authorization_requests(flow: CodeFlow, browser: Browser) -> None:
     # an unknown client or redirect_uri is never redirected to: the learner is told
     unknown = browser.client.get(
         flow.authorization_url(configuration_ids=["python-data"], client_id="nobody")

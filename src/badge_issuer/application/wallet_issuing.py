@@ -17,7 +17,7 @@ from typing import Any
 
 from sqlalchemy.exc import IntegrityError
 
-from badge_issuer.application import wallet_authorizing
+from badge_issuer.application import wallet_tokens
 from badge_issuer.application.discovery import REGISTER_PATH
 from badge_issuer.application.services import Services
 from badge_issuer.application.wallet_notifying import new_notification
@@ -154,12 +154,12 @@ def issue_to_wallet(services: Services, slug: str, *, access_token: str | None, 
             configuration_id = achievement_slug(session, record)
     client_id: str | None = None
     if found is None:
-        granted = wallet_authorizing.authorized(services, slug, token)
+        granted = wallet_tokens.authorized(services, slug, token)
         if granted is None:
             raise WalletProtocolError("invalid_token", "the access token is unknown or has expired")
         identifier, asked_configuration, jwt = _credential_request(body)
         record_id = _authorized_award(granted, identifier, asked_configuration)
-        refused = wallet_authorizing.learners_award(services, slug, granted.learner, record_id)
+        refused = wallet_tokens.learners_award(services, slug, granted.learner, record_id)
         client_id = granted.client_id
     else:
         if (
@@ -207,7 +207,7 @@ def issue_to_wallet(services: Services, slug: str, *, access_token: str | None, 
 
 
 def _authorized_award(
-    granted: wallet_authorizing.Authorized, identifier: str | None, configuration: str | None
+    granted: wallet_tokens.Authorized, identifier: str | None, configuration: str | None
 ) -> str:
     if identifier is not None:
         if identifier not in granted.identifiers:

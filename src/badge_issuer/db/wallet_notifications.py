@@ -25,11 +25,3 @@ class WalletNotificationRepository:
         )
         row = self.session.execute(query).first()
         return None if row is None else (row[0], row[1])
-
-    def of_delivery(self, delivery_id: int) -> list[WalletNotification]:
-        query = (
-            select(WalletNotification)
-            .where(WalletNotification.delivery_id == delivery_id)
-            .order_by(WalletNotification.created_at, WalletNotification.id_hash)
-        )
-        return list(self.session.scalars(query))

@@ -19,7 +19,7 @@ from starlette.concurrency import run_in_threadpool
 
 from badge_issuer.api import ob_schemas, schemas
 from badge_issuer.api.deps import ServicesDep
-from badge_issuer.application import claiming, wallet_authorizing, wallet_issuing, wallet_notifying
+from badge_issuer.application import claiming, wallet_issuing, wallet_notifying, wallet_tokens
 from badge_issuer.errors import BadgeIssuerError, WalletProtocolError
 from badge_issuer.formats.bounded_json import loads_bounded
 
@@ -96,7 +96,7 @@ async def token(issuer: str, request: Request, services: ServicesDep) -> JSONRes
         form = await _form(request)
         if form.get("grant_type") == "authorization_code":
             answer = await run_in_threadpool(
-                lambda: wallet_authorizing.redeem_code(
+                lambda: wallet_tokens.redeem_code(
                     services, issuer, form=form, authorization=request.headers.get("Authorization")
                 )
             )
