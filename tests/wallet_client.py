@@ -178,15 +178,15 @@ class CodeFlow:
     verifier: str = ""
     state: str = ""
 
-    def authorization_url(
+    def authorization_query(
         self,
         *,
         configuration_ids: list[str] | None = None,
         scope: str | None = None,
         issuer_state: str | None = None,
         **extra: str,
-    ) -> str:
-        """A fresh PKCE verifier and state, and the authorization request's URL."""
+    ) -> dict[str, str]:
+        """A fresh PKCE verifier and state, and the authorization request's parameters."""
         self.verifier = secrets.token_urlsafe(48)
         self.state = secrets.token_urlsafe(16)
         challenge = base64.urlsafe_b64encode(hashlib.sha256(self.verifier.encode()).digest()).rstrip(b"=")
@@ -207,6 +207,20 @@ class CodeFlow:
         if issuer_state is not None:
             query["issuer_state"] = issuer_state
         query.update(extra)
+        return query
+
+    def authorization_url(self, **asked: Any) -> str:
+        query = self.authorization_query(**asked)
+        return str(authorization_server(self.issuer)["authorization_endpoint"]) + "?" + urlencode(query)
+
+    def push(self, *, secret: str | None = None, **asked: Any) -> httpx.Response:
+        """A pushed authorization request (RFC 9126) with the wallet's client credentials."""
+        endpoint = authorization_server(self.issuer)["pushed_authorization_request_endpoint"]
+        auth = (self.client_id, self.client_secret if secret is None else secret)
+        return httpx.post(endpoint, data=self.authorization_query(**asked), auth=auth, timeout=30)
+
+    def pushed_url(self, request_uri: str, client_id: str | None = None) -> str:
+        query = {"client_id": client_id or self.client_id, "request_uri": request_uri}
         return str(authorization_server(self.issuer)["authorization_endpoint"]) + "?" + urlencode(query)
 
     def token(

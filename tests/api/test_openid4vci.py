@@ -261,7 +261,7 @@ def test_browser_wallets_may_call_the_endpoints_from_any_origin(tenant: Tenant) 
     base = f"{tenant.server.url}/issuers/uni/openid4vci"
     asks = {"Origin": "https://wallet.example", "Access-Control-Request-Method": "POST"}
     # the access token (credential, notification) or the wallet's client secret (token) go along
-    for endpoint in ("credential", "notification", "token"):
+    for endpoint in ("credential", "notification", "token", "par"):
         credential = httpx.options(
             f"{base}/{endpoint}", headers={**asks, "Access-Control-Request-Headers": "authorization"}
         )

@@ -339,7 +339,41 @@ def malformed_authorization_requests(flow: CodeFlow, browser: Browser) -> None:
     )
     assert error_of(flow.authorization_url(scope="openid")) == "invalid_scope"
     assert error_of(flow.authorization_url()) == "invalid_request"
-    assert (
-        error_of(flow.authorization_url(configuration_ids=["python-data"], request_uri="urn:x"))
-        == "invalid_request"
+    # an unknown request_uri names no redirect_uri that could be trusted: the learner is told
+    made_up = browser.client.get(
+        flow.authorization_url(configuration_ids=["python-data"], request_uri="urn:x")
     )
+    assert made_up.status_code == 400
+
+
+def test_a_pushed_authorization_request(
+    tenant: Tenant, flow: CodeFlow, browser: Browser, clock: FixedClock
+) -> None:
+    issued = award(tenant)
+    assert authorization_server(flow.issuer)["require_pushed_authorization_requests"] is False
+    unauthenticated = flow.push(secret="wrong", configuration_ids=["python-data"])
+    assert unauthenticated.status_code == 401 and unauthenticated.json()["error"] == "invalid_client"
+    no_pkce = flow.push(configuration_ids=["python-data"], code_challenge_method="plain")
+    assert no_pkce.status_code == 400 and no_pkce.json()["error"] == "invalid_request"
+    other_client = flow.push(configuration_ids=["python-data"], client_id="someone")
+    assert other_client.status_code == 400 and other_client.json()["error"] == "invalid_request"
+
+    pushed = flow.push(configuration_ids=["python-data"])
+    assert pushed.status_code == 201 and pushed.headers["cache-control"] == "no-store", pushed.text
+    request_uri = pushed.json()["request_uri"]
+    assert request_uri.startswith("urn:ietf:params:oauth:request_uri:") and pushed.json()["expires_in"] == 600
+    # only the wallet that pushed it may use it
+    assert browser.client.get(flow.pushed_url(request_uri, client_id="someone")).status_code == 400
+    answer = redirected(consent(browser, flow.pushed_url(request_uri), ADA), REDIRECT_URI)
+    assert answer["state"] == flow.state
+    token = flow.token(answer["code"])
+    assert token.json()["authorization_details"][0]["credential_identifiers"] == [issued["id"]]
+    session = session_with(flow, token)
+    wallet = Wallet(clock=now_of(clock))
+    response = credential_by(
+        session, wallet, flow.issuer, flow.client_id, credential_identifier=str(issued["id"])
+    )
+    assert response.status_code == 200, response.text
+    # a request_uri gives one code
+    reused = browser.client.get(flow.pushed_url(request_uri))
+    assert reused.status_code == 400 and "request_uri is unknown, used or expired" in reused.text.lower()

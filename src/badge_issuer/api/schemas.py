@@ -498,6 +498,11 @@ class TokenResponse(_Out):
     scope: str | None = Field(default=None, description="authorization code grant asked by scope")
 
 
+class PushedAuthorizationResponse(_Out):
+    request_uri: str = Field(description="urn:ietf:params:oauth:request_uri:…, for one authorization")
+    expires_in: int
+
+
 class NonceResponse(_Out):
     c_nonce: str
 

@@ -7,7 +7,9 @@ learners are known by the keyed recipient hash, so "their" awards are the active
 issuer whose ``recipient_hash`` is theirs. An ``issuer_state`` from a claim's offer narrows the
 grant to that claim's award, and only if it was awarded to the learner who signed in. Wallets
 are the clients registered through RFC 7591 (``/oauth/register``): the ``redirect_uri`` must be one
-they registered, and the token request authenticates them (``client_secret_basic``).
+they registered, and the token request authenticates them (``client_secret_basic``). A wallet may
+push its request first (RFC 9126, authenticated the same way) and send only ``client_id`` and the
+one-time ``request_uri`` through the browser.
 """
 
 from __future__ import annotations
@@ -21,17 +23,20 @@ from urllib.parse import urlencode, urlsplit
 from sqlalchemy.orm import Session
 
 from badge_issuer.application.services import Services
+from badge_issuer.application.wallet_tokens import authenticated_client
 from badge_issuer.db.achievements import AchievementRepository
 from badge_issuer.db.issuers import IssuerRepository
-from badge_issuer.db.tables import Issuer, WalletAuthorization
+from badge_issuer.db.tables import Issuer, WalletAuthorization, WalletPushedRequest
 from badge_issuer.db.wallet_authorizations import WalletAuthorizationRepository
-from badge_issuer.errors import WalletAuthorizationRefused
+from badge_issuer.errors import WalletAuthorizationRefused, WalletProtocolError
 from badge_issuer.observability.logs import audit
 from badge_issuer.wallet import metadata, secrets
 from badge_issuer.wallet.authorization import AuthorizationAsk, parse_request
 from badge_issuer.wallet.awards import refusal
 
 CODE_LIFETIME = timedelta(seconds=600)
+PUSHED_LIFETIME = timedelta(seconds=600)  # the learner may have to sign in by email first
+REQUEST_URI_PREFIX = "urn:ietf:params:oauth:request_uri:"
 #: awards of one configuration one grant may carry
 MAX_AWARDS_PER_CONFIGURATION = 20
 
@@ -73,9 +78,11 @@ def _issuer(session: Session, slug: str) -> _Issuer:
 
 
 def _ask(
-    session: Session, services: Services, issuer: _Issuer, params: list[tuple[str, str]]
+    session: Session, services: Services, issuer: _Issuer, params: list[tuple[str, str]], now: datetime
 ) -> AuthorizationAsk:
     repository = WalletAuthorizationRepository(session)
+    if "request_uri" in dict(params):
+        params = _pushed(repository, issuer, params, now)
 
     def redirect_uris(client_id: str) -> list[str] | None:
         client = repository.client(client_id)
@@ -97,7 +104,7 @@ def review(services: Services, slug: str, params: list[tuple[str, str]], learner
     now = services.clock()
     with services.readers() as session:
         issuer = _issuer(session, slug)
-        ask = _ask(session, services, issuer, params)
+        ask = _ask(session, services, issuer, params, now)
         if learner is not None:
             _grant(session, issuer, ask, learner, now)
         client = WalletAuthorizationRepository(session).client(ask.client_id)
@@ -124,11 +131,14 @@ def decide(
     code = secrets.new_secret()
     with services.sessions() as session, session.begin():
         issuer = _issuer(session, slug)
-        ask = _ask(session, services, issuer, params)
+        ask = _ask(session, services, issuer, params, now)
         if not approve:
             raise _refused(ask, "access_denied", "the learner did not allow it")
         granted = _grant(session, issuer, ask, learner, now)
         repository = WalletAuthorizationRepository(session)
+        request_uri = dict(params).get("request_uri")
+        if request_uri is not None and not repository.spend_pushed(secrets.digest(request_uri), now):
+            raise _refused(ask, "invalid_request", "request_uri was used already")
         if ask.issuer_state is not None and not repository.spend_issuer_state(
             secrets.digest(ask.issuer_state), now
         ):
@@ -151,6 +161,52 @@ def decide(
         ask.redirect_uri,
         {"code": code, "state": ask.state, "iss": metadata.issuer_identifier(services.urls, slug)},
     )
+
+
+def push(services: Services, slug: str, form: dict[str, str], *, authorization: str | None) -> dict[str, Any]:
+    """A pushed authorization request (RFC 9126): checked like any authorization request, from an
+    authenticated wallet, and kept under a one-time ``request_uri`` for ``PUSHED_LIFETIME``."""
+    now = services.clock()
+    request_uri = REQUEST_URI_PREFIX + secrets.new_secret()
+    with services.sessions() as session, session.begin():
+        issuer = _issuer(session, slug)
+        client_id = authenticated_client(authorization, session)
+        if form.get("client_id") != client_id:
+            raise WalletProtocolError("invalid_request", "client_id must be the authenticated wallet's")
+        if "request_uri" in form:
+            raise WalletProtocolError("invalid_request", "a pushed request cannot carry request_uri")
+        pairs = list(form.items())
+        _ask(session, services, issuer, pairs, now)  # refused here as it would be at the endpoint
+        WalletAuthorizationRepository(session).add_pushed(
+            WalletPushedRequest(
+                request_hash=secrets.digest(request_uri),
+                issuer_id=issuer.row.id,
+                client_id=client_id,
+                params_json=json.dumps(pairs),
+                expires_at=now + PUSHED_LIFETIME,
+                created_at=now,
+            ),
+            now,
+        )
+    return {"request_uri": request_uri, "expires_in": int(PUSHED_LIFETIME.total_seconds())}
+
+
+def _pushed(
+    repository: WalletAuthorizationRepository, issuer: _Issuer, params: list[tuple[str, str]], now: datetime
+) -> list[tuple[str, str]]:
+    """The parameters a ``request_uri`` names (only those: RFC 9126 §4), for the wallet that pushed them."""
+    values = dict(params)
+    request_uri = values["request_uri"]
+    row = repository.pushed(secrets.digest(request_uri)) if len(request_uri) <= 128 else None
+    if (
+        row is None
+        or row.issuer_id != issuer.row.id
+        or row.used_at is not None
+        or row.expires_at <= now
+        or values.get("client_id") != row.client_id
+    ):
+        raise WalletProtocolError("invalid_request", "request_uri is unknown, used or expired")
+    return [(str(name), str(value)) for name, value in json.loads(row.params_json)]
 
 
 def redirect_to(redirect_uri: str, params: dict[str, str | None]) -> str:

@@ -40,7 +40,7 @@ class Authorized:
     configurations: dict[str, str]
 
 
-def _client(authorization: str | None, session: Session) -> str:
+def authenticated_client(authorization: str | None, session: Session) -> str:
     """The client_id a ``client_secret_basic`` Authorization header proves (RFC 6749 §2.3.1)."""
     scheme, _, encoded = (authorization or "").partition(" ")
     try:
@@ -70,7 +70,7 @@ def redeem_code(
     lifetime = services.settings.wallet_token_ttl_seconds
     with services.sessions() as session, session.begin():
         issuer = IssuerRepository(session).by_slug(slug)
-        client_id = _client(authorization, session)
+        client_id = authenticated_client(authorization, session)
         repository = WalletAuthorizationRepository(session)
         row = repository.by_code(secrets.digest(code)) if secrets.plausible(code) else None
         if row is None or row.issuer_id != issuer.id or row.client_id != client_id:

@@ -553,3 +553,19 @@ class WalletNotification(Base):
     event_description: Mapped[str | None] = mapped_column(Text, nullable=True)
     notified_at: Mapped[datetime | None] = mapped_column(UTCDateTime, nullable=True)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime)
+
+
+class WalletPushedRequest(Base):
+    """A pushed authorization request (RFC 9126) of a wallet: its parameters, named by a
+    ``request_uri`` (stored hashed) until it expires or a code was issued for it."""
+
+    __tablename__ = "wallet_pushed_requests"
+
+    request_hash: Mapped[str] = mapped_column(String(64), primary_key=True)
+    issuer_id: Mapped[int] = mapped_column(ForeignKey("issuers.id"))
+    client_id: Mapped[str] = mapped_column(ForeignKey("oauth_clients.id"), index=True)
+    #: the authorization request's parameters, as [[name, value], …]
+    params_json: Mapped[str] = mapped_column(Text)
+    expires_at: Mapped[datetime] = mapped_column(UTCDateTime, index=True)
+    used_at: Mapped[datetime | None] = mapped_column(UTCDateTime, nullable=True)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime)

@@ -19,6 +19,7 @@ from badge_issuer.db.tables import (
     OAuthClient,
     WalletAuthorization,
     WalletIssuerState,
+    WalletPushedRequest,
 )
 
 
@@ -130,3 +131,26 @@ class WalletAuthorizationRepository:
             .limit(200)
         )
         return list(self.session.scalars(query))
+
+    def add_pushed(self, pushed: WalletPushedRequest, now: datetime) -> None:
+        """Store a pushed request (and forget those that expired a while ago)."""
+        self.session.execute(
+            delete(WalletPushedRequest).where(WalletPushedRequest.expires_at < now - timedelta(hours=1))
+        )
+        self.session.add(pushed)
+        self.session.flush()
+
+    def pushed(self, request_hash: str) -> WalletPushedRequest | None:
+        return self.session.get(WalletPushedRequest, request_hash)
+
+    def spend_pushed(self, request_hash: str, now: datetime) -> bool:
+        result = self.session.execute(
+            update(WalletPushedRequest)
+            .where(
+                WalletPushedRequest.request_hash == request_hash,
+                WalletPushedRequest.used_at.is_(None),
+                WalletPushedRequest.expires_at > now,
+            )
+            .values(used_at=now)
+        )
+        return bool(result.rowcount == 1)  # type: ignore[attr-defined]

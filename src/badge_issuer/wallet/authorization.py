@@ -6,7 +6,8 @@ else, whose errors go back to the wallet. PKCE (RFC 7636) is required with ``S25
 asked for is a set of credential configurations, named by ``authorization_details`` of type
 ``openid_credential`` (RFC 9396) and/or by their ``scope`` values; unknown scope values are
 ignored, as §5.1.2 requires, and a configuration named both ways follows the details object.
-Pushed and signed requests (RFC 9126, RFC 9101) are not supported.
+Signed request objects (RFC 9101) are not supported; a pushed request's ``request_uri`` (RFC 9126)
+is resolved by the caller before its parameters come here.
 """
 
 from __future__ import annotations
@@ -78,7 +79,7 @@ def parse_request(
     if state is not None and len(state) > MAX_STATE_CHARS:
         raise refuse("invalid_request", f"state is longer than {MAX_STATE_CHARS} characters")
     if "request" in values or "request_uri" in values:
-        raise refuse("invalid_request", "request objects and pushed authorization requests are not supported")
+        raise refuse("invalid_request", "request objects are not supported; a request_uri is used once")
     if values.get("response_type") != "code":
         raise refuse("unsupported_response_type", "response_type must be code")
     if values.get("response_mode", "query") != "query":

@@ -106,6 +106,8 @@ def authorization_server_metadata(
     return {
         "issuer": issuer_identifier(urls, slug),
         "authorization_endpoint": endpoint(urls, slug, "authorize"),
+        "pushed_authorization_request_endpoint": endpoint(urls, slug, "par"),
+        "require_pushed_authorization_requests": False,
         "token_endpoint": endpoint(urls, slug, "token"),
         "registration_endpoint": registration_endpoint,
         "grant_types_supported": [AUTHORIZATION_CODE_GRANT, PRE_AUTHORIZED_GRANT],

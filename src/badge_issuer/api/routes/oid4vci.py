@@ -19,7 +19,13 @@ from starlette.concurrency import run_in_threadpool
 
 from badge_issuer.api import ob_schemas, schemas
 from badge_issuer.api.deps import ServicesDep
-from badge_issuer.application import claiming, wallet_issuing, wallet_notifying, wallet_tokens
+from badge_issuer.application import (
+    claiming,
+    wallet_authorizing,
+    wallet_issuing,
+    wallet_notifying,
+    wallet_tokens,
+)
 from badge_issuer.errors import BadgeIssuerError, WalletProtocolError
 from badge_issuer.formats.bounded_json import loads_bounded
 
@@ -118,6 +124,27 @@ async def token(issuer: str, request: Request, services: ServicesDep) -> JSONRes
         {"access_token": issued.token, "token_type": "Bearer", "expires_in": issued.expires_in},
         headers={**NO_STORE, "Pragma": "no-cache"},
     )
+
+
+@router.post(
+    "/issuers/{issuer}/openid4vci/par",
+    summary="Pushed authorization request (RFC 9126): a registered wallet's authorization request, "
+    "checked and kept under a one-time request_uri",
+    status_code=201,
+    response_model=schemas.PushedAuthorizationResponse,
+    responses={**schemas.responses(404), **_oauth_errors(400, 401)},
+)
+async def pushed_authorization_request(issuer: str, request: Request, services: ServicesDep) -> JSONResponse:
+    try:
+        form = await _form(request)
+        answer = await run_in_threadpool(
+            lambda: wallet_authorizing.push(
+                services, issuer, form, authorization=request.headers.get("Authorization")
+            )
+        )
+    except WalletProtocolError as exc:
+        return oauth_error(exc)
+    return JSONResponse(answer, status_code=201, headers=NO_STORE)
 
 
 @router.post(

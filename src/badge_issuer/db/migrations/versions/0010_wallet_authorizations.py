@@ -9,7 +9,8 @@ a registered wallet: its single-use code (hashed, with the PKCE S256 challenge a
 what it granted (award ids per credential configuration), and the access token it became. Each
 transaction code emailed for a claim is counted (when), to bound how many a claim is sent. A
 credential response's ``notification_id`` (hashed) names its delivery and the access token it was
-given to, and keeps the last event the wallet notified.
+given to, and keeps the last event the wallet notified. A pushed authorization request (RFC 9126)
+keeps its parameters under the hash of its ``request_uri``.
 """
 
 import sqlalchemy as sa
@@ -66,8 +67,20 @@ def upgrade() -> None:
         sa.Column("created_at", sa.DateTime(timezone=True), nullable=False),
     )
 
+    op.create_table(
+        "wallet_pushed_requests",
+        sa.Column("request_hash", sa.String(64), primary_key=True),
+        sa.Column("issuer_id", sa.Integer(), sa.ForeignKey("issuers.id"), nullable=False),
+        sa.Column("client_id", sa.String(64), sa.ForeignKey("oauth_clients.id"), nullable=False, index=True),
+        sa.Column("params_json", sa.Text(), nullable=False),
+        sa.Column("expires_at", sa.DateTime(timezone=True), nullable=False, index=True),
+        sa.Column("used_at", sa.DateTime(timezone=True), nullable=True),
+        sa.Column("created_at", sa.DateTime(timezone=True), nullable=False),
+    )
+
 
 def downgrade() -> None:
+    op.drop_table("wallet_pushed_requests")
     op.drop_table("wallet_notifications")
     op.drop_table("claim_code_mails")
     op.drop_table("wallet_authorizations")
