@@ -309,6 +309,14 @@ def test_only_the_signed_in_learners_badges_are_granted_and_malformed_requests(
         consent(browser, flow.authorization_url(configuration_ids=["python-data"]), BOB, "deny"), REDIRECT_URI
     )
     assert denied["error"] == "access_denied" and denied["state"] == flow.state
+    # the consent form acts only with the learner's session and its form token
+    action, fields = consent_form(
+        browser.client.get(flow.authorization_url(configuration_ids=["python-data"]))
+    )
+    forged = browser.client.post(action, data={**fields, "csrf": "forged", "decision": "approve"})
+    assert forged.status_code == 403
+    with httpx.Client(base_url=tenant.server.url) as stranger:
+        assert stranger.post(action, data={**fields, "decision": "approve"}).status_code == 401
 
 
 def malformed_authorization_requests(flow: CodeFlow, browser: Browser) -> None:
