@@ -138,3 +138,51 @@ def test_a_clr_carries_submitted_external_badges_on_request(server: LiveServer) 
     report = httpx.post(f"{server.url}/api/v1/verify", json=clr, timeout=60).json()
     assert report["verified"] is True, [c for c in report["checks"] if c["status"] != "passed"]
     assert report["credentials"][-1]["summary"]["issuer"]["id"] == external["issuer"]["id"]
+
+
+def test_a_pathway_whose_steps_are_ordered_says_which_precedes_which(server: LiveServer) -> None:
+    tenant = bootstrap(server, "uni")
+    for slug in ("intro", "middle", "advanced", "track"):
+        assert (
+            httpx.post(tenant.url("/achievements"), json=achievement(slug), headers=tenant.admin).status_code
+            == 201
+        )
+    steps = [{"type": "achievement", "achievement": slug} for slug in ("intro", "middle", "advanced")]
+    pathway = {
+        "slug": "track",
+        "name": "Track",
+        "target": "track",
+        "requirements": {"type": "allOf", "ordered": True, "requirements": steps},
+    }
+    unordered = {
+        **pathway,
+        "requirements": {"type": "anyOf", "count": 1, "ordered": True, "requirements": steps},
+    }
+    refused = httpx.post(tenant.url("/pathways"), json=unordered, headers=tenant.admin)
+    assert refused.status_code == 422 and "ordered" in refused.text
+    assert httpx.post(tenant.url("/pathways"), json=pathway, headers=tenant.admin).status_code == 201
+    for slug in ("intro", "advanced"):  # the learner skipped the middle step so far
+        issued = httpx.post(
+            tenant.url(f"/achievements/{slug}/credentials"),
+            json={"recipient": {"email": ADA}},
+            headers=tenant.admin,
+        )
+        assert issued.status_code == 201, issued.text
+
+    def precedes() -> set[tuple[str, str]]:
+        made = httpx.post(tenant.url("/clr"), json={"recipient": ADA}, headers=tenant.admin, timeout=60)
+        assert made.status_code == 201, made.text
+        return {
+            (item["sourceId"].split("/")[-3], item["targetId"].split("/")[-3])
+            for item in made.json()["credential"]["credentialSubject"].get("association", [])
+            if item["associationType"] == "precedes"
+        }
+
+    assert precedes() == set()  # intro and advanced are not consecutive steps
+    issued = httpx.post(
+        tenant.url("/achievements/middle/credentials"),
+        json={"recipient": {"email": ADA}},
+        headers=tenant.admin,
+    )
+    assert issued.status_code == 201, issued.text
+    assert precedes() == {("intro", "middle"), ("middle", "advanced")}

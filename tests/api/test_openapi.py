@@ -35,6 +35,7 @@ OAUTH_ERROR = {"application/json": {"schema": {"$ref": "#/components/schemas/OAu
 OWN_ERRORS = {
     "/oauth/": OAUTH_ERROR,
     "/ims/ob/v3p0/": {"application/json": {"schema": {"$ref": "#/components/schemas/ImsxStatusInfo"}}},
+    "/ims/clr/v2p0/": {"application/json": {"schema": {"$ref": "#/components/schemas/ImsxStatusInfo"}}},
 }
 
 

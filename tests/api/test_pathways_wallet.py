@@ -9,6 +9,7 @@ from typing import Any
 import httpx
 import pytest
 
+from badge_issuer.formats.vcjwt import encode_vc_jwt
 from tests.api.test_ob_api import API, bearer, tokens_for
 from tests.api.test_pathways import ADA, PATHWAY, award_step, external_badge, setup_tenant
 from tests.badges import Issuer
@@ -66,3 +67,46 @@ def test_a_wallet_upserted_badge_completes_a_pathway(
         second["credential"]["id"],
         external_badge(mooc)["id"],
     }
+
+
+def test_a_wallet_upserted_vc_jwt_badge_counts_once_it_verifies_as_the_learners(
+    server: LiveServer, wallet: Wallet, mailbox: Mailbox
+) -> None:
+    tenant = setup_tenant(server)
+    assert httpx.post(tenant.url("/pathways"), json=PATHWAY, headers=tenant.admin).status_code == 201
+    award_step(tenant, "step-one")
+    award_step(tenant, "step-two", result=[{"value": "90"}])
+    mooc = Issuer("Open MOOC")
+    tokens = tokens_for(wallet, server, mailbox, ADA, ALL_SCOPES)
+
+    def as_jwt(credential: dict[str, Any]) -> str:
+        unsigned = {key: value for key, value in credential.items() if key != "proof"}
+        return encode_vc_jwt(unsigned, private_key=mooc.key, kid=mooc.signer.verification_method)
+
+    def upsert(token: str) -> None:
+        stored = post(
+            server.url + API + "/credentials",
+            content=token,
+            headers={**bearer(tokens["access_token"]), "Content-Type": "text/plain"},
+        )
+        assert stored.status_code == 201, stored.text
+
+    not_hers = external_badge(mooc, email="grace@example.org")
+    not_hers["id"] = "urn:uuid:5d1c2b3a-4e5f-4a6b-8c7d-9e0f1a2b3c4d"
+    upsert(as_jwt(not_hers))
+    progress = httpx.get(
+        tenant.url("/pathways/data-certificate/progress"), params={"recipient": ADA}, headers=tenant.admin
+    ).json()
+    assert progress["complete"] is False
+    [set_aside] = progress["notCounting"]
+    assert set_aside["credential"] == not_hers["id"] and "recipient" in set_aside["reason"]
+
+    upsert(as_jwt(external_badge(mooc)))
+    awarded = httpx.post(
+        tenant.url("/pathways/data-certificate/awards"),
+        json={"recipient": ADA},
+        headers=tenant.admin,
+        timeout=60,
+    )
+    assert awarded.status_code == 200, awarded.text
+    assert external_badge(mooc)["id"] in awarded.json()["award"]["evidence"]

@@ -147,3 +147,44 @@ def test_a_credential_without_an_id_is_named_by_a_urn_of_its_content() -> None:
     assert ref.startswith("urn:sha256:") and len(ref) == len("urn:sha256:") + 64
     assert held_from(dict(credential), source="external").ref == ref
     assert held_from({**credential, "name": "other"}, source="external").ref != ref
+
+
+def test_a_credits_group_counts_each_badge_once_however_many_requirements_it_matches() -> None:
+    course: dict[str, Any] = {
+        "id": "urn:uuid:course",
+        "issuer": {"id": "did:key:z6Mk"},
+        "credentialSubject": {
+            "achievement": {
+                "id": "https://mooc.example/a/sql",
+                "achievementType": "Course",
+                "alignment": [{"targetUrl": "https://esco.example/skill/sql"}],
+                "creditsAvailable": 3,
+            }
+        },
+    }
+    by_type = {"type": "external", "issuer": "did:key:z6Mk", "achievementType": "Course"}
+    by_skill = {"type": "external", "issuer": "did:key:z6Mk", "alignment": "https://esco.example/skill/sql"}
+    group = {"type": "credits", "credits": 6, "requirements": [by_type, by_skill]}
+    one = [held_from(course, source="external")]
+    answer = evaluate(group, one)
+    assert answer["met"] is False and answer["credits"] == 3  # not 6: the one badge counted twice
+    assert [child["met"] for child in answer["requirements"]] == [True, False]
+    # a second course that only the by-type requirement accepts: the badge that both accept is
+    # left to the by-skill requirement, so the two badges meet both (6 credits)
+    other = {**course, "id": "urn:uuid:other"}
+    other["credentialSubject"] = {
+        "achievement": {**course["credentialSubject"]["achievement"], "alignment": []}
+    }
+    answer = evaluate(group, [*one, held_from(other, source="external")])
+    assert answer["met"] is True and answer["credits"] == 6
+    assert answer["requirements"][0]["countedBy"] == ["urn:uuid:other"]
+    assert answer["requirements"][1]["countedBy"] == ["urn:uuid:course"]
+    # a nested group's badges are not counted again by a sibling
+    nested = {
+        "type": "credits",
+        "credits": 6,
+        "requirements": [{"type": "allOf", "requirements": [by_type]}, by_skill],
+    }
+    assert evaluate(nested, one)["credits"] == 3
+    # outside a credits group, one badge may still meet several requirements (allOf of two views)
+    assert evaluate({"type": "allOf", "requirements": [by_type, by_skill]}, one)["met"] is True

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import sqlite3
 import threading
-import time
 from pathlib import Path
 
 import pytest
@@ -36,10 +35,9 @@ def test_readers_do_not_wait_for_a_writer(path: Path) -> None:
     thread = threading.Thread(target=writer)
     thread.start()
     holding.wait(5)
-    started = time.perf_counter()
-    with readers() as s:
+    with readers() as s:  # answers while the writer still holds its transaction open
         assert s.execute(text("SELECT count(*) FROM t")).scalar() == 0
-    assert time.perf_counter() - started < 0.5
+    assert not release.is_set() and thread.is_alive()
     release.set()
     thread.join()
     engine.dispose()
@@ -68,10 +66,8 @@ def test_the_writer_lock_survives_a_failed_begin_and_an_invalidated_connection(
         s.execute(text("INSERT INTO t VALUES (2)"))
         s.connection().invalidate()
         raise RuntimeError("the connection died mid-transaction")
-    started = time.perf_counter()
-    with writers() as s, s.begin():
+    with writers() as s, s.begin():  # a lock still held would time out here (2 s) and raise
         s.execute(text("INSERT INTO t VALUES (3)"))
-    assert time.perf_counter() - started < 1  # the lock was released both times
     with writers() as s:
         assert s.execute(text("SELECT x FROM t")).scalars().all() == [3]
     engine.dispose()

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import json
 import struct
-import time
 import zlib
 from typing import Any
 
@@ -197,10 +196,9 @@ def test_size_bound() -> None:
 
 def test_deep_nesting_is_refused_before_parsing() -> None:
     for deep in (b"[" * 100_000 + b"]" * 100_000, b'{"a":' * 50_000 + b"1" + b"}" * 50_000):
-        started = time.perf_counter()
+        # the depth scan refuses it; the JSON parser (which would recurse) never sees it
         with pytest.raises(PayloadTooLarge, match="nested deeper than 64"):
             unwrap(b'{"x":' + deep + b"}", None)
-        assert time.perf_counter() - started < 2
 
 
 def test_recursion_error_from_the_parser_becomes_payload_too_large() -> None:

@@ -166,12 +166,11 @@ def test_billion_laughs_is_refused_quickly() -> None:
         f'<svg xmlns:openbadges="{OB3_NAMESPACE}"><openbadges:credential>&lol9;'
         "</openbadges:credential></svg>"
     )
-    started = time.perf_counter()
+    # refused on seeing the internal subset, before any entity is expanded
     with pytest.raises(ParseError, match="internal subset"):
         unbake_svg(bomb)
     with pytest.raises(ParseError):
         bake_svg(bomb, JWT)
-    assert time.perf_counter() - started < 0.5
 
 
 def test_external_entity_is_refused() -> None:

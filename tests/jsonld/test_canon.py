@@ -64,10 +64,9 @@ def test_w3c_rdfc10(entry: dict[str, Any]) -> None:
     elif entry["type"] == "rdfc:RDFC10MapTest":
         assert canonical_issuer_map(dataset, **options) == json.loads(read(entry["result"]))
     else:
-        started = time.perf_counter()
+        # the poison graphs: refused by the work bound (its counter, not the clock, decides)
         with pytest.raises(CanonicalizationLimit):
             canonicalize(dataset, **options)
-        assert time.perf_counter() - started < 1.0
 
 
 @pytest.mark.parametrize("test", ["test044", "test045", "test046", "test074"])
@@ -295,9 +294,7 @@ TREE = [(a, 2 * a + k) for a in range(5) for k in (1, 2)]  # a binary tree of 11
     ids=["named-chain", "named-tree", "anonymous-tree", "twin-trees"],
 )
 def test_ordinary_graphs_pass_the_default_bound(dataset: Dataset) -> None:
-    started = time.perf_counter()
     out = canonicalize(dataset)
-    assert time.perf_counter() - started < 1.0
     assert out.count("\n") == len(dataset["@default"])
     nodes = {q[pos]["value"] for q in dataset["@default"] for pos in ("subject", "object")}
     labels = sorted(canonical_issuer_map(dataset).values())

@@ -237,10 +237,9 @@ def test_size_cap_by_content_length_and_by_streaming(local_server: tuple[str, di
 def test_timeout_is_a_resolution_error(local_server: tuple[str, dict[str, int]]) -> None:
     base, _ = local_server
     fetcher = _dev_fetcher(total_timeout=0.3)
-    started = time.monotonic()
+    # /slow answers after 1.5 s: a fetcher that waited for it would have returned, not raised
     with pytest.raises(ResolutionError, match=r"timed out|longer than"):
         fetcher.get(f"{base}/slow")
-    assert time.monotonic() - started < 1.4
     assert fetcher.get(f"{base}/issuer").status == 200
 
 

@@ -22,6 +22,7 @@ from badge_issuer.api.routes import (
     achievements,
     claims,
     clr,
+    clr_api,
     credentials,
     dids,
     exchanges,
@@ -37,6 +38,7 @@ from badge_issuer.api.routes import (
     pages,
     pathways,
     public,
+    skills,
     vc_api_issue,
     vc_api_verify,
 )
@@ -113,6 +115,7 @@ def create_app(
     app.include_router(oid4vci_authorize.router)
     app.include_router(exchanges.router)
     app.include_router(pathways.router)
+    app.include_router(skills.router)
     app.include_router(clr.router)
     app.include_router(public.router)
     app.include_router(verify_routes.router)
@@ -122,6 +125,7 @@ def create_app(
     app.include_router(oauth.router)
     app.include_router(learner_pages.router)
     app.include_router(ob_api.router)
+    app.include_router(clr_api.router)
     app.include_router(claims.router)
     openapi_doc.install(app)
     app.add_middleware(BodySizeLimit, max_bytes=settings.max_body_bytes, pages=app.state.pages)

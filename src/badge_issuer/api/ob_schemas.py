@@ -105,6 +105,15 @@ class GetCredentialsResponse(BaseModel):
     compactJwsString: list[str] | None = None  # noqa: N815 (the spec's name)
 
 
+class GetClrCredentialsResponse(BaseModel):
+    """CLR 2.0 ``GetClrCredentialsResponse``: the learner's ClrCredentials (an empty page is ``{}``)."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    credential: list[dict[str, Any]] | None = None
+    compactJwsString: list[str] | None = None  # noqa: N815 (the spec's name)
+
+
 class HeldCredential(_Open):
     """A credential as the wallet sent it (JSON; a VC-JWT comes back as text/plain)."""
 
@@ -130,6 +139,7 @@ REFERENCED: tuple[type[BaseModel], ...] = (
     AuthorizationServerMetadata,
     ImsxStatusInfo,
     GetCredentialsResponse,
+    GetClrCredentialsResponse,
     HeldCredential,
     LearnerProfile,
 )

@@ -414,6 +414,27 @@ class PathwayDocument(BaseModel):
     requirements: dict[str, Any]
 
 
+class SkillEntry(BaseModel):
+    """One skill (alignment) an issuer's achievements name, and the achievements that do."""
+
+    model_config = ConfigDict(extra="forbid", populate_by_name=True)
+
+    target_name: str = Field(alias="targetName")
+    target_url: str | None = Field(default=None, alias="targetUrl")
+    target_framework: str | None = Field(default=None, alias="targetFramework")
+    target_code: str | None = Field(default=None, alias="targetCode")
+    achievements: list[str] = Field(description="the achievements' URLs")
+
+
+class IssuerSkills(BaseModel):
+    """The skills an issuer's achievements are aligned to (their current versions)."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    issuer: str = Field(description="the issuer's profile URL")
+    skills: list[SkillEntry]
+
+
 class PathwayProgress(_Out):
     pathway: str
     version: int
@@ -557,6 +578,7 @@ REFERENCED: tuple[type[BaseModel], ...] = (
     AchievementDocument,
     ExchangeRequest,
     PathwayDocument,
+    IssuerSkills,
 )
 
 

@@ -8,14 +8,17 @@ from typing import Any
 from badge_issuer.application.services import Services
 from badge_issuer.oauth.registration import server_metadata
 from badge_issuer.oauth.scopes import (
+    CLR_CREDENTIAL_READ,
+    CLR_SCOPES,
     CREDENTIAL_READ,
     CREDENTIAL_UPSERT,
+    OB_SCOPES,
     PROFILE_READ,
     PROFILE_UPDATE,
-    SCOPES,
 )
 
 API_PATH = "/ims/ob/v3p0"
+CLR_API_PATH = "/ims/clr/v2p0"
 AUTHORIZE_PATH = "/oauth/authorize"
 TOKEN_PATH = "/oauth/token"  # noqa: S105 (a path, not a password)
 REVOKE_PATH = "/oauth/revoke"
@@ -28,6 +31,62 @@ def _operation(operation_id: str, summary: str, scope: str) -> dict[str, Any]:
         "summary": summary,
         "security": [{"OAuth2ACG": [scope]}],
         "responses": {"default": {"description": "See the Open Badges 3.0 OpenAPI file."}},
+    }
+
+
+def _components(base: str, scopes: dict[str, str]) -> dict[str, Any]:
+    return {
+        "securitySchemes": {
+            "OAuth2ACG": {
+                "type": "oauth2",
+                "description": "OAuth 2.0 Authorization Code Grant with PKCE (S256)",
+                "x-imssf-registrationUrl": base + REGISTER_PATH,
+                # not an OpenAPI field: where RFC 7009 revocation requests go (also in the
+                # RFC 8414 metadata at /.well-known/oauth-authorization-server)
+                "x-revocationUrl": base + REVOKE_PATH,
+                "flows": {
+                    "authorizationCode": {
+                        "authorizationUrl": base + AUTHORIZE_PATH,
+                        "tokenUrl": base + TOKEN_PATH,
+                        "refreshUrl": base + TOKEN_PATH,
+                        "scopes": dict(scopes),
+                    }
+                },
+            }
+        }
+    }
+
+
+def clr_service_description(services: Services) -> dict[str, Any]:
+    """The CLR 2.0 API's Service Description Document (``GET /ims/clr/v2p0/discovery``): the
+    same OAuth server, the CLR scope, and the one operation answered here (getCredentials)."""
+    base = services.base_url
+    settings = services.settings
+    return {
+        "openapi": "3.0.1",
+        "info": {
+            "title": settings.service_name,
+            "description": "Comprehensive Learner Record 2.0 API of this issuer and host",
+            "version": "2.0",
+            "termsOfService": settings.terms_url or base + "/",
+            "x-imssf-privacyPolicyUrl": settings.privacy_url or base + "/",
+        },
+        "servers": [{"url": base + CLR_API_PATH}],
+        "paths": {
+            "/credentials": {
+                "get": _operation("getCredentials", "The learner's ClrCredentials", CLR_CREDENTIAL_READ)
+                | {"responses": {"default": {"description": "See the CLR 2.0 OpenAPI file."}}},
+            },
+            "/discovery": {
+                "get": {
+                    "operationId": "getServiceDescription",
+                    "summary": "This document",
+                    "security": [],
+                    "responses": {"200": {"description": "The Service Description Document"}},
+                }
+            },
+        },
+        "components": _components(base, CLR_SCOPES),
     }
 
 
@@ -65,26 +124,7 @@ def service_description(services: Services) -> dict[str, Any]:
                 }
             },
         },
-        "components": {
-            "securitySchemes": {
-                "OAuth2ACG": {
-                    "type": "oauth2",
-                    "description": "OAuth 2.0 Authorization Code Grant with PKCE (S256)",
-                    "x-imssf-registrationUrl": base + REGISTER_PATH,
-                    # not an OpenAPI field: where RFC 7009 revocation requests go (also in the
-                    # RFC 8414 metadata at /.well-known/oauth-authorization-server)
-                    "x-revocationUrl": base + REVOKE_PATH,
-                    "flows": {
-                        "authorizationCode": {
-                            "authorizationUrl": base + AUTHORIZE_PATH,
-                            "tokenUrl": base + TOKEN_PATH,
-                            "refreshUrl": base + TOKEN_PATH,
-                            "scopes": dict(SCOPES),
-                        }
-                    },
-                }
-            }
-        },
+        "components": _components(base, OB_SCOPES),
     }
 
 

@@ -15,6 +15,8 @@ from datetime import datetime
 from typing import Any, Literal
 from urllib.parse import unquote
 
+from sqlalchemy.exc import IntegrityError
+
 from badge_issuer.application.services import Services
 from badge_issuer.application.verifying import verify_presented
 from badge_issuer.db.learner_records import LearnerRecords
@@ -111,6 +113,23 @@ def upsert_credential(services: Services, learner: str, data: bytes, content_typ
         body = data.decode("utf-8-sig").strip()
     now = services.clock()
     issued_at = _issued_at(credential, now)
+    try:
+        return _keep(services, learner, (issuer_key, credential_key), fmt, body, issued_at, now)
+    except IntegrityError:  # a twin request stored the same credential first: replace that copy
+        return _keep(services, learner, (issuer_key, credential_key), fmt, body, issued_at, now)
+
+
+def _keep(
+    services: Services,
+    learner: str,
+    key: tuple[str, str],
+    fmt: Literal["json", "jwt"],
+    body: str,
+    issued_at: datetime,
+    now: datetime,
+) -> Upserted:
+    """Store the learner's copy (created), replace the held one (or keep it when it is newer)."""
+    issuer_key, credential_key = key
     with services.sessions() as session, session.begin():
         records = LearnerRecords(session)
         if _issued_here(services, records, learner, issuer_key, credential_key):

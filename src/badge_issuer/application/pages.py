@@ -17,6 +17,7 @@ from typing import Any
 
 from badge_issuer.application import verifying
 from badge_issuer.application.services import Services
+from badge_issuer.application.step_progress import StepProgress, on_badge
 from badge_issuer.application.verdicts import Verdict, verdict_of
 from badge_issuer.db.achievements import AchievementRepository
 from badge_issuer.db.credentials import CredentialRepository
@@ -76,6 +77,8 @@ class BadgePage:
     verdict: Verdict
     baked_png: str
     baked_svg: str
+    #: the pathways this badge is a step of, with its recipient's progress (``step_progress``)
+    pathways: tuple[StepProgress, ...] = ()
 
 
 @dataclass(frozen=True)
@@ -134,6 +137,7 @@ def badge_page(services: Services, credential_id: str) -> BadgePage:
         verdict=verdict_of(report),
         baked_png=f"{url}/baked.png",
         baked_svg=f"{url}/baked.svg",
+        pathways=on_badge(services, credential_id),
     )
 
 

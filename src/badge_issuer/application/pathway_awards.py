@@ -9,79 +9,30 @@ the client and a deterministic idempotency key, so concurrent completions and re
 same request under the same key and replay the one award.
 """
 
-from __future__ import annotations
-
 import hashlib
 import json
-from dataclasses import dataclass
 from typing import Any
 
 from sqlalchemy.exc import IntegrityError
 
 from badge_issuer.application.issuing import issue_one
+from badge_issuer.application.pathway_holdings import (
+    MAX_EXTERNAL,
+    Holdings,
+    Learner,
+    holdings,
+    learner,
+    why_not_counting,
+)
 from badge_issuer.application.services import Services
-from badge_issuer.application.verifying import verify_presented
 from badge_issuer.credential.pathway import counts_external
-from badge_issuer.credential.pathway_progress import Held, evaluate, held_from
-from badge_issuer.credential.requests import EvidenceInput, IssueRequest, Recipient, lookup_identifier
-from badge_issuer.db.credentials import CredentialRepository
+from badge_issuer.credential.pathway_progress import evaluate
+from badge_issuer.credential.requests import EvidenceInput, IssueRequest
 from badge_issuer.db.issuers import IssuerRepository
 from badge_issuer.db.pathways import PathwayRepository
 from badge_issuer.db.tables import ExternalBadge, PathwayAward
 from badge_issuer.errors import InputError, Issue, ValidationFailed
-from badge_issuer.issuance import recipient_hash
 from badge_issuer.observability.logs import actor, audit
-from badge_issuer.verification import VerificationReport
-
-#: external badges one learner may hold at one issuer (each is verified again when it counts)
-MAX_EXTERNAL = 50
-
-
-@dataclass(frozen=True)
-class Learner:
-    """A recipient as the caller named them (email or DID) and as records know them (the hash)."""
-
-    identifier: str
-    hash: str
-
-    @property
-    def recipient(self) -> Recipient:
-        if "@" in self.identifier and ":" not in self.identifier:
-            return Recipient(email=self.identifier)
-        return Recipient(id=self.identifier)
-
-    @property
-    def email(self) -> str | None:
-        return self.identifier if self.recipient.email is not None else None
-
-
-def learner(services: Services, recipient: str) -> Learner:
-    identifier = lookup_identifier(recipient)
-    try:
-        Recipient(email=identifier) if "@" in identifier and ":" not in identifier else Recipient(
-            id=identifier
-        )
-    except ValueError:
-        raise InputError("recipient must be an email address or a DID/URL", pointer="recipient") from None
-    return Learner(identifier, recipient_hash(identifier, services.issuance.recipient_pepper))
-
-
-def _failing(report: VerificationReport) -> str:
-    bad = [c for c in report.checks if c.status in ("failed", "indeterminate")]
-    return "; ".join(f"{c.id}: {c.message}" for c in bad)[:500] or "does not verify"
-
-
-def why_not_counting(services: Services, who: Learner, credential: dict[str, Any]) -> str | None:
-    """Why this external badge does not count for ``who`` now (None: it counts)."""
-    data = json.dumps(credential, ensure_ascii=False).encode()
-    report = verify_presented(services, data, content_type="application/json", recipient=who.email)
-    if not report.verified:
-        return _failing(report)
-    if who.email is None:
-        subject = credential.get("credentialSubject")
-        if not isinstance(subject, dict) or subject.get("id") != who.identifier:
-            return "the badge's credentialSubject.id is not this recipient"
-    return None
 
 
 def submit_external(
@@ -126,48 +77,6 @@ def submit_external(
         if progress["award"] is not None:
             awards.append({"pathway": slug, **progress["award"]})
     return awards
-
-
-#: what counts for a learner now, and what was set aside and why
-Holdings = tuple[list[Held], list[dict[str, Any]]]
-
-
-def holdings(services: Services, issuer: str, who: Learner) -> Holdings:
-    """What counts for ``who`` now (external badges verified again), and what was set aside and why;
-    one evaluation of several pathways shares it."""
-    with services.readers() as session:
-        row = IssuerRepository(session).by_slug(issuer)
-        repo = PathwayRepository(session)
-        own = repo.active_awards(row.id, who.hash)
-        labels = CredentialRepository(session).achievement_labels(own)
-        held = [
-            held_from(
-                json.loads(item.credential_json),
-                source="own",
-                slug=labels[item.id][0],
-                version=labels[item.id][1],
-            )
-            for item in own
-            if item.id in labels
-        ]
-        external = [json.loads(item.credential_json) for item in repo.external(row.id, who.hash)]
-        # and what the learner's wallets stored here through the OB API (other issuers' badges)
-        stored = repo.wallet_badges(who.hash, not_issued_by=row.did, limit=MAX_EXTERNAL)
-    seen = {held_from(credential, source="external").ref for credential in external}
-    for body in stored:
-        credential = json.loads(body)
-        if isinstance(credential, dict) and held_from(credential, source="external").ref not in seen:
-            seen.add(held_from(credential, source="external").ref)
-            external.append(credential)
-    set_aside = []
-    for credential in external:
-        reason = why_not_counting(services, who, credential)
-        view = held_from(credential, source="external")
-        if reason is None:
-            held.append(view)
-        else:
-            set_aside.append({"credential": view.ref, "source": "external", "reason": reason})
-    return held, set_aside
 
 
 def progress(services: Services, issuer: str, pathway: str, recipient: str) -> dict[str, Any]:

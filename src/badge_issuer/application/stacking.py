@@ -20,7 +20,8 @@ from typing import Any
 
 from badge_issuer.application import issuing, records
 from badge_issuer.application.issuing import BatchOutcome
-from badge_issuer.application.pathway_awards import Learner, award_if_complete, holdings, learner
+from badge_issuer.application.pathway_awards import award_if_complete
+from badge_issuer.application.pathway_holdings import Learner, holdings, learner
 from badge_issuer.application.records import Action, IssuanceRecord
 from badge_issuer.application.services import Services
 from badge_issuer.credential.pathway import MAX_DEPTH, own_requirements

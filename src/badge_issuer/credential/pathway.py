@@ -11,6 +11,7 @@ anything reads them further; ``check_tree`` then refuses unknown achievements an
 from __future__ import annotations
 
 from collections.abc import Iterator, Mapping
+from itertools import pairwise
 from typing import Annotated, Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, model_validator
@@ -60,6 +61,11 @@ class Group(_Node):
     type: Literal["allOf", "anyOf", "credits"]
     count: int | None = Field(default=None, ge=1, le=MAX_NODES, description="anyOf: how many children")
     credits: float | None = Field(default=None, gt=0, le=10_000, description="credits: how many")
+    ordered: bool | None = Field(
+        default=None,
+        description="allOf: the requirements are steps taken in this order (a CLR says each of our "
+        "achievements among them `precedes` the next)",
+    )
     requirements: list[Requirement] = Field(min_length=1, max_length=MAX_NODES)
 
     @model_validator(mode="after")
@@ -72,6 +78,8 @@ class Group(_Node):
             raise ValueError("only anyOf takes a count")
         if self.type != "credits" and self.credits is not None:
             raise ValueError("only a credits group takes credits")
+        if self.type != "allOf" and self.ordered is not None:
+            raise ValueError("only allOf takes ordered")
         return self
 
 
@@ -190,6 +198,29 @@ def own_requirements(document: Mapping[str, Any]) -> set[str]:
         for leaf in stored_leaves(document)
         if leaf.get("type") == "achievement" and isinstance(leaf.get("achievement"), str)
     }
+
+
+def ordered_steps(document: Mapping[str, Any]) -> list[tuple[str, str]]:
+    """``(before, after)`` for each two consecutive own achievements among the direct children of
+    an ``ordered`` allOf group of a stored pathway document."""
+    pairs: list[tuple[str, str]] = []
+    stack = [document.get("requirements")]
+    while stack:
+        node = stack.pop()
+        if not isinstance(node, Mapping) or not isinstance(node.get("requirements"), list):
+            continue
+        children = node["requirements"]
+        stack.extend(children)
+        if node.get("type") == "allOf" and node.get("ordered") is True:
+            steps = [
+                child["achievement"]
+                for child in children
+                if isinstance(child, Mapping)
+                and child.get("type") == "achievement"
+                and isinstance(child.get("achievement"), str)
+            ]
+            pairs.extend(pairwise(steps))
+    return pairs
 
 
 def counts_external(document: Mapping[str, Any]) -> bool:

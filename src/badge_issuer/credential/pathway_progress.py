@@ -121,7 +121,10 @@ def evaluate(node: Mapping[str, Any], held: Sequence[Held]) -> dict[str, Any]:
             "credits": (credits or 0.0) if best is not None else 0.0,
             "countedBy": [best.ref] if best is not None else [],
         }
-    children = [evaluate(child, held) for child in node["requirements"]]
+    if kind == "credits":
+        children = _each_counted_once(node["requirements"], held)
+    else:
+        children = [evaluate(child, held) for child in node["requirements"]]
     met_children = [child for child in children if child["met"]]
     credits = sum(child["credits"] for child in met_children)
     if kind == "allOf":
@@ -133,3 +136,32 @@ def evaluate(node: Mapping[str, Any], held: Sequence[Held]) -> dict[str, Any]:
     refs = list(dict.fromkeys(ref for child in met_children for ref in child["countedBy"]))
     answer = {key: value for key, value in node.items() if key != "requirements"}
     return answer | {"met": met, "credits": credits, "countedBy": refs, "requirements": children}
+
+
+def _candidates(node: Mapping[str, Any], held: Sequence[Held]) -> int:
+    """How many held credentials could meet some leaf of ``node``."""
+    stack: list[Any] = [node]
+    leaves = []
+    while stack:
+        item = stack.pop()
+        if isinstance(item, Mapping) and isinstance(item.get("requirements"), list):
+            stack.extend(item["requirements"])
+        elif isinstance(item, Mapping):
+            leaves.append(item)
+    return sum(1 for credential in held if any(_leaf_matches(leaf, credential) for leaf in leaves))
+
+
+def _each_counted_once(nodes: Sequence[Mapping[str, Any]], held: Sequence[Held]) -> list[dict[str, Any]]:
+    """The children of a credits group, each evaluated over the credentials no other child met it
+    with: one badge counts once in the group however many of its requirements it matches. The
+    child with the fewest candidates chooses first (so a badge that only one requirement accepts is
+    left to it); the answers keep the children's order."""
+    order = sorted(range(len(nodes)), key=lambda index: (_candidates(nodes[index], held), index))
+    used: set[str] = set()
+    answers: dict[int, dict[str, Any]] = {}
+    for index in order:
+        answer = evaluate(nodes[index], [item for item in held if item.ref not in used])
+        if answer["met"]:
+            used.update(answer["countedBy"])
+        answers[index] = answer
+    return [answers[index] for index in range(len(nodes))]

@@ -6,12 +6,14 @@ import json
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import select
+from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from badge_issuer.db.tables import (
     Credential,
+    Delivery,
     ExternalBadge,
+    Issuer,
     LearnerCredential,
     Pathway,
     PathwayAward,
@@ -103,6 +105,56 @@ class PathwayRepository:
         )
         return list(self.session.scalars(query))
 
+    def issuers_awarding(self, recipient_hash: str, *, offset: int, limit: int) -> tuple[int, list[str]]:
+        """How many issuers hold an active badge-class award to this recipient, and one page of
+        their slugs (in the order they were created)."""
+        awarding = (
+            select(Credential.issuer_id)
+            .where(
+                Credential.recipient_hash == recipient_hash,
+                Credential.status == "active",
+                Credential.achievement_id.is_not(None),
+            )
+            .scalar_subquery()
+        )
+        total = int(
+            self.session.scalar(select(func.count()).select_from(Issuer).where(Issuer.id.in_(awarding))) or 0
+        )
+        page = (
+            select(Issuer.slug).where(Issuer.id.in_(awarding)).order_by(Issuer.id).offset(offset).limit(limit)
+        )
+        return total, list(self.session.scalars(page))
+
+    def delivered_awards(self, issuer_id: int, holder_hash: str) -> list[tuple[Credential, str]]:
+        """Our active badge-class awards delivered to a wallet's DID (by the delivery's hash of the
+        DID), each with the credential as delivered (bound to the DID)."""
+        query = (
+            select(Credential, Delivery.credential_json)
+            .join(Delivery, Delivery.credential_id == Credential.id)
+            .where(
+                Delivery.holder_hash == holder_hash,
+                Credential.issuer_id == issuer_id,
+                Credential.status == "active",
+                Credential.achievement_id.is_not(None),
+            )
+            .order_by(Credential.created_at, Credential.id)
+        )
+        return [(row[0], row[1]) for row in self.session.execute(query)]
+
+    def address_of(self, issuer_id: int, recipient_hash: str) -> str | None:
+        """The email address stored with one of the recipient's awards here (only when the
+        deployment stores addresses: ``BADGE_STORE_RECIPIENT_EMAIL``)."""
+        query = (
+            select(Credential.recipient_email)
+            .where(
+                Credential.issuer_id == issuer_id,
+                Credential.recipient_hash == recipient_hash,
+                Credential.recipient_email.is_not(None),
+            )
+            .limit(1)
+        )
+        return self.session.scalar(query)
+
     def statuses(self, credential_ids: list[str]) -> dict[str, str]:
         if not credential_ids:
             return {}
@@ -143,17 +195,18 @@ class PathwayRepository:
             if credential_url in json.loads(award.evidence_json)
         ]
 
-    def wallet_badges(self, recipient_hash: str, *, not_issued_by: str, limit: int) -> list[str]:
-        """The JSON credentials the learner's wallets stored here (OB API upsert) of other issuers
-        than ``not_issued_by``, oldest first, at most ``limit``."""
+    def wallet_badges(self, recipient_hash: str, *, not_issued_by: str, limit: int) -> list[tuple[str, str]]:
+        """``(format, body)`` of the credentials the learner's wallets stored here (OB API upsert)
+        of other issuers than ``not_issued_by``: JSON or a compact JWS (VC-JWT); oldest first, at
+        most ``limit``."""
         query = (
-            select(LearnerCredential.body)
+            select(LearnerCredential.format, LearnerCredential.body)
             .where(
                 LearnerCredential.learner == recipient_hash,
-                LearnerCredential.format == "json",
+                LearnerCredential.format.in_(("json", "jwt")),
                 LearnerCredential.issuer_key != not_issued_by,
             )
             .order_by(LearnerCredential.created_at, LearnerCredential.id)
             .limit(limit)
         )
-        return list(self.session.scalars(query))
+        return [(row.format, row.body) for row in self.session.execute(query)]

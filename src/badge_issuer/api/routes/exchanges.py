@@ -16,7 +16,7 @@ from badge_issuer.api import schemas
 from badge_issuer.api.deps import ServicesDep
 from badge_issuer.api.routes.vc_api_verify import JsonBytes
 from badge_issuer.api.routes.verify import RATE_LIMIT, rate_limited_answers
-from badge_issuer.application import exchanging
+from badge_issuer.application import exchanging, wallet_steps
 from badge_issuer.formats.bounded_json import loads_bounded
 
 router = APIRouter(tags=["VC-API"])
@@ -53,6 +53,6 @@ async def exchange_step(
     client = request.client.host if request.client is not None else None
     payload = loads_bounded(body or b"{}", what="the request body")
     answer = await run_in_threadpool(
-        exchanging.participate, services, issuer, exchange, payload, client=client
+        wallet_steps.participate, services, issuer, exchange, payload, client=client
     )
     return JSONResponse(answer, headers=NO_STORE)

@@ -17,7 +17,7 @@ from badge_issuer import errors
 from badge_issuer.api import ob_schemas as ob
 from badge_issuer.api.deps import ServicesDep
 from badge_issuer.api.schemas import ref
-from badge_issuer.application import learner_records, oauth
+from badge_issuer.application import learner_records, oauth, wallet_steps
 from badge_issuer.application.discovery import API_PATH
 from badge_issuer.oauth.scopes import CREDENTIAL_READ, CREDENTIAL_UPSERT, PROFILE_READ, PROFILE_UPDATE
 
@@ -67,14 +67,14 @@ def _answer_error(exc: errors.BadgeIssuerError) -> JSONResponse:
     return imsx(400, detail)
 
 
-async def _run(call: Callable[[], T]) -> T | JSONResponse:
+async def run_answering_imsx(call: Callable[[], T]) -> T | JSONResponse:
     try:
         return await run_in_threadpool(call)
     except errors.BadgeIssuerError as exc:
         return _answer_error(exc)
 
 
-def _errors(*statuses: int) -> dict[int | str, dict[str, Any]]:
+def imsx_errors(*statuses: int) -> dict[int | str, dict[str, Any]]:
     imsx_body: dict[str, Any] = {ob.JSON: {"schema": ref(ob.ImsxStatusInfo)}}
     answers: dict[int | str, dict[str, Any]] = {
         status: {"description": "Imsx_StatusInfo", "content": imsx_body} for status in statuses
@@ -83,11 +83,11 @@ def _errors(*statuses: int) -> dict[int | str, dict[str, Any]]:
     return {**answers, 413: common[413], 503: common[503]}
 
 
-def _ok(model: type[Any]) -> dict[str, Any]:
+def ok_answer(model: type[Any]) -> dict[str, Any]:
     return {"content": {ob.JSON: {"schema": ref(model)}}}
 
 
-def _query_int(value: str | None, name: str, default: int, minimum: int) -> int:
+def query_int(value: str | None, name: str, default: int, minimum: int) -> int:
     if value is None:
         return default
     if not value.isdigit() or int(value) < minimum or len(value) > 9:
@@ -119,7 +119,7 @@ def page_links(offset: int, limit: int, total: int) -> dict[str, int]:
     return rels
 
 
-def _links(request: Request, offset: int, limit: int, total: int) -> str:
+def links_header(request: Request, offset: int, limit: int, total: int) -> str:
     base = str(request.url.remove_query_params(["limit", "offset"]))
     joiner = "&" if "?" in base else "?"
     return ", ".join(
@@ -132,15 +132,15 @@ def _links(request: Request, offset: int, limit: int, total: int) -> str:
     "/credentials",
     summary="getCredentials: the learner's credentials (scope credential.readonly), paged by limit/offset",
     response_model=None,
-    responses={200: _ok(ob.GetCredentialsResponse), **_errors(400, 401, 403)},
+    responses={200: ok_answer(ob.GetCredentialsResponse), **imsx_errors(400, 401, 403)},
 )
 async def get_credentials(request: Request, services: ServicesDep) -> Response:
     query = request.query_params
 
     def read() -> tuple[int, int, learner_records.CredentialPage]:
         grant = oauth.bearer(services, request.headers.get("authorization"), CREDENTIAL_READ)
-        limit = min(_query_int(query.get("limit"), "limit", DEFAULT_LIMIT, 1), MAX_LIMIT)
-        offset = _query_int(query.get("offset"), "offset", 0, 0)
+        limit = min(query_int(query.get("limit"), "limit", DEFAULT_LIMIT, 1), MAX_LIMIT)
+        offset = query_int(query.get("offset"), "offset", 0, 0)
         since = _query_since(query.get("since"))
         return (
             limit,
@@ -148,7 +148,7 @@ async def get_credentials(request: Request, services: ServicesDep) -> Response:
             learner_records.credentials(services, grant.learner, offset=offset, limit=limit, since=since),
         )
 
-    outcome = await _run(read)
+    outcome = await run_answering_imsx(read)
     if isinstance(outcome, JSONResponse):
         return outcome
     limit, offset, page = outcome
@@ -157,7 +157,7 @@ async def get_credentials(request: Request, services: ServicesDep) -> Response:
         body["credential"] = page.credentials
     if page.compact_jws:
         body["compactJwsString"] = page.compact_jws
-    headers = {"X-Total-Count": str(page.total), "Link": _links(request, offset, limit, page.total)}
+    headers = {"X-Total-Count": str(page.total), "Link": links_header(request, offset, limit, page.total)}
     return JSONResponse(body, headers=headers)
 
 
@@ -168,7 +168,7 @@ async def get_credentials(request: Request, services: ServicesDep) -> Response:
     "201 created, 200 replaced, 304 when a newer copy is held",
     status_code=201,
     response_model=None,
-    responses={201: _ok(ob.HeldCredential), **_errors(400, 401, 403)},
+    responses={201: ok_answer(ob.HeldCredential), **imsx_errors(400, 401, 403)},
 )
 async def upsert_credential(request: Request, services: ServicesDep) -> Response:
     data = await request.body()
@@ -176,9 +176,9 @@ async def upsert_credential(request: Request, services: ServicesDep) -> Response
 
     def write() -> learner_records.Upserted:
         grant = oauth.bearer(services, request.headers.get("authorization"), CREDENTIAL_UPSERT)
-        return learner_records.upsert_credential(services, grant.learner, data, content_type)
+        return wallet_steps.upsert_credential(services, grant.learner, data, content_type)
 
-    outcome = await _run(write)
+    outcome = await run_answering_imsx(write)
     if isinstance(outcome, JSONResponse):
         return outcome
     if outcome.unchanged:
@@ -195,14 +195,14 @@ async def upsert_credential(request: Request, services: ServicesDep) -> Response
     "/profile",
     summary="getProfile: the learner's profile (scope profile.readonly)",
     response_model=None,
-    responses={200: _ok(ob.LearnerProfile), **_errors(400, 401, 403, 404)},
+    responses={200: ok_answer(ob.LearnerProfile), **imsx_errors(400, 401, 403, 404)},
 )
 async def get_profile(request: Request, services: ServicesDep) -> Response:
     def read() -> dict[str, Any]:
         grant = oauth.bearer(services, request.headers.get("authorization"), PROFILE_READ)
         return learner_records.profile(services, grant.learner)
 
-    outcome = await _run(read)
+    outcome = await run_answering_imsx(read)
     return outcome if isinstance(outcome, JSONResponse) else JSONResponse(outcome)
 
 
@@ -210,7 +210,7 @@ async def get_profile(request: Request, services: ServicesDep) -> Response:
     "/profile",
     summary="putProfile: replace the learner's profile (scope profile.update)",
     response_model=None,
-    responses={200: _ok(ob.LearnerProfile), **_errors(400, 401, 403)},
+    responses={200: ok_answer(ob.LearnerProfile), **imsx_errors(400, 401, 403)},
 )
 async def put_profile(request: Request, services: ServicesDep) -> Response:
     data = await request.body()
@@ -223,5 +223,5 @@ async def put_profile(request: Request, services: ServicesDep) -> Response:
             raise errors.ParseError("the body is not JSON") from exc
         return learner_records.put_profile(services, grant.learner, document)
 
-    outcome = await _run(write)
+    outcome = await run_answering_imsx(write)
     return outcome if isinstance(outcome, JSONResponse) else JSONResponse(outcome)

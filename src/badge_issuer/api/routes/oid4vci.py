@@ -24,6 +24,7 @@ from badge_issuer.application import (
     wallet_authorizing,
     wallet_issuing,
     wallet_notifying,
+    wallet_steps,
     wallet_tokens,
 )
 from badge_issuer.errors import BadgeIssuerError, WalletProtocolError
@@ -174,7 +175,7 @@ async def credential(issuer: str, request: Request, services: ServicesDep) -> JS
             )
         body = await _json(request)
         issued = await run_in_threadpool(
-            wallet_issuing.issue_to_wallet, services, issuer, access_token=access_token.strip(), body=body
+            wallet_steps.issue_to_wallet, services, issuer, access_token=access_token.strip(), body=body
         )
     except WalletProtocolError as exc:
         return oauth_error(exc)
