@@ -7,9 +7,11 @@ from __future__ import annotations
 
 import json
 from collections.abc import Callable, Iterator
+from datetime import timedelta
 
 import httpx
 import pytest
+from sqlalchemy import create_engine, text
 
 from badge_issuer.clock import FixedClock
 from tests.api.test_claims import BROWSER, START, offer_links
@@ -272,6 +274,14 @@ def test_codes_are_single_use_and_bound_to_the_pkce_verifier_and_the_client(
     )
     clock.at = START.replace(minute=11)
     assert flow.token(later["code"]).json()["error"] == "invalid_grant"
+
+    # a day after nothing of them can be used, old authorizations are forgotten
+    clock.at = START + timedelta(days=2)
+    redirected(consent(browser, flow.authorization_url(configuration_ids=["python-data"]), ADA), REDIRECT_URI)
+    engine = create_engine(tenant.server.settings.database_url)
+    with engine.connect() as connection:
+        assert connection.execute(text("SELECT count(*) FROM wallet_authorizations")).scalar() == 1
+    engine.dispose()
 
 
 def test_only_the_signed_in_learners_badges_are_granted_and_malformed_requests(

@@ -154,7 +154,8 @@ def decide(
                 granted_json=json.dumps(granted),
                 code_expires_at=now + CODE_LIFETIME,
                 created_at=now,
-            )
+            ),
+            now,
         )
     audit("wallet.authorized", issuer=slug, client=ask.client_id, learner=learner[:12])
     return redirect_to(

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from datetime import datetime, timedelta
 
-from sqlalchemy import delete, func, select, update
+from sqlalchemy import and_, delete, func, or_, select, update
 from sqlalchemy.orm import Session
 
 from badge_issuer.db.tables import (
@@ -80,7 +80,17 @@ class WalletAuthorizationRepository:
     def client(self, client_id: str) -> OAuthClient | None:
         return self.session.get(OAuthClient, client_id) if len(client_id) <= 64 else None
 
-    def add(self, authorization: WalletAuthorization) -> None:
+    def add(self, authorization: WalletAuthorization, now: datetime) -> None:
+        """Store an authorization (and forget those no code or token of can be used any more)."""
+        before = now - timedelta(days=1)
+        self.session.execute(
+            delete(WalletAuthorization).where(
+                or_(
+                    and_(WalletAuthorization.used_at.is_(None), WalletAuthorization.code_expires_at < before),
+                    WalletAuthorization.access_expires_at < before,
+                )
+            )
+        )
         self.session.add(authorization)
         self.session.flush()
 
