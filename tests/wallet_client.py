@@ -1,15 +1,21 @@
 """Our own wallet, as a test client: a real Ed25519 key, its did:key, and the OpenID4VCI 1.0
 pre-authorized code flow done the way a wallet does it (offer → metadata → token → nonce → key
-proof → credential), over HTTP against the real server."""
+proof → credential), and the authorization code flow (``CodeFlow``: authorization request with
+PKCE, the learner's consent in a browser, token, credential), over HTTP against the real server."""
 
 from __future__ import annotations
 
+import base64
+import hashlib
+import html
 import json
+import re
+import secrets
 import time
 from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
-from urllib.parse import parse_qs, urlsplit
+from urllib.parse import parse_qs, urlencode, urlsplit
 
 import httpx
 from joserfc import jws
@@ -149,3 +155,118 @@ def claim_with(wallet: Wallet, offer_uri: str, tx_code: str | None = None) -> di
     assert response.status_code == 200, response.text
     [item] = response.json()["credentials"]
     return dict(item["credential"])
+
+
+AUTHORIZATION_CODE = "authorization_code"
+
+
+def authorization_server(issuer: str) -> dict[str, Any]:
+    metadata = httpx.get(well_known(issuer, "openid-credential-issuer")).json()
+    servers = metadata.get("authorization_servers") or [issuer]
+    return dict(httpx.get(well_known(servers[0], "oauth-authorization-server")).json())
+
+
+@dataclass
+class CodeFlow:
+    """The authorization code flow as a registered wallet does it (RFC 6749 §4.1, PKCE S256, the
+    client authenticated with client_secret_basic at the token endpoint)."""
+
+    issuer: str
+    client_id: str
+    client_secret: str
+    redirect_uri: str
+    verifier: str = ""
+    state: str = ""
+
+    def authorization_query(
+        self,
+        *,
+        configuration_ids: list[str] | None = None,
+        scope: str | None = None,
+        issuer_state: str | None = None,
+        **extra: str,
+    ) -> dict[str, str]:
+        """A fresh PKCE verifier and state, and the authorization request's parameters."""
+        self.verifier = secrets.token_urlsafe(48)
+        self.state = secrets.token_urlsafe(16)
+        challenge = base64.urlsafe_b64encode(hashlib.sha256(self.verifier.encode()).digest()).rstrip(b"=")
+        query: dict[str, str] = {
+            "response_type": "code",
+            "client_id": self.client_id,
+            "redirect_uri": self.redirect_uri,
+            "state": self.state,
+            "code_challenge": challenge.decode(),
+            "code_challenge_method": "S256",
+        }
+        if configuration_ids is not None:
+            query["authorization_details"] = json.dumps(
+                [{"type": "openid_credential", "credential_configuration_id": c} for c in configuration_ids]
+            )
+        if scope is not None:
+            query["scope"] = scope
+        if issuer_state is not None:
+            query["issuer_state"] = issuer_state
+        query.update(extra)
+        return query
+
+    def authorization_url(self, **asked: Any) -> str:
+        query = self.authorization_query(**asked)
+        return str(authorization_server(self.issuer)["authorization_endpoint"]) + "?" + urlencode(query)
+
+    def push(self, *, secret: str | None = None, **asked: Any) -> httpx.Response:
+        """A pushed authorization request (RFC 9126) with the wallet's client credentials."""
+        endpoint = authorization_server(self.issuer)["pushed_authorization_request_endpoint"]
+        auth = (self.client_id, self.client_secret if secret is None else secret)
+        return httpx.post(endpoint, data=self.authorization_query(**asked), auth=auth, timeout=30)
+
+    def pushed_url(self, request_uri: str, client_id: str | None = None) -> str:
+        query = {"client_id": client_id or self.client_id, "request_uri": request_uri}
+        return str(authorization_server(self.issuer)["authorization_endpoint"]) + "?" + urlencode(query)
+
+    def token(
+        self, code: str, *, verifier: str | None = None, secret: str | None = None, **extra: str
+    ) -> httpx.Response:
+        form = {
+            "grant_type": AUTHORIZATION_CODE,
+            "code": code,
+            "redirect_uri": self.redirect_uri,
+            "code_verifier": self.verifier if verifier is None else verifier,
+            **extra,
+        }
+        auth = (self.client_id, self.client_secret if secret is None else secret)
+        endpoint = authorization_server(self.issuer)["token_endpoint"]
+        return httpx.post(endpoint, data=form, auth=auth, timeout=30)
+
+
+def redirected(response: httpx.Response, redirect_uri: str) -> dict[str, str]:
+    """The query of a redirect back to the wallet."""
+    assert response.status_code == 302, response.text
+    location = response.headers["location"]
+    assert location.startswith(redirect_uri + "?"), location
+    return {name: values[0] for name, values in parse_qs(urlsplit(location).query).items()}
+
+
+def consent_form(page: httpx.Response) -> tuple[str, dict[str, str]]:
+    """The consent page's form: where it posts, and its hidden fields."""
+    assert page.status_code == 200 and "would like to receive" in page.text, page.text
+    action = re.search(r'<form method="post" action="([^"]+)">', page.text)
+    assert action is not None, page.text
+    fields = {
+        html.unescape(name): html.unescape(value)
+        for name, value in re.findall(r'<input type="hidden" name="([^"]*)" value="([^"]*)">', page.text)
+    }
+    return html.unescape(action.group(1)), fields
+
+
+def credential_by(
+    session: Session, wallet: Wallet, issuer: str, client_id: str, **target: str
+) -> httpx.Response:
+    """A credential request naming ``target`` (credential_identifier= or credential_configuration_id=)
+    with a key proof that names the wallet's client_id in ``iss``."""
+    proof = wallet.key_proof(audience=issuer, nonce=session.nonce(), claims={"iss": client_id})
+    return httpx.post(
+        session.metadata["credential_endpoint"],
+        json={**target, "proofs": {"jwt": [proof]}},
+        headers={"Authorization": f"Bearer {session.access_token}"},
+        timeout=30,
+    )

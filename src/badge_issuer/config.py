@@ -98,8 +98,11 @@ class Settings(BaseSettings):
     claim_email: bool = False
     #: how long a claim page's OpenID4VCI offer (its pre-authorized code) may be redeemed, in seconds
     wallet_offer_ttl_seconds: int = Field(default=600, ge=30, le=86_400)
-    #: OpenID4VCI offers ask for a 6-digit transaction code (shown on the claim page)
+    #: OpenID4VCI offers ask for a 6-digit transaction code
     wallet_tx_code: bool = False
+    #: where the learner gets it: shown on the claim page, or emailed (the learner gives the address
+    #: the badge was awarded to on the claim page; needs BADGE_SMTP_HOST)
+    wallet_tx_code_channel: Literal["page", "email"] = "page"
     #: lifetime of an OpenID4VCI access token and of a c_nonce, in seconds
     wallet_token_ttl_seconds: int = Field(default=600, ge=30, le=86_400)
     wallet_nonce_ttl_seconds: int = Field(default=300, ge=10, le=3600)

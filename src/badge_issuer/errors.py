@@ -295,3 +295,14 @@ class WalletProtocolError(BadgeIssuerError):
     def __init__(self, error: str, message: str) -> None:
         super().__init__(message)
         self.error = error
+
+
+class WalletAuthorizationRefused(WalletProtocolError):
+    """An OpenID4VCI authorization request refused after its client and ``redirect_uri`` were
+    recognised: the error goes back to that ``redirect_uri`` with the request's ``state``
+    (RFC 6749 §4.1.2.1); before that, it is shown to the learner (``WalletProtocolError``)."""
+
+    def __init__(self, error: str, message: str, *, redirect_uri: str, state: str | None) -> None:
+        super().__init__(error, message)
+        self.redirect_uri = redirect_uri
+        self.state = state

@@ -152,8 +152,13 @@ def test_the_pre_authorized_code_is_single_use_and_expires(tenant: Tenant, clock
     assert expired.status_code == 400 and expired.json()["error"] == "invalid_grant"
     unknown = session.token("not-a-code")
     assert unknown.json()["error"] == "invalid_grant"
-    wrong_grant = httpx.post(session.token_endpoint, data={"grant_type": "authorization_code", "code": "x"})
+    wrong_grant = httpx.post(session.token_endpoint, data={"grant_type": "client_credentials"})
     assert wrong_grant.json()["error"] == "unsupported_grant_type"
+    # the authorization code grant is for registered wallets (client_secret_basic)
+    anonymous_code = httpx.post(
+        session.token_endpoint, data={"grant_type": "authorization_code", "code": "x"}
+    )
+    assert anonymous_code.status_code == 401 and anonymous_code.json()["error"] == "invalid_client"
     as_json = httpx.post(session.token_endpoint, json={"grant_type": "x"})
     assert as_json.json()["error"] == "invalid_request"
 
@@ -255,12 +260,14 @@ def test_browser_wallets_may_call_the_endpoints_from_any_origin(tenant: Tenant) 
     """Nothing here is ambient (the access token is the wallet's own), so any origin may ask."""
     base = f"{tenant.server.url}/issuers/uni/openid4vci"
     asks = {"Origin": "https://wallet.example", "Access-Control-Request-Method": "POST"}
-    credential = httpx.options(
-        f"{base}/credential", headers={**asks, "Access-Control-Request-Headers": "authorization"}
-    )
-    assert credential.status_code == 200, credential.text
-    assert credential.headers["access-control-allow-origin"] == "*"
-    assert "authorization" in credential.headers["access-control-allow-headers"].lower()
+    # the access token (credential, notification) or the wallet's client secret (token) go along
+    for endpoint in ("credential", "notification", "token", "par"):
+        credential = httpx.options(
+            f"{base}/{endpoint}", headers={**asks, "Access-Control-Request-Headers": "authorization"}
+        )
+        assert credential.status_code == 200, credential.text
+        assert credential.headers["access-control-allow-origin"] == "*"
+        assert "authorization" in credential.headers["access-control-allow-headers"].lower()
     for endpoint in ("token", "nonce"):
         preflight = httpx.options(
             f"{base}/{endpoint}", headers={**asks, "Access-Control-Request-Headers": "content-type"}

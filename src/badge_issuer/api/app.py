@@ -33,6 +33,7 @@ from badge_issuer.api.routes import (
     oauth,
     ob_api,
     oid4vci,
+    oid4vci_authorize,
     operations,
     pages,
     pathways,
@@ -111,6 +112,7 @@ def create_app(
     app.include_router(jobs.router)
     app.include_router(images.router)
     app.include_router(oid4vci.router)
+    app.include_router(oid4vci_authorize.router)
     app.include_router(exchanges.router)
     app.include_router(pathways.router)
     app.include_router(skills.router)

@@ -35,8 +35,14 @@ PUBLIC_PREFIXES = (
 )
 #: paths a browser wallet calls with its own bearer token or client credentials, from any origin
 BEARER_PREFIXES = ("/ims/ob/v3p0/", "/oauth/token", "/oauth/revoke", "/oauth/register")
-#: and an issuer's OpenID4VCI credential endpoint (``/issuers/{issuer}/openid4vci/credential``)
-BEARER_SUFFIX = "/openid4vci/credential"
+#: and an issuer's OpenID4VCI credential and notification endpoints (the wallet's access token) and
+#: token and pushed authorization request endpoints (a registered wallet's own client credentials)
+BEARER_SUFFIX = (
+    "/openid4vci/credential",
+    "/openid4vci/notification",
+    "/openid4vci/token",
+    "/openid4vci/par",
+)
 #: paths under a public prefix that still need an API key
 AUTHENTICATED_PATHS = ("/credentials/issue", "/credentials/status")
 PUBLIC_HEADERS = ("Accept", "Content-Type", "If-None-Match")

@@ -511,6 +511,17 @@ class TokenResponse(_Out):
     access_token: str
     token_type: str = Field(description="always Bearer")
     expires_in: int
+    authorization_details: list[dict[str, Any]] | None = Field(
+        default=None,
+        description="authorization code grant asked by authorization_details: per configuration, "
+        "the credential_identifiers (award ids) the token may fetch",
+    )
+    scope: str | None = Field(default=None, description="authorization code grant asked by scope")
+
+
+class PushedAuthorizationResponse(_Out):
+    request_uri: str = Field(description="urn:ietf:params:oauth:request_uri:…, for one authorization")
+    expires_in: int
 
 
 class NonceResponse(_Out):
@@ -520,6 +531,9 @@ class NonceResponse(_Out):
 class CredentialResponse(_Out):
     credentials: list[dict[str, Any]] = Field(
         description='one `{"credential": …}`: the award signed for the key proof\'s DID (ldp_vc)'
+    )
+    notification_id: str | None = Field(
+        default=None, description="for the notification endpoint (credential_accepted, …)"
     )
 
 

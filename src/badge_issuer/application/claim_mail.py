@@ -1,4 +1,5 @@
-"""Emailing a new award's claim link to its recipient (``BADGE_CLAIM_EMAIL``), over ``mail.py``.
+"""Emailing a new award's claim link to its recipient (``BADGE_CLAIM_EMAIL``), and an offer's
+transaction code to the learner who asked for it on the claim page, over ``mail.py``.
 
 Sent after the award's transaction has committed, once per award (an idempotent replay sends
 nothing); the message names the badge and its issuer, links the badge image and the claim page,
@@ -12,13 +13,18 @@ import logging
 from datetime import timedelta
 from typing import Any
 
-from badge_issuer.application.claiming import claim_url
 from badge_issuer.application.services import Services
 from badge_issuer.errors import MailUnavailable
 from badge_issuer.issuance import IssuedBadge
 from badge_issuer.mail import send_mail
+from badge_issuer.wallet import secrets
 
 log = logging.getLogger(__name__)
+
+
+def claim_url(services: Services, record_id: str) -> str:
+    token = secrets.claim_token(services.issuance.recipient_pepper, record_id)
+    return f"{services.urls.base}/claims/{token}"
 
 
 def claim_message(services: Services, issued: IssuedBadge) -> tuple[str, str]:
@@ -54,6 +60,20 @@ def email_claim(services: Services, issued: IssuedBadge, to: str) -> bool:
         log.warning("claim email for credential %s not sent: %s", issued.record.id, exc.message)
         return False
     return True
+
+
+def email_tx_code(services: Services, to: str, *, badge: str, code: str, minutes: int) -> None:
+    """Send an offer's transaction code to the learner (``MailUnavailable`` if it could not be)."""
+    name = _line(badge) or "your badge"
+    text = "\n".join(
+        [
+            f"Your wallet asks for a code to add \u201c{name}\u201d. Your code is {code}",
+            "",
+            f"It works with the offer on your claim page for {minutes} minutes.",
+            "If you did not ask for it, ignore this email: nobody can use it without your claim link.",
+        ]
+    )
+    send_mail(services.settings, to, f"Your wallet code for {name}", text)
 
 
 def _object(value: Any) -> dict[str, Any]:

@@ -8,26 +8,36 @@ fresh OpenID4VCI offer for the page to show.
 
 from __future__ import annotations
 
+import hmac
 import json
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import datetime, timedelta
 from typing import Any
 from urllib.parse import quote
 
 from sqlalchemy.orm import Session
 
+from badge_issuer.application.claim_mail import claim_url as claim_url
+from badge_issuer.application.claim_mail import email_tx_code
 from badge_issuer.application.exchanging import ExchangeLinks, open_exchange
+from badge_issuer.application.learners import learner_key
 from badge_issuer.application.pages import AchievementCard, achievement_card, display_name
 from badge_issuer.application.services import Services
 from badge_issuer.db.claims import ClaimRepository
 from badge_issuer.db.issuers import IssuerRepository
-from badge_issuer.db.tables import Claim, ClaimOffer, Credential
-from badge_issuer.errors import NotFound, StateConflict
+from badge_issuer.db.tables import Claim, ClaimOffer, Credential, WalletIssuerState
+from badge_issuer.db.wallet_authorizations import WalletAuthorizationRepository
+from badge_issuer.errors import InputError, NotFound, RateLimited, StateConflict, ValidationFailed
 from badge_issuer.wallet import metadata, secrets
 from badge_issuer.wallet.awards import achievement_slug, refusal
 
 #: open (unredeemed, unexpired) offers one claim may have at a time: a page reload makes another
 MAX_OPEN_OFFERS = 20
+TX_CODE_ON_PAGE = "The 6-digit code shown on your claim page"
+TX_CODE_BY_EMAIL = "The 6-digit code we emailed to the address this badge was awarded to"
+#: requests to email a claim's tx_code (right address or wrong) per hour
+MAX_CODE_MAILS_PER_HOUR = 5
+MAX_EMAIL_CHARS = 320
 
 
 @dataclass(frozen=True)
@@ -54,11 +64,10 @@ class ClaimPage:
     exchange: ExchangeLinks | None
     #: why the award cannot be taken into a wallet (revoked, suspended), or None
     refused: str | None
-
-
-def claim_url(services: Services, record_id: str) -> str:
-    token = secrets.claim_token(services.issuance.recipient_pepper, record_id)
-    return f"{services.urls.base}/claims/{token}"
+    #: the tx_code goes by email: the page asks for the address before it makes an offer
+    tx_code_by_email: bool = False
+    #: this page's offer's tx_code was just emailed
+    tx_code_emailed: bool = False
 
 
 def open_claim(session: Session, services: Services, record: Credential, now: datetime) -> None:
@@ -88,13 +97,32 @@ def find_claim(session: Session, token: str, now: datetime) -> tuple[Claim, Cred
 
 
 def claim_page(services: Services, token: str) -> ClaimPage:
-    """What the claim page shows, with a fresh offer when the award may still be delivered."""
+    """What the claim page shows, with a fresh offer when the award may still be delivered (when
+    its tx_code goes by email, the offer waits until the learner gives their address)."""
+    return _page(services, token, address=None)
+
+
+def email_offer(services: Services, token: str, address: str) -> ClaimPage:
+    """The claim page with a fresh offer whose tx_code is emailed to ``address`` — which must be
+    the address the badge was awarded to (its keyed hash); at most ``MAX_CODE_MAILS_PER_HOUR``
+    requests per claim, right or wrong."""
+    if not (services.settings.wallet_tx_code and services.settings.wallet_tx_code_channel == "email"):
+        raise InputError("this service shows transaction codes on the claim page; it emails none")
+    return _page(services, token, address=address)
+
+
+def _page(services: Services, token: str, *, address: str | None) -> ClaimPage:
     now = services.clock()
+    by_email = services.settings.wallet_tx_code and services.settings.wallet_tx_code_channel == "email"
+    if address is not None:
+        _check_address(services, token, address, now)
     with services.sessions() as session, session.begin():
         claim, record = find_claim(session, token, now)
         issuer = IssuerRepository(session).by_id(record.issuer_id)
         refused = refusal(record)
-        offer = None if refused else _new_offer(session, services, claim, issuer.slug, record, now)
+        offer = None
+        if refused is None and (not by_email or address is not None):
+            offer = _new_offer(session, services, claim, issuer.slug, record, now)
         exchange = None if refused else open_exchange(session, services, claim, issuer.slug, now)
         credential = json.loads(record.credential_json)
     subject = credential.get("credentialSubject") if isinstance(credential, dict) else None
@@ -103,6 +131,10 @@ def claim_page(services: Services, token: str) -> ClaimPage:
     card = achievement_card(
         raw_achievement if isinstance(raw_achievement, dict) else {}, services.urls.base, credential
     )
+    if address is not None and offer is not None and offer.tx_code is not None:
+        minutes = max(1, services.settings.wallet_offer_ttl_seconds // 60)
+        email_tx_code(services, address.strip(), badge=card.name, code=offer.tx_code, minutes=minutes)
+        offer = replace(offer, tx_code=None)  # it went by email: never on the page
     signed_issuer = credential.get("issuer")
     issuer_name = signed_issuer.get("name") if isinstance(signed_issuer, dict) else None
     url = services.urls.credential(record.id)
@@ -117,7 +149,26 @@ def claim_page(services: Services, token: str) -> ClaimPage:
         offer=offer,
         exchange=exchange,
         refused=refused,
+        tx_code_by_email=bool(by_email),
+        tx_code_emailed=offer is not None and address is not None,
     )
+
+
+def _check_address(services: Services, token: str, address: str, now: datetime) -> None:
+    """Count the request, then check ``address`` is the award's (its keyed recipient hash)."""
+    if not 0 < len(address) <= MAX_EMAIL_CHARS or "@" not in address:
+        raise ValidationFailed("give the email address this badge was awarded to", pointer="email")
+    with services.sessions() as session, session.begin():
+        claim, record = find_claim(session, token, now)
+        tries = WalletAuthorizationRepository(session)
+        if tries.code_mails_since(claim.id, now - timedelta(hours=1)) >= MAX_CODE_MAILS_PER_HOUR:
+            raise RateLimited(
+                "too many codes were asked for this badge; try again in an hour", retry_after=3600
+            )
+        tries.add_code_mail(claim.id, now)
+        expected = record.recipient_hash or ""
+    if not hmac.compare_digest(learner_key(services, address.strip()), expected):
+        raise ValidationFailed("that is not the email address this badge was awarded to", pointer="email")
 
 
 def offer_by_reference(services: Services, issuer: str, reference: str) -> dict[str, Any]:
@@ -133,12 +184,14 @@ def offer_by_reference(services: Services, issuer: str, reference: str) -> dict[
             configuration_id = achievement_slug(session, record)
     if found is None or slug != issuer or offer.redeemed_at is not None or offer.expires_at <= now:
         raise NotFound("no such credential offer, or it was used or has expired")
+    pepper = services.issuance.recipient_pepper
     return metadata.credential_offer(
         services.urls,
         slug,
         configuration_id=configuration_id,
-        code=secrets.offer_code(services.issuance.recipient_pepper, reference),
-        tx_code=offer.tx_code_hash is not None,
+        code=secrets.offer_code(pepper, reference),
+        tx_code_description=_tx_code_description(services) if offer.tx_code_hash is not None else None,
+        issuer_state=secrets.issuer_state(pepper, reference),
     )
 
 
@@ -150,11 +203,26 @@ def _new_offer(
     if claims.open_offers(claim.id, now) >= MAX_OPEN_OFFERS:
         raise StateConflict("too many open offers for this claim; wait a few minutes and reload the page")
     reference = secrets.new_secret()
-    code = secrets.offer_code(services.issuance.recipient_pepper, reference)
+    pepper = services.issuance.recipient_pepper
+    code = secrets.offer_code(pepper, reference)
+    issuer_state = secrets.issuer_state(pepper, reference)
     tx_code = secrets.new_tx_code() if services.settings.wallet_tx_code else None
     achievement = achievement_slug(session, record)
     document = metadata.credential_offer(
-        services.urls, issuer_slug, configuration_id=achievement, code=code, tx_code=tx_code is not None
+        services.urls,
+        issuer_slug,
+        configuration_id=achievement,
+        code=code,
+        tx_code_description=_tx_code_description(services) if tx_code is not None else None,
+        issuer_state=issuer_state,
+    )
+    expires_at = now + timedelta(seconds=services.settings.wallet_offer_ttl_seconds)
+    states = WalletAuthorizationRepository(session)
+    states.forget_issuer_states(claim.id, now)
+    states.add_issuer_state(
+        WalletIssuerState(
+            state_hash=secrets.digest(issuer_state), claim_id=claim.id, expires_at=expires_at, created_at=now
+        )
     )
     claims.add_offer(
         ClaimOffer(
@@ -165,7 +233,7 @@ def _new_offer(
             if tx_code is None
             else secrets.keyed_digest(services.issuance.recipient_pepper, tx_code),
             failed_attempts=0,
-            expires_at=now + timedelta(seconds=services.settings.wallet_offer_ttl_seconds),
+            expires_at=expires_at,
             created_at=now,
         )
     )
@@ -177,3 +245,7 @@ def _new_offer(
         by_reference_uri="openid-credential-offer://?credential_offer_uri=" + quote(by_reference, safe=""),
         tx_code=tx_code,
     )
+
+
+def _tx_code_description(services: Services) -> str:
+    return TX_CODE_BY_EMAIL if services.settings.wallet_tx_code_channel == "email" else TX_CODE_ON_PAGE

@@ -1,4 +1,5 @@
-"""OpenID4VCI 1.0, pre-authorized code flow: metadata, token, nonce and credential use cases.
+"""OpenID4VCI 1.0: metadata, the pre-authorized code's token, nonce and credential use cases (the
+authorization code grant's authorization and token steps are ``wallet_authorizing``).
 
 Each step is its own short transaction; whatever must happen once (redeeming a code, spending a
 nonce) is decided by one conditional write (``db.claims``). The credential is signed outside any
@@ -16,13 +17,18 @@ from typing import Any
 
 from sqlalchemy.exc import IntegrityError
 
+from badge_issuer.application import wallet_tokens
+from badge_issuer.application.discovery import REGISTER_PATH
 from badge_issuer.application.services import Services
+from badge_issuer.application.wallet_notifying import new_notification
+from badge_issuer.crypto.resolver import SourceResolver, WebControllers
 from badge_issuer.db.achievements import AchievementRepository
 from badge_issuer.db.claims import ClaimRepository
 from badge_issuer.db.credentials import CredentialRepository
 from badge_issuer.db.issuers import IssuerRepository
 from badge_issuer.db.tables import Delivery
 from badge_issuer.errors import StateConflict, WalletProtocolError
+from badge_issuer.net.fetch import fetch_budget
 from badge_issuer.observability.logs import audit
 from badge_issuer.wallet import metadata, secrets
 from badge_issuer.wallet.awards import achievement_slug, refusal
@@ -30,6 +36,8 @@ from badge_issuer.wallet.delivery import bind_to_holder
 from badge_issuer.wallet.key_proof import verify_key_proof
 
 MAX_TX_CODE_ATTEMPTS = 5
+#: uncached fetches one key proof may cause (a did:web holder's DID document)
+MAX_DID_FETCHES = 1
 
 
 @dataclass(frozen=True)
@@ -59,8 +67,14 @@ def issuer_metadata(services: Services, slug: str) -> dict[str, Any]:
 
 def authorization_server_metadata(services: Services, slug: str) -> dict[str, Any]:
     with services.readers() as session:
-        IssuerRepository(session).by_slug(slug)  # NotFound for an unknown issuer
-    return metadata.authorization_server_metadata(services.urls, slug)
+        issuer = IssuerRepository(session).by_slug(slug)  # NotFound for an unknown issuer
+        configurations = [row.slug for row in AchievementRepository(session).list(issuer.id)]
+    return metadata.authorization_server_metadata(
+        services.urls,
+        slug,
+        registration_endpoint=services.base_url + REGISTER_PATH,
+        configuration_ids=configurations,
+    )
 
 
 def redeem_pre_authorized_code(
@@ -122,44 +136,95 @@ def new_nonce(services: Services) -> str:
 
 
 def issue_to_wallet(services: Services, slug: str, *, access_token: str | None, body: Any) -> dict[str, Any]:
-    """The credential endpoint: verify the key proof, then deliver the award bound to its DID."""
+    """The credential endpoint: verify the key proof, then deliver the award bound to its DID.
+
+    A pre-authorized code's token delivers its offer's award; an authorization code's token
+    delivers the award the request names (``credential_identifier``, or the configuration a
+    ``scope`` granted), and only if it was made to the learner who authorized the wallet.
+    """
     now = services.clock()
     if not secrets.plausible(access_token):
         raise WalletProtocolError("invalid_token", "a Bearer access token from the token endpoint is needed")
+    token = str(access_token)
     with services.readers() as session:
-        found = ClaimRepository(session).by_access_token(secrets.digest(str(access_token)))
+        found = ClaimRepository(session).by_access_token(secrets.digest(token))
         if found is not None:
             offer, claim, record = found
             issuer = IssuerRepository(session).by_id(record.issuer_id)
             configuration_id = achievement_slug(session, record)
-    if (
-        found is None
-        or issuer.slug != slug
-        or offer.access_expires_at is None
-        or offer.access_expires_at <= now
-        or claim.expires_at <= now
-    ):
-        raise WalletProtocolError("invalid_token", "the access token is unknown or has expired")
-    jwt = _one_jwt_proof(body, configuration_id)
-    refused = refusal(record)
+    client_id: str | None = None
+    if found is None:
+        granted = wallet_tokens.authorized(services, slug, token)
+        if granted is None:
+            raise WalletProtocolError("invalid_token", "the access token is unknown or has expired")
+        identifier, asked_configuration, jwt = _credential_request(body)
+        record_id = _authorized_award(granted, identifier, asked_configuration)
+        refused = wallet_tokens.learners_award(services, slug, granted.learner, record_id)
+        client_id = granted.client_id
+    else:
+        if (
+            issuer.slug != slug
+            or offer.access_expires_at is None
+            or offer.access_expires_at <= now
+            or claim.expires_at <= now
+        ):
+            raise WalletProtocolError("invalid_token", "the access token is unknown or has expired")
+        identifier, asked_configuration, jwt = _credential_request(body)
+        if identifier is not None:
+            raise WalletProtocolError(
+                "unknown_credential_identifier", "no credential identifiers were issued with this token"
+            )
+        if asked_configuration != configuration_id:
+            raise WalletProtocolError(
+                "unknown_credential_configuration",
+                "credential_configuration_id must name the configuration of the offer",
+            )
+        record_id, refused = record.id, refusal(record)
     if refused is not None:
         raise WalletProtocolError("credential_request_denied", refused)
-    proven = verify_key_proof(
-        jwt,
-        audience=metadata.issuer_identifier(services.urls, slug),
-        now=now,
-        max_age_seconds=services.settings.wallet_proof_max_age_seconds,
-    )
+    with fetch_budget(MAX_DID_FETCHES):  # a did:web holder: its DID document, nothing more
+        proven = verify_key_proof(
+            jwt,
+            audience=metadata.issuer_identifier(services.urls, slug),
+            now=now,
+            max_age_seconds=services.settings.wallet_proof_max_age_seconds,
+            client_id=client_id,
+            resolver=SourceResolver(WebControllers(services.fetcher)),
+        )
     with services.sessions() as session, session.begin():
         if not ClaimRepository(session).spend_nonce(secrets.digest(proven.nonce), now):
             raise WalletProtocolError("invalid_nonce", "the c_nonce is unknown, spent or expired")
     try:
         credential = deliver(
-            services, record_id=record.id, holder_did=proven.holder_did, channel="openid4vci"
+            services, record_id=record_id, holder_did=proven.holder_did, channel="openid4vci"
         )
     except StateConflict as exc:  # the award is someone's by another id already
         raise WalletProtocolError("credential_request_denied", exc.message) from None
-    return {"credentials": [{"credential": credential}]}
+    notification_id = new_notification(
+        services, record_id=record_id, holder_did=proven.holder_did, access_token=token
+    )
+    return {"credentials": [{"credential": credential}], "notification_id": notification_id}
+
+
+def _authorized_award(
+    granted: wallet_tokens.Authorized, identifier: str | None, configuration: str | None
+) -> str:
+    if identifier is not None:
+        if identifier not in granted.identifiers:
+            raise WalletProtocolError(
+                "unknown_credential_identifier", "credential_identifier is not one the token response gave"
+            )
+        return granted.identifiers[identifier]
+    if configuration not in granted.configurations:
+        if granted.identifiers:
+            raise WalletProtocolError(
+                "invalid_credential_request",
+                "use a credential_identifier from the token response's authorization_details",
+            )
+        raise WalletProtocolError(
+            "unknown_credential_configuration", "credential_configuration_id was not granted to this token"
+        )
+    return granted.configurations[str(configuration)]
 
 
 def deliver(services: Services, *, record_id: str, holder_did: str, channel: str) -> dict[str, Any]:
@@ -200,7 +265,8 @@ def deliver(services: Services, *, record_id: str, holder_did: str, channel: str
     return signed
 
 
-def _one_jwt_proof(body: Any, configuration_id: str) -> str:
+def _credential_request(body: Any) -> tuple[str | None, str | None, str]:
+    """(credential_identifier, credential_configuration_id, the one jwt key proof) of a request."""
     if not isinstance(body, dict):
         raise WalletProtocolError(
             "invalid_credential_request", "the credential request must be a JSON object"
@@ -209,15 +275,14 @@ def _one_jwt_proof(body: Any, configuration_id: str) -> str:
         raise WalletProtocolError(
             "invalid_encryption_parameters", "credential response encryption is not supported"
         )
-    if "credential_identifier" in body:
+    identifier, configuration = body.get("credential_identifier"), body.get("credential_configuration_id")
+    if (identifier is None) == (configuration is None):
         raise WalletProtocolError(
-            "unknown_credential_identifier", "no credential identifiers were issued with this token"
+            "invalid_credential_request",
+            "exactly one of credential_identifier and credential_configuration_id is needed",
         )
-    if body.get("credential_configuration_id") != configuration_id:
-        raise WalletProtocolError(
-            "unknown_credential_configuration",
-            "credential_configuration_id must name the configuration of the offer",
-        )
+    if not isinstance(identifier or configuration, str):
+        raise WalletProtocolError("invalid_credential_request", "the credential is named by a string")
     proofs = body.get("proofs")
     if "proof" in body or not isinstance(proofs, dict) or set(proofs) != {"jwt"}:
         raise WalletProtocolError("invalid_credential_request", 'proofs must be {"jwt": [one key proof]}')
@@ -226,4 +291,4 @@ def _one_jwt_proof(body: Any, configuration_id: str) -> str:
         raise WalletProtocolError(
             "invalid_credential_request", "exactly one jwt key proof (no batch issuance)"
         )
-    return str(jwts[0]) if isinstance(jwts[0], str) else ""
+    return identifier, configuration, str(jwts[0]) if isinstance(jwts[0], str) else ""

@@ -487,3 +487,85 @@ class ExternalBadge(Base):
     sha256: Mapped[str] = mapped_column(String(64))
     credential_json: Mapped[str] = mapped_column(Text)
     submitted_at: Mapped[datetime] = mapped_column(UTCDateTime)
+
+
+class WalletIssuerState(Base):
+    """The ``issuer_state`` of a claim's OpenID4VCI offer (authorization code grant), stored hashed:
+    the claim an authorization request comes back for, until a code is issued with it or it expires."""
+
+    __tablename__ = "wallet_issuer_states"
+
+    state_hash: Mapped[str] = mapped_column(String(64), primary_key=True)
+    claim_id: Mapped[int] = mapped_column(ForeignKey("claims.id"), index=True)
+    expires_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    used_at: Mapped[datetime | None] = mapped_column(UTCDateTime, nullable=True)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime)
+
+
+class WalletAuthorization(Base):
+    """An OpenID4VCI authorization code grant: a signed-in learner's approval for a wallet (a
+    registered OAuth client), its single-use code and the access token it became, bound to that
+    learner and to the awards granted (their ids, per credential configuration)."""
+
+    __tablename__ = "wallet_authorizations"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    issuer_id: Mapped[int] = mapped_column(ForeignKey("issuers.id"))
+    client_id: Mapped[str] = mapped_column(ForeignKey("oauth_clients.id"), index=True)
+    learner: Mapped[str] = mapped_column(String(128))  # the keyed recipient hash
+    redirect_uri: Mapped[str] = mapped_column(String(2000))
+    code_challenge: Mapped[str] = mapped_column(String(128))  # PKCE, S256 only
+    code_hash: Mapped[str] = mapped_column(String(64), unique=True)
+    #: what was granted (JSON):
+    #: [{"configuration": slug, "credentials": [record ids], "by": "details" | "scope"}]
+    granted_json: Mapped[str] = mapped_column(Text)
+    code_expires_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    used_at: Mapped[datetime | None] = mapped_column(UTCDateTime, nullable=True)
+    access_token_hash: Mapped[str | None] = mapped_column(String(64), unique=True, nullable=True)
+    access_expires_at: Mapped[datetime | None] = mapped_column(UTCDateTime, nullable=True)
+    #: set when the code came back a second time: the access token it gave is void
+    revoked_at: Mapped[datetime | None] = mapped_column(UTCDateTime, nullable=True)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime)
+
+
+class ClaimCodeMail(Base):
+    """A request to email a claim's offer a transaction code (to the right address or not): counted
+    to bound how many codes, and address guesses, a claim gets."""
+
+    __tablename__ = "claim_code_mails"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    claim_id: Mapped[int] = mapped_column(ForeignKey("claims.id"), index=True)
+    sent_at: Mapped[datetime] = mapped_column(UTCDateTime)
+
+
+class WalletNotification(Base):
+    """An OpenID4VCI ``notification_id`` given with a credential response (stored hashed), bound to
+    the access token it was given to, and the last event the wallet reported for that delivery."""
+
+    __tablename__ = "wallet_notifications"
+
+    id_hash: Mapped[str] = mapped_column(String(64), primary_key=True)
+    delivery_id: Mapped[int] = mapped_column(ForeignKey("deliveries.id"), index=True)
+    access_token_hash: Mapped[str] = mapped_column(String(64))
+    #: credential_accepted | credential_failure | credential_deleted (None: not told yet)
+    event: Mapped[str | None] = mapped_column(String(32), nullable=True)
+    event_description: Mapped[str | None] = mapped_column(Text, nullable=True)
+    notified_at: Mapped[datetime | None] = mapped_column(UTCDateTime, nullable=True)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime)
+
+
+class WalletPushedRequest(Base):
+    """A pushed authorization request (RFC 9126) of a wallet: its parameters, named by a
+    ``request_uri`` (stored hashed) until it expires or a code was issued for it."""
+
+    __tablename__ = "wallet_pushed_requests"
+
+    request_hash: Mapped[str] = mapped_column(String(64), primary_key=True)
+    issuer_id: Mapped[int] = mapped_column(ForeignKey("issuers.id"))
+    client_id: Mapped[str] = mapped_column(ForeignKey("oauth_clients.id"), index=True)
+    #: the authorization request's parameters, as [[name, value], …]
+    params_json: Mapped[str] = mapped_column(Text)
+    expires_at: Mapped[datetime] = mapped_column(UTCDateTime, index=True)
+    used_at: Mapped[datetime | None] = mapped_column(UTCDateTime, nullable=True)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime)

@@ -3,11 +3,13 @@
 Checked in this order, the cheap structural rules before any cryptography: the size, the ``typ``
 (``openid4vci-proof+jwt``, so no other kind of JWT can stand in for one), the ``alg`` allow-list
 (EdDSA, ES256), no ``crit``, exactly one key parameter — ``kid`` (a did:key / did:jwk URL naming
-its DID's one key) or ``jwk`` (a public key, bound as the did:jwk it makes) —, then the signature
-(joserfc, through ``formats.vcjwt``), ``aud`` (exactly the Credential Issuer Identifier), no
-``iss`` (anonymous pre-authorized access), ``iat`` within the allowed age either way, and a
-``nonce`` that the caller then spends (single use). Any failure is ``invalid_proof``, except an
-unknown or spent nonce, which is ``invalid_nonce`` (the wallet fetches a new one).
+its DID's one key, or a did:web URL its DID document lists, fetched through the guarded fetcher:
+Ed25519 keys only) or ``jwk`` (a public key, bound as the did:jwk it makes) —, then the signature
+(joserfc, through ``formats.vcjwt``), ``aud`` (exactly the Credential Issuer Identifier), ``iss``
+absent after anonymous pre-authorized access and otherwise the wallet's client_id, ``iat``
+within the allowed age either way, and a ``nonce`` that the caller then spends (single use). Any
+failure is ``invalid_proof``, except an unknown or spent nonce, which is ``invalid_nonce`` (the
+wallet fetches a new one).
 """
 
 from __future__ import annotations
@@ -19,6 +21,7 @@ from datetime import datetime
 from typing import Any
 
 from badge_issuer.crypto.did_jwk import did_public_jwk, is_self_certifying, method_fragment_matches
+from badge_issuer.crypto.resolver import KeyResolver
 from badge_issuer.errors import BadgeIssuerError, WalletProtocolError
 from badge_issuer.formats.jwk import b64url_encode, import_public_jwk, jwk_to_public_key, public_key_to_jwk
 from badge_issuer.formats.vcjwt import decode_vc_jwt, verify_jws
@@ -27,6 +30,7 @@ PROOF_TYP = "openid4vci-proof+jwt"
 ALGS = frozenset({"EdDSA", "ES256"})
 KEY_PARAMETERS = ("kid", "jwk", "x5c", "trust_chain", "key_attestation")
 MAX_PROOF_CHARS = 8192
+MAX_KID_CHARS = 2048
 
 
 @dataclass(frozen=True)
@@ -37,7 +41,18 @@ class ProvenKey:
     nonce: str
 
 
-def verify_key_proof(token: object, *, audience: str, now: datetime, max_age_seconds: int) -> ProvenKey:
+def verify_key_proof(
+    token: object,
+    *,
+    audience: str,
+    now: datetime,
+    max_age_seconds: int,
+    client_id: str | None = None,
+    resolver: KeyResolver | None = None,
+) -> ProvenKey:
+    """``client_id``: the wallet's, when its token came from the authorization code grant (the proof
+    may name it in ``iss``); None after anonymous pre-authorized access (no ``iss`` at all).
+    ``resolver``: how a did:web ``kid`` is resolved (None: did:web holders are refused)."""
     if not isinstance(token, str):
         raise _invalid("a jwt key proof must be a string")
     try:
@@ -55,7 +70,7 @@ def verify_key_proof(token: object, *, audience: str, now: datetime, max_age_sec
     if len(named) != 1 or named[0] not in ("kid", "jwk"):
         raise _invalid("the key proof must name its key with exactly one of kid (a DID URL) or jwk")
     try:
-        holder, jwk = _holder_key(header)
+        holder, jwk = _holder_key(header, resolver)
         verify_jws(parts, jwk)
     except WalletProtocolError:
         raise
@@ -63,8 +78,10 @@ def verify_key_proof(token: object, *, audience: str, now: datetime, max_age_sec
         raise _invalid(f"the key proof does not verify: {exc.message}") from None
     if payload.get("aud") != audience:
         raise _invalid(f"the key proof's aud must be the Credential Issuer Identifier {audience}")
-    if "iss" in payload:
+    if "iss" in payload and client_id is None:
         raise _invalid("the key proof must not carry iss (anonymous pre-authorized access)")
+    if "iss" in payload and payload["iss"] != client_id:
+        raise _invalid("the key proof's iss must be the wallet's client_id")
     iat = payload.get("iat")
     if not isinstance(iat, int | float) or isinstance(iat, bool):
         raise _invalid("the key proof needs iat (a NumericDate)")
@@ -88,7 +105,7 @@ def did_jwk_of(jwk: Mapping[str, Any]) -> str:
     return "did:jwk:" + b64url_encode(json.dumps(canonical, sort_keys=True, separators=(",", ":")).encode())
 
 
-def _holder_key(header: Mapping[str, Any]) -> tuple[str, Mapping[str, Any]]:
+def _holder_key(header: Mapping[str, Any], resolver: KeyResolver | None) -> tuple[str, Mapping[str, Any]]:
     if "jwk" in header:
         jwk = header["jwk"]
         if not isinstance(jwk, Mapping):
@@ -96,12 +113,28 @@ def _holder_key(header: Mapping[str, Any]) -> tuple[str, Mapping[str, Any]]:
         import_public_jwk(jwk)  # refuses private members and unsupported keys
         return did_jwk_of(jwk), jwk
     kid = header["kid"]
-    if not isinstance(kid, str) or "#" not in kid:
-        raise _invalid("the key proof's kid must be a DID URL naming the key (did:key or did:jwk)")
+    if not isinstance(kid, str) or "#" not in kid or len(kid) > MAX_KID_CHARS:
+        raise _invalid("the key proof's kid must be a DID URL naming the key (did:key, did:jwk, did:web)")
     did, _, fragment = kid.partition("#")
+    if did.startswith("did:web:") and fragment:
+        return did, _web_key(kid, did, resolver)
     if not is_self_certifying(did) or not method_fragment_matches(did, fragment):
         raise _invalid("the key proof's kid must be a did:key or did:jwk URL naming that DID's key")
     return did, did_public_jwk(did)
+
+
+def _web_key(kid: str, did: str, resolver: KeyResolver | None) -> Mapping[str, Any]:
+    """The public key of a did:web verification method: its DID document must list ``kid`` with
+    that DID as controller. Unreachable, malformed or silent documents fail closed."""
+    if resolver is None:
+        raise _invalid("did:web holders are not accepted here")
+    try:
+        method = resolver.resolve(kid)
+    except BadgeIssuerError as exc:
+        raise _invalid(f"the key {kid} could not be resolved: {exc.message}") from None
+    if method.controller != did:
+        raise _invalid(f"the key {kid} is not a verification method of {did}")
+    return {"kty": "OKP", "crv": "Ed25519", "x": b64url_encode(method.public_key)}
 
 
 def _invalid(message: str) -> WalletProtocolError:

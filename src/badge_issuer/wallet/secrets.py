@@ -28,6 +28,13 @@ def offer_code(pepper: bytes, reference: str) -> str:
     return b64url_encode(hmac.new(pepper, b"badge-offer\x00" + reference.encode(), hashlib.sha256).digest())
 
 
+def issuer_state(pepper: bytes, reference: str) -> str:
+    """The ``issuer_state`` of the offer named ``reference`` (authorization code grant)."""
+    return b64url_encode(
+        hmac.new(pepper, b"badge-issuer-state\x00" + reference.encode(), hashlib.sha256).digest()
+    )
+
+
 def new_secret() -> str:
     return secrets.token_urlsafe(32)
 

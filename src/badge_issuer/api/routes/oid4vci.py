@@ -1,4 +1,5 @@
-"""OpenID4VCI 1.0 (issuer side, pre-authorized code flow): HTTP ⇄ ``application/wallet_issuing.py``.
+"""OpenID4VCI 1.0 (issuer side): HTTP ⇄ ``application/wallet_issuing.py`` and, for the authorization
+code grant's token requests, ``application/wallet_authorizing.py``.
 
 Per issuer: Credential Issuer Metadata and Authorization Server metadata at their well-known
 URLs (the well-known segment before the identifier's path), credential offers by reference, and
@@ -13,12 +14,19 @@ from typing import Any
 from urllib.parse import parse_qsl
 
 from fastapi import APIRouter, Request
-from fastapi.responses import JSONResponse
+from fastapi.responses import JSONResponse, Response
 from starlette.concurrency import run_in_threadpool
 
 from badge_issuer.api import ob_schemas, schemas
 from badge_issuer.api.deps import ServicesDep
-from badge_issuer.application import claiming, wallet_issuing, wallet_steps
+from badge_issuer.application import (
+    claiming,
+    wallet_authorizing,
+    wallet_issuing,
+    wallet_notifying,
+    wallet_steps,
+    wallet_tokens,
+)
 from badge_issuer.errors import BadgeIssuerError, WalletProtocolError
 from badge_issuer.formats.bounded_json import loads_bounded
 
@@ -27,7 +35,7 @@ NO_STORE = {"Cache-Control": "no-store"}
 PUBLIC = {"Cache-Control": "public, max-age=300"}
 MAX_FORM_BYTES = 16_384
 MAX_REQUEST_BYTES = 65_536
-_AUTH_ERRORS = {"invalid_token": 401}
+_AUTH_ERRORS = {"invalid_token": 401, "invalid_client": 401}
 
 
 def _oauth_errors(*statuses: int) -> dict[int | str, dict[str, Any]]:
@@ -44,7 +52,9 @@ def _oauth_errors(*statuses: int) -> dict[int | str, dict[str, Any]]:
 def oauth_error(exc: WalletProtocolError) -> JSONResponse:
     status = _AUTH_ERRORS.get(exc.error, 400)
     headers = dict(NO_STORE)
-    if status == 401:
+    if exc.error == "invalid_client":
+        headers["WWW-Authenticate"] = 'Basic realm="openid4vci"'
+    elif status == 401:
         headers["WWW-Authenticate"] = f'Bearer error="{exc.error}"'
     return JSONResponse(
         {"error": exc.error, "error_description": exc.message}, status_code=status, headers=headers
@@ -83,16 +93,24 @@ def credential_offer(issuer: str, reference: str, services: ServicesDep) -> JSON
 
 @router.post(
     "/issuers/{issuer}/openid4vci/token",
-    summary="Token endpoint: a pre-authorized code (and its tx_code) for an access token",
+    summary="Token endpoint: a pre-authorized code (and its tx_code), or an authorization code "
+    "(PKCE S256, client_secret_basic), for an access token",
     response_model=schemas.TokenResponse,
-    responses={**schemas.responses(404), **_oauth_errors(400)},
+    responses={**schemas.responses(404), **_oauth_errors(400, 401)},
 )
 async def token(issuer: str, request: Request, services: ServicesDep) -> JSONResponse:
     try:
         form = await _form(request)
+        if form.get("grant_type") == "authorization_code":
+            answer = await run_in_threadpool(
+                lambda: wallet_tokens.redeem_code(
+                    services, issuer, form=form, authorization=request.headers.get("Authorization")
+                )
+            )
+            return JSONResponse(answer, headers={**NO_STORE, "Pragma": "no-cache"})
         if form.get("grant_type") != "urn:ietf:params:oauth:grant-type:pre-authorized_code":
             raise WalletProtocolError(
-                "unsupported_grant_type", "only the pre-authorized code grant is supported"
+                "unsupported_grant_type", "grant_type must be authorization_code or pre-authorized_code"
             )
         issued = await run_in_threadpool(
             wallet_issuing.redeem_pre_authorized_code,
@@ -107,6 +125,27 @@ async def token(issuer: str, request: Request, services: ServicesDep) -> JSONRes
         {"access_token": issued.token, "token_type": "Bearer", "expires_in": issued.expires_in},
         headers={**NO_STORE, "Pragma": "no-cache"},
     )
+
+
+@router.post(
+    "/issuers/{issuer}/openid4vci/par",
+    summary="Pushed authorization request (RFC 9126): a registered wallet's authorization request, "
+    "checked and kept under a one-time request_uri",
+    status_code=201,
+    response_model=schemas.PushedAuthorizationResponse,
+    responses={**schemas.responses(404), **_oauth_errors(400, 401)},
+)
+async def pushed_authorization_request(issuer: str, request: Request, services: ServicesDep) -> JSONResponse:
+    try:
+        form = await _form(request)
+        answer = await run_in_threadpool(
+            lambda: wallet_authorizing.push(
+                services, issuer, form, authorization=request.headers.get("Authorization")
+            )
+        )
+    except WalletProtocolError as exc:
+        return oauth_error(exc)
+    return JSONResponse(answer, status_code=201, headers=NO_STORE)
 
 
 @router.post(
@@ -141,6 +180,33 @@ async def credential(issuer: str, request: Request, services: ServicesDep) -> JS
     except WalletProtocolError as exc:
         return oauth_error(exc)
     return JSONResponse(issued, headers=NO_STORE)
+
+
+@router.post(
+    "/issuers/{issuer}/openid4vci/notification",
+    summary="Notification endpoint: the wallet reports credential_accepted, credential_failure or "
+    "credential_deleted for a credential response's notification_id (204)",
+    status_code=204,
+    response_class=Response,
+    responses={**schemas.responses(404), **_oauth_errors(400, 401)},
+)
+async def notification(issuer: str, request: Request, services: ServicesDep) -> Response:
+    try:
+        scheme, _, access_token = request.headers.get("Authorization", "").partition(" ")
+        if scheme.lower() != "bearer" or not access_token:
+            raise WalletProtocolError(
+                "invalid_token", "a Bearer access token from the token endpoint is needed"
+            )
+        try:
+            body = await _json(request)
+        except WalletProtocolError as exc:
+            raise WalletProtocolError("invalid_notification_request", exc.message) from None
+        await run_in_threadpool(
+            lambda: wallet_notifying.notify(services, issuer, access_token=access_token.strip(), body=body)
+        )
+    except WalletProtocolError as exc:
+        return oauth_error(exc)
+    return Response(status_code=204, headers=NO_STORE)
 
 
 async def _form(request: Request) -> dict[str, str]:

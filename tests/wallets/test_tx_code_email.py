@@ -1,0 +1,69 @@
+"""An offer's tx_code sent by email (``BADGE_WALLET_TX_CODE_CHANNEL=email``), through the real
+server and a real local SMTP server: the claim page asks for the address the badge was awarded to,
+emails the code there (never shows it), the offer says so, and the wallet redeems it; a wrong
+address gets nothing, and a claim gets at most five requests an hour."""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Callable
+
+import httpx
+
+from badge_issuer.application.claiming import TX_CODE_BY_EMAIL
+from badge_issuer.clock import FixedClock
+from tests.api.test_claims import BROWSER, START, award, offer_links, wait_for_mail
+from tests.api.test_issuing import ACHIEVEMENT, bootstrap
+from tests.conftest import LiveServer
+from tests.wallet import Mailbox
+from tests.wallet_client import PRE_AUTHORIZED, Offer, Session, Wallet
+
+
+def test_the_tx_code_goes_to_the_awarded_address_only(
+    live_server: Callable[..., LiveServer], mailbox: Mailbox
+) -> None:
+    clock = FixedClock(START)
+    server = live_server(
+        clock=clock,
+        verify_workers=0,
+        wallet_tx_code=True,
+        wallet_tx_code_channel="email",
+        **mailbox.settings(),
+    )
+    tenant = bootstrap(server, "uni")
+    assert httpx.post(tenant.url("/achievements"), json=ACHIEVEMENT, headers=tenant.admin).status_code == 201
+    claim = award(tenant).json()["links"]["claim"]
+
+    page = httpx.get(claim, headers=BROWSER)
+    assert page.status_code == 200
+    assert 'id="tx-code-form"' in page.text and "openid-credential-offer" not in page.text
+    assert 'id="lcw-link"' in page.text  # the exchange needs no code
+
+    wrong = httpx.post(claim, data={"email": "eve@example.org"}, headers=BROWSER)
+    assert wrong.status_code == 422 and "not the email address" in wrong.text
+    assert httpx.post(claim, data={"email": "no address"}, headers=BROWSER).status_code == 422
+
+    sent = httpx.post(claim, data={"email": " Ada@Example.org"}, headers=BROWSER)
+    assert sent.status_code == 200, sent.text
+    assert 'id="tx-code-sent"' in sent.text and 'id="tx-code"' not in sent.text
+    [mail] = wait_for_mail(mailbox, "Ada@Example.org", 1)  # as the learner typed it
+    assert mailbox.to("eve@example.org") == []
+    code = re.search(r"Your code is (\d{6})", mail.get_content())
+    assert code is not None, mail.get_content()
+
+    offer = Offer.from_uri(offer_links(sent.text)[1])
+    assert offer.document["grants"][PRE_AUTHORIZED]["tx_code"]["description"] == TX_CODE_BY_EMAIL
+    session = Session.discover(offer)
+    wrong_code = session.token(offer.code, "000000" if code.group(1) != "000000" else "111111")
+    assert wrong_code.json()["error"] == "invalid_grant"
+    assert session.token(offer.code, code.group(1)).status_code == 200
+    wallet = Wallet(clock=lambda: clock.at.timestamp())
+    proof = wallet.key_proof(audience=offer.issuer, nonce=session.nonce())
+    assert session.credential(offer.configuration_id, proof).status_code == 200
+
+    # five requests an hour per claim, right address or wrong (two so far; a malformed one is not)
+    for _ in range(3):
+        assert httpx.post(claim, data={"email": "ada@example.org"}, headers=BROWSER).status_code == 200
+    limited = httpx.post(claim, data={"email": "ada@example.org"}, headers=BROWSER)
+    assert limited.status_code == 429
+    assert len(wait_for_mail(mailbox, "ada@example.org", 3)) == 3
