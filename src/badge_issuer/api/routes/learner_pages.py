@@ -49,7 +49,7 @@ def _pages(request: Request) -> Pages:
     return pages
 
 
-def _render(
+def render_private(
     request: Request,
     template: str,
     *,
@@ -60,7 +60,7 @@ def _render(
     return _pages(request).render(template, status=status, headers={**_PRIVATE, **(headers or {})}, **context)
 
 
-def _message(
+def message_page(
     request: Request,
     title: str,
     message: str,
@@ -70,7 +70,7 @@ def _message(
     link_text: str = "",
     error: bool = True,
 ) -> Response:
-    return _render(
+    return render_private(
         request,
         "learner_message.html",
         status=status,
@@ -82,11 +82,11 @@ def _message(
     )
 
 
-def _cookie(request: Request) -> str | None:
+def session_cookie(request: Request) -> str | None:
     return request.cookies.get(COOKIE)
 
 
-async def _form(request: Request) -> list[tuple[str, str]]:
+async def read_form(request: Request) -> list[tuple[str, str]]:
     body = await request.body()
     if len(body) > _MAX_FORM:
         return []
@@ -110,13 +110,15 @@ def _oauth_request(request: Request, params: list[tuple[str, str]]) -> HttpReque
 
 
 def sign_in_page(request: Request, next_path: str, *, message: str = "", status: int = 200) -> Response:
-    return _render(request, "learner_sign_in.html", status=status, next_path=next_path, message=message)
+    return render_private(
+        request, "learner_sign_in.html", status=status, next_path=next_path, message=message
+    )
 
 
 def _code_page(
     request: Request, sign_in: str, next_path: str, *, message: str = "", status: int = 200
 ) -> Response:
-    return _render(
+    return render_private(
         request, "learner_code.html", status=status, sign_in=sign_in, next_path=next_path, message=message
     )
 
@@ -127,7 +129,7 @@ def _consent_page(request: Request, prompt: Prompt, params: list[tuple[str, str]
     target = f"{redirect.scheme}://{redirect.netloc}" if redirect.scheme and redirect.netloc else ""
     policy = CONTENT_SECURITY_POLICY.replace("form-action 'self'", f"form-action 'self' {target}".rstrip())
     scopes = [IN_PLAIN_WORDS.get(scope, scope) for scope in prompt.scopes]
-    return _render(
+    return render_private(
         request,
         "consent.html",
         headers={"Content-Security-Policy": policy},
@@ -139,13 +141,13 @@ def _consent_page(request: Request, prompt: Prompt, params: list[tuple[str, str]
 
 
 def _refused(request: Request, message: str) -> Response:
-    return _message(request, "This request cannot be authorized", message, status=400)
+    return message_page(request, "This request cannot be authorized", message, status=400)
 
 
 @router.get(AUTHORIZE_PATH)
 async def authorize(request: Request, services: ServicesDep) -> Response:
     params = list(request.query_params.multi_items())
-    session_token = _cookie(request)
+    session_token = session_cookie(request)
     learner = await run_in_threadpool(learners.signed_in, services, session_token)
     try:
         outcome = await run_in_threadpool(oauth.review, services, _oauth_request(request, params), learner)
@@ -160,16 +162,16 @@ async def authorize(request: Request, services: ServicesDep) -> Response:
 
 @router.post(AUTHORIZE_PATH)
 async def decide(request: Request, services: ServicesDep) -> Response:
-    fields = await _form(request)
+    fields = await read_form(request)
     values = dict(fields)
-    session_token = _cookie(request)
+    session_token = session_cookie(request)
     learner = await run_in_threadpool(learners.signed_in, services, session_token)
     if learner is None or session_token is None:
-        return _message(
+        return message_page(
             request, "Your session has ended", "Start again from the app you came from.", status=401
         )
     if not hmac.compare_digest(values.get("csrf", ""), learners.csrf_token(session_token)):
-        return _message(
+        return message_page(
             request, "This form has expired", "Start again from the app you came from.", status=403
         )
     params = [(name, value) for name, value in fields if name not in ("csrf", "decision")]
@@ -191,7 +193,7 @@ def _count(request: Request) -> None:
 
 @router.post("/learner/sign-in")
 async def sign_in(request: Request, services: ServicesDep) -> Response:
-    values = dict(await _form(request))
+    values = dict(await read_form(request))
     next_path = _safe_next(values.get("next"))
     try:
         _count(request)
@@ -211,7 +213,7 @@ async def sign_in(request: Request, services: ServicesDep) -> Response:
 
 @router.post("/learner/sign-in/code")
 async def sign_in_code(request: Request, services: ServicesDep) -> Response:
-    values = dict(await _form(request))
+    values = dict(await read_form(request))
     next_path = _safe_next(values.get("next"))
     sign_in_id = values.get("sign_in", "")
     try:
@@ -236,7 +238,7 @@ async def sign_in_code(request: Request, services: ServicesDep) -> Response:
 
 @router.get(APPS_PATH)
 async def connected_apps(request: Request, services: ServicesDep) -> Response:
-    session_token = _cookie(request)
+    session_token = session_cookie(request)
     learner = await run_in_threadpool(learners.signed_in, services, session_token)
     if learner is None or session_token is None:
         return sign_in_page(request, APPS_PATH)
@@ -251,29 +253,29 @@ async def connected_apps(request: Request, services: ServicesDep) -> Response:
         }
         for app in apps
     ]
-    return _render(request, "connected_apps.html", apps=shown, csrf=learners.csrf_token(session_token))
+    return render_private(request, "connected_apps.html", apps=shown, csrf=learners.csrf_token(session_token))
 
 
 @router.post("/learner/sign-out")
 async def sign_out(request: Request, services: ServicesDep) -> Response:
-    values = dict(await _form(request))
-    session_token = _cookie(request)
+    values = dict(await read_form(request))
+    session_token = session_cookie(request)
     if session_token and hmac.compare_digest(values.get("csrf", ""), learners.csrf_token(session_token)):
         await run_in_threadpool(learners.sign_out, services, session_token)
-    response = _message(request, "Signed out", "You are signed out.", status=200, error=False)
+    response = message_page(request, "Signed out", "You are signed out.", status=200, error=False)
     response.delete_cookie(COOKIE, path="/")
     return response
 
 
 @router.post(APPS_PATH + "/withdraw")
 async def withdraw(request: Request, services: ServicesDep) -> Response:
-    values = dict(await _form(request))
-    session_token = _cookie(request)
+    values = dict(await read_form(request))
+    session_token = session_cookie(request)
     learner = await run_in_threadpool(learners.signed_in, services, session_token)
     if learner is None or session_token is None:
         return sign_in_page(request, APPS_PATH, status=401)
     if not hmac.compare_digest(values.get("csrf", ""), learners.csrf_token(session_token)):
-        return _message(
+        return message_page(
             request,
             "This form has expired",
             "Open your connected apps again.",

@@ -20,10 +20,10 @@ from badge_issuer.api.deps import ServicesDep
 from badge_issuer.api.html import CONTENT_SECURITY_POLICY
 from badge_issuer.api.routes.learner_pages import (
     START_AGAIN,
-    _cookie,
-    _form,
-    _message,
-    _render,
+    message_page,
+    read_form,
+    render_private,
+    session_cookie,
     sign_in_page,
 )
 from badge_issuer.application import learners, wallet_authorizing
@@ -36,13 +36,13 @@ PATH = "/issuers/{issuer}/openid4vci/authorize"
 def _refused(request: Request, services: ServicesDep, issuer: str, exc: WalletProtocolError) -> Response:
     if isinstance(exc, WalletAuthorizationRefused):
         return RedirectResponse(wallet_authorizing.refusal_redirect(services, issuer, exc), status_code=302)
-    return _message(request, "This request cannot be authorized", exc.message, status=400)
+    return message_page(request, "This request cannot be authorized", exc.message, status=400)
 
 
 @router.get(PATH)
 async def authorize(issuer: str, request: Request, services: ServicesDep) -> Response:
     params = list(request.query_params.multi_items())
-    session_token = _cookie(request)
+    session_token = session_cookie(request)
     learner = await run_in_threadpool(learners.signed_in, services, session_token)
     try:
         prompt = await run_in_threadpool(wallet_authorizing.review, services, issuer, params, learner)
@@ -54,7 +54,7 @@ async def authorize(issuer: str, request: Request, services: ServicesDep) -> Res
     policy = CONTENT_SECURITY_POLICY.replace(
         "form-action 'self'", f"form-action 'self' {prompt.redirect_origin}"
     )
-    return _render(
+    return render_private(
         request,
         "wallet_consent.html",
         headers={"Content-Security-Policy": policy},
@@ -67,14 +67,14 @@ async def authorize(issuer: str, request: Request, services: ServicesDep) -> Res
 
 @router.post(PATH)
 async def decide(issuer: str, request: Request, services: ServicesDep) -> Response:
-    fields = await _form(request)
+    fields = await read_form(request)
     values = dict(fields)
-    session_token = _cookie(request)
+    session_token = session_cookie(request)
     learner = await run_in_threadpool(learners.signed_in, services, session_token)
     if learner is None or session_token is None:
-        return _message(request, "Your session has ended", START_AGAIN, status=401)
+        return message_page(request, "Your session has ended", START_AGAIN, status=401)
     if not hmac.compare_digest(values.get("csrf", ""), learners.csrf_token(session_token)):
-        return _message(request, "This form has expired", START_AGAIN, status=403)
+        return message_page(request, "This form has expired", START_AGAIN, status=403)
     params = [(name, value) for name, value in fields if name not in ("csrf", "decision")]
     approve = values.get("decision") == "approve"
     try:
