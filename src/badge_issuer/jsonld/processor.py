@@ -30,11 +30,11 @@ from badge_issuer.budget import checkpoint
 from badge_issuer.errors import BadgeIssuerError, ContextNotAllowed, JsonLdError, TooComplex
 from badge_issuer.jsonld import canon
 from badge_issuer.jsonld.bounds import DEFAULT_BOUNDS, Counts, JsonLdBounds, check_bounds
-from badge_issuer.jsonld.canon import QuadKey
 from badge_issuer.jsonld.context_cache import SharedContextResolver
 from badge_issuer.jsonld.context_memo import MemoProcessor
 from badge_issuer.jsonld.fast_rdf import Unsupported, fast_quads
 from badge_issuer.jsonld.loader import DocumentLoader
+from badge_issuer.jsonld.nquads import QuadKey
 from badge_issuer.jsonld.safemode import RELATIVE_BASE, Findings
 
 #: pyld's dataset: graph name → list of quads (each a dict of subject/predicate/object terms)
