@@ -206,3 +206,9 @@ def test_accepted_achievements_and_profiles_are_remembered_bounded_and_rejection
     issues = validator.errors(broken, OB_ACHIEVEMENT_CREDENTIAL_SCHEMA)
     assert any("criteria" in issue.message for issue in issues)
     assert not validator._fast.valid(OB_ACHIEVEMENT_CREDENTIAL_SCHEMA, broken)
+    # content that is not plain JSON (NaN) is validated, never remembered
+    odd = issuer.sign(badge(issuer))
+    odd["credentialSubject"]["achievement"]["creditsAvailable"] = float("nan")
+    monkeypatch.setattr(schema_fast, "_accepted", BoundedMap(100))
+    validator.errors(odd, OB_ACHIEVEMENT_CREDENTIAL_SCHEMA)
+    assert schema_fast.accepted_size() == 1  # the issuer Profile; not the achievement

@@ -72,14 +72,10 @@ def context_check(subject: Subject, ctx: VerifyContext) -> CheckResult:
     loader = ctx.canon.loader
     unsigned = {key: value for key, value in subject.credential.items() if key != "proof"}
     remote = loader.remote if isinstance(loader.remote, RemoteContexts) else None
-    entries = _context_values(subject.credential)
-    if all(isinstance(entry, str) and (remote is not None or loader.knows(entry)) for entry in entries):
-        used: list[str] = entries  # the common case: pointers are only needed to report a refusal
-    else:
-        found = _refused_or_used(subject.credential, loader.knows, remote is not None)
-        if isinstance(found, CheckResult):
-            return found
-        used = found
+    used = _context_values(subject.credential)
+    accepted = all(isinstance(entry, str) and (remote is not None or loader.knows(entry)) for entry in used)
+    if not accepted:  # pointers are built only to report the refusal
+        return _refusal(subject.credential, loader.knows, remote is not None)
     if not used:
         return CheckResult(ID, FAILED, "the document has no @context")
     contexts = list(dict.fromkeys(used))
@@ -101,27 +97,26 @@ def context_check(subject: Subject, ctx: VerifyContext) -> CheckResult:
     )
 
 
-def _refused_or_used(credential: Any, knows: Callable[[str], bool], remote: bool) -> CheckResult | list[str]:
-    """The first context entry refused, with its pointer, or (none refused) every entry."""
-    used: list[str] = []
-    for pointer, entry in _contexts(credential):
-        if isinstance(entry, str):
-            if not knows(entry) and not remote:
-                return CheckResult(
-                    ID,
-                    FAILED,
-                    f"context {short(entry)} is not one we know and pin (contexts are never fetched)",
-                    {"pointer": pointer, "context": short(entry, 300)},
-                )
-            used.append(entry)
-        else:
-            return CheckResult(
-                ID,
-                FAILED,
-                "embedded context objects are not accepted; only pinned context URLs are",
-                {"pointer": pointer},
-            )
-    return used
+def _refusal(credential: Any, knows: Callable[[str], bool], remote: bool) -> CheckResult:
+    """The first context entry refused, with its pointer (the caller found that one is)."""
+    pointer, entry = next(
+        (pointer, entry)
+        for pointer, entry in _contexts(credential)
+        if not (isinstance(entry, str) and (remote or knows(entry)))
+    )
+    if isinstance(entry, str):
+        return CheckResult(
+            ID,
+            FAILED,
+            f"context {short(entry)} is not one we know and pin (contexts are never fetched)",
+            {"pointer": pointer, "context": short(entry, 300)},
+        )
+    return CheckResult(
+        ID,
+        FAILED,
+        "embedded context objects are not accepted; only pinned context URLs are",
+        {"pointer": pointer},
+    )
 
 
 def _undefined(terms: list[str], where: list[str], contexts: list[str]) -> CheckResult:

@@ -204,9 +204,7 @@ class FastChecks:
 
 def _remember_accepted(check: Check, key: str) -> None:
     """Wrap the generated validators of ``MEMO_DEFINITIONS`` (they call each other by global name)."""
-    namespace = getattr(getattr(check, "func", None), "__globals__", None)
-    if not isinstance(namespace, dict):
-        return
+    namespace: dict[str, Any] = getattr(getattr(check, "func", None), "__globals__", {})
     for name, function in list(namespace.items()):
         if name.startswith("validate_") and name.endswith(MEMO_DEFINITIONS) and callable(function):
             namespace[name] = _memoised(function, (key, name))
