@@ -9,12 +9,13 @@ from typing import Any
 import pytest
 
 from badge_issuer.api.routes import verify as verify_routes
+from badge_issuer.formats.bounded_json import loads_bounded
 from tests.badges import Issuer, badge
 
 
 def test_a_credential_naming_a_url_is_parsed_by_the_verifier_only(monkeypatch: pytest.MonkeyPatch) -> None:
     parsed: list[bytes] = []
-    real = verify_routes.loads_bounded
+    real = loads_bounded
 
     def counting(data: Any, **kwargs: Any) -> Any:
         parsed.append(data)
