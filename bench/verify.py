@@ -17,6 +17,9 @@ Standard error also says how the hostile requests sent during that run were answ
 p50 and slowest time). Extra ``BADGE_*`` variables in the environment reach the server (e.g.
 ``BADGE_VERIFY_WORKERS=0`` verifies everything in the serving process, as before the two lanes).
 
+Last, ``verify_http.py``: verifications per second of distinct, freshly issued badges from 8
+keep-alive clients, with ``serve --workers 1`` and ``2`` (``--throughput-seconds 0`` skips it).
+
 Loops are bounded by time and by count.
 """
 
@@ -46,6 +49,7 @@ from tests.badges import Issuer, badge, context
 from tests.jsonld.test_bounds import clr_of
 from tests.test_verification import tiny_png
 
+import verify_http
 from badge_issuer.formats.png import make_chunk
 from badge_issuer.verification import verify_badge
 
@@ -168,6 +172,9 @@ def main() -> None:
     parser.add_argument("--seconds", type=float, default=2.0)
     parser.add_argument("--requests", type=int, default=200)
     parser.add_argument("--latency-requests", type=int, default=200)
+    parser.add_argument("--throughput-seconds", type=float, default=5.0, help="0: no throughput run")
+    parser.add_argument("--throughput-badges", type=int, default=1000)
+    parser.add_argument("--throughput-workers", default="1,2")
     args = parser.parse_args()
 
     key = Ed25519PrivateKey.generate()
@@ -234,6 +241,11 @@ def main() -> None:
     for name, samples in (("alone", alone), (f"with 4 hostile clients ({sent} hostile sent)", attacked)):
         p50, p99 = percentiles(samples)
         print(f"{name:<52}{p50:>10.1f}{p99:>10.1f}{len(samples):>6}")
+    if args.throughput_seconds > 0:  # distinct freshly issued badges, 1 and N uvicorn workers
+        print()
+        counts = [int(n) for n in args.throughput_workers.split(",") if n.strip()]
+        rows = [verify_http.measure(n, args.throughput_badges, 8, args.throughput_seconds) for n in counts]
+        verify_http.report(rows, args.throughput_badges, 8)
 
 
 def start_server(folder: str, port: int) -> subprocess.Popen[bytes]:

@@ -60,6 +60,8 @@ class Settings(BaseSettings):
     verify_heavy_objects: int = Field(default=300, gt=0)
     #: public verify routes: requests per client IP, as "N/second|minute|hour|day" (empty: no limit)
     verify_rate_limit: str = "60/minute"
+    #: badge pages: verifications (views whose verdict is not kept from a minute ago) per client IP
+    page_verify_rate_limit: str = "300/minute"
     #: tolerated clock skew, in seconds, when checking validity dates
     clock_skew_seconds: int = Field(default=300, ge=0)
     #: development only: let outbound fetches reach loopback / private addresses
@@ -192,7 +194,7 @@ class Settings(BaseSettings):
             return tuple(str(item).strip().lower().strip(".") for item in items if str(item).strip())
         return value
 
-    @field_validator("verify_rate_limit", "oauth_rate_limit")
+    @field_validator("verify_rate_limit", "page_verify_rate_limit", "oauth_rate_limit")
     @classmethod
     def _readable_rate_limit(cls, value: str, info: ValidationInfo) -> str:
         if value.strip().lower() not in ("", "off", "none", "0"):

@@ -49,7 +49,7 @@ from badge_issuer.checks.summary import summarize
 from badge_issuer.clock import Clock
 from badge_issuer.config import Settings
 from badge_issuer.credential.schema import SchemaValidator, default_schemas_dir
-from badge_issuer.crypto.resolver import ControllerSource, SourceResolver, WebControllers
+from badge_issuer.crypto.resolver import ControllerSource, OnceResolver, SourceResolver, WebControllers
 from badge_issuer.crypto.suites import CanonOptions
 from badge_issuer.errors import (
     BadgeIssuerError,
@@ -222,6 +222,8 @@ def verify_credential(
     """
     if ctx.verify_nested is None:
         ctx = replace(ctx, verify_nested=verify_credential)
+    if not isinstance(ctx.resolver, OnceResolver):  # this verification's (nested ones share it)
+        ctx = replace(ctx, resolver=OnceResolver(ctx.resolver))
     subject = Subject(credential, envelope, depth)
     results: list[CheckResult] = []
     stopped_by: str | None = None

@@ -371,17 +371,40 @@ def test_the_verification_page_explains_what_it_could_not_use(tenant: Tenant) ->
     assert machine.status_code == 413 and machine.headers["content-type"] == "application/problem+json"
 
 
-def test_the_pages_share_the_verify_rate_limit(live_server: Callable[..., LiveServer]) -> None:
-    tenant = bootstrap(live_server(verify_rate_limit="2/minute"), "uni")
+def test_badge_pages_keep_their_verdict_and_have_their_own_limit(
+    live_server: Callable[..., LiveServer],
+) -> None:
+    server = live_server(verify_rate_limit="2/minute", page_verify_rate_limit="2/minute")
+    tenant = bootstrap(server, "uni")
     assert httpx.post(tenant.url("/achievements"), json=ACHIEVEMENT, headers=tenant.admin).status_code == 201
-    issued = award(tenant)
+    first, second, third = award(tenant), award(tenant), award(tenant)
+    for _ in range(4):  # one verification, kept: four views cost one of the page limit
+        _, shown = page(first["credentialId"])
+        assert "Verified" in shown.text
+    page(second["credentialId"])
+    response = httpx.get(third["credentialId"], headers={"Accept": BROWSER})  # a third fresh one
+    assert response.status_code == 429 and int(response.headers["retry-after"]) >= 1
+    page(first["credentialId"])  # still kept: no verification, nothing counted
+    # the employers' verify limit was never touched by the pages
     verify_page(tenant, text="{}")
-    page(issued["credentialId"])  # a badge page verifies too
+    verify_page(tenant, text="{}")
     response, shown = verify_page(tenant, 429, text="{}")
-    assert int(response.headers["retry-after"]) >= 1
     assert "Too many requests Too many requests from this client" in shown.text
-    assert httpx.get(issued["credentialId"], headers={"Accept": BROWSER}).status_code == 429
-    assert httpx.get(issued["credentialId"]).status_code == 200  # machines reading the document are not
+    assert httpx.get(third["credentialId"]).status_code == 200  # machines reading the document are not
+
+
+def test_a_kept_verdict_gives_way_to_a_revocation_at_once(tenant: Tenant) -> None:
+    issued = award(tenant)
+    _, shown = page(issued["credentialId"])
+    assert "Verified" in shown.text
+    page(issued["credentialId"])  # kept now
+    revoked = httpx.post(
+        tenant.url(f"/credentials/{issued['id']}/revoke"), json={"reason": "test"}, headers=tenant.admin
+    )
+    assert revoked.status_code == 200, revoked.text
+    _, shown = page(issued["credentialId"])
+    assert "Revoked The issuer has revoked this badge" in shown.text
+    assert "Verified" not in shown.text
 
 
 def test_a_status_list_that_cannot_be_read_makes_the_badge_could_not_be_checked(tenant: Tenant) -> None:

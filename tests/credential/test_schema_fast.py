@@ -22,6 +22,7 @@ from badge_issuer.credential.vocab import (
     OB_ACHIEVEMENT_CREDENTIAL_SCHEMA,
     OB_ENDORSEMENT_CREDENTIAL_SCHEMA,
 )
+from badge_issuer.jsonld.context_memo import BoundedMap
 from tests.credential.conftest import EXAMPLE_NAMES, load_example
 
 URLS = (OB_ACHIEVEMENT_CREDENTIAL_SCHEMA, OB_ENDORSEMENT_CREDENTIAL_SCHEMA, CLR_CREDENTIAL_SCHEMA)
@@ -182,3 +183,32 @@ def test_threads_asking_before_it_is_compiled_all_get_the_right_answer(
         thread.join()
     assert answers == [(True, False)] * (16 * 30)
     assert len(schema_fast._compiled) + len(schema_fast._pending) == 1  # one compilation, in the background
+
+
+def test_accepted_achievements_and_profiles_are_remembered_bounded_and_rejections_never(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    from tests.badges import Issuer, badge
+
+    validator = SchemaValidator(default_schemas_dir())
+    validator.warm(OB_ACHIEVEMENT_CREDENTIAL_SCHEMA)
+    monkeypatch.setattr(schema_fast, "_accepted", BoundedMap(4))
+    issuer = Issuer()
+    for number in range(6):
+        credential = issuer.sign(badge(issuer))
+        credential["credentialSubject"]["achievement"]["name"] = f"Achievement {number}"
+        validator.validate_credential(credential)
+        assert 0 < schema_fast.accepted_size() <= 4
+    # the same achievement again, now without its required criteria: never taken as accepted
+    broken = issuer.sign(badge(issuer))
+    broken["credentialSubject"]["achievement"]["name"] = "Achievement 5"
+    del broken["credentialSubject"]["achievement"]["criteria"]
+    issues = validator.errors(broken, OB_ACHIEVEMENT_CREDENTIAL_SCHEMA)
+    assert any("criteria" in issue.message for issue in issues)
+    assert not validator._fast.valid(OB_ACHIEVEMENT_CREDENTIAL_SCHEMA, broken)
+    # content that is not plain JSON (NaN) is validated, never remembered
+    odd = issuer.sign(badge(issuer))
+    odd["credentialSubject"]["achievement"]["creditsAvailable"] = float("nan")
+    monkeypatch.setattr(schema_fast, "_accepted", BoundedMap(100))
+    validator.errors(odd, OB_ACHIEVEMENT_CREDENTIAL_SCHEMA)
+    assert schema_fast.accepted_size() == 1  # the issuer Profile; not the achievement

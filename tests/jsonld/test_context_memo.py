@@ -125,7 +125,12 @@ def test_one_block_walks_a_document_once_and_shares_it_with_no_one_else() -> Non
     with shared_walks():
         first = walk(document, loader=loader)
         assert first is not None
-        assert walk(copy.deepcopy(document), loader=loader) is first
+        # the copies without ``proof`` that the checks make share every member: one walk
+        assert walk(dict(document), loader=loader) is first
+        # a member that is another object (even an equal one) is another document: walked again
+        again = walk(copy.deepcopy(document), loader=loader)
+        assert again == first and again is not first
+        assert walk({**document, "name": "Another"}, loader=loader) != first
         seen: list[object] = []
         thread = threading.Thread(target=lambda: seen.append(walk(document, loader=loader)))
         thread.start()

@@ -100,6 +100,7 @@ def create_app(
     app.state.job_runner = runner
     app.state.rate_limits = {
         "verify": RateLimit("verify", settings.verify_rate_limit),
+        "pages": RateLimit("pages", settings.page_verify_rate_limit),
         "oauth": RateLimit("oauth", settings.oauth_rate_limit),
     }
     app.state.pages = Pages(settings.base_url)

@@ -2,22 +2,24 @@
 
 Everything a page shows of a badge comes from the credential exactly as signed, and its verdict from
 the verification spine (``verifying.verify_presented``: our own DIDs and status lists are read
-locally), so the page says what any verifier would find. The recipient is shown only by a display
-name the issuer put in the credential (an ``IdentityObject`` of type ``name``, not hashed); an email
-address, hashed or not, is never shown.
+locally), so the page says what any verifier would find; a verdict is kept for a minute per
+version of the badge's record (``verdict_cache``: a revocation shows at once). The recipient is
+shown only by a display name the issuer put in the credential (an ``IdentityObject`` of type
+``name``, not hashed); an email address, hashed or not, is never shown.
 """
 
 from __future__ import annotations
 
 import json
 import re
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from typing import Any
 
 from badge_issuer.application import verifying
 from badge_issuer.application.services import Services
 from badge_issuer.application.step_progress import StepProgress, on_badge
+from badge_issuer.application.verdict_cache import VerdictCache
 from badge_issuer.application.verdicts import Verdict, verdict_of
 from badge_issuer.db.achievements import AchievementRepository
 from badge_issuer.db.credentials import CredentialRepository
@@ -103,13 +105,26 @@ class LandingPage:
     issuers: tuple[IssuerCard, ...]
 
 
-def badge_page(services: Services, credential_id: str) -> BadgePage:
-    """The badge at ``credential_id`` as signed, verified now by the spine."""
+def verdicts(services: Services) -> VerdictCache:
+    """The application's recent badge page verdicts (``verdict_cache``)."""
+    return services.page_verdicts
+
+
+def badge_page(
+    services: Services, credential_id: str, *, before_verifying: Callable[[], None] = lambda: None
+) -> BadgePage:
+    """The badge at ``credential_id`` as signed, with the spine's verdict: kept for a minute per
+    version of its record (``verdict_cache``); ``before_verifying`` runs when it verifies anew."""
     with services.readers() as session:
         record = CredentialRepository(session).get(credential_id)
         text = record.credential_json
+        version = (credential_id, record.status, record.updated_at.isoformat())
         ours = _issuer_card(services, IssuerRepository(session).by_id(record.issuer_id))
-    report = verifying.verify_presented(services, text.encode("utf-8"), content_type="application/json")
+    report = verdicts(services).verdict(
+        version,
+        lambda: verifying.verify_presented(services, text.encode("utf-8"), content_type="application/json"),
+        before_verifying=before_verifying,
+    )
     credential = json.loads(text)
     subject = _mapping(credential.get("credentialSubject"))
     signed_issuer = _mapping(credential.get("issuer"))

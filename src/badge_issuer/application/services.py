@@ -20,6 +20,7 @@ from sqlalchemy import Engine
 from sqlalchemy.orm import Session, sessionmaker
 
 from badge_issuer.application.own_documents import OwnControllers, OwnStatusLists
+from badge_issuer.application.verdict_cache import VerdictCache
 from badge_issuer.application.verify_pool import VerifyPool
 from badge_issuer.checks import VerifyContext
 from badge_issuer.checks.status import FetchStatusSource
@@ -118,6 +119,11 @@ class Services:
     def verify_context(self) -> VerifyContext:
         """The verification context, built once per application (guarded fetcher, caches)."""
         return self._once("verify_context", self._verify_context)
+
+    @property
+    def page_verdicts(self) -> VerdictCache:
+        """The badge pages' recent verdicts, one cache per application (``verdict_cache``)."""
+        return self._once("page_verdicts", VerdictCache)
 
     def _once(self, name: str, build: Callable[[], T]) -> T:
         """``build()`` the first time ``name`` is asked for, by one thread only (request threads

@@ -11,7 +11,7 @@ covered by an RDFC signature; such terms are named with where they occur.
 
 from __future__ import annotations
 
-from collections.abc import Iterator, Mapping
+from collections.abc import Callable, Iterator, Mapping
 from typing import Any
 
 from badge_issuer.checks.base import (
@@ -50,29 +50,32 @@ def _contexts(document: Any) -> Iterator[tuple[str, Any]]:
             stack.extend((f"{path}/{index}", item) for index, item in enumerate(value))
 
 
+def _context_values(document: Any) -> list[Any]:
+    """The entries of ``_contexts``, in its order, without the pointers (no string is built)."""
+    found: list[Any] = []
+    stack: list[Any] = [document]
+    while stack:
+        value = stack.pop()
+        if isinstance(value, Mapping):
+            for key, item in value.items():
+                if key == "@context":
+                    found.extend(as_list(item))
+                else:
+                    stack.append(item)
+        elif isinstance(value, list):
+            stack.extend(value)
+    return found
+
+
 @check(ID, fatal=True)
 def context_check(subject: Subject, ctx: VerifyContext) -> CheckResult:
     loader = ctx.canon.loader
     unsigned = {key: value for key, value in subject.credential.items() if key != "proof"}
     remote = loader.remote if isinstance(loader.remote, RemoteContexts) else None
-    used: list[str] = []
-    for pointer, entry in _contexts(subject.credential):
-        if isinstance(entry, str):
-            if not loader.knows(entry) and remote is None:
-                return CheckResult(
-                    ID,
-                    FAILED,
-                    f"context {short(entry)} is not one we know and pin (contexts are never fetched)",
-                    {"pointer": pointer, "context": short(entry, 300)},
-                )
-            used.append(entry)
-        else:
-            return CheckResult(
-                ID,
-                FAILED,
-                "embedded context objects are not accepted; only pinned context URLs are",
-                {"pointer": pointer},
-            )
+    used = _context_values(subject.credential)
+    accepted = all(isinstance(entry, str) and (remote is not None or loader.knows(entry)) for entry in used)
+    if not accepted:  # pointers are built only to report the refusal
+        return _refusal(subject.credential, loader.knows, remote is not None)
     if not used:
         return CheckResult(ID, FAILED, "the document has no @context")
     contexts = list(dict.fromkeys(used))
@@ -91,6 +94,28 @@ def context_check(subject: Subject, ctx: VerifyContext) -> CheckResult:
         PASSED,
         f"all {len(contexts)} contexts are pinned and every term is defined",
         {"contexts": contexts},
+    )
+
+
+def _refusal(credential: Any, knows: Callable[[str], bool], remote: bool) -> CheckResult:
+    """The first context entry refused, with its pointer (the caller found that one is)."""
+    pointer, entry = next(
+        (pointer, entry)
+        for pointer, entry in _contexts(credential)
+        if not (isinstance(entry, str) and (remote or knows(entry)))
+    )
+    if isinstance(entry, str):
+        return CheckResult(
+            ID,
+            FAILED,
+            f"context {short(entry)} is not one we know and pin (contexts are never fetched)",
+            {"pointer": pointer, "context": short(entry, 300)},
+        )
+    return CheckResult(
+        ID,
+        FAILED,
+        "embedded context objects are not accepted; only pinned context URLs are",
+        {"pointer": pointer},
     )
 
 

@@ -102,7 +102,11 @@ def _proof_problem(listing: Mapping[str, Any], list_issuer: str | None, ctx: Ver
     """Why the list's proof set does not hold (every proof, each by a key its issuer controls)."""
     try:
         outcomes = verify_proof_set(
-            listing, canon=ctx.canon, resolver=ctx.resolver, now=ctx.clock() - ctx.clock_skew
+            listing,
+            canon=ctx.canon,
+            resolver=ctx.resolver,
+            now=ctx.clock() - ctx.clock_skew,
+            reuse=True,  # one list serves every credential pointing at it
         )
     except BadgeIssuerError as exc:
         outcomes, reasons = (), [exc.message]

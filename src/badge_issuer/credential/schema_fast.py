@@ -16,6 +16,13 @@ as long as the compiled check is never more lenient. That holds for what these s
 - where draft 7 is stricter (``1.0`` is not an integer) the document just takes the slow path;
 - ``format`` gets the very predicates ``jsonschema`` is given (or none, as annotations).
 
+A credential's issuer ``Profile`` and its ``Achievement`` are most of its schema work (~40 %), and
+they are the same in every badge of one achievement: the compiled validators of those two
+definitions remember the content they accepted (``MEMO_DEFINITIONS``; by the SHA-256 of its JSON
+with sorted keys, in a bounded map), so the next badge of that achievement pays for its own parts
+only. A rejection is never remembered, and the compiled code is built without detailed exceptions
+(their messages are never read: a rejection takes the slow path).
+
 Compiling takes 0.1–1 s a schema, so it happens once per process, in a background thread, on the
 first request for that schema; until it is ready, requests take the slow path. The compiled
 functions are pure, and the memo of them (keyed by the schema's content) is shared, safely, by
@@ -33,6 +40,8 @@ from collections.abc import Callable, Mapping
 from typing import Any
 
 import fastjsonschema
+
+from badge_issuer.jsonld.context_memo import BoundedMap
 
 log = logging.getLogger(__name__)
 
@@ -72,6 +81,11 @@ SUPPORTED = frozenset(
         "format",
     }
 )
+#: ``$defs`` whose validators remember what they accepted (shared by the badges of one achievement)
+MEMO_DEFINITIONS = ("___defs_achievement", "___defs_profile")
+#: accepted (schema, definition, content digest) kept; emptied when full
+MEMO_SIZE = 4096
+_accepted = BoundedMap(MEMO_SIZE)
 _lock = threading.Lock()
 _compiled: dict[str, Check | None] = {}  # key → compiled check (None: could not be compiled)
 _pending: set[str] = set()
@@ -165,7 +179,9 @@ class FastChecks:
                     handlers={"https": self._resolve, "http": self._resolve},
                     formats=dict(self._formats) if self._formats is not None else _ANNOTATIONS,
                     use_default=False,
+                    detailed_exceptions=False,
                 )
+                _remember_accepted(check, key)
         except Exception:  # a schema it cannot compile keeps the slow path
             log.exception("JSON Schema %s could not be compiled; it is checked the slow way", schema_id)
         with _lock:
@@ -184,6 +200,37 @@ class FastChecks:
         copied = copy.deepcopy(schema)
         copied["$schema"] = DRAFT_7
         return copied
+
+
+def _remember_accepted(check: Check, key: str) -> None:
+    """Wrap the generated validators of ``MEMO_DEFINITIONS`` (they call each other by global name)."""
+    namespace: dict[str, Any] = getattr(getattr(check, "func", None), "__globals__", {})
+    for name, function in list(namespace.items()):
+        if name.startswith("validate_") and name.endswith(MEMO_DEFINITIONS) and callable(function):
+            namespace[name] = _memoised(function, (key, name))
+
+
+def _memoised(validate: Callable[..., Any], scope: tuple[str, str]) -> Callable[..., Any]:
+    def remembering(data: Any, custom_formats: Any = None, name_prefix: Any = None) -> Any:
+        # documents reach the validator parsed from JSON (string keys), so JSON text with sorted
+        # keys tells apart exactly what the schema does (1 and 1.0 and true differ in it)
+        try:
+            text = json.dumps(data, sort_keys=True, separators=(",", ":"), allow_nan=False)
+        except (TypeError, ValueError):
+            return validate(data, custom_formats, name_prefix)
+        memo_key = (*scope, hashlib.sha256(text.encode()).digest())
+        if _accepted.get(memo_key) is True:
+            return data
+        result = validate(data, custom_formats, name_prefix)  # raises when it rejects
+        _accepted.put(memo_key, True)
+        return result
+
+    return remembering
+
+
+def accepted_size() -> int:
+    """How many accepted definitions are remembered now (for tests of the bound)."""
+    return len(_accepted)
 
 
 def _anything(value: Any) -> bool:

@@ -17,6 +17,7 @@ from datetime import UTC, datetime
 from typing import Any
 
 from badge_issuer.clock import isoformat_z
+from badge_issuer.crypto import proof_memo
 from badge_issuer.crypto.keys import Signer
 from badge_issuer.crypto.resolver import KeyResolver, VerificationMethod
 from badge_issuer.crypto.suites import CanonOptions, Cryptosuite, suite_for_proof
@@ -126,10 +127,13 @@ def verify_proof(
     domain: str | None = None,
     challenge: str | None = None,
     now: datetime | None = None,
+    reuse: bool = False,
 ) -> VerifiedProof:
     """Verify one proof of ``document``; raise ProofError/SignatureInvalid/ResolutionError if it fails.
 
-    With ``now``, a proof whose ``expires`` is before it has expired and does not verify.
+    With ``now``, a proof whose ``expires`` is before it has expired and does not verify. With
+    ``reuse`` (a document verified again and again, like a status list) its verify data is kept
+    across verifications (``proof_memo``); everything else is checked each time.
     """
     for field in ("type", "verificationMethod", "proofPurpose", "proofValue"):
         if not isinstance(proof.get(field), str) or not proof[field]:
@@ -149,13 +153,21 @@ def verify_proof(
     suite = suite_for_proof(proof)
     unsecured = suite.prepare_unsecured(_unsecured(document, proof, proofs_of(document)), proof)
     config = suite.proof_config(proof, unsecured)
-    verify_data = suite.create_verify_data(unsecured, config, canon)
+    verify_data = (
+        proof_memo.verify_data(suite, unsecured, config, canon)
+        if reuse
+        else suite.create_verify_data(unsecured, config, canon)
+    )
     method = resolver.resolve(proof["verificationMethod"])
     if expected_purpose not in method.purposes:  # a key listed nowhere is authorised for nothing
         raise ProofError(
             f"verification method {method.id} is not listed under {expected_purpose} by its controller"
         )
-    suite.verify(verify_data, proof["proofValue"], method.public_key)
+    known = reuse and proof_memo.verified_before(method.public_key, proof["proofValue"], verify_data)
+    if not known:
+        suite.verify(verify_data, proof["proofValue"], method.public_key)
+        if reuse:
+            proof_memo.remember_verified(method.public_key, proof["proofValue"], verify_data)
     return VerifiedProof(proof=proof, suite=suite.name or suite.proof_type, verification_method=method)
 
 
@@ -169,6 +181,7 @@ def verify_proof_set(
     challenge: str | None = None,
     max_proofs: int = MAX_PROOFS,
     now: datetime | None = None,
+    reuse: bool = False,
 ) -> tuple[ProofOutcome, ...]:
     """Verify every proof of ``document`` (VC DI §4.5); the document verifies iff all outcomes did.
 
@@ -194,6 +207,7 @@ def verify_proof_set(
                 domain=domain,
                 challenge=challenge,
                 now=now,
+                reuse=reuse,
             )
         except BadgeIssuerError as exc:
             outcomes.append(ProofOutcome(index, proof, None, exc.message))

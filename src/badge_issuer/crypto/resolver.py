@@ -203,3 +203,23 @@ class SourceResolver:
                 "list it under any verification relationship"
             )
         return replace(method, purposes=purposes)
+
+
+class OnceResolver:
+    """``inner``, asked at most once per verification method: one verification's memo.
+
+    A credential and the status list it points at are usually signed by the same key, and each
+    lookup of one of our own issuers' keys is a database read. Made per verification (never shared
+    between requests), so a key retired meanwhile counts from the next verification on; only
+    successes are kept (a failure is asked again, as before)."""
+
+    def __init__(self, inner: KeyResolver) -> None:
+        self.inner = inner
+        self._methods: dict[str, VerificationMethod] = {}
+
+    def resolve(self, method_id: str) -> VerificationMethod:
+        method = self._methods.get(method_id)
+        if method is None:
+            method = self.inner.resolve(method_id)
+            self._methods[method_id] = method
+        return method

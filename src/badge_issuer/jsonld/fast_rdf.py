@@ -29,8 +29,8 @@ from frozendict import frozendict
 from pyld import jsonld
 
 from badge_issuer.budget import checkpoint
-from badge_issuer.jsonld.canon import QuadKey, nquads_iri, nquads_literal, nquads_term
 from badge_issuer.jsonld.context_memo import MemoProcessor
+from badge_issuer.jsonld.nquads import QuadKey, nquads_iri, nquads_literal, nquads_term
 
 RDF = "http://www.w3.org/1999/02/22-rdf-syntax-ns#"
 XSD_DOUBLE = "http://www.w3.org/2001/XMLSchema#double"

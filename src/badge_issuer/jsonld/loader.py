@@ -24,7 +24,10 @@ from typing import Any, Protocol
 from badge_issuer.budget import checkpoint
 from badge_issuer.errors import ConfigurationError, ContextNotAllowed
 from badge_issuer.jsonld.context_cache import CONTEXT_CACHE_SIZE, SharedCache
-from badge_issuer.jsonld.context_memo import ContextMemo
+from badge_issuer.jsonld.context_memo import BoundedMap, ContextMemo
+
+#: entries of ``DocumentLoader.derived`` (each a 32-byte key and a 64-byte value)
+DERIVED_SIZE = 4096
 
 VC_V1 = "https://www.w3.org/2018/credentials/v1"
 VC_V2 = "https://www.w3.org/ns/credentials/v2"
@@ -173,6 +176,9 @@ class DocumentLoader:
         self.context_cache = SharedCache(CONTEXT_CACHE_SIZE)
         #: processed contexts kept across documents, scoped ones included (``context_memo``)
         self.context_memo = ContextMemo(self.knows)
+        #: results that are pure functions of a document and these pinned contexts, kept across
+        #: documents (the verify data of proofs, ``crypto.proof_memo``); bounded
+        self.derived = BoundedMap(DERIVED_SIZE)
 
     @classmethod
     def pinned(cls) -> DocumentLoader:

@@ -18,8 +18,7 @@ of the verification under way (``badge_issuer.budget``).
 
 from __future__ import annotations
 
-import json
-from collections.abc import Iterator, Mapping
+from collections.abc import Hashable, Iterator, Mapping
 from contextlib import contextmanager
 from contextvars import ContextVar
 from typing import Any, cast
@@ -31,11 +30,11 @@ from badge_issuer.budget import checkpoint
 from badge_issuer.errors import BadgeIssuerError, ContextNotAllowed, JsonLdError, TooComplex
 from badge_issuer.jsonld import canon
 from badge_issuer.jsonld.bounds import DEFAULT_BOUNDS, Counts, JsonLdBounds, check_bounds
-from badge_issuer.jsonld.canon import QuadKey
 from badge_issuer.jsonld.context_cache import SharedContextResolver
 from badge_issuer.jsonld.context_memo import MemoProcessor
 from badge_issuer.jsonld.fast_rdf import Unsupported, fast_quads
 from badge_issuer.jsonld.loader import DocumentLoader
+from badge_issuer.jsonld.nquads import QuadKey
 from badge_issuer.jsonld.safemode import RELATIVE_BASE, Findings
 
 #: pyld's dataset: graph name → list of quads (each a dict of subject/predicate/object terms)
@@ -119,9 +118,9 @@ def walk(
     Bounded like pyld's path: the document's bounds first; a document near the duplicate-check
     bound goes to pyld's path, which measures the expanded form too."""
     walks = _WALKS.get()
-    key = _walk_key(document, loader, bounds) if walks is not None else None
-    if walks is not None and key is not None and key in walks:
-        return walks[key]
+    key = _walk_key(document, loader, bounds, walks) if walks is not None else None
+    if walks is not None and key is not None and key in walks.datasets:
+        return walks.datasets[key]
     counts: Counts = check_bounds(document, bounds)
     quads: list[QuadKey] | None = None
     if counts.duplicate_checks <= bounds.max_duplicate_checks // 2:
@@ -132,7 +131,7 @@ def walk(
         except (Unsupported, jsonld.JsonLdError, JsonLdError):  # pyld's path decides and words errors
             quads = None
     if walks is not None and key is not None:
-        walks[key] = quads
+        walks.datasets[key] = quads
     return quads
 
 
@@ -151,30 +150,52 @@ def canonical_nquads(
     return canon.canonicalize(dataset, work_factor=work_factor)
 
 
-#: the datasets of the documents walked in the current ``shared_walks`` block (None: no block)
-_WALKS: ContextVar[dict[str, list[QuadKey] | None] | None] = ContextVar("badge_jsonld_walks", default=None)
+class _Walks:
+    """The datasets of the documents walked in one ``shared_walks`` block, and those documents."""
+
+    def __init__(self) -> None:
+        self.datasets: dict[Hashable, list[QuadKey] | None] = {}
+        #: every document a key was made for: held, so that the ids in the keys stay unique
+        self.held: list[Mapping[str, Any]] = []
+
+
+#: the walks of the current ``shared_walks`` block (None: no block)
+_WALKS: ContextVar[_Walks | None] = ContextVar("badge_jsonld_walks", default=None)
 
 
 @contextmanager
 def shared_walks() -> Iterator[None]:
-    """Within the block, a document (by its JSON content) is walked once and its dataset shared.
+    """Within the block, a document (by its members) is walked once and its dataset shared.
 
     One verification opens one (``verification.verify_credential``): the ``context`` check and the
-    ``proof`` check read the same document. The map belongs to the block, in the current context
-    only, so no other verification or thread ever sees it; nothing reading a dataset edits it."""
-    token = _WALKS.set({})
+    ``proof`` check read the same document (each its own copy without ``proof``, sharing every
+    member). The map belongs to the block, in the current context only, so no other verification
+    or thread ever sees it; nothing reading a dataset edits it, and nothing edits a document under
+    verification."""
+    token = _WALKS.set(_Walks())
     try:
         yield
     finally:
         _WALKS.reset(token)
 
 
-def _walk_key(document: Mapping[str, Any], loader: DocumentLoader, bounds: JsonLdBounds) -> str | None:
-    try:
-        content = json.dumps(document, sort_keys=True, separators=(",", ":"), ensure_ascii=False)
-    except (TypeError, ValueError):  # not plain JSON: not shared
-        return None
-    return f"{id(loader)} {bounds!r} {content}"
+def _walk_key(
+    document: Mapping[str, Any], loader: DocumentLoader, bounds: JsonLdBounds, walks: _Walks
+) -> Hashable:
+    """A document known by its members: a scalar by type and value, an object or array by identity
+    (the document is held for the block, so no other object can take that identity)."""
+    members: list[tuple[str, type, object]] = []
+    for name, value in document.items():
+        if not isinstance(name, str):
+            return None
+        if isinstance(value, float):  # by repr: -0.0 == 0.0, yet they are different literals
+            members.append((name, float, repr(value)))
+        elif value is None or isinstance(value, str | int | bool):
+            members.append((name, type(value), value))
+        else:
+            members.append((name, list, id(value)))
+    walks.held.append(document)
+    return (id(loader), bounds, frozenset(members))
 
 
 def undefined_terms(

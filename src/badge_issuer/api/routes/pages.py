@@ -2,8 +2,10 @@
 issuer and achievement URLs (``public.py`` hands a request here when it prefers ``text/html``).
 
 Routes only translate: the application layer builds what a page shows (``application/pages.py``)
-and verifies (``application/verifying.py``, the same use case, bounds and rate limit as
-``POST /api/v1/verify``); ``api/html.py`` renders it. None of these pages is part of the API, so
+and verifies (``application/verifying.py``, the same use case and bounds as ``POST
+/api/v1/verify``; the verification page shares its rate limit, while the badge page keeps its
+verdict a minute per record version and counts only fresh verifications, against a limit of its
+own); ``api/html.py`` renders it. None of these pages is part of the API, so
 they are left out of the OpenAPI document (the negotiated document URLs are in it).
 """
 
@@ -38,9 +40,11 @@ def pages_of(request: Request) -> Pages:
     return pages
 
 
-def _count_verification(request: Request) -> None:
-    """Pages that verify share the public verify routes' per-client limit (RateLimited past it)."""
-    limit: RateLimit = request.app.state.rate_limits["verify"]
+def _count_verification(request: Request, name: str = "verify") -> None:
+    """Count a verification against the client's ``name`` limit (RateLimited past it): the
+    verification page shares the public verify routes' limit; the badge page has its own
+    (``BADGE_PAGE_VERIFY_RATE_LIMIT``), counted only when it verifies anew (``verdict_cache``)."""
+    limit: RateLimit = request.app.state.rate_limits[name]
     limit.hit(request.client.host if request.client is not None else "unknown")
 
 
@@ -129,8 +133,11 @@ def badge(request: Request, credential_id: str) -> Response:
     """The badge page: the credential as a person reads it, with a live verdict."""
     pages = pages_of(request)
     try:
-        _count_verification(request)
-        page = use_cases.badge_page(services_of(request), credential_id)
+        page = use_cases.badge_page(
+            services_of(request),
+            credential_id,
+            before_verifying=lambda: _count_verification(request, "pages"),
+        )
     except errors.BadgeIssuerError as exc:
         return pages.error(exc)
     achievement, issuer = page.achievement, page.issuer

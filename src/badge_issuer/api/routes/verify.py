@@ -74,8 +74,14 @@ def _recipient(value: str | None) -> str | None:
 
 def _url_request(data: bytes) -> tuple[str | None, str | None]:
     """The URL and recipient of a ``{"url": "…"}`` body (anything else is for the verifier to judge)."""
-    # a {"url", "recipient"} body is small: anything longer is a credential, never parsed here
-    if len(data) > MAX_URL_REQUEST_BYTES or not data.lstrip().startswith(b"{") or b'"url"' not in data:
+    # a {"url", "recipient"} body is small: anything longer is a credential, never parsed here; so is
+    # one naming "@context" (a credential whose issuer has a "url", parsed once, by the verifier)
+    if (
+        len(data) > MAX_URL_REQUEST_BYTES
+        or not data.lstrip().startswith(b"{")
+        or b'"url"' not in data
+        or b'"@context"' in data
+    ):
         return None, None
     try:
         value = loads_bounded(data)

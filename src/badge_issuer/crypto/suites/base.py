@@ -40,6 +40,9 @@ class Cryptosuite(Protocol):
     proof_type: str
     #: contexts a signed document must carry for this suite's terms (beyond the VC v2 context)
     required_contexts: tuple[str, ...]
+    #: whether verify data is worth keeping across verifications (``crypto.proof_memo``): true
+    #: when canonicalizing costs far more than serializing the document for the memo key
+    canon_memo: bool
 
     def prepare_unsecured(self, unsecured: Document, proof: Document) -> Document:
         """The unsecured document as this suite verifies it."""
@@ -72,6 +75,8 @@ class Cryptosuite(Protocol):
 
 class Ed25519Multibase(ABC):
     """Shared sign/verify/hash steps: SHA-256 hashes and a ``z``-base58btc Ed25519 proofValue."""
+
+    canon_memo: bool = True
 
     def prepare_unsecured(self, unsecured: Document, proof: Document) -> Document:
         """The unsecured document as this suite verifies it (identity, except where a suite says)."""

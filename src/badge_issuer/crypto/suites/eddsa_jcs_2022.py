@@ -18,6 +18,8 @@ class EddsaJcs2022(Ed25519Multibase):
     name: str | None = "eddsa-jcs-2022"
     proof_type = "DataIntegrityProof"
     required_contexts: tuple[str, ...] = ()
+    #: JCS costs about what serializing the document for a memo key would
+    canon_memo: bool = False
 
     def proof_config(self, options: Document, document: Document) -> dict[str, Any]:
         config = without_proof_value(options)

@@ -1,0 +1,94 @@
+"""What verifying a Data Integrity proof computes from the bytes alone, kept across verifications.
+
+A status list credential is verified with every credential that points at it, and a badge shown on
+its page or checked by many employers is verified again and again: the same document and proof
+options were canonicalized and hashed each time (~0.4 ms for a typical list), and the same Ed25519
+signature checked. Both are pure functions of their inputs, so they are kept:
+
+- :func:`verify_data`: the suite's ``hash(canonical proof config) ‖ hash(canonical document)``,
+  keyed by the SHA-256 of the suite, the two documents' JSON (keys sorted), the work bounds and the
+  work factor, in a bounded map owned by the loader (``DocumentLoader.derived``). Only documents
+  whose every ``@context`` is a top-level URL the loader pins are kept: their canonical form
+  cannot change (a fetched context could, and a nested one is not looked at). Only successes are
+  kept, so a document that fails (undefined terms, too complex) is processed again each time.
+- :func:`verified_before` / :func:`remember_verified`: the signatures that verified, by (public
+  key, ``proofValue``, verify data), process-wide.
+
+Nothing else is skipped: the key is resolved, its purpose and controller checked, the proof's
+fields and dates checked on every verification. The maps are ``BoundedMap`` objects (emptied when
+full, safe for threads without a lock), so memory stays flat however many documents pass through.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+from collections.abc import Mapping
+from typing import Any
+
+from badge_issuer.crypto.suites import CanonOptions, Cryptosuite
+from badge_issuer.jsonld.context_memo import BoundedMap
+
+#: signatures kept (each key ~200 bytes)
+SIGNATURE_MEMO_SIZE = 4096
+_CONTEXT_KEY = '"@context":'
+_verified = BoundedMap(SIGNATURE_MEMO_SIZE)
+
+
+def _pinned_only(document: Mapping[str, Any], canon: CanonOptions) -> bool:
+    contexts = document.get("@context")
+    entries = contexts if isinstance(contexts, list) else [contexts]
+    return all(isinstance(entry, str) and canon.loader.knows(entry) for entry in entries)
+
+
+def _key(
+    suite: Cryptosuite, document: Mapping[str, Any], config: Mapping[str, Any], canon: CanonOptions
+) -> bytes | None:
+    """The memo key of this verify data, or None when it may not be kept."""
+    if not suite.canon_memo or not (_pinned_only(document, canon) and _pinned_only(config, canon)):
+        return None
+    try:
+        text = json.dumps(
+            [suite.name, suite.proof_type, document, config],
+            sort_keys=True,
+            separators=(",", ":"),
+            ensure_ascii=False,
+            allow_nan=False,
+        )
+    except (TypeError, ValueError):  # not plain JSON: not kept
+        return None
+    if text.count(_CONTEXT_KEY) != 2:  # a nested @context somewhere (only keys are followed by ':')
+        return None
+    described = f"{canon.bounds!r} {canon.work_factor} {text}"
+    return hashlib.sha256(described.encode("utf-8", "surrogatepass")).digest()
+
+
+def verify_data(
+    suite: Cryptosuite, document: Mapping[str, Any], config: Mapping[str, Any], canon: CanonOptions
+) -> bytes:
+    """``suite.create_verify_data(document, config, canon)``, from the memo when it was computed before."""
+    key = _key(suite, document, config, canon)
+    if key is None:
+        return suite.create_verify_data(document, config, canon)
+    memo = canon.loader.derived
+    found = memo.get((key,))
+    if isinstance(found, bytes):
+        return found
+    data = suite.create_verify_data(document, config, canon)
+    memo.put((key,), data)
+    return data
+
+
+def verified_before(public_key: bytes, proof_value: str, data: bytes) -> bool:
+    """Whether this signature was seen to verify before (``remember_verified``)."""
+    return _verified.get((public_key, proof_value, data)) is True
+
+
+def remember_verified(public_key: bytes, proof_value: str, data: bytes) -> None:
+    """Keep a signature that verified."""
+    _verified.put((public_key, proof_value, data), True)
+
+
+def sizes(canon: CanonOptions) -> tuple[int, int]:
+    """How many verify data (of ``canon``'s loader) and signatures are kept now (for tests)."""
+    return len(canon.loader.derived), len(_verified)

@@ -1,0 +1,99 @@
+"""The verify data and signatures of documents verified again and again (status lists) are kept,
+bounded, and never where the canonical form could change or the signature does not verify."""
+
+from __future__ import annotations
+
+import threading
+from typing import Any
+
+import pytest
+
+from badge_issuer.crypto import proof_memo
+from badge_issuer.crypto.data_integrity import verify_proof
+from badge_issuer.crypto.resolver import DidKeyResolver
+from badge_issuer.crypto.suites import CanonOptions, suite_by_name
+from badge_issuer.errors import BadgeIssuerError, SignatureInvalid
+from badge_issuer.jsonld import context_memo
+from badge_issuer.jsonld.loader import DocumentLoader
+from tests.badges import Issuer, badge, status_list
+
+
+def counting(monkeypatch: pytest.MonkeyPatch) -> list[str]:
+    """Record every canonicalization of the eddsa-rdfc-2022 suite."""
+    calls: list[str] = []
+    suite = type(suite_by_name("eddsa-rdfc-2022"))
+    real = suite.canonize
+
+    def canonize(self: Any, value: Any, canon: CanonOptions) -> bytes:
+        calls.append(str(value.get("type")))
+        return real(self, value, canon)
+
+    monkeypatch.setattr(suite, "canonize", canonize)
+    return calls
+
+
+def test_a_status_list_is_canonicalized_once_across_verifications(monkeypatch: pytest.MonkeyPatch) -> None:
+    canon = CanonOptions(loader=DocumentLoader.pinned())
+    issuer = Issuer()
+    listing = status_list(issuer)
+    calls = counting(monkeypatch)
+    for _ in range(3):
+        verify_proof(listing, listing["proof"], canon=canon, resolver=DidKeyResolver(), reuse=True)
+    assert len(calls) == 2  # proof options and document, once
+    assert proof_memo.sizes(canon)[0] == 1
+    # without reuse (a presented credential) nothing is kept or taken from the memo
+    verify_proof(listing, listing["proof"], canon=canon, resolver=DidKeyResolver())
+    assert len(calls) == 4
+    # a forged copy still fails: the memo is keyed by content, and keeps only what verified
+    forged = {**listing, "validFrom": "2026-01-02T00:00:00Z"}
+    for _ in range(2):
+        with pytest.raises(SignatureInvalid):
+            verify_proof(forged, forged["proof"], canon=canon, resolver=DidKeyResolver(), reuse=True)
+    other = {**listing["proof"], "proofValue": "z" + "1" * 86}
+    with pytest.raises(BadgeIssuerError):
+        verify_proof(listing, other, canon=canon, resolver=DidKeyResolver(), reuse=True)
+
+
+def test_documents_whose_form_could_change_are_not_kept(monkeypatch: pytest.MonkeyPatch) -> None:
+    canon = CanonOptions(loader=DocumentLoader.pinned())
+    suite = suite_by_name("eddsa-rdfc-2022")
+    issuer = Issuer()
+    signed = issuer.sign(badge(issuer))
+    config = suite.proof_config(signed["proof"], signed)
+    unsecured = {key: value for key, value in signed.items() if key != "proof"}
+    assert proof_memo._key(suite, unsecured, config, canon) is not None
+    unpinned = {**unsecured, "@context": [*unsecured["@context"], "https://example.org/ctx"]}
+    assert proof_memo._key(suite, unpinned, config, canon) is None
+    nested = {**unsecured, "evidence": [{"@context": "https://www.w3.org/ns/credentials/v2"}]}
+    assert proof_memo._key(suite, nested, config, canon) is None
+    assert proof_memo._key(suite, {**unsecured, "x": float("nan")}, config, canon) is None
+    # a string value that merely mentions "@context": is content, not a context
+    mention = {**unsecured, "name": '"@context": here'}
+    assert proof_memo._key(suite, mention, config, canon) is not None
+    assert proof_memo._key(suite_by_name("eddsa-jcs-2022"), unsecured, config, canon) is None
+
+
+def test_the_memos_stay_bounded_under_threads(monkeypatch: pytest.MonkeyPatch) -> None:
+    canon = CanonOptions(loader=DocumentLoader.pinned())
+    small = context_memo.BoundedMap(16)
+    monkeypatch.setattr(canon.loader, "derived", small)
+    monkeypatch.setattr(proof_memo, "_verified", context_memo.BoundedMap(16))
+    issuer = Issuer()
+    lists = [status_list(issuer, f"https://status.example.org/lists/{n}") for n in range(40)]
+    errors: list[BaseException] = []
+
+    def verify_all() -> None:
+        try:
+            for listing in lists:
+                verify_proof(listing, listing["proof"], canon=canon, resolver=DidKeyResolver(), reuse=True)
+        except BaseException as exc:  # pragma: no cover - reported below
+            errors.append(exc)
+
+    threads = [threading.Thread(target=verify_all) for _ in range(4)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    assert not errors
+    kept, signatures = proof_memo.sizes(canon)
+    assert 0 < kept <= 16 and 0 < signatures <= 16
