@@ -4,23 +4,29 @@ badge that is no step, or no longer active) and deliveries that are not ours cha
 from __future__ import annotations
 
 import logging
+from collections.abc import Callable
+from datetime import timedelta
 
 import pytest
 
-from badge_issuer.application import Services
+from badge_issuer.application import Services, build_services
 from badge_issuer.application.achievements import new_achievement
 from badge_issuer.application.issuing import issue_one
+from badge_issuer.application.pathway_awards import progress
 from badge_issuer.application.pathways import new_pathway
 from badge_issuer.application.records import change_record_status
 from badge_issuer.application.step_progress import on_badge
 from badge_issuer.application.wallet_steps import delivered
+from badge_issuer.clock import FixedClock
+from badge_issuer.config import Settings
 from badge_issuer.credential.pathway import PathwayInput
 from badge_issuer.credential.requests import AchievementInput, IssueRequest
-from tests.application.conftest import make_issuer
+from badge_issuer.db.migrate import upgrade
+from tests.application.conftest import NOW, make_issuer
 
 
-def issue(services: Services, achievement: str, email: str) -> str:
-    request = IssueRequest.model_validate({"recipient": {"email": email}})
+def issue(services: Services, achievement: str, email: str, **extra: str) -> str:
+    request = IssueRequest.model_validate({"recipient": {"email": email}, **extra})
     return issue_one(
         services, issuer="uni", achievement=achievement, request=request, client_id=None, scope="/t"
     ).record.id
@@ -64,3 +70,35 @@ def test_a_delivery_that_is_not_of_our_award_changes_nothing(
     with caplog.at_level(logging.WARNING):
         delivered(services, {"id": ours, "credentialSubject": {"id": "did:key:z6Mk"}})
     assert "could not be checked now" in caplog.text
+
+
+def test_a_step_whose_validity_ended_stops_counting(make_settings: Callable[..., Settings]) -> None:
+    clock = FixedClock(NOW)
+    services = build_services(make_settings(), clock=clock)
+    upgrade(services.engine)
+    try:
+        make_issuer(services, "uni")
+        for slug in ("statistics", "certificate"):
+            body = {"slug": slug, "name": slug.title(), "description": "d", "criteria": {"narrative": "n"}}
+            new_achievement(services, "uni", AchievementInput.model_validate(body))
+        steps = [{"type": "achievement", "achievement": slug} for slug in ("python-data", "statistics")]
+        pathway = {
+            "name": "Data",
+            "target": "certificate",
+            "requirements": {"type": "allOf", "requirements": steps},
+        }
+        new_pathway(services, "uni", PathwayInput.model_validate(pathway))
+        until = (NOW + timedelta(days=1)).isoformat().replace("+00:00", "Z")
+        python = issue(services, "python-data", "ada@example.org", validUntil=until)
+        statistics = issue(services, "statistics", "ada@example.org")
+        assert progress(services, "uni", "data", "ada@example.org")["complete"] is True
+
+        clock.at = NOW + timedelta(days=2)  # the python-data badge is no longer valid
+        report = progress(services, "uni", "data", "ada@example.org")
+        assert report["complete"] is False, report
+        [aside] = report["notCounting"]
+        assert aside["credential"] == services.urls.credential(python) and "expired" in aside["reason"]
+        [shown] = on_badge(services, statistics)
+        assert [child["met"] for child in shown.tree["requirements"]] == [False, True]
+    finally:
+        services.close()

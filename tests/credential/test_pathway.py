@@ -193,3 +193,38 @@ def test_a_credits_group_counts_each_badge_once_however_many_requirements_it_mat
     ):
         assert evaluate(group_of_two, one)["met"] is False
         assert evaluate(group_of_two, [*one, held_from(other, source="external")])["met"] is True
+
+
+def test_a_met_group_keeps_only_the_badges_it_needs_so_its_siblings_can_count_the_rest() -> None:
+    # "any 1 of a, b" and "any 2 of b, c, d": holding a, b and c meets both (a for the first, b and
+    # c for the second); the first, met twice over, must not take b away from the second
+    either = {
+        "type": "allOf",
+        "requirements": [
+            {"type": "anyOf", "count": 1, "requirements": [leaf("a"), leaf("b")]},
+            {"type": "anyOf", "count": 2, "requirements": [leaf("b"), leaf("c"), leaf("d")]},
+        ],
+    }
+    answer = evaluate(either, [own("a"), own("b"), own("c")])
+    assert answer["met"] is True, answer
+    first, second = answer["requirements"]
+    assert first["countedBy"] == ["https://x.example/credentials/a"]
+    assert second["countedBy"] == ["https://x.example/credentials/b", "https://x.example/credentials/c"]
+    # a credits group that is met keeps only the badges its credits need; the others stay free
+    credits = {
+        "type": "allOf",
+        "requirements": [
+            {"type": "credits", "credits": 3, "requirements": [leaf("e"), leaf("f")]},
+            {"type": "anyOf", "count": 2, "requirements": [leaf("f"), leaf("g"), leaf("h")]},
+        ],
+    }
+    answer = evaluate(credits, [own("e", credits=3), own("f", credits=3), own("g")])
+    assert answer["met"] is True, answer
+    assert answer["requirements"][0]["credits"] == 3  # each badge counted once across the tree
+    assert answer["requirements"][0]["countedBy"] == ["https://x.example/credentials/e"]
+    # a group that is not met keeps what it has (nothing is taken from a sibling for it)
+    short = evaluate(
+        {"type": "credits", "credits": 9, "requirements": [leaf("e"), leaf("f")]},
+        [own("e", credits=3), own("f", credits=3)],
+    )
+    assert short["met"] is False and short["credits"] == 6

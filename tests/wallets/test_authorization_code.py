@@ -301,6 +301,10 @@ def test_only_the_signed_in_learners_badges_are_granted_and_malformed_requests(
         consent(browser, flow.authorization_url(configuration_ids=["python-data"]), BOB), REDIRECT_URI
     )
     assert none["error"] == "access_denied"
+    # before the learner answers, any registered wallet may send them here: whether they hold
+    # such a badge, or are the recipient of an offer's award, is not told to it without consent
+    for probe in (flow.authorization_url(configuration_ids=["python-data"]), forwarded):
+        consent_form(browser.client.get(probe))
     # once Bob has his own badge, his token reaches his award and never Ada's
     bobs = award(tenant, BOB, key="bob-1")
     answer = redirected(

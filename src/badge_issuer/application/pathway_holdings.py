@@ -5,17 +5,21 @@ them (the keyed recipient hash). What they hold: our own active awards to them (
 awards delivered to it in a wallet), the external badges submitted for them, and the other issuers'
 badges their wallets stored here through the Open Badges API (JSON or VC-JWT) — each external one
 verified again by the verification spine before it counts, and set aside with the reason when it
-does not (revoked, expired, failing, or not awarded to this learner).
+does not (revoked, expired, failing, or not awarded to this learner). Our own awards count while
+active and valid: one whose ``validUntil`` has passed is set aside too.
 """
 
 from __future__ import annotations
 
 import json
+from collections.abc import Mapping
 from dataclasses import dataclass
+from datetime import datetime
 from typing import Any
 
 from badge_issuer.application.services import Services
 from badge_issuer.application.verifying import verify_presented
+from badge_issuer.checks.validity import parse_datetime
 from badge_issuer.credential.pathway_progress import Held, held_from
 from badge_issuer.credential.requests import Recipient, lookup_identifier
 from badge_issuer.db.credentials import CredentialRepository
@@ -84,6 +88,14 @@ def why_not_counting(
     return None
 
 
+def validity_ended(credential: Mapping[str, Any], now: datetime) -> str | None:
+    """Why one of our active awards does not count now: its ``validUntil`` has passed (None: it counts)."""
+    until = parse_datetime(credential.get("validUntil"))
+    if until is not None and until <= now:
+        return f"expired at {until.isoformat()}"
+    return None
+
+
 #: what counts for a learner now, and what was set aside and why
 Holdings = tuple[list[Held], list[dict[str, Any]]]
 
@@ -103,11 +115,19 @@ def holdings(services: Services, issuer: str, who: Learner) -> Holdings:
                 if pair[0].id not in known
             ]
         labels = CredentialRepository(session).achievement_labels([item for item, _ in own])
-        held = [
-            held_from(json.loads(text), source="own", slug=labels[item.id][0], version=labels[item.id][1])
-            for item, text in own
-            if item.id in labels
-        ]
+        held: list[Held] = []
+        set_aside: list[dict[str, Any]] = []
+        now = services.clock()
+        for item, text in own:
+            if item.id not in labels:
+                continue
+            credential = json.loads(text)
+            view = held_from(credential, source="own", slug=labels[item.id][0], version=labels[item.id][1])
+            ended = validity_ended(credential, now)
+            if ended is None:
+                held.append(view)
+            else:  # active, but no longer valid: a verifier would refuse it
+                set_aside.append({"credential": view.ref, "source": "own", "reason": ended})
         external = [json.loads(item.credential_json) for item in repo.external(row.id, who.hash)]
         # and what the learner's wallets stored here through the OB API (other issuers' badges)
         stored = repo.wallet_badges(who.hash, not_issued_by=row.did, limit=MAX_EXTERNAL)
@@ -120,7 +140,6 @@ def holdings(services: Services, issuer: str, who: Learner) -> Holdings:
             if fmt == "jwt":
                 tokens[len(external)] = body
             external.append(credential)
-    set_aside = []
     for index, credential in enumerate(external):
         reason = why_not_counting(services, who, credential, token=tokens.get(index))
         view = held_from(credential, source="external")

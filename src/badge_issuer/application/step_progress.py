@@ -1,11 +1,12 @@
 """What a badge's public page shows of the pathways it is a step of: each pathway, its
 requirements, and which of them the badge's own recipient has met.
 
-Only the recipient of that badge is read, and only their **active** badges from the same issuer
-(by the keyed recipient hash the record carries): external badges a learner submitted are theirs
-to share and are never read for a public page, so their requirements show as met only once the
-pathway was awarded. Nothing about any other learner is read. The page gets names and links, never
-the ids of the recipient's other credentials (the evaluated tree's ``countedBy`` is dropped).
+Only the recipient of that badge is read, and only their **active** (and still valid) badges
+from the same issuer (by the keyed recipient hash the record carries): external badges a learner
+submitted are theirs to share and are never read for a public page, so their requirements show
+as met only once the pathway was awarded. Nothing about any other learner is read. The page gets
+names and links, never the ids of the recipient's other credentials (the evaluated tree's
+``countedBy`` is dropped).
 """
 
 from __future__ import annotations
@@ -15,6 +16,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
 
+from badge_issuer.application.pathway_holdings import validity_ended
 from badge_issuer.application.services import Services
 from badge_issuer.credential.pathway import own_requirements
 from badge_issuer.credential.pathway_progress import evaluate, held_from
@@ -78,11 +80,14 @@ def on_badge(services: Services, credential_id: str) -> tuple[StepProgress, ...]
             return ()
         own = repo.active_awards(row.id, record.recipient_hash)
         own_labels = records.achievement_labels(own)
+        now = services.clock()
         held = [
-            held_from(json.loads(item.credential_json), source="own", slug=slug, version=version)
+            held_from(credential, source="own", slug=slug, version=version)
             for item in own
             if item.id in own_labels
             for slug, version in [own_labels[item.id]]
+            for credential in [json.loads(item.credential_json)]
+            if validity_ended(credential, now) is None
         ]
         named = AchievementRepository(session)
         shown = {

@@ -99,14 +99,14 @@ def _ask(
     )
 
 
-def review(services: Services, slug: str, params: list[tuple[str, str]], learner: str | None) -> Prompt:
-    """Check an authorization request; with a signed-in learner, also what they would grant."""
+def review(services: Services, slug: str, params: list[tuple[str, str]]) -> Prompt:
+    """Check an authorization request. What the learner holds is not looked at before they answer:
+    a refusal for it would go straight back to the wallet, which any registered client could use
+    to learn, without consent, whether a signed-in learner holds a kind of badge (``decide`` checks)."""
     now = services.clock()
     with services.readers() as session:
         issuer = _issuer(session, slug)
         ask = _ask(session, services, issuer, params, now)
-        if learner is not None:
-            _grant(session, issuer, ask, learner, now)
         client = WalletAuthorizationRepository(session).client(ask.client_id)
         assert client is not None
         client_uri = json.loads(client.metadata_json).get("client_uri", "")

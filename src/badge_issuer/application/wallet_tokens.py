@@ -94,7 +94,9 @@ def redeem_code(
             granted = _narrowed(services, slug, granted, form["authorization_details"])
         if redeemed and not repository.redeem(
             row.id, now=now, token_hash=secrets.digest(token), token_expires=now + timedelta(seconds=lifetime)
-        ):
+        ):  # a concurrent redemption won: the code came twice, so what it gave is void too
+            repository.revoke(row.id, now)
+            audit("wallet.code_replayed", issuer=slug, client=client_id, learner=row.learner[:12])
             redeemed = False
         if redeemed and len(granted) != len(json.loads(row.granted_json)):
             row.granted_json = json.dumps(granted)

@@ -121,16 +121,20 @@ def evaluate(node: Mapping[str, Any], held: Sequence[Held]) -> dict[str, Any]:
             "credits": (credits or 0.0) if best is not None else 0.0,
             "countedBy": [best.ref] if best is not None else [],
         }
-    children = _each_counted_once(node["requirements"], held)
-    met_children = [child for child in children if child["met"]]
-    credits = sum(child["credits"] for child in met_children)
+    order, children = _each_counted_once(node["requirements"], held)
+    met_children = [index for index in order if children[index]["met"]]
     if kind == "allOf":
         met = len(met_children) == len(children)
+        counted = met_children
     elif kind == "anyOf":
         met = len(met_children) >= node["count"]
+        counted = met_children[: node["count"]] if met else met_children
     else:
-        met = credits >= node["credits"]
-    refs = list(dict.fromkeys(ref for child in met_children for ref in child["countedBy"]))
+        counted = _enough(met_children, children, node["credits"])
+        met = sum(children[index]["credits"] for index in counted) >= node["credits"]
+    # a met group counts (and takes from its siblings) only the badges it needs
+    credits = sum(children[index]["credits"] for index in sorted(counted))
+    refs = list(dict.fromkeys(ref for index in sorted(counted) for ref in children[index]["countedBy"]))
     answer = {key: value for key, value in node.items() if key != "requirements"}
     return answer | {"met": met, "credits": credits, "countedBy": refs, "requirements": children}
 
@@ -148,12 +152,25 @@ def _candidates(node: Mapping[str, Any], held: Sequence[Held]) -> int:
     return sum(1 for credential in held if any(_leaf_matches(leaf, credential) for leaf in leaves))
 
 
-def _each_counted_once(nodes: Sequence[Mapping[str, Any]], held: Sequence[Held]) -> list[dict[str, Any]]:
+def _enough(met: list[int], children: Sequence[Mapping[str, Any]], credits: float) -> list[int]:
+    """The first of the met children (in choosing order) whose credits reach ``credits`` (all of
+    them when they do not)."""
+    total = 0.0
+    for taken, index in enumerate(met, start=1):
+        total += children[index]["credits"]
+        if total >= credits:
+            return met[:taken]
+    return met
+
+
+def _each_counted_once(
+    nodes: Sequence[Mapping[str, Any]], held: Sequence[Held]
+) -> tuple[list[int], list[dict[str, Any]]]:
     """The children of a group, each evaluated over the credentials no other child met it with: one
     badge counts once in the group however many of its requirements it matches ("any 2 of" means
     two badges, as does an allOf of two overlapping external requirements). The
     child with the fewest candidates chooses first (so a badge that only one requirement accepts is
-    left to it); the answers keep the children's order."""
+    left to it); the answers keep the children's order, with the order they chose in."""
     order = sorted(range(len(nodes)), key=lambda index: (_candidates(nodes[index], held), index))
     used: set[str] = set()
     answers: dict[int, dict[str, Any]] = {}
@@ -162,4 +179,4 @@ def _each_counted_once(nodes: Sequence[Mapping[str, Any]], held: Sequence[Held])
         if answer["met"]:
             used.update(answer["countedBy"])
         answers[index] = answer
-    return [answers[index] for index in range(len(nodes))]
+    return order, [answers[index] for index in range(len(nodes))]

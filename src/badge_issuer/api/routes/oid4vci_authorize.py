@@ -45,7 +45,7 @@ async def authorize(issuer: str, request: Request, services: ServicesDep) -> Res
     session_token = session_cookie(request)
     learner = await run_in_threadpool(learners.signed_in, services, session_token)
     try:
-        prompt = await run_in_threadpool(wallet_authorizing.review, services, issuer, params, learner)
+        prompt = await run_in_threadpool(wallet_authorizing.review, services, issuer, params)
     except WalletProtocolError as exc:
         return _refused(request, services, issuer, exc)
     if learner is None or session_token is None:
