@@ -70,7 +70,7 @@ bench: $(STAMP)
 	 else echo "node/npm not found: the JavaScript reference is skipped"; fi
 	$(BIN)/python bench/sign_verify.py --rounds 3 --seconds 1
 	$(BIN)/python bench/verify.py --seconds 1 --requests 100 --latency-requests 100
-	$(BIN)/python bench/issue_http.py --requests 200 --seconds 120
+	$(BIN)/python bench/issue_http.py --seconds 200
 	$(BIN)/python bench/ob_api.py --credentials 1000
 
 openapi: $(STAMP)
