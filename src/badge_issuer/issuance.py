@@ -68,29 +68,27 @@ __all__ = [
 def issue_badge(command: IssueCommand, *, session: Session, tools: IssuanceTools) -> IssuedBadge:
     """Issue one badge in the caller's transaction, or replay the one an earlier request with the
     same key made."""
+    earlier = earlier_award(command, session)
+    if earlier is not None:
+        return earlier
     prepared = prepare_badge(command, session=session, tools=tools)
-    if isinstance(prepared, IssuedBadge):
-        return prepared
     return store(prepared, sign_prepared(prepared, tools=tools), session=session)
 
 
 def sign_supplied(command: SignCommand, *, session: Session, tools: IssuanceTools) -> IssuedBadge:
     """Sign a client's credential as its issuer in the caller's transaction, or replay what an
     earlier request with its key made."""
-    prepared = prepare_supplied(command, session=session, tools=tools)
-    if isinstance(prepared, IssuedBadge):
-        return prepared
-    return store(prepared, sign_prepared(prepared, tools=tools), session=session)
-
-
-def prepare_badge(command: IssueCommand, *, session: Session, tools: IssuanceTools) -> Prepared | IssuedBadge:
-    """Validate an award of a badge class, take its status positions and build its credential
-    (or replay the award an earlier request with the same key made)."""
-    # 1. idempotency: the same key and body replay the first award; another body is a conflict
     earlier = earlier_award(command, session)
     if earlier is not None:
         return earlier
-    # 2. validate against what we hold
+    prepared = prepare_supplied(command, session=session, tools=tools)
+    return store(prepared, sign_prepared(prepared, tools=tools), session=session)
+
+
+def prepare_badge(command: IssueCommand, *, session: Session, tools: IssuanceTools) -> Prepared:
+    """Validate an award of a badge class, take its status positions and build its credential.
+    The caller replays an earlier award under the same key first (``earlier_award``)."""
+    # 1. validate against what we hold
     issuer = IssuerRepository(session).by_slug(command.issuer_slug)
     achievements = AchievementRepository(session)
     achievement = achievements.get(issuer.id, command.achievement_slug)
@@ -102,7 +100,7 @@ def prepare_badge(command: IssueCommand, *, session: Session, tools: IssuanceToo
     refuse_untransportable(
         request.model_dump(mode="json", by_alias=True, exclude_none=True), suites=request.proof
     )
-    # 3. build
+    # 2. build
     credential_id = tools.new_id()
     statuses = StatusRepository(session)
     purposes = ["revocation", "suspension"] if issuer.suspension_enabled else ["revocation"]
@@ -135,7 +133,7 @@ def prepare_badge(command: IssueCommand, *, session: Session, tools: IssuanceToo
         tools.schemas.validate_credential(view)
     # text stored earlier (the issuer's profile, an older badge class) is held to the same rule
     refuse_untransportable(unsigned, suites=request.proof, what="the credential")
-    # 4. the record to store once signed (one proof per requested suite; two make a proof set)
+    # 3. the record to store once signed (one proof per requested suite; two make a proof set)
     identifier = request.recipient.identifier
     record = Credential(
         id=credential_id,

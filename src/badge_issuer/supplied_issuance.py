@@ -10,10 +10,8 @@ from __future__ import annotations
 from sqlalchemy.orm import Session
 
 from badge_issuer.awards import (
-    IssuedBadge,
     Prepared,
     SignCommand,
-    earlier_award,
     recipient_hash,
     status_entry,
 )
@@ -31,14 +29,10 @@ from badge_issuer.jsonld.processor import expand
 from badge_issuer.signing import IssuanceTools
 
 
-def prepare_supplied(
-    command: SignCommand, *, session: Session, tools: IssuanceTools
-) -> Prepared | IssuedBadge:
+def prepare_supplied(command: SignCommand, *, session: Session, tools: IssuanceTools) -> Prepared:
     """Validate a client's credential, fill in its issuer and status entry (taking the position)
-    and check it under JSON-LD (or replay what an earlier request with its key made)."""
-    earlier = earlier_award(command, session)
-    if earlier is not None:
-        return earlier
+    and check it under JSON-LD. The caller replays an earlier award under the same key first
+    (``awards.earlier_award``)."""
     records = CredentialRepository(session)
     # 1. validate: what it is, whose it is, and text other verifiers would refuse
     issuer = IssuerRepository(session).by_slug(command.issuer_slug)

@@ -106,25 +106,25 @@ def _key(command: IssueCommand | SignCommand) -> tuple[int, str] | None:
 
 
 def _prepare(services: Services, command: IssueCommand | SignCommand) -> Prepared | IssuedBadge | None:
-    """The first short transaction: the earlier award to replay, or the key reserved and the award
-    prepared, or None while a twin holds the key."""
+    """The first short transaction: the key reserved and the award prepared, or the earlier award
+    to replay, or None while a twin holds the key."""
     key = _key(command)
     with services.sessions() as session, session.begin():
-        earlier = earlier_award(command, session)
-        if earlier is not None:
-            return earlier
         reservations = ReservationRepository(session)
         if key is not None:
+            # reserve first, then look for an earlier award: on PostgreSQL a twin may store its
+            # award (and release the key) until we hold the key, and this read sees it if so
             taken = reservations.take(*key, command.request_hash, now=services.issuance.clock())
             if taken is Reservation.IN_FLIGHT:
                 return None
+        earlier = earlier_award(command, session)
+        if earlier is not None:
+            if key is not None:
+                reservations.release(*key)
+            return earlier
         if isinstance(command, SignCommand):
-            prepared = prepare_supplied(command, session=session, tools=services.issuance)
-        else:
-            prepared = prepare_badge(command, session=session, tools=services.issuance)
-        if isinstance(prepared, IssuedBadge) and key is not None:  # its twin landed meanwhile
-            reservations.release(*key)
-        return prepared
+            return prepare_supplied(command, session=session, tools=services.issuance)
+        return prepare_badge(command, session=session, tools=services.issuance)
 
 
 def _await_twin(
