@@ -38,7 +38,6 @@ from badge_issuer.crypto.suites import suite_by_name
 from badge_issuer.crypto.suites.ed25519_signature_2020 import ED25519_2020_CONTEXT
 from badge_issuer.db.achievements import AchievementRepository
 from badge_issuer.db.credentials import CredentialRepository
-from badge_issuer.db.issuers import IssuerRepository
 from badge_issuer.db.status import StatusRepository
 from badge_issuer.db.tables import Credential
 from badge_issuer.documents import profile
@@ -89,10 +88,9 @@ def prepare_badge(command: IssueCommand, *, session: Session, tools: IssuanceToo
     """Validate an award of a badge class, take its status positions and build its credential.
     The caller replays an earlier award under the same key first (``earlier_award``)."""
     # 1. validate against what we hold
-    issuer = IssuerRepository(session).by_slug(command.issuer_slug)
-    achievements = AchievementRepository(session)
-    achievement = achievements.get(issuer.id, command.achievement_slug)
-    version = achievements.version(achievement)
+    issuer, achievement, version = AchievementRepository(session).current_of(
+        command.issuer_slug, command.achievement_slug
+    )
     request = command.request
     now = tools.clock()
     valid_from = request.valid_from or now
