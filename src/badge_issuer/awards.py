@@ -12,6 +12,7 @@ import hashlib
 import hmac
 import json
 from dataclasses import dataclass
+from datetime import datetime
 from typing import Any
 
 from sqlalchemy.orm import Session
@@ -20,7 +21,7 @@ from badge_issuer.credential.requests import IssueRequest
 from badge_issuer.crypto import jcs
 from badge_issuer.crypto.keys import Signer
 from badge_issuer.db.credentials import CredentialRepository
-from badge_issuer.db.tables import Credential
+from badge_issuer.db.tables import Achievement, AchievementVersion, Credential, Issuer, StatusList
 from badge_issuer.errors import IdempotencyConflict
 
 
@@ -55,6 +56,23 @@ class IssuedBadge:
     record: Credential
     credential: dict[str, Any]
     replayed: bool
+
+
+@dataclass(frozen=True)
+class Plan:
+    """An award checked against what we hold (issuer, badge class version, dates, text), nothing
+    taken yet: what its status positions and its credential are made from."""
+
+    issuer: Issuer
+    achievement: Achievement
+    version: AchievementVersion
+    now: datetime
+    valid_from: datetime
+    signer: Signer
+
+
+#: the status positions an award took: (its list, the position), one per purpose
+Positions = tuple[tuple[StatusList, int], ...]
 
 
 @dataclass(frozen=True)

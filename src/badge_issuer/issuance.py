@@ -1,12 +1,14 @@
-"""The issuance spine: validate → build → sign → store, in three steps that never commit.
+"""The issuance spine: validate → build → sign → store, in steps that never commit.
 
-``prepare_badge`` makes an award from one of our badge classes (``supplied_issuance.prepare_supplied``
-from a credential the client wrote itself, VC-API): each validates, takes the status positions and
-builds the unsigned credential (a ``Prepared``). ``sign_prepared`` signs it without touching the
-database, and ``store`` writes the record and attaches the positions. The application layer runs
-prepare and store in two short transactions with the signature between them, so writers do not
-queue behind each other's signing (#11); ``issue_badge`` and ``sign_supplied`` run all three in the
-caller's one transaction. What an award is made of (commands, ``Prepared``, ``IssuedBadge``,
+``prepare_badge`` makes an award from one of our badge classes: ``plan_badge`` validates it against
+what we hold (reads only), ``take_positions`` takes its status positions (the one write before
+signing) and ``build_badge`` builds the unsigned credential (a ``Prepared``) without touching the
+database. ``supplied_issuance.prepare_supplied`` does the same for a credential the client wrote
+itself (VC-API). ``sign_prepared`` signs it without touching the database, and ``store`` writes the
+record and attaches the positions. The application layer runs these in a read transaction and two
+short write transactions (positions; record), so writers do not queue behind each other's building
+and signing (#11); ``issue_badge`` and ``sign_supplied`` run all of them in the caller's one
+transaction. What an award is made of (commands, ``Plan``, ``Prepared``, ``IssuedBadge``,
 idempotency replay) lives in ``awards`` and is re-exported here.
 """
 
@@ -21,6 +23,8 @@ from sqlalchemy.orm import Session
 from badge_issuer.awards import (
     IssueCommand,
     IssuedBadge,
+    Plan,
+    Positions,
     Prepared,
     SignCommand,
     earlier_award,
@@ -49,10 +53,13 @@ from badge_issuer.supplied_issuance import prepare_supplied
 __all__ = [
     "IssueCommand",
     "IssuedBadge",
+    "Plan",
     "Prepared",
     "SignCommand",
+    "build_badge",
     "earlier_award",
     "issue_badge",
+    "plan_badge",
     "prepare_badge",
     "prepare_supplied",
     "recipient_hash",
@@ -61,6 +68,7 @@ __all__ = [
     "sign_prepared",
     "sign_supplied",
     "store",
+    "take_positions",
 ]
 
 
@@ -85,9 +93,16 @@ def sign_supplied(command: SignCommand, *, session: Session, tools: IssuanceTool
 
 
 def prepare_badge(command: IssueCommand, *, session: Session, tools: IssuanceTools) -> Prepared:
-    """Validate an award of a badge class, take its status positions and build its credential.
-    The caller replays an earlier award under the same key first (``earlier_award``)."""
-    # 1. validate against what we hold
+    """Validate an award of a badge class, take its status positions and build its credential,
+    in the caller's transaction. The caller replays an earlier award under the same key first
+    (``earlier_award``). The application layer runs the three steps apart: only the positions are
+    taken in a write transaction (#11)."""
+    plan = plan_badge(command, session=session, tools=tools)
+    return build_badge(command, plan, take_positions(plan, session=session, tools=tools), tools=tools)
+
+
+def plan_badge(command: IssueCommand, *, session: Session, tools: IssuanceTools) -> Plan:
+    """1. Validate the award against what we hold; reads only."""
     issuer, achievement, version = AchievementRepository(session).current_of(
         command.issuer_slug, command.achievement_slug
     )
@@ -98,20 +113,30 @@ def prepare_badge(command: IssueCommand, *, session: Session, tools: IssuanceToo
     refuse_untransportable(
         request.model_dump(mode="json", by_alias=True, exclude_none=True), suites=request.proof
     )
-    # 2. build
-    credential_id = tools.new_id()
+    return Plan(issuer, achievement, version, now, valid_from, tools.signer_for(session, issuer))
+
+
+def take_positions(plan: Plan, *, session: Session, tools: IssuanceTools) -> Positions:
+    """2. Take the award's status positions (the one write before it is signed)."""
+    issuer = plan.issuer
     statuses = StatusRepository(session)
     purposes = ["revocation", "suspension"] if issuer.suspension_enabled else ["revocation"]
-    positions = [
-        statuses.allocate(issuer.id, purpose, size=tools.status_list_size, now=now, rng=tools.rng)
+    return tuple(
+        statuses.allocate(issuer.id, purpose, size=tools.status_list_size, now=plan.now, rng=tools.rng)
         for purpose in purposes
-    ]
+    )
+
+
+def build_badge(command: IssueCommand, plan: Plan, positions: Positions, *, tools: IssuanceTools) -> Prepared:
+    """3. Build the credential and the record to store once signed; touches no database."""
+    request, issuer, version = command.request, plan.issuer, plan.version
+    credential_id = tools.new_id()
     unsigned = build_credential(
         credential_id=tools.urls.credential(credential_id),
         issuer=profile(issuer),
         achievement=json.loads(version.document_json),
         subject=achievement_subject(request, tools.new_salt),
-        valid_from=valid_from,
+        valid_from=plan.valid_from,
         valid_until=request.valid_until,
         evidence=[
             item.model_dump(mode="json", exclude_none=True) | {"type": ["Evidence"]}
@@ -131,12 +156,12 @@ def prepare_badge(command: IssueCommand, *, session: Session, tools: IssuanceToo
         tools.schemas.validate_credential(view)
     # text stored earlier (the issuer's profile, an older badge class) is held to the same rule
     refuse_untransportable(unsigned, suites=request.proof, what="the credential")
-    # 3. the record to store once signed (one proof per requested suite; two make a proof set)
+    # the record to store once signed (one proof per requested suite; two make a proof set)
     identifier = request.recipient.identifier
     record = Credential(
         id=credential_id,
         issuer_id=issuer.id,
-        achievement_id=achievement.id,
+        achievement_id=plan.achievement.id,
         achievement_version_id=version.id,
         client_id=command.client_id,
         credential_json="",
@@ -145,14 +170,14 @@ def prepare_badge(command: IssueCommand, *, session: Session, tools: IssuanceToo
         idempotency_key=command.idempotency_key,
         request_hash=command.request_hash,
         status="active",
-        created_at=now,
-        updated_at=now,
+        created_at=plan.now,
+        updated_at=plan.now,
     )
     return Prepared(
         record=record,
         unsigned=unsigned,
         suites=tuple(request.proof),
-        signer=tools.signer_for(session, issuer),
+        signer=plan.signer,
         positions=tuple((status_list.id, position) for status_list, position in positions),
     )
 
