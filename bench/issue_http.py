@@ -187,7 +187,7 @@ def server(settings: Settings, port: int, workers: int) -> Iterator[tuple[str, i
         "BADGE_LOG_LEVEL": "WARNING",
     }
     command = [sys.executable, "-m", "badge_issuer", "serve", "--port", str(port), "--workers", str(workers)]
-    process = subprocess.Popen(command, env=env, stderr=subprocess.DEVNULL)
+    process = subprocess.Popen(command, env=env)
     url = f"http://127.0.0.1:{port}"
     try:
         deadline = time.monotonic() + 60
