@@ -71,7 +71,7 @@ bench: $(STAMP)
 	$(BIN)/python bench/sign_verify.py --rounds 3 --seconds 1
 	$(BIN)/python bench/verify.py --seconds 1 --requests 100 --latency-requests 100 --throughput-seconds 5
 	$(BIN)/python bench/memory.py --count 5000
-	$(BIN)/python bench/issue_http.py --requests 200 --seconds 120
+	$(BIN)/python bench/issue_http.py --seconds 200
 	$(BIN)/python bench/ob_api.py --credentials 1000
 	$(BIN)/python bench/wallet_flows.py --rounds 10
 

@@ -1,20 +1,34 @@
-"""Issuances per second over HTTP: the real app under uvicorn in a subprocess, driven with httpx.
+"""Single issuance over HTTP: the real app under ``badge-issuer serve --workers N``, driven on loopback.
 
-Run: ``.venv/bin/python bench/issue_http.py [--requests 200] [--clients 8] [--workers 1,2]
-[--postgres URL]``. SQLite in a temporary folder by default; PostgreSQL (a fresh database, dropped
-afterwards) when ``--postgres URL`` is given or ``BADGE_TEST_POSTGRES_URL`` is set (``--sqlite``
-forces SQLite). For each worker count, ``badge-issuer serve --workers N`` serves the same database
-and the script measures single issuance (sequential, then with K concurrent clients) and
-``credentials:batch`` with 100 and 1,000 items; prints p50/p99 latency and throughput, and the
-machine's load average before each run (the figures mean little on a busy machine). Every phase is
-bounded in count and by ``--seconds`` overall; the servers are stopped and all temporary state
-removed at the end.
+Run: ``.venv/bin/python bench/issue_http.py [--backends sqlite,postgres] [--workers 1,2]
+[--rates 50,100,200,400] [--rate-seconds 4] [--seconds 240]``. SQLite in a temporary folder;
+PostgreSQL (a fresh database, dropped afterwards) when ``--postgres URL`` is given or
+``BADGE_TEST_POSTGRES_URL`` is set. For each backend and worker count the script measures:
+
+- **closed loop**: ``--clients`` connections each sending the next request when the last one was
+  answered, for ``--closed-seconds``: the most the server sustains (issued/s), and the server's
+  CPU per request (its processes' user+system time from /proc, which a busy machine inflates far
+  less than wall time);
+- **open loop**: requests sent at a fixed offered rate whatever the answers (a scheduler hands each
+  one at its time to a pool of connections), for ``--rate-seconds`` per rate; latency is counted
+  from the time the request was *due*, so a server that falls behind shows it (no coordinated
+  omission). The ladder stops after a rate the server could not keep up with.
+- one ``credentials:batch`` of 100 items (per-credential cost of the batch path).
+
+Every request is one award with its own Idempotency-Key; every answer must be 201 (else it counts
+as an error). The client is ``http.client`` on keep-alive connections (little CPU, so the server
+gets the cores). The load average before each server is printed: on a shared machine the figures
+mean little without it. Everything is bounded in count and by ``--seconds`` overall; servers are
+stopped and all temporary state removed at the end.
 """
 
 from __future__ import annotations
 
 import argparse
+import http.client
+import json
 import os
+import queue
 import socket
 import subprocess
 import sys
@@ -22,12 +36,11 @@ import tempfile
 import threading
 import time
 import uuid
-from collections.abc import Callable, Iterator
-from concurrent.futures import ThreadPoolExecutor
+from collections.abc import Iterator
 from contextlib import contextmanager
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from urllib.parse import urlsplit
 
 import httpx
 from sqlalchemy import create_engine, text
@@ -47,26 +60,41 @@ ACHIEVEMENT = {
     "criteria": {"narrative": "Passed the final project with at least 70%."},
     "achievementType": "Course",
 }
+ISSUE_PATH = "/api/v1/issuers/bench/achievements/python-data/credentials"
 
 
 @dataclass
 class Phase:
     name: str
-    issued: int  # credentials created
-    seconds: float  # wall time of the phase
-    latencies: list[float]  # per HTTP request, seconds
+    seconds: float  # wall time from the first send to the last answer
+    latencies: list[float] = field(default_factory=list)  # answered 201, seconds
+    errors: int = 0
+    issued: int = 0  # credentials created (a batch counts its items)
+    offered: float | None = None  # requests/s (open loop)
+    cpu_ms: float | None = None  # server CPU per credential
 
     def row(self) -> str:
         ordered = sorted(self.latencies)
 
-        def pct(p: float) -> float:
-            return ordered[min(len(ordered) - 1, round(p * (len(ordered) - 1)))] * 1000
+        def pct(p: float) -> str:
+            if not ordered:
+                return f"{'-':>9}"
+            return f"{ordered[min(len(ordered) - 1, round(p * (len(ordered) - 1)))] * 1000:>9.1f}"
 
         rate = self.issued / self.seconds if self.seconds else 0.0
+        offered = f"{self.offered:>8.0f}" if self.offered is not None else f"{'-':>8}"
+        cpu = f"{self.cpu_ms:>8.2f}" if self.cpu_ms is not None else f"{'-':>8}"
+        worst = f"{ordered[-1] * 1000:>9.1f}" if ordered else f"{'-':>9}"
         return (
-            f"{self.name:<30}{len(ordered):>9}{self.issued:>8}{pct(0.5):>10.1f}{pct(0.99):>10.1f}"
-            f"{rate:>12.1f}"
+            f"{self.name:<26}{offered}{len(ordered) + self.errors:>7}{self.errors:>7}{rate:>10.1f}"
+            f"{pct(0.5)}{pct(0.99)}{worst}{cpu}"
         )
+
+
+HEADER = (
+    f"{'phase':<26}{'offered':>8}{'sent':>7}{'errors':>7}{'issued/s':>10}{'p50 ms':>9}{'p99 ms':>9}"
+    f"{'max ms':>9}{'CPU ms':>8}"
+)
 
 
 def free_port() -> int:
@@ -93,10 +121,9 @@ def fresh_postgres_database(base_url: str) -> Iterator[str]:
 
 
 @contextmanager
-def database(postgres: str | None, sqlite: bool, folder: Path) -> Iterator[str]:
-    """A fresh PostgreSQL database (dropped afterwards) when ``postgres`` is given and not ``sqlite``;
-    else a SQLite file in ``folder``."""
-    if postgres and not sqlite:
+def database(postgres: str | None, folder: Path) -> Iterator[str]:
+    """A fresh PostgreSQL database (dropped afterwards) for a URL, else a SQLite file in ``folder``."""
+    if postgres:
         with fresh_postgres_database(postgres) as url:
             yield url
     else:
@@ -135,8 +162,23 @@ def bootstrap(settings: Settings) -> str:
         services.close()
 
 
+def server_cpu_seconds(pid: int) -> float:
+    """User + system CPU of ``pid`` and its children (uvicorn's worker processes), from /proc."""
+    total = 0
+    try:
+        with open(f"/proc/{pid}/task/{pid}/children") as children:
+            pids = [pid, *(int(child) for child in children.read().split())]
+        for each in pids:
+            with open(f"/proc/{each}/stat") as stat:
+                fields = stat.read().rsplit(")", 1)[1].split()
+            total += int(fields[11]) + int(fields[12])
+    except OSError:  # not Linux, or a process just ended
+        return float("nan")
+    return total / os.sysconf("SC_CLK_TCK")
+
+
 @contextmanager
-def server(settings: Settings, port: int, workers: int) -> Iterator[str]:
+def server(settings: Settings, port: int, workers: int) -> Iterator[tuple[str, int]]:
     """``badge-issuer serve --workers N`` from BADGE_* settings, logging warnings only (no access log)."""
     env = os.environ | {
         "BADGE_DATABASE_URL": settings.database_url,
@@ -160,7 +202,7 @@ def server(settings: Settings, port: int, workers: int) -> Iterator[str]:
             if time.monotonic() > deadline:
                 raise RuntimeError("the server did not start within 60 s")
             time.sleep(0.1)
-        yield url
+        yield url, process.pid
     finally:
         process.terminate()
         try:
@@ -170,112 +212,213 @@ def server(settings: Settings, port: int, workers: int) -> Iterator[str]:
             process.wait()
 
 
-class Bench:
-    def __init__(self, url: str, token: str, deadline: float) -> None:
-        self.issue_url = f"{url}/api/v1/issuers/bench/achievements/python-data/credentials"
-        self.headers = {"Authorization": f"Bearer {token}"}
+class Load:
+    """Issue requests against one server: closed loop, open loop, one batch."""
+
+    def __init__(self, url: str, token: str, server_pid: int, deadline: float) -> None:
+        parts = urlsplit(url)
+        self.host, self.port = parts.hostname or "127.0.0.1", parts.port or 80
+        self.token = token
+        self.server_pid = server_pid
         self.deadline = deadline
         self.counter = 0
         self.lock = threading.Lock()
+        self.run = uuid.uuid4().hex[:8]
 
-    def body(self) -> dict[str, Any]:
+    def _next(self) -> int:
         with self.lock:
             self.counter += 1
-            n = self.counter
-        return {"recipient": {"email": f"learner{n}@example.org", "name": f"Learner {n}"}}
+            return self.counter
 
-    def _timed(self, send: Callable[[], httpx.Response]) -> tuple[float, httpx.Response]:
+    def _send(self, connection: http.client.HTTPConnection, path: str, body: object, key: str) -> int:
+        payload = json.dumps(body).encode()
+        headers = {
+            "Authorization": f"Bearer {self.token}",
+            "Content-Type": "application/json",
+            "Idempotency-Key": key,
+        }
+        connection.request("POST", path, body=payload, headers=headers)
+        response = connection.getresponse()
+        response.read()
+        return response.status
+
+    def issue(self, connection: http.client.HTTPConnection) -> bool:
+        """One award (a new learner, a new key); True when it answered 201."""
+        n = self._next()
+        body = {"recipient": {"email": f"learner{n}@example.org", "name": f"Learner {n}"}}
+        try:
+            return self._send(connection, ISSUE_PATH, body, f"bench-{self.run}-{n}") == 201
+        except (OSError, http.client.HTTPException):
+            connection.close()  # reconnects on the next request
+            return False
+
+    def connection(self) -> http.client.HTTPConnection:
+        return http.client.HTTPConnection(self.host, self.port, timeout=60)
+
+    def closed(self, name: str, clients: int, seconds: float, limit: int) -> Phase:
+        """``clients`` connections, each sending its next request once answered, for ``seconds``."""
+        stop = min(time.monotonic() + seconds, self.deadline)
+        phase = Phase(name, 0.0)
+        budget = threading.Semaphore(limit)
+
+        def client() -> None:
+            connection = self.connection()
+            try:
+                while time.monotonic() < stop and budget.acquire(blocking=False):
+                    started = time.perf_counter()
+                    ok = self.issue(connection)
+                    elapsed = time.perf_counter() - started
+                    with self.lock:
+                        if ok:
+                            phase.latencies.append(elapsed)
+                        else:
+                            phase.errors += 1
+            finally:
+                connection.close()
+
+        cpu = server_cpu_seconds(self.server_pid)
         started = time.perf_counter()
-        response = send()
-        elapsed = time.perf_counter() - started
-        if response.status_code not in (200, 201):
-            raise RuntimeError(f"HTTP {response.status_code}: {response.text[:300]}")
-        return elapsed, response
+        threads = [threading.Thread(target=client) for _ in range(clients)]
+        for thread in threads:
+            thread.start()
+        for thread in threads:
+            thread.join()
+        phase.seconds = time.perf_counter() - started
+        phase.issued = len(phase.latencies)
+        if phase.issued:
+            phase.cpu_ms = (server_cpu_seconds(self.server_pid) - cpu) * 1000 / phase.issued
+        return phase
 
-    def single(self, name: str, total: int, clients: int) -> Phase:
-        """``total`` single issuances from ``clients`` threads, each with its own keep-alive client."""
-        share = [total // clients + (1 if i < total % clients else 0) for i in range(clients)]
+    def open(self, rate: float, seconds: float, connections: int) -> Phase:
+        """``rate × seconds`` requests, each sent at its due time by a free connection; latency is
+        measured from the due time."""
+        total = max(1, round(rate * seconds))
+        phase = Phase(f"open loop {rate:.0f}/s", 0.0, offered=rate)
+        due: queue.Queue[float | None] = queue.Queue()
 
-        def worker(count: int) -> list[float]:
-            out: list[float] = []
-            with httpx.Client(headers=self.headers, timeout=60) as client:
-                for _ in range(count):
+        def sender() -> None:
+            connection = self.connection()
+            try:
+                while (at := due.get()) is not None:
                     if time.monotonic() > self.deadline:
-                        break
-                    out.append(self._timed(lambda: client.post(self.issue_url, json=self.body()))[0])
-            return out
+                        continue  # out of time: drain the schedule without sending
+                    ok = self.issue(connection)
+                    elapsed = time.monotonic() - at
+                    with self.lock:
+                        if ok:
+                            phase.latencies.append(elapsed)
+                        else:
+                            phase.errors += 1
+            finally:
+                connection.close()
 
-        started = time.perf_counter()
-        with ThreadPoolExecutor(max_workers=clients) as pool:
-            latencies = [x for part in pool.map(worker, share) for x in part]
-        return Phase(name, len(latencies), time.perf_counter() - started, latencies)
+        threads = [threading.Thread(target=sender) for _ in range(connections)]
+        for thread in threads:
+            thread.start()
+        cpu = server_cpu_seconds(self.server_pid)
+        start = time.monotonic()
+        for i in range(total):
+            at = start + i / rate
+            pause = at - time.monotonic()
+            if pause > 0:
+                time.sleep(pause)
+            due.put(at)
+        for _ in threads:
+            due.put(None)
+        for thread in threads:
+            thread.join()
+        phase.seconds = time.monotonic() - start
+        phase.issued = len(phase.latencies)
+        if phase.issued:
+            phase.cpu_ms = (server_cpu_seconds(self.server_pid) - cpu) * 1000 / phase.issued
+        return phase
 
-    def batch(self, size: int, repeats: int) -> Phase:
-        url = f"{self.issue_url}:batch"
-        latencies: list[float] = []
-        issued = 0
+    def batch(self, size: int) -> Phase:
+        phase = Phase(f"batch of {size} (1 request)", 0.0)
+        items = []
+        for _ in range(size):
+            n = self._next()
+            items.append({"recipient": {"email": f"learner{n}@example.org"}, "idempotencyKey": f"b-{n}"})
+        connection = self.connection()
+        cpu = server_cpu_seconds(self.server_pid)
         started = time.perf_counter()
-        with httpx.Client(headers=self.headers, timeout=600) as client:
-            for _ in range(repeats):
-                if time.monotonic() > self.deadline:
+        try:
+            status = self._send(connection, f"{ISSUE_PATH}:batch", {"items": items}, f"batch-{self.run}")
+        finally:
+            connection.close()
+        phase.seconds = time.perf_counter() - started
+        if status == 200:
+            phase.latencies.append(phase.seconds)
+            phase.issued = size
+            phase.cpu_ms = (server_cpu_seconds(self.server_pid) - cpu) * 1000 / size
+        else:
+            phase.errors = 1
+        return phase
+
+
+def measure(args: argparse.Namespace, backend: str, postgres: str | None, deadline: float) -> None:
+    rates = [float(r) for r in args.rates.split(",") if r.strip()]
+    worker_counts = [max(1, min(int(n), 16)) for n in args.workers.split(",") if n.strip()]
+    with tempfile.TemporaryDirectory(prefix="badge-bench-") as tmp:
+        port = free_port()
+        with database(postgres, Path(tmp)) as database_url:
+            settings = Settings(
+                database_url=database_url, keys_dir=Path(tmp) / "keys", base_url=f"http://127.0.0.1:{port}"
+            )
+            token = bootstrap(settings)
+            for workers in worker_counts:
+                if time.monotonic() > deadline:
                     break
-                payload = {"items": [self.body() for _ in range(size)]}
-                elapsed, response = self._timed(lambda: client.post(url, json=payload))  # noqa: B023
-                latencies.append(elapsed)
-                summary = response.json()["summary"]
-                if summary["created"] != size:
-                    raise RuntimeError(f"batch of {size}: {summary}")
-                issued += summary["created"]
-        return Phase(f"batch of {size} (per request)", issued, time.perf_counter() - started, latencies)
+                load = " ".join(f"{x:.2f}" for x in os.getloadavg())
+                phases: list[Phase] = []
+                with server(settings, port, workers) as (url, pid):
+                    bench = Load(url, token, pid, deadline)
+                    bench.closed("warm-up", 2 * workers, 1.0, 50 * workers)
+                    phases.append(
+                        bench.closed(
+                            f"closed loop, {args.clients} clients", args.clients, args.closed_seconds, 5000
+                        )
+                    )
+                    for rate in rates:
+                        if time.monotonic() > deadline:
+                            break
+                        phase = bench.open(rate, args.rate_seconds, args.connections)
+                        phases.append(phase)
+                        if phase.errors or phase.issued / phase.seconds < 0.9 * rate:
+                            break  # saturated: a higher rate only queues more
+                    phases.append(bench.batch(100))
+                print(
+                    f"\n{backend}, badge-issuer serve --workers {workers} (access log off), eddsa-rdfc-2022;"
+                    f" {os.cpu_count()} CPUs, load average before: {load}"
+                )
+                print(HEADER)
+                for phase in phases:
+                    print(phase.row())
+                sys.stdout.flush()
 
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--requests", type=int, default=200, help="single issuances per phase (≤ 5000)")
-    parser.add_argument("--clients", type=int, default=8, help="concurrent clients in the concurrent phase")
-    parser.add_argument("--workers", default="1,2", help="comma-separated uvicorn worker counts to measure")
-    parser.add_argument("--batch-repeats", type=int, default=3, help="requests of 100 items (1,000: once)")
-    parser.add_argument("--seconds", type=float, default=240, help="overall time budget")
+    parser.add_argument("--backends", default="sqlite,postgres", help="sqlite and/or postgres (if a URL)")
     parser.add_argument("--postgres", metavar="URL", default=os.environ.get("BADGE_TEST_POSTGRES_URL"))
-    parser.add_argument("--sqlite", action="store_true", help="use SQLite even if a PostgreSQL URL is set")
+    parser.add_argument("--workers", default="1,2", help="comma-separated `serve --workers` counts")
+    parser.add_argument("--clients", type=int, default=8, help="connections of the closed loop")
+    parser.add_argument("--closed-seconds", type=float, default=5.0)
+    parser.add_argument("--rates", default="50,100,200,400", help="offered requests/s of the open loop")
+    parser.add_argument("--rate-seconds", type=float, default=4.0, help="how long each rate is offered")
+    parser.add_argument("--connections", type=int, default=32, help="connections of the open loop")
+    parser.add_argument("--seconds", type=float, default=240, help="overall time budget")
     args = parser.parse_args()
-    requests = max(1, min(args.requests, 5000))
-    clients = max(1, min(args.clients, 64))
+    args.clients = max(1, min(args.clients, 64))
+    args.connections = max(1, min(args.connections, 128))
     deadline = time.monotonic() + args.seconds
-    worker_counts = [max(1, min(int(n), 16)) for n in args.workers.split(",") if n.strip()]
-
-    with tempfile.TemporaryDirectory(prefix="badge-bench-") as tmp:
-        port = free_port()
-
-        with database(args.postgres, args.sqlite, Path(tmp)) as database_url:
-            settings = Settings(
-                database_url=database_url,
-                keys_dir=Path(tmp) / "keys",
-                base_url=f"http://127.0.0.1:{port}",
-            )
-            token = bootstrap(settings)
-            backend = make_url(database_url).get_backend_name()
-            for workers in worker_counts:
-                load = " ".join(f"{x:.2f}" for x in os.getloadavg())
-                with server(settings, port, workers) as url:
-                    bench = Bench(url, token, deadline)
-                    bench.single("warm-up", min(20 * workers, requests), workers)
-                    phases = [
-                        bench.single("single, sequential", requests, 1),
-                        bench.single(f"single, {clients} concurrent clients", requests, clients),
-                        bench.batch(100, args.batch_repeats),
-                        bench.batch(1000, 1),
-                    ]
-                print(
-                    f"backend: {backend}; eddsa-rdfc-2022 proofs; server: badge-issuer serve --workers "
-                    f"{workers}, access log off; {os.cpu_count()} CPUs, load average before: {load}"
-                )
-                print(
-                    f"{'phase':<30}{'requests':>9}{'issued':>8}{'p50 ms':>10}{'p99 ms':>10}{'issued/s':>12}"
-                )
-                for phase in phases:
-                    print(phase.row())
-                sys.stdout.flush()
+    for backend in (b.strip() for b in args.backends.split(",")):
+        if backend == "postgres" and not args.postgres:
+            print("\npostgres: skipped (no --postgres URL or BADGE_TEST_POSTGRES_URL)")
+            continue
+        if backend not in ("sqlite", "postgres"):
+            raise SystemExit(f"unknown backend {backend!r}")
+        measure(args, backend, args.postgres if backend == "postgres" else None, deadline)
     if time.monotonic() > deadline:
         print(f"(stopped early: the {args.seconds:.0f} s budget ran out)")
 

@@ -110,7 +110,7 @@ def measure(workers: int, badges: int, clients: int, seconds: float) -> dict[str
         )
         token = bootstrap(settings)
         os.environ["BADGE_VERIFY_RATE_LIMIT"] = "off"
-        with server(settings, port, workers) as url:
+        with server(settings, port, workers) as (url, _pid):
             bodies = issue(url, token, badges)
             load(url, bodies, clients, min(1.0, seconds))  # warm every worker
             average = " ".join(f"{x:.2f}" for x in os.getloadavg())

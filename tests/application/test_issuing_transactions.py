@@ -17,7 +17,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from sqlalchemy import func, select
+from sqlalchemy import event, func, select
 
 from badge_issuer.application import Services, build_services
 from badge_issuer.application import issuing as issuing_module
@@ -28,8 +28,9 @@ from badge_issuer.credential.requests import IssueRequest
 from badge_issuer.crypto.keys import Signer
 from badge_issuer.db.migrate import upgrade
 from badge_issuer.db.reservations import LEASE
+from badge_issuer.db.session import READ_ONLY
 from badge_issuer.db.tables import Credential, IdempotencyReservation, StatusEntry
-from badge_issuer.errors import IdempotencyInProgress
+from badge_issuer.errors import IdempotencyInProgress, Issue, ValidationFailed
 from tests.application.conftest import NOW, make_issuer, principal_of
 
 SCOPE = "/api/v1/issuers/uni/achievements/python-data/credentials"
@@ -209,6 +210,61 @@ def test_a_failed_signature_releases_the_key_and_burns_the_position(services: Se
     issued = issue_one(services, **request)  # at once: the key was released
     assert not issued.replayed
     assert entries(services) == (1, 2, 1)
+
+
+class RefuseOnce:
+    """The real schema validator, refusing the first credential it is shown."""
+
+    def __init__(self, real: Any) -> None:
+        self._real = real
+        self.refused = False
+
+    def validate_credential(self, credential: dict[str, Any]) -> None:
+        if not self.refused:
+            self.refused = True
+            raise ValidationFailed("refused once", [Issue("/credentialSubject", "refused once")])
+        self._real.validate_credential(credential)
+
+
+def test_the_credential_is_built_after_the_write_and_a_refusal_burns_the_position(
+    services: Services,
+) -> None:
+    client_id = principal_of(services, make_issuer(services).admin.api_key).client_id
+    writes: list[bool] = []  # for each write transaction begun: was a record built by then?
+    built: list[bool] = []
+    validator = RefuseOnce(services.issuance.schemas)
+
+    class Watching:
+        def validate_credential(self, credential: dict[str, Any]) -> None:
+            built.append(True)
+            validator.validate_credential(credential)
+
+    services._built["issuance"] = dataclasses.replace(services.issuance, schemas=Watching())  # type: ignore[arg-type]
+
+    @event.listens_for(services.engine, "begin")
+    def _begin(connection: Any) -> None:
+        if not connection.get_execution_options().get(READ_ONLY, False):
+            writes.append(bool(built))
+
+    request: dict[str, Any] = {
+        "issuer": "uni",
+        "achievement": "python-data",
+        "request": award("ada@example.org"),
+        "client_id": client_id,
+        "idempotency_key": "k",
+        "scope": SCOPE,
+    }
+    with pytest.raises(ValidationFailed, match="refused once"):
+        issue_one(services, **request)
+    # the positions were taken before the credential was built; the refusal released the key
+    assert writes == [False, True] and entries(services) == (0, 1, 1)
+    writes.clear()
+    issued = issue_one(services, **request)  # at once: the key was released
+    assert writes == [True, True]  # positions (built before: the refused one), then the record
+    assert not issued.replayed and entries(services) == (1, 2, 1)
+    writes.clear()
+    assert issue_one(services, **request).replayed
+    assert writes == []  # a replay is answered from a read: nothing is written
 
 
 # --- several processes at once ------------------------------------------------------------------

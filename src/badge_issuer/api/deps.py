@@ -15,4 +15,9 @@ def services_of(request: Request) -> Services:
     return services
 
 
-ServicesDep = Annotated[Services, Depends(services_of)]
+async def _services(request: Request) -> Services:
+    # async: FastAPI runs a sync dependency in the thread pool, a round trip for an attribute read
+    return services_of(request)
+
+
+ServicesDep = Annotated[Services, Depends(_services)]

@@ -91,22 +91,24 @@ class Observation:
                 seconds = time.perf_counter() - started
                 route = route_template(scope)
                 self.metrics.request(route, scope["method"], status, seconds)
-                target = scope.get("path", "")
-                if scope.get("query_string"):
-                    target += "?" + scope["query_string"].decode("latin-1")
-                access_log.info(
-                    "%s %s %d %.1fms",
-                    scope["method"],
-                    redact_target(target),
-                    status,
-                    seconds * 1000,
-                    extra={
-                        "fields": {
-                            "method": scope["method"],
-                            "target": redact_target(target),
-                            "route": route,
-                            "status": status,
-                            "duration_ms": round(seconds * 1000, 1),
-                        }
-                    },
-                )
+                if access_log.isEnabledFor(logging.INFO):  # nothing to build when it is off
+                    target = scope.get("path", "")
+                    if scope.get("query_string"):
+                        target += "?" + scope["query_string"].decode("latin-1")
+                    target = redact_target(target)
+                    access_log.info(
+                        "%s %s %d %.1fms",
+                        scope["method"],
+                        target,
+                        status,
+                        seconds * 1000,
+                        extra={
+                            "fields": {
+                                "method": scope["method"],
+                                "target": target,
+                                "route": route,
+                                "status": status,
+                                "duration_ms": round(seconds * 1000, 1),
+                            }
+                        },
+                    )

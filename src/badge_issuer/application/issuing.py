@@ -5,14 +5,15 @@ A surface (REST route, CLI, later OB 3.0 API) parses its input into an ``IssueRe
 with the client's own credential. The idempotency race, the batch loop and the request hash live
 here, once.
 
-An award is prepared (validated, its status positions taken, its Idempotency-Key reserved) in one
-short write transaction, signed outside any transaction, and stored in a second one, so concurrent
-issuers (threads, worker processes, hosts) hold the write lock for milliseconds instead of for the
-signature. A crash between the two leaves no record, only burnt status positions (never handed out
-again) and a reservation that a retry takes over once its lease ran out. A retry that arrives while
-its twin is being signed waits for the twin's award and replays it; after ``IN_FLIGHT_WAIT_SECONDS``
-it is answered ``IdempotencyInProgress`` (409 with Retry-After, as the IETF Idempotency-Key draft
-asks).
+An award is checked in a read transaction, its Idempotency-Key reserved and its status positions
+taken in one short write transaction, its credential built and signed outside any transaction, and
+stored in a second write transaction, so concurrent issuers (threads, worker processes, hosts) hold
+the write lock for a few statements instead of for building and signing. A crash or a refusal
+between the two writes leaves no record, only burnt status positions (never handed out again) and
+a reservation that is released (or that a retry takes over once its lease ran out). A retry that
+arrives while its twin is being signed waits for the twin's award and replays it; after
+``IN_FLIGHT_WAIT_SECONDS`` it is answered ``IdempotencyInProgress`` (409 with Retry-After, as the
+IETF Idempotency-Key draft asks).
 """
 
 from __future__ import annotations
@@ -42,12 +43,14 @@ from badge_issuer.issuance import (
     IssuedBadge,
     Prepared,
     SignCommand,
+    build_badge,
     earlier_award,
-    prepare_badge,
+    plan_badge,
     prepare_supplied,
     request_hash,
     sign_prepared,
     store,
+    take_positions,
 )
 from badge_issuer.observability.logs import actor, audit
 
@@ -106,25 +109,44 @@ def _key(command: IssueCommand | SignCommand) -> tuple[int, str] | None:
 
 
 def _prepare(services: Services, command: IssueCommand | SignCommand) -> Prepared | IssuedBadge | None:
-    """The first short transaction: the earlier award to replay, or the key reserved and the award
-    prepared, or None while a twin holds the key."""
+    """The earlier award to replay, or the award prepared with its key reserved and its status
+    positions taken, or None while a twin holds the key.
+
+    An award of a badge class is checked against what we hold in a read transaction first (a
+    replay is answered there, writing nothing), and built after the write, so that only the
+    reservation and the positions are taken under the write lock (SQLite's one writer, the status
+    list's row lock on PostgreSQL) and more workers issue more (#11)."""
     key = _key(command)
+    tools = services.issuance
+    plan = None
+    if isinstance(command, IssueCommand):
+        with services.readers() as session:
+            earlier = earlier_award(command, session)
+            if earlier is not None:
+                return earlier
+            plan = plan_badge(command, session=session, tools=tools)
     with services.sessions() as session, session.begin():
-        earlier = earlier_award(command, session)
-        if earlier is not None:
-            return earlier
         reservations = ReservationRepository(session)
         if key is not None:
-            taken = reservations.take(*key, command.request_hash, now=services.issuance.clock())
+            # reserve, then look for an earlier award again: a twin may have stored its award (and
+            # released the key) since the read above, and this read sees it if so
+            taken = reservations.take(*key, command.request_hash, now=tools.clock())
             if taken is Reservation.IN_FLIGHT:
                 return None
+        earlier = earlier_award(command, session)
+        if earlier is not None:
+            if key is not None:
+                reservations.release(*key)
+            return earlier
         if isinstance(command, SignCommand):
-            prepared = prepare_supplied(command, session=session, tools=services.issuance)
-        else:
-            prepared = prepare_badge(command, session=session, tools=services.issuance)
-        if isinstance(prepared, IssuedBadge) and key is not None:  # its twin landed meanwhile
-            reservations.release(*key)
-        return prepared
+            return prepare_supplied(command, session=session, tools=tools)
+        assert plan is not None
+        positions = take_positions(plan, session=session, tools=tools)
+    try:
+        return build_badge(command, plan, positions, tools=tools)
+    except BaseException:
+        _release(services, key)  # its status positions stay taken: burnt, never handed out again
+        raise
 
 
 def _await_twin(

@@ -111,17 +111,15 @@ def _key(key: IssuerKey, issuer: Issuer) -> SigningKey:
 def authenticate(services: Services, key_id: str, secret: str) -> Principal:
     """The client an API key belongs to; Unauthenticated for an unknown, revoked or wrong key."""
     with services.readers() as session:
-        repo = IssuerRepository(session)
-        client = repo.client_by_key_id(key_id)
-        if client is None or client.revoked_at is not None or not secret_matches(secret, client.secret_hash):
-            raise Unauthenticated("unknown or revoked API key")
-        issuer = repo.by_id(client.issuer_id)
-        return Principal(
-            client_id=client.id,
-            issuer_id=issuer.id,
-            issuer_slug=issuer.slug,
-            scopes=frozenset(client.scopes.split()),
-        )
+        found = IssuerRepository(session).api_key(key_id)
+    if found is None or found.revoked or not secret_matches(secret, found.secret_hash):
+        raise Unauthenticated("unknown or revoked API key")
+    return Principal(
+        client_id=found.client_id,
+        issuer_id=found.issuer_id,
+        issuer_slug=found.issuer_slug,
+        scopes=frozenset(found.scopes.split()),
+    )
 
 
 def create_issuer_with_admin(

@@ -6,11 +6,23 @@ import json
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import select
+from sqlalchemy import bindparam, select
 from sqlalchemy.orm import Session
 
-from badge_issuer.db.tables import Achievement, AchievementVersion
+from badge_issuer.db.tables import Achievement, AchievementVersion, Issuer
 from badge_issuer.errors import NotFound
+
+#: built once: every award reads it (building a statement costs more than running it)
+_CURRENT = (
+    select(Issuer, Achievement, AchievementVersion)
+    .join(Achievement, Achievement.issuer_id == Issuer.id)
+    .join(
+        AchievementVersion,
+        (AchievementVersion.achievement_id == Achievement.id)
+        & (AchievementVersion.version == Achievement.current_version),
+    )
+    .where(Issuer.slug == bindparam("issuer"), Achievement.slug == bindparam("slug"))
+)
 
 
 class AchievementRepository:
@@ -37,6 +49,17 @@ class AchievementRepository:
         if achievement is None:
             raise NotFound(f"no achievement {slug!r}")
         return achievement
+
+    def current_of(self, issuer_slug: str, slug: str) -> tuple[Issuer, Achievement, AchievementVersion]:
+        """The issuer, the achievement and its current version, in one statement (every award
+        reads them); NotFound names the issuer or the achievement that is missing."""
+        row = self.session.execute(_CURRENT, {"issuer": issuer_slug, "slug": slug}).first()
+        if row is None:  # say which is missing, as the separate look-ups do
+            issuer = self.session.scalar(select(Issuer).where(Issuer.slug == issuer_slug))
+            if issuer is None:
+                raise NotFound(f"no issuer {issuer_slug!r}")
+            return issuer, (achievement := self.get(issuer.id, slug)), self.version(achievement)
+        return row[0], row[1], row[2]
 
     def list(self, issuer_id: int) -> list[Achievement]:
         query = select(Achievement).where(Achievement.issuer_id == issuer_id).order_by(Achievement.id)

@@ -6,7 +6,7 @@ import base64
 from dataclasses import dataclass
 from datetime import datetime
 
-from sqlalchemy import Select, func, or_, select
+from sqlalchemy import Select, bindparam, func, or_, select
 from sqlalchemy.orm import Session
 
 from badge_issuer.db.tables import Achievement, AchievementVersion, Credential, StatusEvent
@@ -20,6 +20,12 @@ class RecordFilter:
     since: datetime | None = None
     until: datetime | None = None
     status: str | None = None
+
+
+#: built once: every award looks its key up (building a statement costs more than running it)
+_BY_IDEMPOTENCY_KEY = select(Credential).where(
+    Credential.client_id == bindparam("client_id"), Credential.idempotency_key == bindparam("key")
+)
 
 
 class CredentialRepository:
@@ -56,8 +62,7 @@ class CredentialRepository:
         return int(self.session.scalar(query) or 0)
 
     def by_idempotency_key(self, client_id: int, key: str) -> Credential | None:
-        query = select(Credential).where(Credential.client_id == client_id, Credential.idempotency_key == key)
-        return self.session.scalar(query)
+        return self.session.scalar(_BY_IDEMPOTENCY_KEY, {"client_id": client_id, "key": key})
 
     def page(
         self, issuer_id: int, filters: RecordFilter, *, limit: int, cursor: str | None

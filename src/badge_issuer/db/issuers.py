@@ -4,14 +4,44 @@ from __future__ import annotations
 
 import json
 from datetime import datetime
-from typing import Any
+from typing import Any, NamedTuple
 
-from sqlalchemy import select
+from sqlalchemy import bindparam, select
 from sqlalchemy.orm import Session
 
 from badge_issuer.auth import MintedKey
 from badge_issuer.db.tables import ApiClient, Issuer, IssuerKey
 from badge_issuer.errors import NotFound
+
+
+class ApiKeyRow(NamedTuple):
+    client_id: int
+    issuer_id: int
+    issuer_slug: str
+    secret_hash: str
+    scopes: str
+    revoked: bool
+
+
+# built once: every request with an API key, and every award, runs them
+_API_KEY = (
+    select(
+        ApiClient.id,
+        ApiClient.issuer_id,
+        Issuer.slug,
+        ApiClient.secret_hash,
+        ApiClient.scopes,
+        ApiClient.revoked_at.is_not(None),
+    )
+    .join(Issuer, Issuer.id == ApiClient.issuer_id)
+    .where(ApiClient.key_id == bindparam("key_id"))
+)
+_SIGNING_KEY = (
+    select(IssuerKey)
+    .where(IssuerKey.issuer_id == bindparam("issuer_id"), IssuerKey.active.is_(True))
+    .order_by(IssuerKey.id.desc())
+    .limit(1)
+)
 
 
 class IssuerRepository:
@@ -82,10 +112,10 @@ class IssuerRepository:
 
     def signing_key(self, issuer: Issuer) -> IssuerKey:
         """The newest active key: new credentials are signed with it."""
-        active = [key for key in self.keys(issuer) if key.active]
-        if not active:
+        key = self.session.scalar(_SIGNING_KEY, {"issuer_id": issuer.id})
+        if key is None:
             raise NotFound(f"issuer {issuer.slug!r} has no active signing key")
-        return active[-1]
+        return key
 
     # clients ---------------------------------------------------------------------------------
     def add_client(
@@ -102,6 +132,11 @@ class IssuerRepository:
         self.session.add(client)
         self.session.flush()
         return client
+
+    def api_key(self, key_id: str) -> ApiKeyRow | None:
+        """What authenticating an API key needs, in one statement (a request pays it every time)."""
+        row = self.session.execute(_API_KEY, {"key_id": key_id}).first()
+        return None if row is None else ApiKeyRow(*row)
 
     def client_by_key_id(self, key_id: str) -> ApiClient | None:
         return self.session.scalar(select(ApiClient).where(ApiClient.key_id == key_id))

@@ -11,16 +11,21 @@ from __future__ import annotations
 
 from datetime import datetime, timedelta
 from enum import Enum
+from typing import cast
 
-from sqlalchemy import delete, select
-from sqlalchemy.exc import IntegrityError
+from sqlalchemy import Table, bindparam, delete, select
 from sqlalchemy.orm import Session
 
+from badge_issuer.db.statements import insert_if_absent
 from badge_issuer.db.tables import IdempotencyReservation
 from badge_issuer.errors import IdempotencyConflict
 
 #: how long a reservation protects an award in flight before a retry may take it over
 LEASE = timedelta(seconds=30)
+_TABLE = cast(Table, IdempotencyReservation.__table__)
+_RELEASE = delete(_TABLE).where(
+    _TABLE.c.client_id == bindparam("at_client"), _TABLE.c.idempotency_key == bindparam("at_key")
+)
 
 
 class Reservation(Enum):
@@ -34,6 +39,14 @@ class ReservationRepository:
 
     def take(self, client_id: int, key: str, request_hash: str, *, now: datetime) -> Reservation:
         """Reserve ``key`` for this request; a reservation of another request is a conflict."""
+        values = {
+            "client_id": client_id,
+            "idempotency_key": key,
+            "request_hash": request_hash,
+            "taken_at": now,
+        }
+        if insert_if_absent(self.session, _TABLE, values, ("client_id", "idempotency_key")):
+            return Reservation.TAKEN  # the usual case: one statement
         held = self.session.scalar(
             select(IdempotencyReservation)
             .where(IdempotencyReservation.client_id == client_id)
@@ -41,17 +54,8 @@ class ReservationRepository:
             .with_for_update()
             .execution_options(populate_existing=True)
         )
-        if held is None:
-            try:
-                with self.session.begin_nested():  # a twin inserting at the same moment wins
-                    self.session.add(
-                        IdempotencyReservation(
-                            client_id=client_id, idempotency_key=key, request_hash=request_hash, taken_at=now
-                        )
-                    )
-            except IntegrityError:
-                return Reservation.IN_FLIGHT
-            return Reservation.TAKEN
+        if held is None:  # its twin stored its award and released the key meanwhile
+            return Reservation.IN_FLIGHT
         if held.request_hash != request_hash:
             raise IdempotencyConflict(
                 "this Idempotency-Key is in use by a different request; use a new key for a new award",
@@ -63,11 +67,8 @@ class ReservationRepository:
         return Reservation.TAKEN
 
     def release(self, client_id: int, key: str) -> None:
-        self.session.execute(
-            delete(IdempotencyReservation).where(
-                IdempotencyReservation.client_id == client_id, IdempotencyReservation.idempotency_key == key
-            )
-        )
+        # a Core DELETE built once: the ORM's bulk path, and building it, cost more than the statement
+        self.session.execute(_RELEASE, {"at_client": client_id, "at_key": key})
 
     def held(self, client_id: int, key: str) -> bool:
         query = select(IdempotencyReservation.id).where(

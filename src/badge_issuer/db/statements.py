@@ -1,0 +1,37 @@
+"""Statements SQLite and PostgreSQL both run, written once for the two dialects. Never commits."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from typing import Any
+
+from sqlalchemy import Executable, Table, bindparam
+from sqlalchemy.dialects.postgresql import insert as postgresql_insert
+from sqlalchemy.dialects.sqlite import insert as sqlite_insert
+from sqlalchemy.orm import Session
+
+
+def insert_if_absent(
+    session: Session, table: Table, values: Mapping[str, Any], unique: Sequence[str]
+) -> bool:
+    """Insert one row unless one with the same ``unique`` columns exists (or is being inserted by
+    a transaction that then commits): one statement, no error and no savepoint on a conflict.
+    Whether this call inserted it."""
+    dialect = session.get_bind().dialect.name
+    key = (dialect, table.name, tuple(unique), tuple(values))
+    statement = _BUILT.get(key)
+    if statement is None:  # built once per shape (building a statement costs more than running it)
+        insert = postgresql_insert if dialect == "postgresql" else sqlite_insert
+        statement = _BUILT.setdefault(
+            key,
+            insert(table)
+            .values({name: bindparam(f"v_{name}") for name in values})
+            .on_conflict_do_nothing(index_elements=list(unique))
+            .returning(table.c.id),
+        )
+    parameters = {f"v_{name}": value for name, value in values.items()}
+    return session.execute(statement, parameters).first() is not None
+
+
+#: the statements of the few shapes callers use (a handful: bounded by the code, not by input)
+_BUILT: dict[tuple[object, ...], Executable] = {}
