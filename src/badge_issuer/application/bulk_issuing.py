@@ -5,10 +5,12 @@ batching the database work around them: (1) one short write transaction looks up
 awards, reserves their Idempotency-Keys and prepares every row (status positions taken, credential
 built); (2) the chunk is signed outside any transaction, in this process or by ``Signing`` (a pool
 of worker processes: both cores sign); (3) one transaction inserts the chunk's records together
-(executemany), attaches their positions, opens their claims, releases the keys and lets the caller
-record the rows' outcomes (``on_store``), so an award and its row's outcome land together.
+(executemany), attaches their positions, opens their claims (as ``claiming.open_claim`` does),
+releases the keys and lets the caller record the rows' outcomes (``on_store``), so an award and
+its row's outcome land together.
 
-Idempotency per row is that of ``issue_item``: the same request hash, so a row already awarded
+The first step is ``bulk_prepare.prepare_many`` (``prepare_badge`` for many rows, a statement per
+step). Idempotency per row is that of ``issue_item``: the same request hash, so a row already awarded
 under its key (alone, in a batch, by an earlier run of the job) replays that award; another body
 under the key is rejected. A crash between the steps leaves burnt status positions (never handed
 out again) and reservations that the chunk's next owner releases. A row whose key is held by a
@@ -20,29 +22,30 @@ from __future__ import annotations
 import json
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
+from datetime import timedelta
 from typing import Any
 
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
+from badge_issuer.application.bulk_prepare import prepare_many
 from badge_issuer.application.claim_mail import email_claim
-from badge_issuer.application.claiming import open_claim
 from badge_issuer.application.issuing import parse_item
 from badge_issuer.application.services import Services
+from badge_issuer.db.bulk import BulkRepository
 from badge_issuer.db.jobs import JobRepository
-from badge_issuer.db.reservations import Reservation, ReservationRepository
-from badge_issuer.db.status import StatusRepository
+from badge_issuer.db.tables import Claim, Credential
 from badge_issuer.errors import BadgeIssuerError
 from badge_issuer.issuance import (
     IssueCommand,
     IssuedBadge,
     Prepared,
-    prepare_badge,
     replay,
     request_hash,
     sign_prepared,
 )
 from badge_issuer.observability.logs import actor, audit
+from badge_issuer.wallet import secrets
 
 #: signs a chunk's prepared awards, in order (in this process, or in a pool of worker processes)
 Signing = Callable[[Services, Sequence[Prepared]], list[dict[str, Any]]]
@@ -121,42 +124,36 @@ def _prepare(
     commands: list[tuple[RowIn, IssueCommand]],
     outcomes: dict[int, RowOut],
 ) -> list[tuple[RowIn, Prepared]]:
-    """The first transaction: replays, reservations, status positions and unsigned credentials."""
-    prepared: list[tuple[RowIn, Prepared]] = []
+    """The first transaction: replays, then keys reserved, positions taken and credentials built."""
     keys = [command.idempotency_key for _, command in commands if command.idempotency_key is not None]
     seen: set[str] = set()
+    fresh: list[tuple[RowIn, IssueCommand]] = []
     with services.sessions() as session, session.begin():
         earlier = JobRepository(session).awards_by_key(spec.client_id, keys) if spec.client_id else {}
-        reservations = ReservationRepository(session)
         for row, command in commands:
             key = command.idempotency_key
-            try:
-                if key is not None and key in earlier:
+            if key is not None and key in earlier:
+                try:
                     outcomes[row.ref] = RowOut(
                         row.ref, "replayed", issued=replay(earlier[key], command.request_hash)
                     )
-                    continue
-                if key is not None and key in seen:  # a twin row of this chunk: replayed on the next pass
-                    outcomes[row.ref] = RowOut(row.ref, "pending")
-                    continue
-                with session.begin_nested():  # a row that fails leaves no reservation, no position
-                    if key is not None and spec.client_id is not None:
-                        taken = reservations.take(
-                            spec.client_id, key, command.request_hash, now=services.issuance.clock()
-                        )
-                        if taken is Reservation.IN_FLIGHT:
-                            outcomes[row.ref] = RowOut(row.ref, "pending")
-                            continue
-                    one = prepare_badge(command, session=session, tools=services.issuance)
-            except BadgeIssuerError as exc:
-                outcomes[row.ref] = RowOut(row.ref, "rejected", error=exc)
-                continue
-            if key is not None:
-                seen.add(key)
-            if isinstance(one, IssuedBadge):  # pragma: no cover - the earlier awards were looked up above
-                outcomes[row.ref] = RowOut(row.ref, "replayed", issued=one)
+                except BadgeIssuerError as exc:
+                    outcomes[row.ref] = RowOut(row.ref, "rejected", error=exc)
+            elif key is not None and key in seen:  # a twin row of this batch: replayed on the next pass
+                outcomes[row.ref] = RowOut(row.ref, "pending")
             else:
-                prepared.append((row, one))
+                if key is not None:
+                    seen.add(key)
+                fresh.append((row, command))
+        results = prepare_many(session, services, [command for _, command in fresh])
+    prepared: list[tuple[RowIn, Prepared]] = []
+    for (row, _), result in zip(fresh, results, strict=True):
+        if isinstance(result, Prepared):
+            prepared.append((row, result))
+        elif isinstance(result, BadgeIssuerError):
+            outcomes[row.ref] = RowOut(row.ref, "rejected", error=result)
+        else:  # its key is held by a request in flight
+            outcomes[row.ref] = RowOut(row.ref, "pending")
     return prepared
 
 
@@ -195,17 +192,28 @@ def _finish(
     signed: list[dict[str, Any]],
     outcomes: dict[int, RowOut],
 ) -> None:
-    statuses = StatusRepository(session)
+    BulkRepository(session).attach(
+        [(list_id, position, one.record.id) for _, one in prepared for list_id, position in one.positions]
+    )
+    session.add_all([_claim(services, one.record) for _, one in prepared])
     for (row, one), credential in zip(prepared, signed, strict=True):
-        for list_id, position in one.positions:
-            statuses.attach(list_id, position, one.record.id)
-        open_claim(session, services, one.record, one.record.created_at)
         outcomes[row.ref] = RowOut(
             row.ref, "created", issued=IssuedBadge(one.record, credential, replayed=False)
         )
     if spec.client_id is not None:
         keys = [one.record.idempotency_key for _, one in prepared if one.record.idempotency_key is not None]
         JobRepository(session).release_keys(spec.client_id, keys)
+
+
+def _claim(services: Services, record: Credential) -> Claim:
+    """The claim every award gets (``claiming.open_claim`` for a record just made: none exists)."""
+    token = secrets.claim_token(services.issuance.recipient_pepper, record.id)
+    return Claim(
+        credential_id=record.id,
+        token_hash=secrets.digest(token),
+        expires_at=record.created_at + timedelta(days=services.settings.claim_ttl_days),
+        created_at=record.created_at,
+    )
 
 
 def _store_one(

@@ -23,13 +23,14 @@ import threading
 from collections.abc import Sequence
 from typing import Any
 
-from procrastinate import App, PsycopgConnector, RetryStrategy
+from procrastinate import App, JobContext, PsycopgConnector, RetryStrategy
 from sqlalchemy.engine import make_url
 
 from badge_issuer.application.bulk_issuing import Signing, sign_here
 from badge_issuer.application.job_chunks import run_chunk
 from badge_issuer.application.services import Services
 from badge_issuer.config import Settings
+from badge_issuer.observability.logs import configure_logging
 
 log = logging.getLogger(__name__)
 
@@ -63,9 +64,18 @@ def build_app(services: Services, signing: Signing = sign_here) -> App:
     """A procrastinate App whose one task runs a chunk with this process's Services."""
     app = App(connector=PsycopgConnector(conninfo=conninfo(services.settings.database_url)))
 
-    @app.task(name=TASK, queue=QUEUE, retry=RETRY)
-    def job_chunk(job_id: str, first: int, last: int) -> None:
+    @app.task(name=TASK, queue=QUEUE, retry=RETRY, pass_context=True)
+    def job_chunk(context: JobContext, job_id: str, first: int, last: int) -> None:
         result = run_chunk(services, job_id, first, last, signing=signing)
+        log.info(
+            "job %s: rows %d..%d: %d awarded by %s%s",
+            job_id,
+            first,
+            last,
+            result.awarded,
+            context.worker_name,
+            " (stopped: cancelled)" if result.stopped else "",
+        )
         if result.left:
             raise RowsInFlight(f"job {job_id}: {result.left} rows of {first}..{last} wait for twin requests")
 
@@ -149,6 +159,7 @@ def serve_worker(settings: Settings, name: str) -> None:
     from badge_issuer.application.bulk_signing import PoolSigning
     from badge_issuer.application.services import build_services
 
+    configure_logging(settings.log_format, settings.log_level)  # a spawned process starts without
     services = build_services(settings)
     pool = PoolSigning(services, settings.job_sign_processes) if settings.job_sign_processes else None
     try:
