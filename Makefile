@@ -72,6 +72,7 @@ bench: $(STAMP)
 	$(BIN)/python bench/verify.py --seconds 1 --requests 100 --latency-requests 100
 	$(BIN)/python bench/issue_http.py --requests 200 --seconds 120
 	$(BIN)/python bench/ob_api.py --credentials 1000
+	$(BIN)/python bench/bulk_csv.py --rows 20000 --workers 1,2 --seconds 600
 
 openapi: $(STAMP)
 	$(BIN)/badge-issuer openapi > openapi.yaml

@@ -135,9 +135,10 @@ def measure(args: argparse.Namespace, backend: str, workers: int, tmp: Path, dea
             if args.cli_rows:
                 cli_line = cli_run(settings.base_url, token, tmp, args.cli_rows)
     counts = job["counts"]
+    awarded = int(job["total"]) - int(counts["pending"])  # all of them unless the budget ran out
     line = (
-        f"{backend:10} {workers} worker(s): {job['total']} rows in {seconds:7.2f} s "
-        f"(submit {submitted:5.2f} s) = {int(job['total']) / seconds:7.0f} credentials/s; "
+        f"{backend:10} {workers} worker(s): {awarded} rows in {seconds:7.2f} s "
+        f"(submit {submitted:5.2f} s) = {awarded / seconds:7.0f} credentials/s; "
         f"status {job['status']}, {counts}; load average {load:.2f} -> {os.getloadavg()[0]:.2f}"
     )
     return line + (f"\n{cli_line}" if args.cli_rows else "")

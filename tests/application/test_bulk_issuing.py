@@ -6,18 +6,20 @@ credentials that verify like those issued one at a time."""
 from __future__ import annotations
 
 import json
+import time
 from collections.abc import Callable, Iterator
 from datetime import timedelta
 from typing import Any
 
 import pytest
-from sqlalchemy import func, select
+from sqlalchemy import delete, func, select, text
 
 from badge_issuer.application import Services, build_services
-from badge_issuer.application.bulk_issuing import ChunkSpec, RowIn, _command, issue_rows
+from badge_issuer.application.bulk_issuing import ChunkSpec, RowIn, _command, issue_rows, sign_here
 from badge_issuer.application.bulk_signing import PoolSigning
 from badge_issuer.application.issuing import issue_one
 from badge_issuer.application.job_chunks import run_chunk
+from badge_issuer.application.job_queue import InlineWorker
 from badge_issuer.application.jobs import cancel_job, get_job, job_results, retry_job, submit_job
 from badge_issuer.clock import fixed_clock
 from badge_issuer.config import Settings
@@ -36,6 +38,7 @@ from badge_issuer.db.tables import (
 from badge_issuer.errors import IdempotencyConflict
 from badge_issuer.verification import verify_badge
 from tests.application.conftest import NOW, make_issuer
+from tests.conftest import fresh_postgres_database
 
 SCOPE = "/api/v1/issuers/uni/achievements/python-data/credentials"
 
@@ -227,3 +230,110 @@ def test_a_pool_of_processes_signs_what_verifies(
         assert report.verified, report.to_json()
     finally:
         services.close()
+
+
+@pytest.mark.postgres
+def test_an_inline_worker_runs_the_queued_chunks_and_those_of_a_dead_worker(
+    make_settings: Callable[..., Settings], postgres_url: str
+) -> None:
+    """In-process, on procrastinate: the chunks deferred with the job run on the serving process's
+    worker; a chunk a dead worker held ("doing", its heartbeat an hour old) is handed out again."""
+    with fresh_postgres_database(postgres_url) as database_url:
+        services = build_services(
+            make_settings(database_url=database_url, job_chunk_rows=4, job_heartbeat_seconds=0.2),
+            clock=fixed_clock(NOW),
+        )
+        upgrade(services.engine)
+        make_issuer(services)
+        with services.readers() as session:
+            client_id = session.scalars(select(ApiClient.id)).one()
+        job_id = submit(services, client_id, [row(n) for n in range(10)])  # three chunks
+        with services.sessions() as session, session.begin():
+            dead = session.execute(
+                text(
+                    "INSERT INTO procrastinate_workers (last_heartbeat) VALUES (now() - interval '1 hour') "
+                    "RETURNING id"
+                )
+            ).scalar_one()
+            taken = session.execute(
+                text(
+                    "UPDATE procrastinate_jobs SET status = 'doing', worker_id = :dead WHERE id = "
+                    "(SELECT min(id) FROM procrastinate_jobs) RETURNING args"
+                ),
+                {"dead": dead},
+            ).scalar_one()
+        assert taken["first"] == 1
+        worker = InlineWorker(services)
+        worker.start()
+        try:
+            deadline = time.monotonic() + 60
+            while get_job(services, "uni", job_id).status != "done":
+                assert time.monotonic() < deadline, get_job(services, "uni", job_id)
+                time.sleep(0.1)
+        finally:
+            worker.stop()
+            services.close()
+        assert get_job(services, "uni", job_id).counts["created"] == 10
+
+
+@pytest.mark.postgres
+def test_migration_0012_brings_procrastinates_schema_and_takes_it_away(postgres_url: str) -> None:
+    from alembic import command
+
+    from badge_issuer.db.migrate import alembic_config
+    from badge_issuer.db.session import make_engine
+
+    def queue_objects(engine: Any) -> tuple[int, int]:
+        with engine.connect() as connection:
+            tables = connection.scalar(
+                text("SELECT count(*) FROM pg_tables WHERE left(tablename, 14) = 'procrastinate_'")
+            )
+            functions = connection.scalar(
+                text("SELECT count(*) FROM pg_proc WHERE left(proname, 14) = 'procrastinate_'")
+            )
+            return int(tables), int(functions)
+
+    with fresh_postgres_database(postgres_url) as database_url:
+        engine = make_engine(database_url)
+        try:
+            upgrade(engine)
+            assert queue_objects(engine) >= (4, 10)
+            command.downgrade(alembic_config(engine), "0009")
+            assert queue_objects(engine) == (0, 0)
+            upgrade(engine)  # and again, on a database that had it once
+            assert queue_objects(engine) >= (4, 10)
+        finally:
+            engine.dispose()
+
+
+def test_a_twin_that_stores_first_while_the_batch_is_signed_is_replayed(bulk: tuple[Services, int]) -> None:
+    """The batch's one INSERT fails on a key a twin request stored meanwhile (its reservation taken
+    over, as after a lease ran out): the batch is stored row by row, the twin's award replayed."""
+    services, client_id = bulk
+    spec = ChunkSpec("uni", "python-data", client_id, SCOPE)
+
+    def signing_with_a_twin(services: Services, prepared: Any) -> list[dict[str, Any]]:
+        with services.sessions() as session, session.begin():
+            session.execute(delete(IdempotencyReservation))
+        twin = issue_one(
+            services,
+            issuer="uni",
+            achievement="python-data",
+            request=IssueRequest.model_validate({"recipient": row(2)["recipient"]}),
+            client_id=client_id,
+            idempotency_key="row-2",
+            scope=SCOPE,
+        )
+        twins.append(twin.record.id)
+        return sign_here(services, prepared)
+
+    twins: list[str] = []
+    outcomes = issue_rows(
+        services, spec, [RowIn(n, n, row(n), f"row-{n}") for n in (1, 2, 3)], signing=signing_with_a_twin
+    )
+    assert [outcome.state for outcome in outcomes] == ["created", "replayed", "created"]
+    replayed = outcomes[1].issued
+    assert replayed is not None and replayed.record.id == twins[0]
+    with services.readers() as session:
+        assert session.scalar(select(func.count()).select_from(Credential)) == 3
+        assert session.scalar(select(func.count()).select_from(IdempotencyReservation)) == 0

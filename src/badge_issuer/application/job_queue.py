@@ -154,8 +154,9 @@ class InlineWorker:
             self._started.set()
 
 
-def serve_worker(settings: Settings, name: str) -> None:
-    """One worker process of ``badge-issuer worker``: its own Services, until SIGTERM or SIGINT."""
+def serve_worker(settings: Settings, name: str) -> None:  # pragma: no cover - a subprocess
+    """(Run by tests/api/test_job_workers.py in worker processes, out of coverage's sight.)
+    One worker process of ``badge-issuer worker``: its own Services, until SIGTERM or SIGINT."""
     from badge_issuer.application.bulk_signing import PoolSigning
     from badge_issuer.application.services import build_services
 
@@ -172,7 +173,7 @@ def serve_worker(settings: Settings, name: str) -> None:
         services.close()
 
 
-def serve_workers(settings: Settings, concurrency: int) -> None:
+def serve_workers(settings: Settings, concurrency: int) -> None:  # pragma: no cover - a subprocess
     """``concurrency`` worker processes (one chunk at a time each: signing needs a core each);
     SIGTERM or SIGINT stops them, letting each finish its chunk."""
     if concurrency == 1:
