@@ -49,7 +49,7 @@ def wait_for(
 
 @pytest.fixture
 def tenant(database_url: str, live_server: Callable[..., LiveServer]) -> Tenant:
-    tenant = bootstrap(live_server(database_url=database_url), "uni")
+    tenant = bootstrap(live_server(database_url=database_url, job_inline_worker=True), "uni")
     response = httpx.post(tenant.url("/achievements"), json=ACHIEVEMENT, headers=tenant.admin)
     assert response.status_code == 201, response.text
     return tenant

@@ -270,10 +270,11 @@ def test_an_inline_worker_runs_the_queued_chunks_and_those_of_a_dead_worker(
             while get_job(services, "uni", job_id).status != "done":
                 assert time.monotonic() < deadline, get_job(services, "uni", job_id)
                 time.sleep(0.1)
+            assert get_job(services, "uni", job_id).counts["created"] == 10
         finally:
             worker.stop()
+            worker._thread.join(30)
             services.close()
-        assert get_job(services, "uni", job_id).counts["created"] == 10
 
 
 @pytest.mark.postgres
@@ -337,3 +338,47 @@ def test_a_twin_that_stores_first_while_the_batch_is_signed_is_replayed(bulk: tu
     with services.readers() as session:
         assert session.scalar(select(func.count()).select_from(Credential)) == 3
         assert session.scalar(select(func.count()).select_from(IdempotencyReservation)) == 0
+
+
+@pytest.mark.postgres
+def test_a_chunk_cut_short_by_a_stopping_server_is_finished_by_the_next_worker(
+    make_settings: Callable[..., Settings], postgres_url: str
+) -> None:
+    with fresh_postgres_database(postgres_url) as database_url:
+        services = build_services(
+            make_settings(database_url=database_url, job_chunk_rows=1000, job_heartbeat_seconds=0.2),
+            clock=fixed_clock(NOW),
+        )
+        upgrade(services.engine)
+        make_issuer(services)
+        with services.readers() as session:
+            client_id = session.scalars(select(ApiClient.id)).one()
+
+        def stopping_while_signing(services: Services, prepared: Any) -> list[dict[str, Any]]:
+            first._stopping.set()  # the server is asked to stop while the first batch is signed
+            return sign_here(services, prepared)
+
+        first = InlineWorker(services, stopping_while_signing)
+        job_id = submit(services, client_id, [row(n) for n in range(150)])  # one chunk, two batches
+        first.start()
+        try:
+            deadline = time.monotonic() + 60
+            while get_job(services, "uni", job_id).counts["created"] < 100:
+                assert time.monotonic() < deadline
+                time.sleep(0.05)
+        finally:
+            first.stop()
+            first._thread.join(30)  # its chunk's thread is done with the database
+        assert get_job(services, "uni", job_id).counts["pending"] == 50  # the batch after the stop waits
+        second = InlineWorker(services)
+        second.start()
+        try:
+            deadline = time.monotonic() + 60
+            while get_job(services, "uni", job_id).status != "done":
+                assert time.monotonic() < deadline, get_job(services, "uni", job_id)
+                time.sleep(0.1)
+            assert get_job(services, "uni", job_id).counts["created"] == 150
+        finally:
+            second.stop()
+            second._thread.join(30)
+            services.close()

@@ -76,7 +76,7 @@ def run_chunk(
         return ChunkResult(0, 0, stopped=True)
     with services.sessions() as session, session.begin():
         status = JobRepository(session).start(job_id, now=services.clock())
-    still = keep_going or (lambda: _running(services, job_id))
+    still = keep_going or (lambda: job_running(services, job_id))
     if status != "running" or not still():
         return ChunkResult(0, 0, stopped=True)
     _release(services, spec, job_id, first, last)
@@ -101,7 +101,7 @@ def run_chunk(
     return ChunkResult(awarded, left, stopped=False)
 
 
-def _running(services: Services, job_id: str) -> bool:
+def job_running(services: Services, job_id: str) -> bool:
     with services.readers() as session:
         job = session.get(IssuanceJob, job_id)
         return job is not None and job.status == "running"

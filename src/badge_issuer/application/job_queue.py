@@ -27,7 +27,7 @@ from procrastinate import App, JobContext, PsycopgConnector, RetryStrategy
 from sqlalchemy.engine import make_url
 
 from badge_issuer.application.bulk_issuing import Signing, sign_here
-from badge_issuer.application.job_chunks import run_chunk
+from badge_issuer.application.job_chunks import job_running, run_chunk
 from badge_issuer.application.services import Services
 from badge_issuer.config import Settings
 from badge_issuer.observability.logs import configure_logging
@@ -38,6 +38,14 @@ TASK = "badge_issuer.job_chunk"
 QUEUE = "badge_issuer_jobs"
 #: a chunk whose rows twin requests hold is run again 1 s, 2 s, … later (about half an hour in all)
 RETRY = RetryStrategy(max_attempts=60, wait=1, linear_wait=1)
+
+
+#: seconds the serving process waits for its in-process worker to stop
+STOP_SECONDS = 1.0
+
+
+class WorkerStopping(Exception):
+    """The serving process stops: the chunk is run again (procrastinate's retry), by any worker."""
 
 
 class RowsInFlight(Exception):
@@ -60,13 +68,28 @@ def chunks(job_id: str, numbers: Sequence[int], size: int) -> list[dict[str, obj
     return [{"job_id": job_id, "first": group[0], "last": group[-1]} for group in groups]
 
 
-def build_app(services: Services, signing: Signing = sign_here) -> App:
-    """A procrastinate App whose one task runs a chunk with this process's Services."""
-    app = App(connector=PsycopgConnector(conninfo=conninfo(services.settings.database_url)))
+def build_app(
+    services: Services, signing: Signing = sign_here, stopping: threading.Event | None = None
+) -> App:
+    """A procrastinate App whose one task runs a chunk with this process's Services (until
+    ``stopping`` is set: the chunk then ends at its next batch and is run again later)."""
+    # a worker that cannot reach the database waits 10 s for a connection (the pool's default: 30)
+    connector = PsycopgConnector(conninfo=conninfo(services.settings.database_url), timeout=10)
+    app = App(connector=connector)
 
     @app.task(name=TASK, queue=QUEUE, retry=RETRY, pass_context=True)
     def job_chunk(context: JobContext, job_id: str, first: int, last: int) -> None:
-        result = run_chunk(services, job_id, first, last, signing=signing)
+        halt = stopping or threading.Event()
+        result = run_chunk(
+            services,
+            job_id,
+            first,
+            last,
+            signing=signing,
+            keep_going=lambda: not halt.is_set() and job_running(services, job_id),
+        )
+        if halt.is_set() and result.stopped:
+            raise WorkerStopping(f"job {job_id}: rows {first}..{last} left for another worker")
         log.info(
             "job %s: rows %d..%d: %d awarded by %s%s",
             job_id,
@@ -123,6 +146,7 @@ class InlineWorker:
         self._loop: asyncio.AbstractEventLoop | None = None
         self._task: asyncio.Task[Any] | None = None
         self._started = threading.Event()
+        self._stopping = threading.Event()
         self._thread = threading.Thread(target=self._run, name="badge-jobs-worker", daemon=True)
 
     def start(self) -> None:
@@ -133,15 +157,19 @@ class InlineWorker:
         """Nothing to do: a deferred task notifies the workers (LISTEN/NOTIFY)."""
 
     def stop(self) -> None:
+        """Stop taking chunks; a chunk running now ends at its next batch and is run again
+        (``WorkerStopping``). Waits a second at most (a worker whose database is gone retries for
+        longer): a chunk cut off by the process's end is a stalled one, run again elsewhere."""
+        self._stopping.set()
         if self._loop is not None and self._task is not None:
             self._loop.call_soon_threadsafe(self._task.cancel)
-        self._thread.join(timeout=30)
+        self._thread.join(timeout=STOP_SECONDS)
 
     def _run(self) -> None:
         async def main() -> None:
             self._loop, self._task = asyncio.get_running_loop(), asyncio.current_task()
             self._started.set()
-            app = build_app(self.services, self.signing)
+            app = build_app(self.services, self.signing, self._stopping)
             await work(app, self.services.settings, name="inline", signal_handlers=False)
 
         try:
