@@ -15,9 +15,16 @@ import pytest
 from sqlalchemy import delete, func, select, text
 
 from badge_issuer.application import Services, build_services
-from badge_issuer.application.bulk_issuing import ChunkSpec, RowIn, _command, issue_rows, sign_here
+from badge_issuer.application.bulk_issuing import (
+    ChunkSpec,
+    RowIn,
+    _command,
+    issue_many,
+    issue_rows,
+    sign_here,
+)
 from badge_issuer.application.bulk_signing import PoolSigning
-from badge_issuer.application.issuing import issue_one
+from badge_issuer.application.issuing import issue_batch, issue_one
 from badge_issuer.application.job_chunks import run_chunk
 from badge_issuer.application.job_queue import InlineWorker
 from badge_issuer.application.jobs import cancel_job, get_job, job_results, retry_job, submit_job
@@ -382,3 +389,49 @@ def test_a_chunk_cut_short_by_a_stopping_server_is_finished_by_the_next_worker(
             second.stop()
             second._thread.join(30)
             services.close()
+
+
+def test_a_batch_on_the_batched_path_answers_as_credentials_batch_does(bulk: tuple[Services, int]) -> None:
+    """``issue_many`` (the batched path) and ``issue_batch`` (one award at a time) give the same
+    outcomes for the same items: keys of their own or derived from the batch's, replays, rejects."""
+    services, client_id = bulk
+    items: list[dict[str, Any]] = [
+        {"recipient": {"email": "a@example.org"}},
+        {"idempotencyKey": "own", "recipient": {"email": "b@example.org"}},
+        {"recipient": {}},
+        {"idempotencyKey": "own", "recipient": {"email": "b@example.org"}},
+        {"idempotencyKey": "own", "recipient": {"email": "c@example.org"}},
+    ]
+    one_by_one = issue_batch(
+        services,
+        issuer="uni",
+        achievement="python-data",
+        items=items,
+        client_id=client_id,
+        idempotency_key="b1",
+        scope=SCOPE,
+    )
+    batched = issue_many(
+        services,
+        issuer="uni",
+        achievement="python-data",
+        items=[*items, {"idempotencyKey": "new", "recipient": {"email": "d@example.org"}}],
+        client_id=client_id,
+        idempotency_key="b1",
+        scope=SCOPE,
+    )
+    assert [o.status for o in one_by_one] == ["created", "created", "rejected", "replayed", "rejected"]
+    assert [o.status for o in batched] == [
+        "replayed",
+        "replayed",
+        "rejected",
+        "replayed",
+        "rejected",
+        "created",
+    ]
+    for alone, together in zip(one_by_one, batched, strict=False):
+        if alone.issued is not None:
+            assert together.issued is not None and together.issued.record.id == alone.issued.record.id
+        else:
+            assert alone.error is not None and together.error is not None
+            assert alone.error.code == together.error.code
