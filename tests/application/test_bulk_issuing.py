@@ -15,11 +15,11 @@ import pytest
 from sqlalchemy import delete, func, select, text
 
 from badge_issuer.application import Services, build_services
+from badge_issuer.application.bulk_batch import issue_many
 from badge_issuer.application.bulk_issuing import (
     ChunkSpec,
     RowIn,
     _command,
-    issue_many,
     issue_rows,
     sign_here,
 )

@@ -30,12 +30,12 @@ from sqlalchemy.orm import Session
 
 from badge_issuer.application.bulk_prepare import prepare_many
 from badge_issuer.application.claim_mail import email_claim
-from badge_issuer.application.issuing import BatchOutcome, parse_item
+from badge_issuer.application.issuing import parse_item
 from badge_issuer.application.services import Services
 from badge_issuer.db.bulk import BulkRepository
 from badge_issuer.db.jobs import JobRepository
 from badge_issuer.db.tables import Claim, Credential
-from badge_issuer.errors import BadgeIssuerError, IdempotencyInProgress
+from badge_issuer.errors import BadgeIssuerError
 from badge_issuer.issuance import (
     IssueCommand,
     IssuedBadge,
@@ -268,47 +268,3 @@ def _tell(services: Services, spec: ChunkSpec, outcomes: list[tuple[RowOut, Issu
             credential=outcome.issued.record.id,
             achievement=spec.achievement,
         )
-
-
-#: passes over a batch's rows whose keys a twin holds, before they are answered "in progress"
-PASSES = 3
-
-
-def issue_many(
-    services: Services,
-    *,
-    issuer: str,
-    achievement: str,
-    items: Sequence[dict[str, Any]],
-    client_id: int | None,
-    idempotency_key: str | None = None,
-    scope: str,
-    signing: Signing = sign_here,
-) -> list[BatchOutcome]:
-    """``issuing.issue_batch`` on the batched path (the same outcomes, item keys and request
-    hashes): what ``credentials:batch`` can call instead, one transaction per step for the batch."""
-    rows = []
-    for index, raw in enumerate(items):
-        own = raw.get("idempotencyKey") if isinstance(raw, dict) else None
-        key = own if isinstance(own, str) else (f"{idempotency_key}:{index}" if idempotency_key else None)
-        rows.append(RowIn(index, index, raw if isinstance(raw, dict) else {}, key))
-    spec = ChunkSpec(issuer, achievement, client_id, scope)
-    done: dict[int, RowOut] = {}
-    waiting = rows
-    for _ in range(PASSES):
-        outcomes = issue_rows(services, spec, waiting, signing=signing)
-        done |= {outcome.ref: outcome for outcome in outcomes if outcome.state != "pending"}
-        waiting = [row for row, outcome in zip(waiting, outcomes, strict=True) if outcome.state == "pending"]
-        if not waiting or len(waiting) == len(outcomes):
-            break
-    busy = IdempotencyInProgress(
-        "a request with this Idempotency-Key is still being processed; retry it shortly",
-        retry_after=1,
-        pointer="Idempotency-Key",
-    )
-    return [
-        BatchOutcome(row.ref, issued=done[row.ref].issued, error=done[row.ref].error)
-        if row.ref in done
-        else BatchOutcome(row.ref, error=busy)
-        for row in rows
-    ]
