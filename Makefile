@@ -74,6 +74,7 @@ bench: $(STAMP)
 	$(BIN)/python bench/issue_http.py --seconds 200
 	$(BIN)/python bench/ob_api.py --credentials 1000
 	$(BIN)/python bench/wallet_flows.py --rounds 10
+	$(BIN)/python bench/bulk_csv.py --rows 20000 --workers 1,2 --seconds 600
 
 openapi: $(STAMP)
 	$(BIN)/badge-issuer openapi > openapi.yaml

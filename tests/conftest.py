@@ -56,6 +56,9 @@ def make_settings(tmp_path: Path) -> Callable[..., Settings]:
             # no verification worker processes (each app would spawn them at start): every
             # verification runs in-process; the tests of the heavy lane ask for workers
             "verify_workers": 0,
+            # PostgreSQL: no bulk-job worker in each app (its queue connections outlive a test's
+            # database by a second); the job tests ask for one
+            "job_inline_worker": False,
         }
         fields.update(overrides)
         return Settings(**fields)  # type: ignore[arg-type]

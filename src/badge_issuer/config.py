@@ -146,6 +146,21 @@ class Settings(BaseSettings):
     web_concurrency: int = Field(default=1, ge=1, le=64)
     #: bulk jobs: how long a runner holds a job without renewing; a dead runner's job resumes after it
     job_lease_seconds: float = Field(default=30.0, ge=1, le=3600)
+    #: where bulk jobs run: "auto" = procrastinate workers on PostgreSQL (`badge-issuer worker`,
+    #: and the serving process's own, see job_inline_worker), the in-process lease runner on SQLite;
+    #: "thread" = the lease runner on either database
+    job_queue: Literal["auto", "thread"] = "auto"
+    #: rows per procrastinate task: a job's chunks run in parallel on every worker
+    job_chunk_rows: int = Field(default=500, ge=1, le=10_000)
+    #: PostgreSQL: the serving process also runs a procrastinate worker, so a single deployment
+    #: (`make serve`) completes jobs without `badge-issuer worker`
+    job_inline_worker: bool = True
+    #: processes that sign a batch of a job's awards (0: the runner's own process signs); on SQLite,
+    #: whose one runner per process cannot scale out, 2 lets both cores of a 2-core host sign
+    job_sign_processes: int = Field(default=0, ge=0, le=64)
+    #: procrastinate workers send a heartbeat this often; one silent for 3 heartbeats is stalled and
+    #: its chunks run again on another worker
+    job_heartbeat_seconds: float = Field(default=10.0, ge=0.2, le=600)
 
     #: log lines as JSON objects (one per line) or as text
     log_format: Literal["text", "json"] = "text"

@@ -49,7 +49,7 @@ def wait_for(
 
 @pytest.fixture
 def tenant(database_url: str, live_server: Callable[..., LiveServer]) -> Tenant:
-    tenant = bootstrap(live_server(database_url=database_url), "uni")
+    tenant = bootstrap(live_server(database_url=database_url, job_inline_worker=True), "uni")
     response = httpx.post(tenant.url("/achievements"), json=ACHIEVEMENT, headers=tenant.admin)
     assert response.status_code == 201, response.text
     return tenant
@@ -219,6 +219,9 @@ def test_a_job_resumes_after_its_server_is_killed_and_awards_every_row_once(
         "BADGE_KEYS_DIR": str(tmp_path / "keys"),
         "BADGE_BASE_URL": f"http://127.0.0.1:{port}",
         "BADGE_JOB_LEASE_SECONDS": "2",
+        # PostgreSQL: procrastinate's in-process worker; a worker silent for 3 heartbeats is stalled
+        "BADGE_JOB_HEARTBEAT_SECONDS": "0.5",
+        "BADGE_JOB_CHUNK_ROWS": "50",
         "BADGE_LOG_LEVEL": "WARNING",
     }
     settings = Settings(database_url=database_url, keys_dir=tmp_path / "keys", base_url=env["BADGE_BASE_URL"])

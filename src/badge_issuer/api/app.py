@@ -43,7 +43,7 @@ from badge_issuer.api.routes import (
     vc_api_verify,
 )
 from badge_issuer.api.routes import verify as verify_routes
-from badge_issuer.application.job_runner import JobRunner
+from badge_issuer.application.job_background import JobBackground
 from badge_issuer.application.operations import migrate
 from badge_issuer.application.services import Services, build_services
 from badge_issuer.clock import Clock, system_clock
@@ -74,8 +74,9 @@ def create_app(
     providers; the app then owns it and closes it on shutdown.
     """
     services = services or build_services(settings, clock=clock)
-    # bulk jobs run in every serving process (one runner thread each), resuming any left unfinished
-    runner = JobRunner(services, lease_seconds=settings.job_lease_seconds)
+    # bulk jobs: a procrastinate worker (PostgreSQL) or the lease runner (SQLite) in every serving
+    # process, resuming any job left unfinished
+    runner = JobBackground(services)
 
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
@@ -84,7 +85,7 @@ def create_app(
         check_startup(settings, services.keystore, services.readers, deployment_key=settings.deployment_key)
         # the heavy verification lane's worker processes (BADGE_VERIFY_WORKERS; none: all in-process)
         await to_thread.run_sync(services.verify_pool.start)
-        runner.start()
+        await to_thread.run_sync(runner.start)
         yield
         runner.stop()
         services.close()

@@ -1,9 +1,11 @@
 """Bulk issuance jobs: submit (202), follow, download per-row results, cancel, retry rejected rows.
 
-A job is stored with all its rows in one transaction; ``JobRunner`` (application/job_runner.py)
-awards the pending rows. Each row carries its own Idempotency-Key and is issued exactly as
-``issue_batch`` issues an item (same request hash), so a row retried by a resumed runner, or sent
-again alone, replays its award instead of making a second one.
+A job is stored with all its rows in one transaction. On PostgreSQL that transaction also defers
+the job's chunks to procrastinate's workers (``job_queue``); on SQLite ``JobRunner``
+(application/job_runner.py) awards the pending rows. Both run ``job_chunks.run_chunk``. Each row
+carries its own Idempotency-Key and is issued exactly as ``issue_batch`` issues an item (same
+request hash), so a row retried by a resumed runner, or sent again alone, replays its award
+instead of making a second one.
 """
 
 from __future__ import annotations
@@ -16,6 +18,8 @@ from datetime import datetime
 from typing import Any
 
 from badge_issuer.application.issuing import parse_item
+from badge_issuer.application.job_chunks import problem_of
+from badge_issuer.application.job_queue import QUEUE, TASK, chunks, uses_queue
 from badge_issuer.application.services import Services
 from badge_issuer.db.achievements import AchievementRepository
 from badge_issuer.db.issuers import IssuerRepository
@@ -46,16 +50,6 @@ class RowResult:
     state: str  # pending | created | replayed | rejected
     credential_id: str | None
     problem: dict[str, Any] | None
-
-
-def problem_of(exc: BadgeIssuerError) -> dict[str, Any]:
-    """What a rejected row keeps of its error (the HTTP layer adds nothing to it)."""
-    problem: dict[str, Any] = {"code": exc.code, "detail": exc.message}
-    if exc.pointer:
-        problem["pointer"] = exc.pointer
-    if isinstance(exc, ValidationFailed) and exc.issues:
-        problem["errors"] = [{"pointer": issue.pointer, "detail": issue.message} for issue in exc.issues]
-    return problem
 
 
 def submit_job(
@@ -116,9 +110,17 @@ def submit_job(
         )
         for row in stored:
             row.job_id = job_id
-        JobRepository(session).add(job, stored)
+        jobs = JobRepository(session)
+        jobs.add(job, stored)
+        _enqueue(services, jobs, job_id, [row.row_number for row in stored if row.state == "pending"])
     audit("job.submitted", actor=actor(client_id), issuer=issuer, job=job_id, rows=len(stored))
     return get_job(services, issuer, job_id)
+
+
+def _enqueue(services: Services, jobs: JobRepository, job_id: str, numbers: list[int]) -> None:
+    """On the queue, the pending rows' chunks are deferred in the caller's transaction."""
+    if uses_queue(services.settings):
+        jobs.defer_chunks(TASK, QUEUE, chunks(job_id, numbers, services.settings.job_chunk_rows))
 
 
 def get_job(services: Services, issuer: str, job_id: str) -> JobView:
@@ -149,8 +151,9 @@ def job_results(services: Services, issuer: str, job_id: str, *, after: int, lim
 
 
 def cancel_job(services: Services, issuer: str, job_id: str, *, client_id: int | None) -> JobView:
-    """Stop a job: rows not yet awarded stay pending and are not awarded (the runner sees the
-    cancel between two chunks, so up to one chunk of rows may still land)."""
+    """Stop a job: rows not yet awarded stay pending and are not awarded (each running chunk sees
+    the cancel between two batches, so up to a batch of rows per running chunk may still land;
+    its chunks still queued end at once)."""
     with services.sessions() as session, session.begin():
         issuer_row = IssuerRepository(session).by_slug(issuer)
         job = JobRepository(session).get(job_id, issuer_id=issuer_row.id)
@@ -168,7 +171,9 @@ def retry_job(services: Services, issuer: str, job_id: str, *, client_id: int | 
         job = jobs.get(job_id, issuer_id=issuer_row.id)
         if job.status == "cancelled":
             raise StateConflict("a cancelled job is not retried; submit its rows again as a new job")
+        numbers = jobs.rejected_numbers(job_id)
         if jobs.retry_rejected(job_id) and job.status == "done":
             job.status, job.runner, job.updated_at = "queued", None, services.clock()
+        _enqueue(services, jobs, job_id, numbers)
     audit("job.retried", actor=actor(client_id), issuer=issuer, job=job_id)
     return get_job(services, issuer, job_id)

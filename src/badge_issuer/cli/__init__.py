@@ -14,13 +14,13 @@ from collections.abc import Sequence
 import click
 from pydantic import ValidationError
 
-from badge_issuer.cli import badges, operator, staff
+from badge_issuer.cli import badges, operator, staff, worker
 from badge_issuer.cli.base import CliContext, cli
 from badge_issuer.config import Settings
 from badge_issuer.errors import BadgeIssuerError
 
 __all__ = ["cli", "main"]
-_COMMANDS = (badges, operator, staff)  # imported for the commands they register on ``cli``
+_COMMANDS = (badges, operator, staff, worker)  # imported for the commands they register on ``cli``
 
 
 def main(argv: Sequence[str] | None = None, settings: Settings | None = None) -> int:

@@ -1,15 +1,19 @@
-"""Bulk issuance jobs and their rows. A runner claims a job with a short conditional UPDATE (a
-queued job, or a running one whose lease ran out), so one runner holds a job at a time across
-threads, processes and hosts. Never commits."""
+"""Bulk issuance jobs and their rows. On SQLite a runner claims a job with a short conditional
+UPDATE (a queued job, or a running one whose lease ran out), so one runner holds a job at a time
+across threads and processes; on PostgreSQL a job's chunks are procrastinate tasks, deferred in
+the transaction that stores the job (or puts its rows back). Never commits."""
 
 from __future__ import annotations
 
+import json
+from collections.abc import Sequence
 from datetime import datetime
+from typing import Any, cast
 
-from sqlalchemy import and_, func, or_, select, update
+from sqlalchemy import Table, and_, bindparam, delete, func, or_, select, text, update
 from sqlalchemy.orm import Session
 
-from badge_issuer.db.tables import IssuanceJob, IssuanceJobRow
+from badge_issuer.db.tables import Credential, IdempotencyReservation, IssuanceJob, IssuanceJobRow
 from badge_issuer.errors import NotFound
 
 OPEN = ("queued", "running")
@@ -138,3 +142,104 @@ class JobRepository:
             .execution_options(synchronize_session=False)
         )
         return int(getattr(result, "rowcount", 0) or 0)
+
+    def start(self, job_id: str, *, now: datetime) -> str | None:
+        """A worker begins a chunk: a queued job is running from now on; the job's status."""
+        self.session.execute(
+            update(IssuanceJob)
+            .where(IssuanceJob.id == job_id, IssuanceJob.status == "queued")
+            .values(status="running", updated_at=now)
+            .execution_options(synchronize_session=False)
+        )
+        return self.session.scalar(select(IssuanceJob.status).where(IssuanceJob.id == job_id))
+
+    def finish_if_complete(self, job_id: str, *, now: datetime) -> bool:
+        """Mark a running job done once no row is pending (the chunk that finishes last does it)."""
+        pending = select(IssuanceJobRow.id).where(
+            IssuanceJobRow.job_id == job_id, IssuanceJobRow.state == "pending"
+        )
+        result = self.session.execute(
+            update(IssuanceJob)
+            .where(IssuanceJob.id == job_id, IssuanceJob.status == "running", ~pending.exists())
+            .values(status="done", runner=None, lease_until=None, updated_at=now)
+            .execution_options(synchronize_session=False)
+        )
+        return bool(getattr(result, "rowcount", 0) == 1)
+
+    def pending_between(self, job_id: str, first: int, last: int, *, limit: int) -> list[IssuanceJobRow]:
+        """The pending rows numbered ``first``..``last``, in order (``limit`` at most)."""
+        query = (
+            select(IssuanceJobRow)
+            .where(IssuanceJobRow.job_id == job_id, IssuanceJobRow.state == "pending")
+            .where(IssuanceJobRow.row_number >= first, IssuanceJobRow.row_number <= last)
+            .order_by(IssuanceJobRow.row_number)
+            .limit(limit)
+        )
+        return list(self.session.scalars(query))
+
+    def rejected_numbers(self, job_id: str) -> list[int]:
+        query = (
+            select(IssuanceJobRow.row_number)
+            .where(IssuanceJobRow.job_id == job_id, IssuanceJobRow.state == "rejected")
+            .order_by(IssuanceJobRow.row_number)
+        )
+        return list(self.session.scalars(query))
+
+    def record_many(self, outcomes: Sequence[tuple[int, str, str | None, str | None]]) -> None:
+        """(row id, state, credential id, problem) of many rows at once (executemany); an awarded
+        row forgets its item as ``record`` does, a rejected one keeps it for a retry."""
+        rows = cast(Table, IssuanceJobRow.__table__)
+        values: dict[str, Any] = {
+            "state": bindparam("new_state"),
+            "credential_id": bindparam("new_credential"),
+            "problem_json": bindparam("new_problem"),
+        }
+        awarded = [outcome for outcome in outcomes if outcome[1] in ("created", "replayed")]
+        rejected = [outcome for outcome in outcomes if outcome[1] not in ("created", "replayed")]
+        for group, extra in ((awarded, {"item_json": "{}"}), (rejected, {})):
+            if group:
+                self.session.execute(
+                    update(rows).where(rows.c.id == bindparam("row_id")).values(**values, **extra),
+                    [
+                        {
+                            "row_id": row_id,
+                            "new_state": state,
+                            "new_credential": credential,
+                            "new_problem": problem,
+                        }
+                        for row_id, state, credential, problem in group
+                    ],
+                )
+
+    def awards_by_key(self, client_id: int, keys: Sequence[str]) -> dict[str, Credential]:
+        """The records earlier requests made under these Idempotency-Keys of ``client_id``."""
+        if not keys:
+            return {}
+        query = select(Credential).where(
+            Credential.client_id == client_id, Credential.idempotency_key.in_(keys)
+        )
+        return {str(record.idempotency_key): record for record in self.session.scalars(query)}
+
+    def release_keys(self, client_id: int, keys: Sequence[str]) -> None:
+        """Drop the reservations of these keys (their rows belong to the caller's chunk now)."""
+        if keys:
+            self.session.execute(
+                delete(IdempotencyReservation).where(
+                    IdempotencyReservation.client_id == client_id,
+                    IdempotencyReservation.idempotency_key.in_(keys),
+                )
+            )
+
+    def defer_chunks(self, task: str, queue: str, chunks: Sequence[dict[str, object]]) -> None:
+        """Queue one procrastinate task per chunk in this transaction (PostgreSQL; the queue's own
+        ``procrastinate_defer_jobs_v1``), so a job and its tasks are committed together."""
+        if not chunks:
+            return
+        self.session.execute(
+            text(
+                "SELECT procrastinate_defer_jobs_v1(ARRAY("
+                "SELECT ROW(:queue, :task, 0, NULL, NULL, args, NULL)::procrastinate_job_to_defer_v1 "
+                "FROM jsonb_array_elements(CAST(:chunks AS jsonb)) AS args))"
+            ),
+            {"queue": queue, "task": task, "chunks": json.dumps(list(chunks))},
+        )

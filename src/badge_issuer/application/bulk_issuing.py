@@ -1,0 +1,270 @@
+"""Issuing many awards of one badge class at once: a bulk job's chunk, in three batched steps.
+
+``issue_rows`` runs issuance's own steps (``prepare_badge``, ``sign_prepared``) over a whole chunk,
+batching the database work around them: (1) one short write transaction looks up the rows' earlier
+awards, reserves their Idempotency-Keys and prepares every row (status positions taken, credential
+built); (2) the chunk is signed outside any transaction, in this process or by ``Signing`` (a pool
+of worker processes: both cores sign); (3) one transaction inserts the chunk's records together
+(executemany), attaches their positions, opens their claims (as ``claiming.open_claim`` does),
+releases the keys and lets the caller record the rows' outcomes (``on_store``), so an award and
+its row's outcome land together.
+
+The first step is ``bulk_prepare.prepare_many`` (``prepare_badge`` for many rows, a statement per
+step). Idempotency per row is that of ``issue_item``: the same request hash, so a row already awarded
+under its key (alone, in a batch, by an earlier run of the job) replays that award; another body
+under the key is rejected. A crash between the steps leaves burnt status positions (never handed
+out again) and reservations that the chunk's next owner releases. A row whose key is held by a
+request still in flight stays ``pending`` for a later pass.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+from datetime import timedelta
+from typing import Any
+
+from sqlalchemy.exc import IntegrityError
+from sqlalchemy.orm import Session
+
+from badge_issuer.application.bulk_prepare import prepare_many
+from badge_issuer.application.claim_mail import email_claim
+from badge_issuer.application.issuing import parse_item
+from badge_issuer.application.services import Services
+from badge_issuer.db.bulk import BulkRepository
+from badge_issuer.db.jobs import JobRepository
+from badge_issuer.db.tables import Claim, Credential
+from badge_issuer.errors import BadgeIssuerError
+from badge_issuer.issuance import (
+    IssueCommand,
+    IssuedBadge,
+    Prepared,
+    replay,
+    request_hash,
+    sign_prepared,
+)
+from badge_issuer.observability.logs import actor, audit
+from badge_issuer.wallet import secrets
+
+#: signs a chunk's prepared awards, in order (in this process, or in a pool of worker processes)
+Signing = Callable[[Services, Sequence[Prepared]], list[dict[str, Any]]]
+
+
+@dataclass(frozen=True)
+class ChunkSpec:
+    """What every row of a chunk shares: the badge class, the caller, the idempotency scope."""
+
+    issuer: str
+    achievement: str
+    client_id: int | None
+    scope: str
+
+
+@dataclass(frozen=True)
+class RowIn:
+    ref: int  # the caller's handle (a job row's id)
+    number: int  # named in a rejected row's problem
+    item: dict[str, Any]
+    key: str | None
+
+
+@dataclass(frozen=True)
+class RowOut:
+    ref: int
+    state: str  # created | replayed | rejected | pending (its key is held by a request in flight)
+    issued: IssuedBadge | None = None
+    error: BadgeIssuerError | None = None
+
+
+def sign_here(services: Services, prepared: Sequence[Prepared]) -> list[dict[str, Any]]:
+    return [sign_prepared(one, tools=services.issuance) for one in prepared]
+
+
+def issue_rows(
+    services: Services,
+    spec: ChunkSpec,
+    rows: Sequence[RowIn],
+    *,
+    signing: Signing = sign_here,
+    on_store: Callable[[Session, list[RowOut]], None] | None = None,
+) -> list[RowOut]:
+    """Award ``rows`` (one badge class); every row gets an outcome, in order."""
+    outcomes: dict[int, RowOut] = {}
+    commands: list[tuple[RowIn, IssueCommand]] = []
+    for row in rows:
+        try:
+            commands.append((row, _command(spec, row)))
+        except BadgeIssuerError as exc:
+            outcomes[row.ref] = RowOut(row.ref, "rejected", error=exc)
+    prepared = _prepare(services, spec, commands, outcomes)
+    signed = signing(services, [one for _, one in prepared]) if prepared else []
+    _store(services, spec, prepared, signed, outcomes, rows, on_store)
+    by_ref = {row.ref: command for row, command in commands}
+    _tell(services, spec, [(outcomes[row.ref], by_ref.get(row.ref)) for row in rows])
+    return [outcomes[row.ref] for row in rows]
+
+
+def _command(spec: ChunkSpec, row: RowIn) -> IssueCommand:
+    item = parse_item(row.item, row.number)
+    payload = item.model_dump(mode="json", by_alias=True, exclude_unset=True, exclude={"idempotency_key"})
+    return IssueCommand(
+        issuer_slug=spec.issuer,
+        achievement_slug=spec.achievement,
+        request=item,
+        client_id=spec.client_id,
+        idempotency_key=row.key if spec.client_id is not None else None,
+        request_hash=request_hash(spec.scope, payload),
+    )
+
+
+def _prepare(
+    services: Services,
+    spec: ChunkSpec,
+    commands: list[tuple[RowIn, IssueCommand]],
+    outcomes: dict[int, RowOut],
+) -> list[tuple[RowIn, Prepared]]:
+    """The first transaction: replays, then keys reserved, positions taken and credentials built."""
+    keys = [command.idempotency_key for _, command in commands if command.idempotency_key is not None]
+    seen: set[str] = set()
+    fresh: list[tuple[RowIn, IssueCommand]] = []
+    with services.sessions() as session, session.begin():
+        earlier = JobRepository(session).awards_by_key(spec.client_id, keys) if spec.client_id else {}
+        for row, command in commands:
+            key = command.idempotency_key
+            if key is not None and key in earlier:
+                try:
+                    outcomes[row.ref] = RowOut(
+                        row.ref, "replayed", issued=replay(earlier[key], command.request_hash)
+                    )
+                except BadgeIssuerError as exc:
+                    outcomes[row.ref] = RowOut(row.ref, "rejected", error=exc)
+            elif key is not None and key in seen:  # a twin row of this batch: replayed on the next pass
+                outcomes[row.ref] = RowOut(row.ref, "pending")
+            else:
+                if key is not None:
+                    seen.add(key)
+                fresh.append((row, command))
+        results = prepare_many(session, services, [command for _, command in fresh])
+    prepared: list[tuple[RowIn, Prepared]] = []
+    for (row, _), result in zip(fresh, results, strict=True):
+        if isinstance(result, Prepared):
+            prepared.append((row, result))
+        elif isinstance(result, BadgeIssuerError):
+            outcomes[row.ref] = RowOut(row.ref, "rejected", error=result)
+        else:  # its key is held by a request in flight
+            outcomes[row.ref] = RowOut(row.ref, "pending")
+    return prepared
+
+
+def _store(
+    services: Services,
+    spec: ChunkSpec,
+    prepared: list[tuple[RowIn, Prepared]],
+    signed: list[dict[str, Any]],
+    outcomes: dict[int, RowOut],
+    rows: Sequence[RowIn],
+    on_store: Callable[[Session, list[RowOut]], None] | None,
+) -> None:
+    """The second transaction: every record at once; row by row only if a twin stored first."""
+    for (_, one), credential in zip(prepared, signed, strict=True):
+        one.record.credential_json = json.dumps(credential, ensure_ascii=False, separators=(",", ":"))
+    try:
+        with services.sessions() as session, session.begin():
+            session.add_all([one.record for _, one in prepared])
+            session.flush()  # one INSERT for the chunk (executemany)
+            _finish(session, services, spec, prepared, signed, outcomes)
+            if on_store is not None:
+                on_store(session, [outcomes[row.ref] for row in rows])
+    except IntegrityError:  # a request under one of the keys stored first: store one by one
+        for (row, one), credential in zip(prepared, signed, strict=True):
+            _store_one(services, spec, row, one, credential, outcomes)
+        with services.sessions() as session, session.begin():
+            if on_store is not None:
+                on_store(session, [outcomes[row.ref] for row in rows])
+
+
+def _finish(
+    session: Session,
+    services: Services,
+    spec: ChunkSpec,
+    prepared: list[tuple[RowIn, Prepared]],
+    signed: list[dict[str, Any]],
+    outcomes: dict[int, RowOut],
+) -> None:
+    BulkRepository(session).attach(
+        [(list_id, position, one.record.id) for _, one in prepared for list_id, position in one.positions]
+    )
+    session.add_all([_claim(services, one.record) for _, one in prepared])
+    for (row, one), credential in zip(prepared, signed, strict=True):
+        outcomes[row.ref] = RowOut(
+            row.ref, "created", issued=IssuedBadge(one.record, credential, replayed=False)
+        )
+    if spec.client_id is not None:
+        keys = [one.record.idempotency_key for _, one in prepared if one.record.idempotency_key is not None]
+        JobRepository(session).release_keys(spec.client_id, keys)
+
+
+def _claim(services: Services, record: Credential) -> Claim:
+    """The claim every award gets (``claiming.open_claim`` for a record just made: none exists)."""
+    token = secrets.claim_token(services.issuance.recipient_pepper, record.id)
+    return Claim(
+        credential_id=record.id,
+        token_hash=secrets.digest(token),
+        expires_at=record.created_at + timedelta(days=services.settings.claim_ttl_days),
+        created_at=record.created_at,
+    )
+
+
+def _store_one(
+    services: Services,
+    spec: ChunkSpec,
+    row: RowIn,
+    one: Prepared,
+    credential: dict[str, Any],
+    outcomes: dict[int, RowOut],
+) -> None:
+    try:
+        with services.sessions() as session, session.begin():
+            session.add(one.record)
+            session.flush()
+            _finish(session, services, spec, [(row, one)], [credential], outcomes)
+        return
+    except IntegrityError:
+        pass
+    key = one.record.idempotency_key
+    with services.sessions() as session, session.begin():
+        jobs = JobRepository(session)
+        found = jobs.awards_by_key(spec.client_id, [key]) if spec.client_id and key else {}
+        if spec.client_id is not None and key is not None:
+            jobs.release_keys(spec.client_id, [key])
+    if key is None or key not in found:  # pragma: no cover - only a twin under the key inserts first
+        outcomes[row.ref] = RowOut(row.ref, "pending")  # its position is burnt; the next pass issues it
+        return
+    try:
+        outcomes[row.ref] = RowOut(
+            row.ref, "replayed", issued=replay(found[key], one.record.request_hash or "")
+        )
+    except BadgeIssuerError as exc:
+        outcomes[row.ref] = RowOut(row.ref, "rejected", error=exc)
+
+
+def _tell(services: Services, spec: ChunkSpec, outcomes: list[tuple[RowOut, IssueCommand | None]]) -> None:
+    """Metrics, audit and claim e-mails, as ``run_issue`` tells them (after the awards are stored)."""
+    for outcome, command in outcomes:
+        if outcome.issued is None or outcome.state not in ("created", "replayed"):
+            continue
+        replayed = outcome.state == "replayed"
+        services.metrics.issued(replayed=replayed)
+        if replayed or command is None:
+            continue
+        email = command.request.recipient.email
+        if services.settings.claim_email and email:
+            email_claim(services, outcome.issued, str(email))
+        audit(
+            "credential.issued",
+            actor=actor(spec.client_id),
+            issuer=spec.issuer,
+            credential=outcome.issued.record.id,
+            achievement=spec.achievement,
+        )

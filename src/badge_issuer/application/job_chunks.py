@@ -1,0 +1,140 @@
+"""One chunk of a bulk job: the rows numbered ``first``..``last`` that are still pending, awarded in
+batches by ``bulk_issuing.issue_rows``. The same function runs a chunk wherever it runs: in a
+procrastinate task on a worker (PostgreSQL: the job's chunks run in parallel on every worker), or
+in the serving process's lease runner (SQLite).
+
+The chunk's runner owns its rows (procrastinate hands a task to one worker at a time, and hands it
+again only once that worker stopped sending heartbeats; the lease runner holds the whole job), so
+it first releases the Idempotency-Key reservations a dead predecessor left on them. Each batch's
+awards and its rows' outcomes are stored in one transaction: a runner killed at any moment loses
+nothing (the rows not recorded are still pending) and duplicates nothing (a row awarded under its
+key replays that award; a position taken for a row never stored stays burnt, never reused).
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+from typing import Any
+
+from sqlalchemy.orm import Session
+
+from badge_issuer.application.bulk_issuing import ChunkSpec, RowIn, RowOut, Signing, issue_rows, sign_here
+from badge_issuer.application.services import Services
+from badge_issuer.db.jobs import JobRepository
+from badge_issuer.db.tables import Achievement, IssuanceJob, IssuanceJobRow, Issuer
+from badge_issuer.errors import BadgeIssuerError, ValidationFailed
+
+#: rows signed and stored together (a cancel is seen between two batches)
+BATCH = 100
+
+
+@dataclass(frozen=True)
+class ChunkResult:
+    awarded: int  # rows created, replayed or rejected by this run
+    left: int  # rows still pending in the chunk (a twin request holds their keys): run it again later
+    stopped: bool  # the job was cancelled, or its runner lost it
+
+
+def problem_of(exc: BadgeIssuerError) -> dict[str, Any]:
+    """What a rejected row keeps of its error (the HTTP layer adds nothing to it)."""
+    problem: dict[str, Any] = {"code": exc.code, "detail": exc.message}
+    if exc.pointer:
+        problem["pointer"] = exc.pointer
+    if isinstance(exc, ValidationFailed) and exc.issues:
+        problem["errors"] = [{"pointer": issue.pointer, "detail": issue.message} for issue in exc.issues]
+    return problem
+
+
+def spec_of(services: Services, job_id: str) -> ChunkSpec | None:
+    """What every row of the job shares; None for a job that does not exist (any more)."""
+    with services.readers() as session:
+        job = session.get(IssuanceJob, job_id)
+        if job is None:
+            return None
+        issuer = session.get(Issuer, job.issuer_id)
+        achievement = session.get(Achievement, job.achievement_id)
+        assert issuer is not None and achievement is not None
+        return ChunkSpec(issuer.slug, achievement.slug, job.client_id, job.scope)
+
+
+def run_chunk(
+    services: Services,
+    job_id: str,
+    first: int,
+    last: int,
+    *,
+    signing: Signing = sign_here,
+    keep_going: Callable[[], bool] | None = None,
+    batch: int = BATCH,
+) -> ChunkResult:
+    """Award the chunk's pending rows; ``keep_going`` (default: the job is still running) is asked
+    before each batch."""
+    spec = spec_of(services, job_id)
+    if spec is None:
+        return ChunkResult(0, 0, stopped=True)
+    with services.sessions() as session, session.begin():
+        status = JobRepository(session).start(job_id, now=services.clock())
+    still = keep_going or (lambda: job_running(services, job_id))
+    if status != "running" or not still():
+        return ChunkResult(0, 0, stopped=True)
+    _release(services, spec, job_id, first, last)
+    awarded = 0
+    while True:
+        after, left, progress = first - 1, 0, 0
+        while True:
+            with services.readers() as session:
+                rows = JobRepository(session).pending_between(job_id, after + 1, last, limit=batch)
+            if not rows:
+                break
+            if not still():
+                return ChunkResult(awarded, left, stopped=True)
+            outcomes = issue_rows(services, spec, _inputs(rows), signing=signing, on_store=_record)
+            done = sum(1 for outcome in outcomes if outcome.state != "pending")
+            progress, left, after = progress + done, left + len(outcomes) - done, rows[-1].row_number
+        awarded += progress
+        if left == 0 or progress == 0:  # done, or every row left waits for a twin in flight
+            break
+    with services.sessions() as session, session.begin():
+        JobRepository(session).finish_if_complete(job_id, now=services.clock())
+    return ChunkResult(awarded, left, stopped=False)
+
+
+def job_running(services: Services, job_id: str) -> bool:
+    with services.readers() as session:
+        job = session.get(IssuanceJob, job_id)
+        return job is not None and job.status == "running"
+
+
+def _release(services: Services, spec: ChunkSpec, job_id: str, first: int, last: int) -> None:
+    """The chunk's rows are this runner's now: reservations on their keys were left by a runner
+    that died between signing and storing (see the module doc)."""
+    if spec.client_id is None:
+        return
+    with services.sessions() as session, session.begin():
+        jobs = JobRepository(session)
+        after = first - 1
+        while rows := jobs.pending_between(job_id, after + 1, last, limit=1000):
+            jobs.release_keys(spec.client_id, [row.idempotency_key for row in rows])
+            after = rows[-1].row_number
+
+
+def _inputs(rows: Sequence[IssuanceJobRow]) -> list[RowIn]:
+    return [RowIn(row.id, row.row_number, json.loads(row.item_json), row.idempotency_key) for row in rows]
+
+
+def _record(session: Session, outcomes: list[RowOut]) -> None:
+    """The rows' outcomes, in the transaction that stores their awards."""
+    JobRepository(session).record_many(
+        [
+            (
+                outcome.ref,
+                outcome.state,
+                outcome.issued.record.id if outcome.issued is not None else None,
+                json.dumps(problem_of(outcome.error), ensure_ascii=False) if outcome.error else None,
+            )
+            for outcome in outcomes
+            if outcome.state != "pending"
+        ]
+    )

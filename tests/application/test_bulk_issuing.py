@@ -1,0 +1,437 @@
+"""A bulk job's chunks in-process, on SQLite and PostgreSQL: the batched issuance path
+(``bulk_issuing``, ``bulk_prepare``, ``db.bulk``) awards each row once, replays what was awarded
+under a row's key, rejects what must be, never hands a status position out twice, and makes
+credentials that verify like those issued one at a time."""
+
+from __future__ import annotations
+
+import json
+import time
+from collections.abc import Callable, Iterator
+from datetime import timedelta
+from typing import Any
+
+import pytest
+from sqlalchemy import delete, func, select, text
+
+from badge_issuer.application import Services, build_services
+from badge_issuer.application.bulk_batch import issue_many
+from badge_issuer.application.bulk_issuing import (
+    ChunkSpec,
+    RowIn,
+    _command,
+    issue_rows,
+    sign_here,
+)
+from badge_issuer.application.bulk_signing import PoolSigning
+from badge_issuer.application.issuing import issue_batch, issue_one
+from badge_issuer.application.job_chunks import run_chunk
+from badge_issuer.application.job_queue import InlineWorker
+from badge_issuer.application.jobs import cancel_job, get_job, job_results, retry_job, submit_job
+from badge_issuer.clock import fixed_clock
+from badge_issuer.config import Settings
+from badge_issuer.credential.requests import IssueRequest
+from badge_issuer.db.bulk import BulkRepository
+from badge_issuer.db.migrate import upgrade
+from badge_issuer.db.reservations import Reservation, ReservationRepository
+from badge_issuer.db.tables import (
+    ApiClient,
+    Claim,
+    Credential,
+    IdempotencyReservation,
+    StatusEntry,
+    StatusList,
+)
+from badge_issuer.errors import IdempotencyConflict
+from badge_issuer.verification import verify_badge
+from tests.application.conftest import NOW, make_issuer
+from tests.conftest import fresh_postgres_database
+
+SCOPE = "/api/v1/issuers/uni/achievements/python-data/credentials"
+
+
+@pytest.fixture
+def bulk(make_settings: Callable[..., Settings], database_url: str) -> Iterator[tuple[Services, int]]:
+    """Services on the database (queue off: the chunks are run here), an issuer and its client id."""
+    built = build_services(
+        make_settings(database_url=database_url, job_queue="thread", status_list_size=131_072),
+        clock=fixed_clock(NOW),
+    )
+    upgrade(built.engine)
+    created = make_issuer(built)
+    assert created.admin.api_key
+    with built.readers() as session:
+        client_id = session.scalars(select(ApiClient.id)).one()
+    yield built, client_id
+    built.close()
+
+
+def row(n: int, **extra: Any) -> dict[str, Any]:
+    return {"idempotencyKey": f"row-{n}", "recipient": {"email": f"learner{n}@example.org"}, **extra}
+
+
+def submit(services: Services, client_id: int, rows: list[dict[str, Any]]) -> str:
+    view = submit_job(
+        services,
+        issuer="uni",
+        achievement="python-data",
+        rows=list(enumerate(rows, start=1)),
+        client_id=client_id,
+        scope=SCOPE,
+    )
+    return view.id
+
+
+def test_a_chunk_awards_replays_and_rejects_each_row_once(bulk: tuple[Services, int]) -> None:
+    services, client_id = bulk
+    # row-3 awarded alone before; row-6 twice in the job (replayed); row-1's key reused for another
+    # award (rejected); row-5 does not validate (rejected when submitted)
+    alone = IssueRequest.model_validate({"recipient": row(3)["recipient"]})
+    first = issue_one(
+        services,
+        issuer="uni",
+        achievement="python-data",
+        request=alone,
+        client_id=client_id,
+        idempotency_key="row-3",
+        scope=SCOPE,
+    )
+    rows = [row(n) for n in range(1, 5)]
+    rows += [{"idempotencyKey": "row-5", "recipient": {}}, row(6), row(6), {**row(1), "narrative": "Other."}]
+    job_id = submit(services, client_id, rows)
+    result = run_chunk(services, job_id, 1, 8, batch=3)
+    assert (result.left, result.stopped) == (0, False)
+    view = get_job(services, "uni", job_id)
+    assert view.status == "done"
+    assert view.counts == {"pending": 0, "created": 4, "replayed": 2, "rejected": 2}
+    results = {line.row: line for line in job_results(services, "uni", job_id, after=0, limit=100)}
+    assert results[3].state == "replayed" and results[3].credential_id == first.record.id
+    assert results[7].state == "replayed" and results[7].credential_id == results[6].credential_id
+    assert results[8].problem is not None and results[8].problem["code"] == "idempotency-conflict"
+    assert results[5].problem is not None
+    with services.readers() as session:
+        assert session.scalar(select(func.count()).select_from(Credential)) == 5
+        assert session.scalar(select(func.count()).select_from(Claim)) == 5
+        assert session.scalar(select(func.count()).select_from(IdempotencyReservation)) == 0
+        attached = session.scalars(select(StatusEntry.credential_id)).all()
+        assert len(attached) == 5 and None not in attached
+        stored = session.get(Credential, results[2].credential_id)
+        assert stored is not None and stored.idempotency_key == "row-2"
+        credential = json.loads(stored.credential_json)
+    report = verify_badge(credential, ctx=services.verify_context)
+    assert report.verified, report.to_json()
+    # the job is done: running its chunk again awards nothing more
+    assert run_chunk(services, job_id, 1, 8).awarded == 0
+
+
+def test_retry_puts_rejected_rows_back_and_cancel_stops_the_chunk(bulk: tuple[Services, int]) -> None:
+    services, client_id = bulk
+    job_id = submit(services, client_id, [row(1), {**row(2), "validUntil": "2000-01-01T00:00:00Z"}, row(3)])
+    run_chunk(services, job_id, 1, 3)
+    assert get_job(services, "uni", job_id).counts["rejected"] == 1
+    retried = retry_job(services, "uni", job_id, client_id=client_id)
+    assert retried.status == "queued" and retried.counts["pending"] == 1
+    run_chunk(services, job_id, 1, 3)
+    assert get_job(services, "uni", job_id).counts == {
+        "pending": 0,
+        "created": 2,
+        "replayed": 0,
+        "rejected": 1,
+    }
+    other = submit(services, client_id, [row(n) for n in range(10, 20)])
+    assert cancel_job(services, "uni", other, client_id=client_id).status == "cancelled"
+    stopped = run_chunk(services, other, 1, 10)
+    assert stopped.stopped and stopped.awarded == 0
+    assert get_job(services, "uni", other).counts["pending"] == 10
+
+
+def test_a_row_whose_key_a_request_holds_waits_and_a_dead_holders_key_is_taken_over(
+    bulk: tuple[Services, int],
+) -> None:
+    services, client_id = bulk
+    spec = ChunkSpec("uni", "python-data", client_id, SCOPE)
+    rows = [RowIn(n, n, row(n), f"row-{n}") for n in (1, 2, 3)]
+    # a request holds row-1's key (being signed now): the row waits; another request holds row-2's
+    # (a conflict); a request that died an hour ago held row-3's: taken over
+    hashes = [_command(spec, one).request_hash for one in rows]
+    with services.sessions() as session, session.begin():
+        reservations = ReservationRepository(session)
+        reservations.take(client_id, "row-1", hashes[0], now=NOW)
+        reservations.take(client_id, "row-2", "another request", now=NOW)
+        reservations.take(client_id, "row-3", hashes[2], now=NOW - timedelta(hours=1))
+    outcomes = issue_rows(services, spec, rows)
+    assert [outcome.state for outcome in outcomes] == ["pending", "rejected", "created"]
+    assert isinstance(outcomes[1].error, IdempotencyConflict)
+    with services.readers() as session:
+        held = session.scalars(select(IdempotencyReservation.idempotency_key)).all()
+    assert sorted(held) == ["row-1", "row-2"]  # row-3's was released with its award
+
+
+def test_positions_taken_together_are_distinct_and_a_full_list_opens_the_next(
+    make_settings: Callable[..., Settings],
+) -> None:
+    services = build_services(make_settings(status_list_size=131_072), clock=fixed_clock(NOW))
+    upgrade(services.engine)
+    make_issuer(services)
+    try:
+        with services.sessions() as session, session.begin():
+            issuer_id = session.scalars(select(StatusList.issuer_id)).first()
+            assert issuer_id is not None
+            repository = BulkRepository(session)
+            size = 131_072
+            batch = repository.allocate(issuer_id, "revocation", 5000, size=size, now=NOW, rng=services.rng)
+            # a batch that would pass the list's fill limit is taken one at a time, into a new list
+            full = session.scalars(select(StatusList).where(StatusList.issuer_id == issuer_id)).first()
+            assert full is not None
+            full.allocated = int(size * 0.75) - 2
+            spill = repository.allocate(issuer_id, "revocation", 4, size=size, now=NOW, rng=services.rng)
+            assert repository.allocate(issuer_id, "revocation", 0, size=size, now=NOW, rng=services.rng) == []
+            taken = [(status_list.id, position) for status_list, position in batch + spill]
+            assert len(taken) == len(set(taken)) == 5004
+            assert len({status_list.sequence for status_list, _ in spill}) == 2
+            positions = session.execute(select(StatusEntry.list_id, StatusEntry.position)).all()
+            assert len(positions) == len(set(positions)) == 5004
+    finally:
+        services.close()
+
+
+def test_keys_are_reserved_together(bulk: tuple[Services, int]) -> None:
+    services, client_id = bulk
+    with services.sessions() as session, session.begin():
+        ReservationRepository(session).take(client_id, "held", "h", now=NOW)
+        ReservationRepository(session).take(client_id, "stale", "h", now=NOW - timedelta(hours=1))
+        answers = BulkRepository(session).reserve(
+            client_id, [("new", "h"), ("held", "h"), ("stale", "h"), ("other", "x")], now=NOW
+        )
+        assert answers["new"] is Reservation.TAKEN and answers["stale"] is Reservation.TAKEN
+        assert answers["held"] is Reservation.IN_FLIGHT
+        again = BulkRepository(session).reserve(client_id, [("new", "other hash")], now=NOW)
+        assert isinstance(again["new"], IdempotencyConflict)
+        assert BulkRepository(session).reserve(client_id, [], now=NOW) == {}
+
+
+def test_a_pool_of_processes_signs_what_verifies(
+    make_settings: Callable[..., Settings], tmp_path: Any
+) -> None:
+    services = build_services(make_settings(job_queue="thread"), clock=fixed_clock(NOW))
+    upgrade(services.engine)
+    make_issuer(services)
+    with services.readers() as session:
+        client_id = session.scalars(select(ApiClient.id)).one()
+    pool = PoolSigning(services, 2)
+    pool.start()
+    try:
+        spec = ChunkSpec("uni", "python-data", client_id, SCOPE)
+        outcomes = issue_rows(
+            services, spec, [RowIn(n, n, row(n), f"row-{n}") for n in range(6)], signing=pool
+        )
+    finally:
+        pool.close()
+        services.close()
+    assert [outcome.state for outcome in outcomes] == ["created"] * 6
+    issued = outcomes[4].issued
+    assert issued is not None
+    services = build_services(make_settings(job_queue="thread"), clock=fixed_clock(NOW))
+    try:
+        report = verify_badge(issued.credential, ctx=services.verify_context)
+        assert report.verified, report.to_json()
+    finally:
+        services.close()
+
+
+@pytest.mark.postgres
+def test_an_inline_worker_runs_the_queued_chunks_and_those_of_a_dead_worker(
+    make_settings: Callable[..., Settings], postgres_url: str
+) -> None:
+    """In-process, on procrastinate: the chunks deferred with the job run on the serving process's
+    worker; a chunk a dead worker held ("doing", its heartbeat an hour old) is handed out again."""
+    with fresh_postgres_database(postgres_url) as database_url:
+        services = build_services(
+            make_settings(database_url=database_url, job_chunk_rows=4, job_heartbeat_seconds=0.2),
+            clock=fixed_clock(NOW),
+        )
+        upgrade(services.engine)
+        make_issuer(services)
+        with services.readers() as session:
+            client_id = session.scalars(select(ApiClient.id)).one()
+        job_id = submit(services, client_id, [row(n) for n in range(10)])  # three chunks
+        with services.sessions() as session, session.begin():
+            dead = session.execute(
+                text(
+                    "INSERT INTO procrastinate_workers (last_heartbeat) VALUES (now() - interval '1 hour') "
+                    "RETURNING id"
+                )
+            ).scalar_one()
+            taken = session.execute(
+                text(
+                    "UPDATE procrastinate_jobs SET status = 'doing', worker_id = :dead WHERE id = "
+                    "(SELECT min(id) FROM procrastinate_jobs) RETURNING args"
+                ),
+                {"dead": dead},
+            ).scalar_one()
+        assert taken["first"] == 1
+        worker = InlineWorker(services)
+        worker.start()
+        try:
+            deadline = time.monotonic() + 60
+            while get_job(services, "uni", job_id).status != "done":
+                assert time.monotonic() < deadline, get_job(services, "uni", job_id)
+                time.sleep(0.1)
+            assert get_job(services, "uni", job_id).counts["created"] == 10
+        finally:
+            worker.stop()
+            worker._thread.join(30)
+            services.close()
+
+
+@pytest.mark.postgres
+def test_migration_0011_brings_procrastinates_schema_and_takes_it_away(postgres_url: str) -> None:
+    from alembic import command
+
+    from badge_issuer.db.migrate import alembic_config
+    from badge_issuer.db.session import make_engine
+
+    def queue_objects(engine: Any) -> tuple[int, int]:
+        with engine.connect() as connection:
+            tables = connection.scalar(
+                text("SELECT count(*) FROM pg_tables WHERE left(tablename, 14) = 'procrastinate_'")
+            )
+            functions = connection.scalar(
+                text("SELECT count(*) FROM pg_proc WHERE left(proname, 14) = 'procrastinate_'")
+            )
+            return int(tables), int(functions)
+
+    with fresh_postgres_database(postgres_url) as database_url:
+        engine = make_engine(database_url)
+        try:
+            upgrade(engine)
+            assert queue_objects(engine) >= (4, 10)
+            command.downgrade(alembic_config(engine), "0010")
+            assert queue_objects(engine) == (0, 0)
+            upgrade(engine)  # and again, on a database that had it once
+            assert queue_objects(engine) >= (4, 10)
+        finally:
+            engine.dispose()
+
+
+def test_a_twin_that_stores_first_while_the_batch_is_signed_is_replayed(bulk: tuple[Services, int]) -> None:
+    """The batch's one INSERT fails on a key a twin request stored meanwhile (its reservation taken
+    over, as after a lease ran out): the batch is stored row by row, the twin's award replayed."""
+    services, client_id = bulk
+    spec = ChunkSpec("uni", "python-data", client_id, SCOPE)
+
+    def signing_with_a_twin(services: Services, prepared: Any) -> list[dict[str, Any]]:
+        with services.sessions() as session, session.begin():
+            session.execute(delete(IdempotencyReservation))
+        twin = issue_one(
+            services,
+            issuer="uni",
+            achievement="python-data",
+            request=IssueRequest.model_validate({"recipient": row(2)["recipient"]}),
+            client_id=client_id,
+            idempotency_key="row-2",
+            scope=SCOPE,
+        )
+        twins.append(twin.record.id)
+        return sign_here(services, prepared)
+
+    twins: list[str] = []
+    outcomes = issue_rows(
+        services, spec, [RowIn(n, n, row(n), f"row-{n}") for n in (1, 2, 3)], signing=signing_with_a_twin
+    )
+    assert [outcome.state for outcome in outcomes] == ["created", "replayed", "created"]
+    replayed = outcomes[1].issued
+    assert replayed is not None and replayed.record.id == twins[0]
+    with services.readers() as session:
+        assert session.scalar(select(func.count()).select_from(Credential)) == 3
+        assert session.scalar(select(func.count()).select_from(IdempotencyReservation)) == 0
+
+
+@pytest.mark.postgres
+def test_a_chunk_cut_short_by_a_stopping_server_is_finished_by_the_next_worker(
+    make_settings: Callable[..., Settings], postgres_url: str
+) -> None:
+    with fresh_postgres_database(postgres_url) as database_url:
+        services = build_services(
+            make_settings(database_url=database_url, job_chunk_rows=1000, job_heartbeat_seconds=0.2),
+            clock=fixed_clock(NOW),
+        )
+        upgrade(services.engine)
+        make_issuer(services)
+        with services.readers() as session:
+            client_id = session.scalars(select(ApiClient.id)).one()
+
+        def stopping_while_signing(services: Services, prepared: Any) -> list[dict[str, Any]]:
+            first._stopping.set()  # the server is asked to stop while the first batch is signed
+            return sign_here(services, prepared)
+
+        first = InlineWorker(services, stopping_while_signing)
+        job_id = submit(services, client_id, [row(n) for n in range(150)])  # one chunk, two batches
+        first.start()
+        try:
+            deadline = time.monotonic() + 60
+            while get_job(services, "uni", job_id).counts["created"] < 100:
+                assert time.monotonic() < deadline
+                time.sleep(0.05)
+        finally:
+            first.stop()
+            first._thread.join(30)  # its chunk's thread is done with the database
+        assert get_job(services, "uni", job_id).counts["pending"] == 50  # the batch after the stop waits
+        second = InlineWorker(services)
+        second.start()
+        try:
+            deadline = time.monotonic() + 60
+            while get_job(services, "uni", job_id).status != "done":
+                assert time.monotonic() < deadline, get_job(services, "uni", job_id)
+                time.sleep(0.1)
+            assert get_job(services, "uni", job_id).counts["created"] == 150
+        finally:
+            second.stop()
+            second._thread.join(30)
+            services.close()
+
+
+def test_a_batch_on_the_batched_path_answers_as_credentials_batch_does(bulk: tuple[Services, int]) -> None:
+    """``issue_many`` (the batched path) and ``issue_batch`` (one award at a time) give the same
+    outcomes for the same items: keys of their own or derived from the batch's, replays, rejects."""
+    services, client_id = bulk
+    items: list[dict[str, Any]] = [
+        {"recipient": {"email": "a@example.org"}},
+        {"idempotencyKey": "own", "recipient": {"email": "b@example.org"}},
+        {"recipient": {}},
+        {"idempotencyKey": "own", "recipient": {"email": "b@example.org"}},
+        {"idempotencyKey": "own", "recipient": {"email": "c@example.org"}},
+    ]
+    one_by_one = issue_batch(
+        services,
+        issuer="uni",
+        achievement="python-data",
+        items=items,
+        client_id=client_id,
+        idempotency_key="b1",
+        scope=SCOPE,
+    )
+    batched = issue_many(
+        services,
+        issuer="uni",
+        achievement="python-data",
+        items=[*items, {"idempotencyKey": "new", "recipient": {"email": "d@example.org"}}],
+        client_id=client_id,
+        idempotency_key="b1",
+        scope=SCOPE,
+    )
+    assert [o.status for o in one_by_one] == ["created", "created", "rejected", "replayed", "rejected"]
+    assert [o.status for o in batched] == [
+        "replayed",
+        "replayed",
+        "rejected",
+        "replayed",
+        "rejected",
+        "created",
+    ]
+    for alone, together in zip(one_by_one, batched, strict=False):
+        if alone.issued is not None:
+            assert together.issued is not None and together.issued.record.id == alone.issued.record.id
+        else:
+            assert alone.error is not None and together.error is not None
+            assert alone.error.code == together.error.code
