@@ -109,7 +109,7 @@ def plan_badge(command: IssueCommand, *, session: Session, tools: IssuanceTools)
     request = command.request
     now = tools.clock()
     valid_from = request.valid_from or now
-    _check_dates(request, valid_from)
+    check_dates(request, valid_from)
     refuse_untransportable(
         request.model_dump(mode="json", by_alias=True, exclude_none=True), suites=request.proof
     )
@@ -207,7 +207,7 @@ def store(prepared: Prepared, signed: dict[str, Any], *, session: Session) -> Is
     return IssuedBadge(record=record, credential=signed, replayed=False)
 
 
-def _check_dates(request: IssueRequest, valid_from: datetime) -> None:
+def check_dates(request: IssueRequest, valid_from: datetime) -> None:
     problems: list[Finding] = []
     if request.valid_until is not None and request.valid_until <= valid_from:
         problems.append(Finding("/validUntil", "validUntil must be after validFrom"))

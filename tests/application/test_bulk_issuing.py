@@ -15,6 +15,7 @@ import pytest
 from sqlalchemy import delete, func, select, text
 
 from badge_issuer.application import Services, build_services
+from badge_issuer.application.achievements import new_achievement
 from badge_issuer.application.bulk_batch import issue_many
 from badge_issuer.application.bulk_issuing import (
     ChunkSpec,
@@ -28,13 +29,16 @@ from badge_issuer.application.issuing import issue_batch, issue_one
 from badge_issuer.application.job_chunks import run_chunk
 from badge_issuer.application.job_queue import InlineWorker
 from badge_issuer.application.jobs import cancel_job, get_job, job_results, retry_job, submit_job
+from badge_issuer.application.pathways import new_pathway
 from badge_issuer.clock import fixed_clock
 from badge_issuer.config import Settings
-from badge_issuer.credential.requests import IssueRequest
+from badge_issuer.credential.pathway import PathwayInput
+from badge_issuer.credential.requests import AchievementInput, IssueRequest
 from badge_issuer.db.bulk import BulkRepository
 from badge_issuer.db.migrate import upgrade
 from badge_issuer.db.reservations import Reservation, ReservationRepository
 from badge_issuer.db.tables import (
+    Achievement,
     ApiClient,
     Claim,
     Credential,
@@ -43,6 +47,7 @@ from badge_issuer.db.tables import (
     StatusList,
 )
 from badge_issuer.errors import IdempotencyConflict
+from badge_issuer.issuance import recipient_hash
 from badge_issuer.verification import verify_badge
 from tests.application.conftest import NOW, make_issuer
 from tests.conftest import fresh_postgres_database
@@ -435,3 +440,43 @@ def test_a_batch_on_the_batched_path_answers_as_credentials_batch_does(bulk: tup
         else:
             assert alone.error is not None and together.error is not None
             assert alone.error.code == together.error.code
+
+
+def test_a_job_completes_the_pathways_its_rows_finish_as_the_issue_endpoints_do(
+    bulk: tuple[Services, int],
+) -> None:
+    services, client_id = bulk
+    new_achievement(
+        services,
+        "uni",
+        AchievementInput.model_validate(
+            {
+                "slug": "data-certificate",
+                "name": "Data Certificate",
+                "description": "Stacks the data courses.",
+                "criteria": {"narrative": "Holds every step."},
+            }
+        ),
+    )
+    requirements = {"type": "allOf", "requirements": [{"type": "achievement", "achievement": "python-data"}]}
+    new_pathway(
+        services,
+        "uni",
+        PathwayInput.model_validate(
+            {"name": "Data", "target": "data-certificate", "requirements": requirements}
+        ),
+    )
+    job_id = submit(services, client_id, [row(1), row(2)])
+    assert run_chunk(services, job_id, 1, 2).awarded == 2
+    with services.readers() as session:
+        targets = session.scalars(
+            select(Credential).join(Achievement).where(Achievement.slug == "data-certificate")
+        ).all()
+    assert len(targets) == 2  # one certificate per learner whose row completed the pathway
+    assert {target.recipient_hash for target in targets} == {
+        recipient_hash(f"learner{n}@example.org", services.issuance.recipient_pepper) for n in (1, 2)
+    }
+    job_id = submit(services, client_id, [row(1), row(2)])  # replayed rows award nothing new
+    run_chunk(services, job_id, 1, 2)
+    with services.readers() as session:
+        assert session.scalar(select(func.count()).select_from(Credential)) == 4

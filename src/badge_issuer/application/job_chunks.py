@@ -20,6 +20,7 @@ from typing import Any
 
 from sqlalchemy.orm import Session
 
+from badge_issuer.application import stacking
 from badge_issuer.application.bulk_issuing import ChunkSpec, RowIn, RowOut, Signing, issue_rows, sign_here
 from badge_issuer.application.services import Services
 from badge_issuer.db.jobs import JobRepository
@@ -90,7 +91,17 @@ def run_chunk(
                 break
             if not still():
                 return ChunkResult(awarded, left, stopped=True)
-            outcomes = issue_rows(services, spec, _inputs(rows), signing=signing, on_store=_record)
+            inputs = _inputs(rows)
+            outcomes = issue_rows(services, spec, inputs, signing=signing, on_store=_record)
+            # the pathways these awards complete, as for an award made by the issue endpoints
+            created = {outcome.ref for outcome in outcomes if outcome.state in ("created", "replayed")}
+            stacking.advance_recipients(
+                services,
+                spec.issuer,
+                spec.achievement,
+                [row.item for row in inputs if row.ref in created],
+                client_id=spec.client_id,
+            )
             done = sum(1 for outcome in outcomes if outcome.state != "pending")
             progress, left, after = progress + done, left + len(outcomes) - done, rows[-1].row_number
         awarded += progress

@@ -138,18 +138,31 @@ def issue_batch(
         idempotency_key=idempotency_key,
         scope=scope,
     )
+    issued = [items[outcome.index] for outcome in outcomes if outcome.issued is not None]
+    advance_recipients(services, issuer, achievement, issued, client_id=client_id)
+    return outcomes
+
+
+def advance_recipients(
+    services: Services,
+    issuer: str,
+    achievement: str,
+    items: Sequence[dict[str, Any]],
+    *,
+    client_id: int | None,
+) -> None:
+    """The pathways that awards of ``achievement`` (request items, each with its ``recipient``)
+    advance, once per recipient; one look for the pathways when none requires it."""
     pathways = _requiring(services, issuer, achievement)
     if not pathways:
-        return outcomes
+        return
     recipients: dict[str, None] = {}
-    for outcome in outcomes:
-        if outcome.issued is not None:
-            recipient = items[outcome.index]["recipient"]
-            recipients[str(recipient.get("id") or recipient.get("email"))] = None
+    for item in items:
+        recipient = item["recipient"]
+        recipients[str(recipient.get("id") or recipient.get("email"))] = None
     for identifier in recipients:
         who = learner(services, identifier)
         advance(services, issuer, achievement, who, client_id=client_id, pathways=pathways)
-    return outcomes
 
 
 def change_record_status(
