@@ -428,3 +428,26 @@ def test_a_pushed_authorization_request(
     # a request_uri gives one code
     reused = browser.client.get(flow.pushed_url(request_uri))
     assert reused.status_code == 400 and "request_uri is unknown, used or expired" in reused.text.lower()
+
+
+def test_a_wallet_has_at_most_twenty_pushed_requests_waiting(
+    database_url: str, tenant: Tenant, flow: CodeFlow, browser: Browser, clock: FixedClock
+) -> None:
+    """Wallets register themselves, so what one may make us store is bounded (RFC 9126 §2.3)."""
+    award(tenant)
+    first = [flow.push(configuration_ids=["python-data"]) for _ in range(20)]
+    assert {response.status_code for response in first} == {201}
+    limited = flow.push(configuration_ids=["python-data"])
+    assert limited.status_code == 429 and limited.headers["retry-after"] == "600", limited.text
+    assert limited.headers["content-type"].startswith("application/problem+json")
+    # one used is one freed
+    redirected(consent(browser, flow.pushed_url(first[0].json()["request_uri"]), ADA), REDIRECT_URI)
+    assert flow.push(configuration_ids=["python-data"]).status_code == 201
+    assert flow.push(configuration_ids=["python-data"]).status_code == 429
+    # expired ones are forgotten as soon as the wallet pushes again
+    clock.at = START + timedelta(seconds=601)
+    assert flow.push(configuration_ids=["python-data"]).status_code == 201
+    engine = create_engine(tenant.server.settings.database_url)
+    with engine.connect() as connection:
+        assert connection.execute(text("SELECT count(*) FROM wallet_pushed_requests")).scalar() == 1
+    engine.dispose()
