@@ -7,7 +7,9 @@ from __future__ import annotations
 
 import json
 import re
+import threading
 from collections.abc import Callable
+from concurrent.futures import ThreadPoolExecutor
 from urllib.parse import parse_qs, urlsplit
 
 import httpx
@@ -84,3 +86,30 @@ def test_the_tx_code_goes_to_the_awarded_address_only(
     limited = httpx.post(claim, data={"email": "ada@example.org"}, headers=BROWSER)
     assert limited.status_code == 429
     assert len(wait_for_mail(mailbox, "ada@example.org", 3)) == 3
+
+
+def test_five_code_requests_an_hour_even_when_they_arrive_together(
+    live_server: Callable[..., LiveServer], mailbox: Mailbox, database_url: str
+) -> None:
+    """The count and the request it admits are one step: on PostgreSQL, requests that arrive at
+    once each counted the others' uncommitted rows as absent, and more than five went through."""
+    server = live_server(
+        clock=FixedClock(START),
+        verify_workers=0,
+        wallet_tx_code=True,
+        wallet_tx_code_channel="email",
+        database_url=database_url,
+        **mailbox.settings(),
+    )
+    tenant = bootstrap(server, "uni")
+    assert httpx.post(tenant.url("/achievements"), json=ACHIEVEMENT, headers=tenant.admin).status_code == 201
+    claim = award(tenant).json()["links"]["claim"]
+    start = threading.Barrier(16)
+
+    def wrong_address(_: int) -> int:
+        start.wait()
+        return httpx.post(claim, data={"email": "eve@example.org"}, headers=BROWSER, timeout=30).status_code
+
+    with ThreadPoolExecutor(16) as pool:
+        statuses = sorted(pool.map(wrong_address, range(16)))
+    assert statuses == [422] * 5 + [429] * 11

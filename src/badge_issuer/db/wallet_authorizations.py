@@ -40,7 +40,11 @@ class WalletAuthorizationRepository:
         )
 
     def code_mails_since(self, claim_id: int, since: datetime) -> int:
-        """Requests to email the claim a transaction code since ``since`` (older ones are dropped)."""
+        """Requests to email the claim a transaction code since ``since`` (older ones are dropped).
+        Locks the claim's row until the transaction ends (SQLite's ``BEGIN IMMEDIATE`` already
+        serialises writers), so that the count and an ``add_code_mail`` after it are one step:
+        concurrent requests for one claim wait for each other instead of all counting too few."""
+        self.session.execute(select(Claim.id).where(Claim.id == claim_id).with_for_update())
         self.session.execute(
             delete(ClaimCodeMail).where(
                 ClaimCodeMail.claim_id == claim_id, ClaimCodeMail.sent_at < since - timedelta(days=1)
