@@ -169,6 +169,16 @@ def _authorize_error(wallet: Wallet, browser: Browser, **params: str | None) -> 
 def test_authorization_requests_without_pkce_state_or_a_registered_scope_go_back_as_errors(
     wallet: Wallet, browser: Browser
 ) -> None:
+    # apps register themselves: with no learner signed in, an error is shown, never redirected to
+    # (an attacker's app would make this origin an open redirector, RFC 9700 §4.11.2)
+    lure = browser.client.get(wallet.authorize_url(scope=READ, state="s1", code_challenge_method="plain"))
+    assert lure.status_code == 400 and "location" not in lure.headers, lure.headers
+    assert "invalid_request" in lure.text and "not sent back to the app at 127.0.0.1" in lure.text
+    _verifier, challenge = pkce_pair()
+    page = browser.client.get(
+        wallet.authorize_url(scope=READ, state="s1", code_challenge=challenge, code_challenge_method="S256")
+    )
+    browser.sign_in(page, ADA)
     assert _authorize_error(wallet, browser, code_challenge=None, code_challenge_method=None)["error"] == (
         "invalid_request"
     )

@@ -8,11 +8,12 @@ from collections.abc import Callable
 from datetime import timedelta
 
 import pytest
+from sqlalchemy import select
 
 from badge_issuer.application import Services, build_services
 from badge_issuer.application.achievements import new_achievement
 from badge_issuer.application.issuing import issue_one
-from badge_issuer.application.pathway_awards import progress
+from badge_issuer.application.pathway_awards import award_progress, progress
 from badge_issuer.application.pathways import new_pathway
 from badge_issuer.application.records import change_record_status
 from badge_issuer.application.step_progress import on_badge
@@ -22,6 +23,7 @@ from badge_issuer.config import Settings
 from badge_issuer.credential.pathway import PathwayInput
 from badge_issuer.credential.requests import AchievementInput, IssueRequest
 from badge_issuer.db.migrate import upgrade
+from badge_issuer.db.tables import PathwayAward
 from tests.application.conftest import NOW, make_issuer
 
 
@@ -102,3 +104,29 @@ def test_a_step_whose_validity_ended_stops_counting(make_settings: Callable[...,
         assert [child["met"] for child in shown.tree["requirements"]] == [False, True]
     finally:
         services.close()
+
+
+def test_a_badge_page_does_not_say_completed_once_the_target_award_is_revoked(services: Services) -> None:
+    make_issuer(services, "uni")
+    for slug in ("statistics", "certificate"):
+        body = {"slug": slug, "name": slug.title(), "description": "d", "criteria": {"narrative": "n"}}
+        new_achievement(services, "uni", AchievementInput.model_validate(body))
+    steps = [{"type": "achievement", "achievement": slug} for slug in ("python-data", "statistics")]
+    pathway = {
+        "name": "Data",
+        "target": "certificate",
+        "requirements": {"type": "allOf", "requirements": steps},
+    }
+    new_pathway(services, "uni", PathwayInput.model_validate(pathway))
+    issue(services, "python-data", "ada@example.org")
+    statistics = issue(services, "statistics", "ada@example.org")
+    award_progress(services, "uni", "data", "ada@example.org", client_id=None)
+    [shown] = on_badge(services, statistics)
+    assert shown.awarded is True
+    with services.readers() as session:
+        [award] = session.scalars(select(PathwayAward)).all()
+        target = award.credential_id
+    assert target is not None
+    change_record_status(services, "uni", target, "revoke", reason="error", client_id=None)
+    [shown] = on_badge(services, statistics)
+    assert shown.awarded is False

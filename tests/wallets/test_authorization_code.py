@@ -344,9 +344,37 @@ def malformed_authorization_requests(flow: CodeFlow, browser: Browser) -> None:
     )
     assert browser.client.get(elsewhere).status_code == 400
 
-    def error_of(url: str) -> str:
-        return redirected(browser.client.get(url), REDIRECT_URI)["error"]
+    # wallets register themselves, so with no learner signed in no error goes back to one: an
+    # attacker's client must not make this origin redirect anywhere without the learner (RFC 9700)
+    evil = RegisteredClient(flow.issuer.removesuffix("/issuers/uni"))
+    evil.discover()
+    evil_site = {
+        name: "https://evil.example/" for name in ("client_uri", "logo_uri", "tos_uri", "policy_uri")
+    }
+    assert evil.register(**evil_site, redirect_uris=["https://evil.example/cb"]).status_code == 201
+    lure = flow.authorization_url(
+        configuration_ids=["python-data"],
+        client_id=evil.client_id,
+        redirect_uri="https://evil.example/cb",
+        response_type="token",
+    )
+    for url in (lure, flow.authorization_url(configuration_ids=["python-data"], response_type="token")):
+        page = browser.client.get(url)
+        assert page.status_code == 400 and "location" not in page.headers, page.headers
+        assert "unsupported_response_type" in page.text and "not sent back" in page.text
+    assert "evil.example" in browser.client.get(lure).text
+    assert 'href="https://evil' not in browser.client.get(lure).text
+    # once the learner is signed in, errors go back to the wallet as the spec says
+    signed_in = Browser(str(browser.client.base_url), browser.mailbox)
+    signed_in.sign_in(signed_in.client.get(flow.authorization_url(configuration_ids=["python-data"])), ADA)
 
+    def error_of(url: str) -> str:
+        return redirected(signed_in.client.get(url), REDIRECT_URI)["error"]
+
+    assert (
+        redirected(signed_in.client.get(lure), "https://evil.example/cb")["error"]
+        == "unsupported_response_type"
+    )
     assert (
         error_of(flow.authorization_url(configuration_ids=["python-data"], code_challenge_method="plain"))
         == "invalid_request"
@@ -361,6 +389,7 @@ def malformed_authorization_requests(flow: CodeFlow, browser: Browser) -> None:
     )
     assert error_of(flow.authorization_url(scope="openid")) == "invalid_scope"
     assert error_of(flow.authorization_url()) == "invalid_request"
+    signed_in.close()
     # an unknown request_uri names no redirect_uri that could be trusted: the learner is told
     made_up = browser.client.get(
         flow.authorization_url(configuration_ids=["python-data"], request_uri="urn:x")
@@ -399,3 +428,26 @@ def test_a_pushed_authorization_request(
     # a request_uri gives one code
     reused = browser.client.get(flow.pushed_url(request_uri))
     assert reused.status_code == 400 and "request_uri is unknown, used or expired" in reused.text.lower()
+
+
+def test_a_wallet_has_at_most_twenty_pushed_requests_waiting(
+    database_url: str, tenant: Tenant, flow: CodeFlow, browser: Browser, clock: FixedClock
+) -> None:
+    """Wallets register themselves, so what one may make us store is bounded (RFC 9126 §2.3)."""
+    award(tenant)
+    first = [flow.push(configuration_ids=["python-data"]) for _ in range(20)]
+    assert {response.status_code for response in first} == {201}
+    limited = flow.push(configuration_ids=["python-data"])
+    assert limited.status_code == 429 and limited.headers["retry-after"] == "600", limited.text
+    assert limited.headers["content-type"].startswith("application/problem+json")
+    # one used is one freed
+    redirected(consent(browser, flow.pushed_url(first[0].json()["request_uri"]), ADA), REDIRECT_URI)
+    assert flow.push(configuration_ids=["python-data"]).status_code == 201
+    assert flow.push(configuration_ids=["python-data"]).status_code == 429
+    # expired ones are forgotten as soon as the wallet pushes again
+    clock.at = START + timedelta(seconds=601)
+    assert flow.push(configuration_ids=["python-data"]).status_code == 201
+    engine = create_engine(tenant.server.settings.database_url)
+    with engine.connect() as connection:
+        assert connection.execute(text("SELECT count(*) FROM wallet_pushed_requests")).scalar() == 1
+    engine.dispose()

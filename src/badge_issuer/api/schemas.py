@@ -444,7 +444,11 @@ class PathwayProgress(_Out):
     )
     counted: list[str] = Field(description="the credentials that complete it (when complete)")
     not_counting: list[dict[str, Any]] = Field(
-        alias="notCounting", description="submitted external badges that do not count now, and why"
+        alias="notCounting",
+        description="what the learner holds that does not count now, each {credential, source, reason}: "
+        "external badges (submitted for them or stored by their wallet through the Open Badges API) "
+        "that no longer verify or are not theirs, and our own active awards whose validUntil has passed "
+        '(source "own")',
     )
     award: dict[str, Any] | None = Field(description="the automatic award, once made")
 

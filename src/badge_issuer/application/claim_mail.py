@@ -62,17 +62,29 @@ def email_claim(services: Services, issued: IssuedBadge, to: str) -> bool:
     return True
 
 
-def email_tx_code(services: Services, to: str, *, badge: str, code: str, minutes: int) -> None:
-    """Send an offer's transaction code to the learner (``MailUnavailable`` if it could not be)."""
+def email_tx_code(
+    services: Services, to: str, *, badge: str, code: str, minutes: int, lcw: str | None = None
+) -> None:
+    """Send an offer's transaction code to the learner, with the Learner Credential Wallet's deep
+    link to a fresh exchange when there is one (``MailUnavailable`` if it could not be sent)."""
     name = _line(badge) or "your badge"
-    text = "\n".join(
-        [
-            f"Your wallet asks for a code to add \u201c{name}\u201d. Your code is {code}",
+    lines = [
+        f"Your wallet asks for a code to add \u201c{name}\u201d. Your code is {code}",
+        "",
+        f"It works with the offer on your claim page for {minutes} minutes.",
+    ]
+    if lcw is not None:
+        lines += [
             "",
-            f"It works with the offer on your claim page for {minutes} minutes.",
-            "If you did not ask for it, ignore this email: nobody can use it without your claim link.",
+            "With the Learner Credential Wallet, open this link instead, on the phone where it is",
+            f"installed (it works for {minutes} minutes and is for you alone):",
+            lcw,
         ]
-    )
+    lines += [
+        "",
+        "If you did not ask for it, ignore this email: nobody can use it without your claim link.",
+    ]
+    text = "\n".join(lines)
     send_mail(services.settings, to, f"Your wallet code for {name}", text)
 
 

@@ -98,14 +98,17 @@ def find_claim(session: Session, token: str, now: datetime) -> tuple[Claim, Cred
 
 def claim_page(services: Services, token: str) -> ClaimPage:
     """What the claim page shows, with a fresh offer when the award may still be delivered (when
-    its tx_code goes by email, the offer waits until the learner gives their address)."""
+    its tx_code goes by email, the offer waits until the learner gives their address, and the
+    Learner Credential Wallet's link is never on the page: it goes in the same email)."""
     return _page(services, token, address=None)
 
 
 def email_offer(services: Services, token: str, address: str) -> ClaimPage:
     """The claim page with a fresh offer whose tx_code is emailed to ``address`` — which must be
     the address the badge was awarded to (its keyed hash); at most ``MAX_CODE_MAILS_PER_HOUR``
-    requests per claim, right or wrong."""
+    requests per claim, right or wrong. The email also carries the deep link to a fresh VC-API
+    exchange for the Learner Credential Wallet (which has no tx_code): the exchange needs no code,
+    so its link must reach the awarded address only, like the code."""
     if not (services.settings.wallet_tx_code and services.settings.wallet_tx_code_channel == "email"):
         raise InputError("this service shows transaction codes on the claim page; it emails none")
     return _page(services, token, address=address)
@@ -120,10 +123,10 @@ def _page(services: Services, token: str, *, address: str | None) -> ClaimPage:
         claim, record = find_claim(session, token, now)
         issuer = IssuerRepository(session).by_id(record.issuer_id)
         refused = refusal(record)
-        offer = None
+        offer = exchange = None
         if refused is None and (not by_email or address is not None):
             offer = _new_offer(session, services, claim, issuer.slug, record, now)
-        exchange = None if refused else open_exchange(session, services, claim, issuer.slug, now)
+            exchange = open_exchange(session, services, claim, issuer.slug, now)
         credential = json.loads(record.credential_json)
     subject = credential.get("credentialSubject") if isinstance(credential, dict) else None
     subject = subject if isinstance(subject, dict) else {}
@@ -133,8 +136,17 @@ def _page(services: Services, token: str, *, address: str | None) -> ClaimPage:
     )
     if address is not None and offer is not None and offer.tx_code is not None:
         minutes = max(1, services.settings.wallet_offer_ttl_seconds // 60)
-        email_tx_code(services, address.strip(), badge=card.name, code=offer.tx_code, minutes=minutes)
+        email_tx_code(
+            services,
+            address.strip(),
+            badge=card.name,
+            code=offer.tx_code,
+            minutes=minutes,
+            lcw=exchange.lcw if exchange is not None else None,
+        )
         offer = replace(offer, tx_code=None)  # it went by email: never on the page
+    if by_email:
+        exchange = None  # its link went by email with the code: a leaked claim link redeems nothing
     signed_issuer = credential.get("issuer")
     issuer_name = signed_issuer.get("name") if isinstance(signed_issuer, dict) else None
     url = services.urls.credential(record.id)

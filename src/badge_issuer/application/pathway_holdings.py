@@ -98,11 +98,15 @@ def validity_ended(credential: Mapping[str, Any], now: datetime) -> str | None:
 
 #: what counts for a learner now, and what was set aside and why
 Holdings = tuple[list[Held], list[dict[str, Any]]]
+#: verdicts of external badges already verified in one use case: (learner, token or JSON) → reason
+Verdicts = dict[tuple[str, str], str | None]
 
 
-def holdings(services: Services, issuer: str, who: Learner) -> Holdings:
+def holdings(services: Services, issuer: str, who: Learner, *, verdicts: Verdicts | None = None) -> Holdings:
     """What counts for ``who`` now (external badges verified again), and what was set aside and why;
-    one evaluation of several pathways shares it."""
+    one evaluation of several pathways shares it. ``verdicts``: a memo one caller shares between
+    the issuers it evaluates, so that each badge is verified once (a fresh one per use case: a
+    verdict is only as current as the call that made it)."""
     with services.readers() as session:
         row = IssuerRepository(session).by_slug(issuer)
         repo = PathwayRepository(session)
@@ -134,14 +138,21 @@ def holdings(services: Services, issuer: str, who: Learner) -> Holdings:
     seen = {held_from(credential, source="external").ref for credential in external}
     tokens: dict[int, str] = {}  # a wallet's VC-JWT: verified as the token it stored
     for fmt, body in stored:
-        credential = _wallet_credential(fmt, body)
+        credential = wallet_credential(fmt, body)
         if credential is not None and held_from(credential, source="external").ref not in seen:
             seen.add(held_from(credential, source="external").ref)
             if fmt == "jwt":
                 tokens[len(external)] = body
             external.append(credential)
     for index, credential in enumerate(external):
-        reason = why_not_counting(services, who, credential, token=tokens.get(index))
+        token = tokens.get(index)
+        if verdicts is None:
+            reason = why_not_counting(services, who, credential, token=token)
+        else:
+            key = (who.identifier, token if token is not None else json.dumps(credential, sort_keys=True))
+            if key not in verdicts:
+                verdicts[key] = why_not_counting(services, who, credential, token=token)
+            reason = verdicts[key]
         view = held_from(credential, source="external")
         if reason is None:
             held.append(view)
@@ -150,7 +161,7 @@ def holdings(services: Services, issuer: str, who: Learner) -> Holdings:
     return held, set_aside
 
 
-def _wallet_credential(fmt: str, body: str) -> dict[str, Any] | None:
+def wallet_credential(fmt: str, body: str) -> dict[str, Any] | None:
     """The credential a wallet stored (JSON, or the one a VC-JWT carries: not yet verified)."""
     if fmt == "jwt":
         try:

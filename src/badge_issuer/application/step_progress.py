@@ -4,8 +4,9 @@ requirements, and which of them the badge's own recipient has met.
 Only the recipient of that badge is read, and only their **active** (and still valid) badges
 from the same issuer (by the keyed recipient hash the record carries): external badges a learner
 submitted are theirs to share and are never read for a public page, so their requirements show
-as met only once the pathway was awarded. Nothing about any other learner is read. The page gets
-names and links, never the ids of the recipient's other credentials (the evaluated tree's
+as met only once the pathway was awarded (and while that award is active and valid: "Completed"
+is not said of a revoked, suspended or expired one). Nothing about any other learner is read.
+The page gets names and links, never the ids of the recipient's other credentials (the evaluated tree's
 ``countedBy`` is dropped).
 """
 
@@ -14,6 +15,7 @@ from __future__ import annotations
 import json
 from collections.abc import Mapping
 from dataclasses import dataclass
+from datetime import datetime
 from typing import Any
 
 from badge_issuer.application.pathway_holdings import validity_ended
@@ -54,6 +56,12 @@ def _public(node: Mapping[str, Any]) -> dict[str, Any]:
     return answer
 
 
+def _still_held(records: CredentialRepository, credential_id: str, now: datetime) -> bool:
+    """The target award a pathway gave is active (not revoked or suspended since) and valid."""
+    target = records.get(credential_id)
+    return target.status == "active" and validity_ended(json.loads(target.credential_json), now) is None
+
+
 def on_badge(services: Services, credential_id: str) -> tuple[StepProgress, ...]:
     """The pathways the badge at ``credential_id`` is a step of, with its recipient's progress
     (none for a badge that is not active, or not an award of one of our achievements)."""
@@ -68,19 +76,20 @@ def on_badge(services: Services, credential_id: str) -> tuple[StepProgress, ...]
         step = labels[record.id][0]
         row = IssuerRepository(session).by_id(record.issuer_id)
         repo = PathwayRepository(session)
+        now = services.clock()
         found = []
         for item in repo.all(row.id):
             document = json.loads(repo.version(item).document_json)
             if step in own_requirements(document):
                 award = repo.award(item.id, record.recipient_hash)
-                found.append((item.slug, document, award is not None and award.credential_id is not None))
+                target = award.credential_id if award is not None else None
+                found.append((item.slug, document, target is not None and _still_held(records, target, now)))
             if len(found) >= MAX_PATHWAYS:
                 break
         if not found:
             return ()
         own = repo.active_awards(row.id, record.recipient_hash)
         own_labels = records.achievement_labels(own)
-        now = services.clock()
         held = [
             held_from(credential, source="own", slug=slug, version=version)
             for item in own

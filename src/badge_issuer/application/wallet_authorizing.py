@@ -28,7 +28,7 @@ from badge_issuer.db.achievements import AchievementRepository
 from badge_issuer.db.issuers import IssuerRepository
 from badge_issuer.db.tables import Issuer, WalletAuthorization, WalletPushedRequest
 from badge_issuer.db.wallet_authorizations import WalletAuthorizationRepository
-from badge_issuer.errors import WalletAuthorizationRefused, WalletProtocolError
+from badge_issuer.errors import RateLimited, WalletAuthorizationRefused, WalletProtocolError
 from badge_issuer.observability.logs import audit
 from badge_issuer.wallet import metadata, secrets
 from badge_issuer.wallet.authorization import AuthorizationAsk, parse_request
@@ -37,6 +37,8 @@ from badge_issuer.wallet.awards import refusal
 CODE_LIFETIME = timedelta(seconds=600)
 PUSHED_LIFETIME = timedelta(seconds=600)  # the learner may have to sign in by email first
 REQUEST_URI_PREFIX = "urn:ietf:params:oauth:request_uri:"
+#: pushed requests one wallet may have waiting (wallets register themselves: bound what they store)
+MAX_PUSHED_PER_CLIENT = 20
 #: awards of one configuration one grant may carry
 MAX_AWARDS_PER_CONFIGURATION = 20
 
@@ -166,7 +168,8 @@ def decide(
 
 def push(services: Services, slug: str, form: dict[str, str], *, authorization: str | None) -> dict[str, Any]:
     """A pushed authorization request (RFC 9126): checked like any authorization request, from an
-    authenticated wallet, and kept under a one-time ``request_uri`` for ``PUSHED_LIFETIME``."""
+    authenticated wallet, and kept under a one-time ``request_uri`` for ``PUSHED_LIFETIME``; at
+    most ``MAX_PUSHED_PER_CLIENT`` of a wallet wait at a time (``RateLimited``: RFC 9126 §2.3's 429)."""
     now = services.clock()
     request_uri = REQUEST_URI_PREFIX + secrets.new_secret()
     with services.sessions() as session, session.begin():
@@ -178,7 +181,13 @@ def push(services: Services, slug: str, form: dict[str, str], *, authorization: 
             raise WalletProtocolError("invalid_request", "a pushed request cannot carry request_uri")
         pairs = list(form.items())
         _ask(session, services, issuer, pairs, now)  # refused here as it would be at the endpoint
-        WalletAuthorizationRepository(session).add_pushed(
+        repository = WalletAuthorizationRepository(session)
+        if repository.live_pushed(client_id, now) >= MAX_PUSHED_PER_CLIENT:
+            raise RateLimited(
+                f"this wallet has {MAX_PUSHED_PER_CLIENT} pushed requests waiting; use or let them expire",
+                retry_after=int(PUSHED_LIFETIME.total_seconds()),
+            )
+        repository.add_pushed(
             WalletPushedRequest(
                 request_hash=secrets.digest(request_uri),
                 issuer_id=issuer.row.id,
@@ -186,8 +195,7 @@ def push(services: Services, slug: str, form: dict[str, str], *, authorization: 
                 params_json=json.dumps(pairs),
                 expires_at=now + PUSHED_LIFETIME,
                 created_at=now,
-            ),
-            now,
+            )
         )
     return {"request_uri": request_uri, "expires_in": int(PUSHED_LIFETIME.total_seconds())}
 

@@ -4,11 +4,12 @@
   signed afresh for the wallet's DID: that DID now holds the step, so the pathways requiring it are
   evaluated for the DID (counting every award delivered to it) and awarded to it when complete.
 - A credential a learner's wallet stores through the Open Badges API (upsert) may be an external
-  step: every issuer here that awarded the learner evaluates its pathways with external
-  requirements for them. Whether another issuer's badge is the learner's is checked against their
-  address, which learners here are not known by (only its keyed hash): it is read from their
-  awards when the deployment stores addresses (``BADGE_STORE_RECIPIENT_EMAIL``); otherwise the
-  upsert is counted at the next issuance, submission or ``POST …/awards`` for them.
+  step: every issuer here that awarded the learner evaluates its pathways with an external
+  requirement that badge could meet, for them (each of their wallet badges verified once per
+  upsert). Whether another issuer's badge is the learner's is checked against their address,
+  which learners here are not known by (only its keyed hash): it is read from their awards when
+  the deployment stores addresses (``BADGE_STORE_RECIPIENT_EMAIL``); otherwise the upsert is
+  counted at the next issuance, submission or ``POST …/awards`` for them.
 
 Each wraps the use case it follows and never fails it: an evaluation that cannot run now is logged
 (as ``stacking.advance`` does), and the award stays exactly once (``pathway_awards``).
@@ -22,9 +23,10 @@ from typing import Any
 
 from badge_issuer.application import exchanging, learner_records, stacking, wallet_issuing
 from badge_issuer.application.pathway_awards import award_if_complete
-from badge_issuer.application.pathway_holdings import Learner, holdings, learner
+from badge_issuer.application.pathway_holdings import Learner, Verdicts, holdings, learner, wallet_credential
 from badge_issuer.application.services import Services
-from badge_issuer.credential.pathway import counts_external
+from badge_issuer.credential.pathway import stored_leaves
+from badge_issuer.credential.pathway_progress import Held, external_leaf_matches, held_from
 from badge_issuer.db.credentials import CredentialRepository
 from badge_issuer.db.issuers import IssuerRepository
 from badge_issuer.db.pathways import PathwayRepository
@@ -80,13 +82,18 @@ def delivered(services: Services, credential: Any) -> None:
 def upsert_credential(
     services: Services, learner_hash: str, data: bytes, content_type: str | None
 ) -> learner_records.Upserted:
-    """``learner_records.upsert_credential``, then the pathways with external requirements of each
-    issuer that awarded the learner and knows their address."""
+    """``learner_records.upsert_credential``, then the pathways of each issuer that awarded the
+    learner and knows their address that have an external requirement the upserted badge could
+    meet (no other pathway can be completed by it). The learner's other external badges are
+    verified again for them, once each however many issuers evaluate."""
     stored = learner_records.upsert_credential(services, learner_hash, data, content_type)
-    if not stored.unchanged:
+    credential = wallet_credential(stored.format, stored.body)
+    if not stored.unchanged and credential is not None:
+        upserted = held_from(credential, source="external")
+        verdicts: Verdicts = {}  # each of the learner's wallet badges is verified once here
         try:
-            for issuer, who, pathways in _counting_external(services, learner_hash):
-                held = holdings(services, issuer, who)
+            for issuer, who, pathways in _counting_external(services, learner_hash, upserted):
+                held = holdings(services, issuer, who, verdicts=verdicts)
                 for pathway in pathways:
                     award_if_complete(services, issuer, pathway, who, client_id=None, held=held)
         except BadgeIssuerError as exc:
@@ -94,9 +101,11 @@ def upsert_credential(
     return stored
 
 
-def _counting_external(services: Services, learner_hash: str) -> list[tuple[str, Learner, list[str]]]:
+def _counting_external(
+    services: Services, learner_hash: str, upserted: Held
+) -> list[tuple[str, Learner, list[str]]]:
     """``(issuer, learner, pathways)`` for each issuer that awarded the learner, knows their address
-    and has pathways with external requirements."""
+    and has pathways with an external requirement ``upserted`` matches."""
     found = []
     with services.readers() as session:
         repo = PathwayRepository(session)
@@ -106,7 +115,10 @@ def _counting_external(services: Services, learner_hash: str) -> list[tuple[str,
             pathways = [
                 item.slug
                 for item in repo.all(row.id)
-                if counts_external(json.loads(repo.version(item).document_json))
+                if any(
+                    external_leaf_matches(leaf, upserted)
+                    for leaf in stored_leaves(json.loads(repo.version(item).document_json))
+                )
             ]
             address = repo.address_of(row.id, learner_hash) if pathways else None
             if address is None:

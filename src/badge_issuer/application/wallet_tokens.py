@@ -12,7 +12,7 @@ import json
 from dataclasses import dataclass
 from datetime import timedelta
 from typing import Any
-from urllib.parse import unquote
+from urllib.parse import unquote_plus
 
 from sqlalchemy.orm import Session
 
@@ -48,7 +48,7 @@ def authenticated_client(authorization: str | None, session: Session) -> str:
     except ValueError:
         decoded = ""
     client_id, colon, secret = decoded.partition(":")
-    client_id, secret = unquote(client_id), unquote(secret)
+    client_id, secret = unquote_plus(client_id), unquote_plus(secret)  # form-urlencoded (§2.3.1)
     client = WalletAuthorizationRepository(session).client(client_id) if client_id else None
     if (
         scheme.lower() != "basic"

@@ -108,6 +108,11 @@ def _leaf_matches(leaf: Mapping[str, Any], held: Held) -> bool:
     return alignment is None or alignment in held.alignments
 
 
+def external_leaf_matches(leaf: Mapping[str, Any], held: Held) -> bool:
+    """Whether an external badge (``held``, source "external") meets the external ``leaf``."""
+    return leaf.get("type") == "external" and _leaf_matches(leaf, held)
+
+
 def evaluate(node: Mapping[str, Any], held: Sequence[Held]) -> dict[str, Any]:
     """``node`` answered: ``met``, ``credits`` counted and ``countedBy`` (credential ids)."""
     kind = node["type"]

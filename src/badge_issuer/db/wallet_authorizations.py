@@ -40,7 +40,11 @@ class WalletAuthorizationRepository:
         )
 
     def code_mails_since(self, claim_id: int, since: datetime) -> int:
-        """Requests to email the claim a transaction code since ``since`` (older ones are dropped)."""
+        """Requests to email the claim a transaction code since ``since`` (older ones are dropped).
+        Locks the claim's row until the transaction ends (SQLite's ``BEGIN IMMEDIATE`` already
+        serialises writers), so that the count and an ``add_code_mail`` after it are one step:
+        concurrent requests for one claim wait for each other instead of all counting too few."""
+        self.session.execute(select(Claim.id).where(Claim.id == claim_id).with_for_update())
         self.session.execute(
             delete(ClaimCodeMail).where(
                 ClaimCodeMail.claim_id == claim_id, ClaimCodeMail.sent_at < since - timedelta(days=1)
@@ -142,11 +146,20 @@ class WalletAuthorizationRepository:
         )
         return list(self.session.scalars(query))
 
-    def add_pushed(self, pushed: WalletPushedRequest, now: datetime) -> None:
-        """Store a pushed request (and forget those that expired a while ago)."""
+    def live_pushed(self, client_id: str, now: datetime) -> int:
+        """The client's pushed requests a ``request_uri`` can still use, after forgetting every
+        one that expired or was used. Locks the client's row until the transaction ends, so that
+        concurrent pushes of one wallet count each other before they add theirs."""
+        self.session.execute(select(OAuthClient.id).where(OAuthClient.id == client_id).with_for_update())
         self.session.execute(
-            delete(WalletPushedRequest).where(WalletPushedRequest.expires_at < now - timedelta(hours=1))
+            delete(WalletPushedRequest).where(
+                or_(WalletPushedRequest.expires_at <= now, WalletPushedRequest.used_at.is_not(None))
+            )
         )
+        query = select(func.count()).where(WalletPushedRequest.client_id == client_id)
+        return int(self.session.scalar(query) or 0)
+
+    def add_pushed(self, pushed: WalletPushedRequest) -> None:
         self.session.add(pushed)
         self.session.flush()
 

@@ -4,7 +4,8 @@ A learner proves an email address with a one-time code, then approves or denies 
 wallet asks for; the consent is remembered (the next request of that wallet for those scopes
 goes straight back with a code) until the learner withdraws it on ``/learner/apps``. The
 session cookie is HttpOnly and SameSite=Lax, and every form that acts carries a token derived
-from it. Pages are the site's Jinja templates (``api/html.py``), never cached.
+from it. An error for the app goes back to it only when a learner is signed in. Pages are the
+site's Jinja templates (``api/html.py``), never cached.
 """
 
 from __future__ import annotations
@@ -144,6 +145,18 @@ def _refused(request: Request, message: str) -> Response:
     return message_page(request, "This request cannot be authorized", message, status=400)
 
 
+def _not_redirected(request: Request, headers: dict[str, str]) -> Response:
+    """An error the app would be sent when no learner is signed in: apps register themselves (any
+    https host), so redirecting then would make this origin an open redirector (RFC 9700
+    §4.11.2). The page says why and names the app's host, with no link."""
+    target = urlsplit(headers.get("location", ""))
+    query = dict(parse_qsl(target.query))
+    error = query.get("error", "invalid_request")
+    why = query.get("error_description", error)
+    message = f"{why} ({error}); you were not sent back to the app at {target.hostname or ''}"
+    return _refused(request, message)
+
+
 @router.get(AUTHORIZE_PATH)
 async def authorize(request: Request, services: ServicesDep) -> Response:
     params = list(request.query_params.multi_items())
@@ -154,6 +167,8 @@ async def authorize(request: Request, services: ServicesDep) -> Response:
     except AuthorizationRefused as exc:
         return _refused(request, exc.message)
     if not isinstance(outcome, Prompt):
+        if learner is None:  # an error for the app: only a signed-in learner is sent back with it
+            return _not_redirected(request, dict((name.lower(), value) for name, value in outcome.headers))
         return http_answer(outcome)
     if learner is None or session_token is None:
         return sign_in_page(request, AUTHORIZE_PATH + "?" + urlencode(params))

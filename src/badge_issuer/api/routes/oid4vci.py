@@ -133,7 +133,7 @@ async def token(issuer: str, request: Request, services: ServicesDep) -> JSONRes
     "checked and kept under a one-time request_uri",
     status_code=201,
     response_model=schemas.PushedAuthorizationResponse,
-    responses={**schemas.responses(404), **_oauth_errors(400, 401)},
+    responses={**schemas.responses(404, 429), **_oauth_errors(400, 401)},
 )
 async def pushed_authorization_request(issuer: str, request: Request, services: ServicesDep) -> JSONResponse:
     try:

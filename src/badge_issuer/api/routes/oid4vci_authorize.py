@@ -4,13 +4,16 @@
 A learner not signed in gets #13's email sign-in first (``next`` brings them back here), then the
 consent page naming the wallet and the badges; the answer redirects to the wallet's registered
 ``redirect_uri`` with the code (and ``state``, ``iss``) or the error. A request whose client or
-``redirect_uri`` is not recognised is never redirected: the learner sees why.
+``redirect_uri`` is not recognised is never redirected: the learner sees why. Nor is any error
+when no learner is signed in: wallets register themselves (any https host), so an error redirect
+without a session would make this origin an open redirector (RFC 9700 §4.11.2) — the page names
+the wallet's host instead, with no automatic redirect and no link.
 """
 
 from __future__ import annotations
 
 import hmac
-from urllib.parse import urlencode
+from urllib.parse import urlencode, urlsplit
 
 from fastapi import APIRouter, Request
 from fastapi.responses import RedirectResponse, Response
@@ -33,10 +36,18 @@ router = APIRouter(tags=["openid4vci"], include_in_schema=False)
 PATH = "/issuers/{issuer}/openid4vci/authorize"
 
 
-def _refused(request: Request, services: ServicesDep, issuer: str, exc: WalletProtocolError) -> Response:
-    if isinstance(exc, WalletAuthorizationRefused):
+def _refused(
+    request: Request, services: ServicesDep, issuer: str, exc: WalletProtocolError, *, signed_in: bool
+) -> Response:
+    """Back to the wallet with the error only for a signed-in learner (whose client and
+    ``redirect_uri`` were recognised); otherwise a page, which names where it did not go."""
+    if isinstance(exc, WalletAuthorizationRefused) and signed_in:
         return RedirectResponse(wallet_authorizing.refusal_redirect(services, issuer, exc), status_code=302)
-    return message_page(request, "This request cannot be authorized", exc.message, status=400)
+    message = exc.message
+    if isinstance(exc, WalletAuthorizationRefused):
+        host = urlsplit(exc.redirect_uri).hostname or ""
+        message = f"{message} ({exc.error}); you were not sent back to the wallet at {host}"
+    return message_page(request, "This request cannot be authorized", message, status=400)
 
 
 @router.get(PATH)
@@ -47,7 +58,7 @@ async def authorize(issuer: str, request: Request, services: ServicesDep) -> Res
     try:
         prompt = await run_in_threadpool(wallet_authorizing.review, services, issuer, params)
     except WalletProtocolError as exc:
-        return _refused(request, services, issuer, exc)
+        return _refused(request, services, issuer, exc, signed_in=learner is not None)
     if learner is None or session_token is None:
         return sign_in_page(request, request.url.path + "?" + urlencode(params))
     # the answer redirects the browser to the wallet: the form may lead there, and nowhere else
@@ -82,5 +93,5 @@ async def decide(issuer: str, request: Request, services: ServicesDep) -> Respon
             lambda: wallet_authorizing.decide(services, issuer, params, learner, approve=approve)
         )
     except WalletProtocolError as exc:
-        return _refused(request, services, issuer, exc)
+        return _refused(request, services, issuer, exc, signed_in=True)
     return RedirectResponse(location, status_code=302)
