@@ -109,7 +109,8 @@ def run_job(url: str, token: str, sheet: Path, deadline: float) -> tuple[float, 
 
 def measure(args: argparse.Namespace, backend: str, workers: int, tmp: Path, deadline: float) -> str:
     port = free_port()
-    with database(args.postgres, backend == "sqlite", tmp / f"{backend}-{workers}") as database_url:
+    postgres = None if backend == "sqlite" else args.postgres
+    with database(postgres, tmp / f"{backend}-{workers}") as database_url:
         (tmp / f"{backend}-{workers}").mkdir(exist_ok=True)
         settings = Settings(
             database_url=database_url,
