@@ -57,26 +57,31 @@ def _components(base: str, scopes: dict[str, str]) -> dict[str, Any]:
     }
 
 
-def clr_service_description(services: Services) -> dict[str, Any]:
-    """The CLR 2.0 API's Service Description Document (``GET /ims/clr/v2p0/discovery``): the
-    same OAuth server, the CLR scope, and the one operation answered here (getCredentials)."""
+def _description(
+    services: Services,
+    *,
+    description: str,
+    version: str,
+    path: str,
+    paths: dict[str, Any],
+    scopes: dict[str, str],
+) -> dict[str, Any]:
+    """A profiled OpenAPI 3.0 Service Description Document: the API's ``paths`` at ``path``, this
+    document's own, and the OAuth server both APIs share."""
     base = services.base_url
     settings = services.settings
     return {
         "openapi": "3.0.1",
         "info": {
             "title": settings.service_name,
-            "description": "Comprehensive Learner Record 2.0 API of this issuer and host",
-            "version": "2.0",
+            "description": description,
+            "version": version,
             "termsOfService": settings.terms_url or base + "/",
             "x-imssf-privacyPolicyUrl": settings.privacy_url or base + "/",
         },
-        "servers": [{"url": base + CLR_API_PATH}],
-        "paths": {
-            "/credentials": {
-                "get": _operation("getCredentials", "The learner's ClrCredentials", CLR_CREDENTIAL_READ)
-                | {"responses": {"default": {"description": "See the CLR 2.0 OpenAPI file."}}},
-            },
+        "servers": [{"url": base + path}],
+        "paths": paths
+        | {
             "/discovery": {
                 "get": {
                     "operationId": "getServiceDescription",
@@ -86,46 +91,49 @@ def clr_service_description(services: Services) -> dict[str, Any]:
                 }
             },
         },
-        "components": _components(base, CLR_SCOPES),
+        "components": _components(base, scopes),
     }
+
+
+def clr_service_description(services: Services) -> dict[str, Any]:
+    """The CLR 2.0 API's Service Description Document (``GET /ims/clr/v2p0/discovery``): the
+    same OAuth server, the CLR scope, and the one operation answered here (getCredentials)."""
+    paths = {
+        "/credentials": {
+            "get": _operation("getCredentials", "The learner's ClrCredentials", CLR_CREDENTIAL_READ)
+            | {"responses": {"default": {"description": "See the CLR 2.0 OpenAPI file."}}},
+        },
+    }
+    return _description(
+        services,
+        description="Comprehensive Learner Record 2.0 API of this issuer and host",
+        version="2.0",
+        path=CLR_API_PATH,
+        paths=paths,
+        scopes=CLR_SCOPES,
+    )
 
 
 def service_description(services: Services) -> dict[str, Any]:
     """A profiled OpenAPI 3.0 document (OB 3.0 §ServiceDescriptionDocument)."""
-    base = services.base_url
-    settings = services.settings
-    return {
-        "openapi": "3.0.1",
-        "info": {
-            "title": settings.service_name,
-            "description": "Open Badges 3.0 API of this issuer and host",
-            "version": "3.0",
-            "termsOfService": settings.terms_url or base + "/",
-            "x-imssf-privacyPolicyUrl": settings.privacy_url or base + "/",
+    paths = {
+        "/credentials": {
+            "get": _operation("getCredentials", "The learner's credentials", CREDENTIAL_READ),
+            "post": _operation("upsertCredential", "Store a credential for the learner", CREDENTIAL_UPSERT),
         },
-        "servers": [{"url": base + API_PATH}],
-        "paths": {
-            "/credentials": {
-                "get": _operation("getCredentials", "The learner's credentials", CREDENTIAL_READ),
-                "post": _operation(
-                    "upsertCredential", "Store a credential for the learner", CREDENTIAL_UPSERT
-                ),
-            },
-            "/profile": {
-                "get": _operation("getProfile", "The learner's profile", PROFILE_READ),
-                "put": _operation("putProfile", "Replace the learner's profile", PROFILE_UPDATE),
-            },
-            "/discovery": {
-                "get": {
-                    "operationId": "getServiceDescription",
-                    "summary": "This document",
-                    "security": [],
-                    "responses": {"200": {"description": "The Service Description Document"}},
-                }
-            },
+        "/profile": {
+            "get": _operation("getProfile", "The learner's profile", PROFILE_READ),
+            "put": _operation("putProfile", "Replace the learner's profile", PROFILE_UPDATE),
         },
-        "components": _components(base, OB_SCOPES),
     }
+    return _description(
+        services,
+        description="Open Badges 3.0 API of this issuer and host",
+        version="3.0",
+        path=API_PATH,
+        paths=paths,
+        scopes=OB_SCOPES,
+    )
 
 
 def authorization_server_metadata(services: Services) -> dict[str, Any]:
