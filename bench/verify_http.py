@@ -7,8 +7,10 @@ off) issues ``--badges`` badges through ``credentials:batch``; then ``--clients`
 its own keep-alive connection, post those badges in turn (a different badge each request, pre-encoded
 so the clients spend little CPU) for ``--seconds``. Every answer must be a 200 whose report says
 ``verified: true``: the status list and the issuer's DID are our own, read by the server from its
-database. Prints verifications per second, p50/p99 latency and the load average before the run (the
-machine is shared: compare ratios, and profiles, rather than absolute figures).
+database. Prints verifications per second, p50/p99 latency, the server's CPU per request (user +
+system time of its processes, from /proc: far less sensitive to other load than the rate) and the
+load average before the run (the machine is shared: compare ratios, and profiles, rather than
+absolute figures).
 """
 
 from __future__ import annotations
@@ -29,7 +31,7 @@ from urllib.parse import urlsplit
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
 from badge_issuer.config import Settings
-from issue_http import bootstrap, free_port, server
+from issue_http import bootstrap, free_port, server, server_cpu_seconds
 
 ISSUE_PATH = "/api/v1/issuers/bench/achievements/python-data/credentials:batch"
 
@@ -110,11 +112,13 @@ def measure(workers: int, badges: int, clients: int, seconds: float) -> dict[str
         )
         token = bootstrap(settings)
         os.environ["BADGE_VERIFY_RATE_LIMIT"] = "off"
-        with server(settings, port, workers) as (url, _pid):
+        with server(settings, port, workers) as (url, pid):
             bodies = issue(url, token, badges)
             load(url, bodies, clients, min(1.0, seconds))  # warm every worker
             average = " ".join(f"{x:.2f}" for x in os.getloadavg())
+            cpu = server_cpu_seconds(pid)
             count, samples, elapsed = load(url, bodies, clients, seconds)
+            cpu = server_cpu_seconds(pid) - cpu
     ordered = sorted(samples)
     return {
         "workers": workers,
@@ -122,6 +126,7 @@ def measure(workers: int, badges: int, clients: int, seconds: float) -> dict[str
         "p50": statistics.median(ordered) * 1000,
         "p99": ordered[min(len(ordered) - 1, round(0.99 * (len(ordered) - 1)))] * 1000,
         "count": count,
+        "cpu_ms": cpu * 1000 / max(count, 1),
         "load": average,
     }
 
@@ -131,11 +136,14 @@ def report(rows: list[dict[str, Any]], badges: int, clients: int) -> None:
         f"POST /api/v1/verify, {badges} distinct freshly issued badges, {clients} keep-alive clients, "
         f"SQLite, rate limit off, {os.cpu_count()} CPUs"
     )
-    print(f"{'workers':<10}{'verified/s':>12}{'p50 ms':>10}{'p99 ms':>10}{'n':>8}  load average before")
+    print(
+        f"{'workers':<10}{'verified/s':>12}{'p50 ms':>10}{'p99 ms':>10}{'n':>8}{'CPU ms/req':>12}"
+        "  load average before"
+    )
     for row in rows:
         print(
             f"{row['workers']:<10}{row['per_second']:>12.0f}{row['p50']:>10.1f}{row['p99']:>10.1f}"
-            f"{row['count']:>8}  {row['load']}"
+            f"{row['count']:>8}{row['cpu_ms']:>12.2f}  {row['load']}"
         )
     if len(rows) > 1:
         print(f"{rows[-1]['workers']} workers / 1: {rows[-1]['per_second'] / rows[0]['per_second']:.2f}x")

@@ -10,9 +10,10 @@ from __future__ import annotations
 
 import hashlib
 import json
+from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import datetime, timedelta
-from typing import Literal
+from typing import Any, Literal
 
 from sqlalchemy.orm import Session, sessionmaker
 
@@ -129,12 +130,21 @@ def _published(status_list: StatusList, ttl_seconds: int) -> PublishedList:
 def _stale(status_list: StatusList, now: datetime) -> bool:
     if status_list.signed_json is None or status_list.signed_revision != status_list.revision:
         return True
-    valid_until = json.loads(status_list.signed_json).get("validUntil", "")
+    return signature_aging(signed_until(json.loads(status_list.signed_json)), now)
+
+
+def signed_until(signed: Mapping[str, Any]) -> datetime | None:
+    """The ``validUntil`` of a signed list credential (None when it has none that can be read)."""
+    valid_until = signed.get("validUntil", "")
     try:
-        expires = datetime.fromisoformat(valid_until.replace("Z", "+00:00"))
+        return datetime.fromisoformat(str(valid_until).replace("Z", "+00:00"))
     except ValueError:
-        return True
-    return expires - now < LIST_VALIDITY / 4
+        return None
+
+
+def signature_aging(until: datetime | None, now: datetime) -> bool:
+    """Whether a list signed until ``until`` must be signed again (less than a quarter left)."""
+    return until is None or until - now < LIST_VALIDITY / 4
 
 
 def _sign(

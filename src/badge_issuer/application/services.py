@@ -33,7 +33,7 @@ from badge_issuer.crypto.keys import Signer, public_key_from_multibase
 from badge_issuer.crypto.keystore import KeyStore
 from badge_issuer.crypto.suites import CanonOptions
 from badge_issuer.db.issuers import IssuerRepository
-from badge_issuer.db.session import make_engine, make_sessionmaker
+from badge_issuer.db.session import make_engine, make_sessionmaker, read_only_engine
 from badge_issuer.db.tables import Issuer
 from badge_issuer.jsonld.bounds import JsonLdBounds
 from badge_issuer.jsonld.loader import DocumentLoader
@@ -141,9 +141,10 @@ class Services:
             clock=self.clock,
             schemas=self.schemas,
             fetcher=fetcher,
-            local=OwnControllers(self.readers),
+            local=OwnControllers(read_only_engine(self.engine)),
             status=OwnStatusLists(
                 StatusSessions(readers=self.readers, writers=self.sessions),
+                read_only_engine(self.engine),
                 lambda: self.issuance,
                 self.settings.status_list_ttl_seconds,
                 FetchStatusSource(fetcher),

@@ -4,9 +4,9 @@ from __future__ import annotations
 
 import json
 from datetime import datetime
-from typing import Any, NamedTuple
+from typing import Any, NamedTuple, cast
 
-from sqlalchemy import bindparam, select
+from sqlalchemy import Connection, Table, bindparam, select
 from sqlalchemy.orm import Session
 
 from badge_issuer.auth import MintedKey
@@ -144,3 +144,23 @@ class IssuerRepository:
     def clients(self, issuer: Issuer) -> list[ApiClient]:
         query = select(ApiClient).where(ApiClient.issuer_id == issuer.id).order_by(ApiClient.id)
         return list(self.session.scalars(query))
+
+
+_ISSUERS = cast(Table, Issuer.__table__)
+_KEYS = cast(Table, IssuerKey.__table__)
+# built once, on the tables (no ORM entities): it runs on every verification of our own badges
+_CONTROLLER_KEYS = (
+    select(_ISSUERS.c.did_method, _KEYS.c.public_key_multibase)
+    .select_from(_ISSUERS.outerjoin(_KEYS, _KEYS.c.issuer_id == _ISSUERS.c.id))
+    .where(_ISSUERS.c.did == bindparam("did"))
+    .order_by(_KEYS.c.id)
+)
+
+
+def controller_keys(connection: Connection, did: str) -> tuple[str, tuple[str, ...]] | None:
+    """``(did_method, every key's publicKeyMultibase in creation order)`` of the issuer whose DID is
+    ``did`` (None when no issuer has it): everything its DID document is made of, in one query."""
+    rows = connection.execute(_CONTROLLER_KEYS, {"did": did}).all()
+    if not rows:
+        return None
+    return rows[0][0], tuple(row[1] for row in rows if row[1] is not None)

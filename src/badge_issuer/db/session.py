@@ -134,11 +134,16 @@ def make_sessionmaker(engine: Engine, *, read_only: bool = False) -> sessionmake
     ``read_only`` sessions are for requests that only read (on SQLite they do not take the
     write lock); writing through one is a programming error the database will not prevent.
     """
-    bind = engine.execution_options(**{READ_ONLY: True}) if read_only else engine
+    bind = read_only_engine(engine) if read_only else engine
     maker = sessionmaker(bind, expire_on_commit=False, autoflush=True)
     event.listen(maker, "after_rollback", _run_undo)
     event.listen(maker, "after_commit", _forget_undo)
     return maker
+
+
+def read_only_engine(engine: Engine) -> Engine:
+    """``engine`` for reading only: on SQLite its transactions never take the write lock."""
+    return engine.execution_options(**{READ_ONLY: True})
 
 
 def on_rollback(session: Session, undo: Callable[[], None]) -> None:

@@ -15,12 +15,12 @@ import random
 from datetime import datetime
 from typing import cast
 
-from sqlalchemy import Table, bindparam, func, select, update
+from sqlalchemy import Connection, Table, bindparam, func, select, update
 from sqlalchemy.orm import Session
 from sqlalchemy.orm.attributes import set_committed_value
 
 from badge_issuer.db.statements import insert_if_absent
-from badge_issuer.db.tables import StatusEntry, StatusList
+from badge_issuer.db.tables import Issuer, StatusEntry, StatusList
 from badge_issuer.errors import NotFound
 from badge_issuer.status_list import Bitstring
 
@@ -29,6 +29,7 @@ FILL_LIMIT = 0.75
 PURPOSES = ("revocation", "suspension")
 _ENTRIES = cast(Table, StatusEntry.__table__)
 _LISTS = cast(Table, StatusList.__table__)
+_ISSUERS = cast(Table, Issuer.__table__)
 
 
 # built once: every award takes a position (building a statement costs more than running it)
@@ -138,3 +139,25 @@ class StatusRepository:
     def count(self, issuer_id: int) -> int:
         query = select(func.count()).select_from(StatusList).where(StatusList.issuer_id == issuer_id)
         return int(self.session.scalar(query) or 0)
+
+
+# built once, on the tables (no ORM entities, not the bits): it runs on every verification of our
+# own badges
+_PUBLISHED = (
+    select(_LISTS.c.revision, _LISTS.c.signed_revision, _LISTS.c.signed_json)
+    .select_from(_LISTS.join(_ISSUERS, _ISSUERS.c.id == _LISTS.c.issuer_id))
+    .where(
+        _ISSUERS.c.slug == bindparam("slug"),
+        _LISTS.c.purpose == bindparam("purpose"),
+        _LISTS.c.sequence == bindparam("sequence"),
+    )
+)
+
+
+def signed_list(connection: Connection, slug: str, purpose: str, sequence: int) -> str | None:
+    """The signed list credential (JSON) of issuer ``slug``'s list, when it is signed at the list's
+    current revision; None when there is no such list, or when it must be (re-)signed first."""
+    row = connection.execute(_PUBLISHED, {"slug": slug, "purpose": purpose, "sequence": sequence}).first()
+    if row is None or row.signed_json is None or row.signed_revision != row.revision:
+        return None
+    return cast(str, row.signed_json)
