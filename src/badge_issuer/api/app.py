@@ -106,6 +106,9 @@ def create_app(
     }
     app.state.pages = Pages(settings.base_url)
     problems.install(app)
+    # the public verify routes first: the busiest, and the router tries the routers in this order
+    # (their paths are fixed strings no other route matches, so the order decides nothing else)
+    app.include_router(verify_routes.router)
     app.include_router(operations.router)
     app.include_router(dids.router)
     app.include_router(issuers.router)
@@ -120,7 +123,6 @@ def create_app(
     app.include_router(skills.router)
     app.include_router(clr.router)
     app.include_router(public.router)
-    app.include_router(verify_routes.router)
     app.include_router(vc_api_issue.router)
     app.include_router(vc_api_verify.router)
     app.include_router(pages.router)

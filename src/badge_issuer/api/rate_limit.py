@@ -15,7 +15,7 @@ from __future__ import annotations
 
 import math
 import time
-from collections.abc import Callable
+from collections.abc import Awaitable, Callable
 
 from fastapi import Request
 from limits import RateLimitItem, parse
@@ -62,10 +62,13 @@ class RateLimit:
         )
 
 
-def rate_limited(name: str) -> Callable[[Request], None]:
-    """A route dependency counting the request against the application's ``name`` limit."""
+def rate_limited(name: str) -> Callable[[Request], Awaitable[None]]:
+    """A route dependency counting the request against the application's ``name`` limit.
 
-    def dependency(request: Request) -> None:
+    async: counting is a few dict operations in memory, never worth the thread pool's round trip
+    (FastAPI runs a sync dependency there)."""
+
+    async def dependency(request: Request) -> None:
         limits: dict[str, RateLimit] = request.app.state.rate_limits
         client = request.client.host if request.client is not None else "unknown"
         limits[name].hit(client)
