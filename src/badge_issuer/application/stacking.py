@@ -18,7 +18,7 @@ import logging
 from collections.abc import Sequence
 from typing import Any
 
-from badge_issuer.application import issuing, records
+from badge_issuer.application import bulk_batch, issuing, records
 from badge_issuer.application.issuing import BatchOutcome
 from badge_issuer.application.pathway_awards import award_if_complete
 from badge_issuer.application.pathway_holdings import Learner, holdings, learner
@@ -128,8 +128,10 @@ def issue_batch(
     idempotency_key: str | None = None,
     scope: str,
 ) -> list[BatchOutcome]:
-    """``issuing.issue_batch``, then the pathways it advances, once per recipient."""
-    outcomes = issuing.issue_batch(
+    """The batch on the bulk path (``bulk_batch.issue_many``: the outcomes ``issuing.issue_batch``
+    gives, a transaction per step for the whole batch instead of several per item), then the
+    pathways it advances, once per recipient."""
+    outcomes = bulk_batch.issue_many(
         services,
         issuer=issuer,
         achievement=achievement,
