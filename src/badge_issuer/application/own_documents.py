@@ -41,8 +41,10 @@ from badge_issuer.revocation import (
 from badge_issuer.signing import IssuanceTools
 
 _OWN_LIST = re.compile(r"([a-z0-9-]+)/status/(revocation|suspension)/([0-9]{1,9})")
-#: documents kept by each source (a few hundred bytes to a few KB each)
+#: DID documents kept (a few hundred bytes each)
 MEMO_SIZE = 512
+#: signed lists kept, parsed (a few kB each, tens of kB for a list with many bits set)
+LIST_MEMO_SIZE = 128
 
 
 class OwnControllers:
@@ -84,7 +86,7 @@ class OwnStatusLists:
         ttl_seconds: int,
         remote: StatusSource,
         *,
-        memo_size: int = MEMO_SIZE,
+        memo_size: int = LIST_MEMO_SIZE,
     ) -> None:
         self._sessions, self._readers, self._tools = sessions, readers, tools
         self._ttl, self._remote = ttl_seconds, remote

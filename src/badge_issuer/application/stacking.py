@@ -18,7 +18,8 @@ import logging
 from collections.abc import Sequence
 from typing import Any
 
-from badge_issuer.application import bulk_batch, issuing, records
+from badge_issuer.application import issuing, records
+from badge_issuer.application.bulk_batch import issue_many
 from badge_issuer.application.issuing import BatchOutcome
 from badge_issuer.application.pathway_awards import award_if_complete
 from badge_issuer.application.pathway_holdings import Learner, holdings, learner
@@ -131,7 +132,7 @@ def issue_batch(
     """The batch on the bulk path (``bulk_batch.issue_many``: the outcomes ``issuing.issue_batch``
     gives, a transaction per step for the whole batch instead of several per item), then the
     pathways it advances, once per recipient."""
-    outcomes = bulk_batch.issue_many(
+    outcomes = issue_many(
         services,
         issuer=issuer,
         achievement=achievement,

@@ -13,9 +13,9 @@ from __future__ import annotations
 
 import random
 from datetime import datetime
-from typing import cast
+from typing import TYPE_CHECKING, cast
 
-from sqlalchemy import Connection, Table, bindparam, func, select, update
+from sqlalchemy import Table, bindparam, func, select, update
 from sqlalchemy.orm import Session
 from sqlalchemy.orm.attributes import set_committed_value
 
@@ -23,6 +23,9 @@ from badge_issuer.db.statements import insert_if_absent
 from badge_issuer.db.tables import Issuer, StatusEntry, StatusList
 from badge_issuer.errors import NotFound
 from badge_issuer.status_list import Bitstring
+
+if TYPE_CHECKING:
+    from sqlalchemy import Connection
 
 #: share of a list's positions handed out before the next list is opened
 FILL_LIMIT = 0.75
