@@ -55,6 +55,31 @@ def test_a_budget_raises_once_its_deadline_has_passed() -> None:
         CpuBudget(0)
 
 
+def test_a_budget_reads_cpu_time_only_once_the_wall_clock_says_it_could_be_spent() -> None:
+    cpu, wall, reads = [100.0], [5.0], []
+
+    def timer() -> float:
+        reads.append(cpu[0])
+        return cpu[0]
+
+    budget = CpuBudget(2.0, timer=timer, wall=lambda: wall[0])
+    cpu[0], wall[0] = 101.0, 6.9  # less than 2 s of wall time: 2 s of CPU time cannot be spent
+    budget.check("early")
+    assert not budget.exhausted and len(reads) == 1
+    wall[0] = 7.1  # it could be now: read, 1 s left, so the next read is due at 8.1
+    budget.check("later")
+    assert len(reads) == 2
+    cpu[0], wall[0] = 102.5, 8.2  # past the deadline, and the wall clock allows it: caught
+    with pytest.raises(TooComplex):
+        budget.check("spent")
+    assert budget.exhausted
+    # the default budget reads the real clocks, and still stops real work
+    real = CpuBudget(0.001)
+    with pytest.raises(TooComplex):
+        while True:
+            real.check("loop")
+
+
 def test_items_charge_their_cpu_time_to_the_batch_which_ends_them_all_once_spent() -> None:
     batch = BatchBudget(1.0)
     first_clock, second_clock = [10.0], [50.0]

@@ -107,6 +107,20 @@ def test_did_key_document_resolves_locally() -> None:
         DidKeyResolver().resolve("did:web:example.com#key-1")
 
 
+def test_a_did_key_resolver_keeps_what_it_resolved_bounded_and_never_a_failure() -> None:
+    resolver = DidKeyResolver(memo_size=2)
+    keys = [raw_public_key(Ed25519PrivateKey.generate().public_key()) for _ in range(3)]
+    methods = [did_key_verification_method(key) for key in keys]
+    first = resolver.resolve(methods[0])
+    assert resolver.resolve(methods[0]) is first  # kept
+    assert [resolver.resolve(m).public_key for m in methods] == keys  # each its own key, bounded
+    assert len(resolver._methods) <= 2
+    broken = methods[0][:-3] + "#z6Mkbroken"
+    for _ in range(2):  # a method that is not the key of its DID fails each time
+        with pytest.raises(ResolutionError):
+            resolver.resolve(broken)
+
+
 def test_did_web_names_and_urls() -> None:
     did = did_web("http://127.0.0.1:8000", "issuers", "physics")
     assert did == "did:web:127.0.0.1%3A8000:issuers:physics"

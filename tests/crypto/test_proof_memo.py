@@ -40,10 +40,11 @@ def test_a_status_list_is_canonicalized_once_across_verifications(monkeypatch: p
     for _ in range(3):
         verify_proof(listing, listing["proof"], canon=canon, resolver=DidKeyResolver(), reuse=True)
     assert len(calls) == 2  # proof options and document, once
-    assert proof_memo.sizes(canon)[0] == 1
-    # without reuse (a presented credential) nothing is kept or taken from the memo
+    assert proof_memo.sizes(canon)[0] == 2  # its verify data, and its proof configuration's hash
+    # without reuse (a presented credential) the document is canonicalized again; only the proof
+    # configuration's hash comes from the memo
     verify_proof(listing, listing["proof"], canon=canon, resolver=DidKeyResolver())
-    assert len(calls) == 4
+    assert calls[2:] == [str(listing["type"])]
     # a forged copy still fails: the memo is keyed by content, and keeps only what verified
     forged = {**listing, "validFrom": "2026-01-02T00:00:00Z"}
     for _ in range(2):
@@ -97,3 +98,47 @@ def test_the_memos_stay_bounded_under_threads(monkeypatch: pytest.MonkeyPatch) -
     assert not errors
     kept, signatures = proof_memo.sizes(canon)
     assert 0 < kept <= 16 and 0 < signatures <= 16
+
+
+def test_only_the_hash_of_the_same_proof_configuration_is_kept(monkeypatch: pytest.MonkeyPatch) -> None:
+    canon = CanonOptions(loader=DocumentLoader.pinned())
+    issuer = Issuer()
+    first, second = issuer.sign(badge(issuer)), issuer.sign(badge(issuer, id="urn:uuid:other"))
+    calls = counting(monkeypatch)
+    for signed in (first, second, first):
+        verify_proof(signed, signed["proof"], canon=canon, resolver=DidKeyResolver())
+    proof_type = str(first["proof"]["type"])
+    assert calls.count(proof_type) == 1  # the same options (key, purpose, created): hashed once
+    assert len(calls) == 4  # every document canonicalized each time
+    # a proof whose options differ in any member is hashed anew, and a forgery still fails
+    for member, value in (("created", "2026-01-15T09:30:01Z"), ("proofPurpose", "authentication")):
+        changed = {**first, "proof": {**first["proof"], member: value}}
+        with pytest.raises(BadgeIssuerError):
+            verify_proof(
+                changed,
+                changed["proof"],
+                canon=canon,
+                resolver=DidKeyResolver(),
+                expected_purpose=value if member == "proofPurpose" else "assertionMethod",
+            )
+    assert calls.count(proof_type) == 3
+    forged = {**first, "name": "Forged"}
+    with pytest.raises(SignatureInvalid):
+        verify_proof(forged, forged["proof"], canon=canon, resolver=DidKeyResolver())
+
+
+def test_proof_configurations_that_could_change_are_not_kept() -> None:
+    canon = CanonOptions(loader=DocumentLoader.pinned())
+    suite = suite_by_name("eddsa-rdfc-2022")
+    issuer = Issuer()
+    signed = issuer.sign(badge(issuer))
+    config = suite.proof_config(signed["proof"], signed)
+    assert proof_memo._config_key(suite, config, canon) is not None
+    unpinned = {**config, "@context": [*config["@context"], "https://example.org/ctx"]}
+    assert proof_memo._config_key(suite, unpinned, canon) is None
+    assert proof_memo._config_key(suite, {**config, "nested": {"@context": []}}, canon) is None
+    assert proof_memo._config_key(suite_by_name("eddsa-jcs-2022"), config, canon) is None
+    # a string and a one-string array are different configurations
+    one = {**config, "domain": "example.org"}
+    listed = {**config, "domain": ["example.org"]}
+    assert proof_memo._config_key(suite, one, canon) != proof_memo._config_key(suite, listed, canon)

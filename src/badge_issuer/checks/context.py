@@ -32,6 +32,7 @@ from badge_issuer.jsonld.processor import expand, undefined_terms
 from badge_issuer.net.contexts import FetchedContext, RemoteContexts
 
 ID = "context"
+_SCALARS = (str, int, float, bool, type(None))
 
 
 def _contexts(document: Any) -> Iterator[tuple[str, Any]]:
@@ -51,19 +52,20 @@ def _contexts(document: Any) -> Iterator[tuple[str, Any]]:
 
 
 def _context_values(document: Any) -> list[Any]:
-    """The entries of ``_contexts``, in its order, without the pointers (no string is built)."""
+    """The entries of ``_contexts``, in its order, without the pointers (no string is built;
+    scalars, which cannot hold a context, are never put on the stack)."""
     found: list[Any] = []
     stack: list[Any] = [document]
     while stack:
         value = stack.pop()
-        if isinstance(value, Mapping):
+        if type(value) is dict or isinstance(value, Mapping):
             for key, item in value.items():
                 if key == "@context":
                     found.extend(as_list(item))
-                else:
+                elif not isinstance(item, _SCALARS):
                     stack.append(item)
         elif isinstance(value, list):
-            stack.extend(value)
+            stack.extend([item for item in value if not isinstance(item, _SCALARS)])
     return found
 
 

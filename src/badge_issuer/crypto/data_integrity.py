@@ -133,7 +133,9 @@ def verify_proof(
 
     With ``now``, a proof whose ``expires`` is before it has expired and does not verify. With
     ``reuse`` (a document verified again and again, like a status list) its verify data is kept
-    across verifications (``proof_memo``); everything else is checked each time.
+    across verifications (``proof_memo``); everything else is checked each time. Without it the
+    document is canonicalized every time; only the proof configuration's hash may come from the
+    memo (``proof_memo.fresh_verify_data``).
     """
     for field in ("type", "verificationMethod", "proofPurpose", "proofValue"):
         if not isinstance(proof.get(field), str) or not proof[field]:
@@ -156,7 +158,7 @@ def verify_proof(
     verify_data = (
         proof_memo.verify_data(suite, unsecured, config, canon)
         if reuse
-        else suite.create_verify_data(unsecured, config, canon)
+        else proof_memo.fresh_verify_data(suite, unsecured, config, canon)
     )
     method = resolver.resolve(proof["verificationMethod"])
     if expected_purpose not in method.purposes:  # a key listed nowhere is authorised for nothing

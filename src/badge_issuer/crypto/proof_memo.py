@@ -13,6 +13,14 @@ signature checked. Both are pure functions of their inputs, so they are kept:
   kept, so a document that fails (undefined terms, too complex) is processed again each time.
 - :func:`verified_before` / :func:`remember_verified`: the signatures that verified, by (public
   key, ``proofValue``, verify data), process-wide.
+- :func:`fresh_verify_data` (any verification, ``reuse`` or not): the hash of the canonical proof
+  configuration alone, keyed by the configuration itself (every member, exactly: strings, and
+  arrays of strings for ``@context``/``domain``/``previousProof``), the suite, the work bounds and
+  the work factor, under the same rule (pinned top-level contexts only). Badges issued together
+  share their proof options (the key, the purpose, often ``created``), and a badge shown again
+  repeats them: canonicalizing those five quads was ~12 % of verifying a typical badge. The
+  document is canonicalized and hashed each time, and the signature checked: only the hash of
+  bytes that are a pure function of the key is kept, never a verdict.
 
 Nothing else is skipped: the key is resolved, its purpose and controller checked, the proof's
 fields and dates checked on every verification. The maps are ``BoundedMap`` objects (emptied when
@@ -69,14 +77,58 @@ def verify_data(
     """``suite.create_verify_data(document, config, canon)``, from the memo when it was computed before."""
     key = _key(suite, document, config, canon)
     if key is None:
-        return suite.create_verify_data(document, config, canon)
+        return fresh_verify_data(suite, document, config, canon)
     memo = canon.loader.derived
     found = memo.get((key,))
     if isinstance(found, bytes):
         return found
-    data = suite.create_verify_data(document, config, canon)
+    data = fresh_verify_data(suite, document, config, canon)
     memo.put((key,), data)
     return data
+
+
+def fresh_verify_data(
+    suite: Cryptosuite, document: Mapping[str, Any], config: Mapping[str, Any], canon: CanonOptions
+) -> bytes:
+    """``suite.create_verify_data(document, config, canon)``: the document canonicalized now, the
+    proof configuration's hash from the memo when the same configuration was hashed before."""
+    key = _config_key(suite, config, canon)
+    if key is None:
+        return suite.create_verify_data(document, config, canon)
+    memo = canon.loader.derived
+    proof_hash = memo.get(key)
+    if not isinstance(proof_hash, bytes):
+        proof_hash = suite.hash_canonical(config, canon)
+        memo.put(key, proof_hash)
+    return proof_hash + suite.hash_canonical(document, canon)
+
+
+def _config_key(suite: Cryptosuite, config: Mapping[str, Any], canon: CanonOptions) -> tuple[Any, ...] | None:
+    """The memo key of a proof configuration's hash: every member exactly, or None when not kept."""
+    if not suite.canon_memo or not _pinned_only(config, canon):
+        return None
+    bounds = canon.bounds
+    key: list[Any] = [
+        "proof-config",
+        suite.name,
+        suite.proof_type,
+        canon.work_factor,
+        bounds.max_objects,
+        bounds.max_blank_nodes,
+        bounds.max_values,
+        bounds.max_duplicate_checks,
+    ]
+    for name in sorted(config):
+        value = config[name]
+        if type(name) is not str:
+            return None
+        if type(value) is str:
+            key += (name, "s", value)
+        elif type(value) is list and all(type(item) is str for item in value):
+            key += (name, "a", len(value), *value)
+        else:  # anything else (objects, numbers) is hashed each time
+            return None
+    return tuple(key)
 
 
 def verified_before(public_key: bytes, proof_value: str, data: bytes) -> bool:

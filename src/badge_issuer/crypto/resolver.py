@@ -16,6 +16,7 @@ from badge_issuer.crypto.did import did_key_document, did_web_url
 from badge_issuer.crypto.keys import public_key_from_multibase
 from badge_issuer.crypto.multibase import b64url_decode
 from badge_issuer.errors import InvalidKey, ParseError, ResolutionError
+from badge_issuer.jsonld.context_memo import BoundedMap
 
 RELATIONSHIPS = (
     "assertionMethod",
@@ -26,6 +27,8 @@ RELATIONSHIPS = (
 DID_ACCEPT = (
     "application/did+json, application/did+ld+json, application/ld+json;q=0.9, application/json;q=0.9"
 )
+#: did:key verification methods kept per resolver (each ~300 bytes)
+DID_KEY_MEMO_SIZE = 1024
 _KEY_TYPES = ("Multikey", "Ed25519VerificationKey2020", "JsonWebKey", "JsonWebKey2020")
 
 
@@ -110,13 +113,26 @@ def _public_key(method: Mapping[str, Any]) -> bytes:
 
 
 class DidKeyResolver:
-    """Resolves ``did:key`` verification methods locally; refuses everything else."""
+    """Resolves ``did:key`` verification methods locally; refuses everything else.
+
+    A did:key method is a pure function of its URL (the key is written in it), so the methods
+    resolved are kept (``memo_size`` of them, in a ``BoundedMap``: emptied when full, safe for
+    threads); a URL that fails is worked out again each time. Verifying many badges of one issuer
+    no longer rebuilds its DID document for each."""
+
+    def __init__(self, memo_size: int = DID_KEY_MEMO_SIZE) -> None:
+        self._methods = BoundedMap(memo_size)
 
     def resolve(self, method_id: str) -> VerificationMethod:
+        found = self._methods.get((method_id,))
+        if isinstance(found, VerificationMethod):
+            return found
         if not method_id.startswith("did:key:"):
             raise ResolutionError(f"{method_id} is not a did:key")
         did = method_id.split("#", 1)[0]
-        return method_from_controller(did_key_document(did), method_id)
+        method = method_from_controller(did_key_document(did), method_id)
+        self._methods.put((method_id,), method)
+        return method
 
 
 class StaticResolver:
@@ -172,10 +188,11 @@ class SourceResolver:
 
     def __init__(self, source: ControllerSource) -> None:
         self._source = source
+        self._did_key = DidKeyResolver()
 
     def resolve(self, method_id: str) -> VerificationMethod:
         if method_id.startswith("did:key:"):
-            return DidKeyResolver().resolve(method_id)
+            return self._did_key.resolve(method_id)
         document_url = method_id.split("#", 1)[0]
         document = self._source.controller_document(document_url)
         if document.get("id") not in (document_url, method_id):

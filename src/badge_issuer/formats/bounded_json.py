@@ -85,22 +85,29 @@ def _no_constant(name: str) -> Any:
 
 
 def _check_sizes(value: Any, what: str, limits: JsonLimits) -> None:
-    """Iteratively count values and check array lengths and depth (no recursion)."""
+    """Iteratively count values and check array lengths and depth (no recursion).
+
+    Only objects and arrays go on the stack; a scalar is counted where its container is read."""
+    max_values, max_items, max_depth = limits.max_values, limits.max_array_items, limits.max_depth
     count = 0
     stack: list[tuple[Any, int]] = [(value, 1)]
     while stack:
         item, depth = stack.pop()
         count += 1
-        if count > limits.max_values:
-            raise PayloadTooLarge(f"{what} holds more than {limits.max_values} values")
         if isinstance(item, dict):
             children: Any = item.values()
         elif isinstance(item, list):
-            if len(item) > limits.max_array_items:
-                raise PayloadTooLarge(f"{what} has an array over {limits.max_array_items} items")
+            if len(item) > max_items:
+                raise PayloadTooLarge(f"{what} has an array over {max_items} items")
             children = item
-        else:
+        else:  # a scalar at the top
             continue
-        if depth > limits.max_depth:
-            raise PayloadTooLarge(f"{what} is nested deeper than {limits.max_depth} levels")
-        stack.extend((child, depth + 1) for child in children)
+        if depth > max_depth:
+            raise PayloadTooLarge(f"{what} is nested deeper than {max_depth} levels")
+        for child in children:
+            if isinstance(child, dict | list):
+                stack.append((child, depth + 1))
+            else:
+                count += 1
+        if count > max_values:
+            raise PayloadTooLarge(f"{what} holds more than {max_values} values")

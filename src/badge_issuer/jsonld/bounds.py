@@ -83,33 +83,38 @@ def check_bounds(
             UNBOUNDED.max_values,
             bounds.max_duplicate_checks,
         )
+    max_objects, max_blank = bounds.max_objects, bounds.max_blank_nodes
+    max_values, max_checks = bounds.max_values, bounds.max_duplicate_checks
     objects = blank = values = checks = 0
     #: (node, property) → the distinct values there so far; a node is its id, or the object itself
     seen: dict[tuple[object, str], set[object]] = {}
     stack: list[tuple[Any, tuple[object, str] | None]] = [(document, None)]
+    pop, push = stack.pop, stack.append
     while stack:
-        item, slot = stack.pop()
-        if isinstance(item, list):  # an array's items belong to the property holding the array
-            stack.extend((entry, slot) for entry in item)
+        item, slot = pop()
+        kind = type(item)
+        if kind is list or (kind is not dict and isinstance(item, list)):
+            # an array's items belong to the property holding the array
+            stack.extend([(entry, slot) for entry in item])
             continue
         values += 1
-        node = item.get("id", item.get("@id")) if isinstance(item, dict) else None
+        is_dict = kind is dict or isinstance(item, dict)
+        node = item.get("id", item.get("@id")) if is_dict else None
         if slot is not None:
-            distinct = seen.setdefault(slot, set())
+            distinct = seen.get(slot)
+            if distinct is None:
+                distinct = seen[slot] = set()
             checks += len(distinct)
-            distinct.add(_identity(item, node))
-        if isinstance(item, dict):
+            distinct.add(("str", item) if kind is str and node is None else _identity(item, node))
+        if is_dict:
             objects += 1
             if node is None and "@value" not in item:
                 blank += 1
             subject: object = node if isinstance(node, str) else id(item)
-            stack.extend((value, (subject, key)) for key, value in item.items() if key != "@context")
-        if (
-            objects > bounds.max_objects
-            or blank > bounds.max_blank_nodes
-            or values > bounds.max_values
-            or checks > bounds.max_duplicate_checks
-        ):
+            for key, value in item.items():
+                if key != "@context":
+                    push((value, (subject, key)))
+        if objects > max_objects or blank > max_blank or values > max_values or checks > max_checks:
             raise TooComplex(_message(what, bounds, objects, blank, values, checks))
     return Counts(objects, blank, values, checks)
 

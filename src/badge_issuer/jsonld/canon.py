@@ -98,11 +98,18 @@ class _Canonicalizer:
             raise ValueError(f"unsupported hash algorithm {hash_algorithm!r}")
         self._digest = _HASHES[hash_algorithm]
         self.quads = list(dict.fromkeys(quads))  # an RDF dataset is a set: duplicates go
-        self.mentions: dict[str, list[QuadKey]] = {}  # blank node to quads map (§4.4.3 step 2)
+        # blank node to quads map (§4.4.3 step 2); a quad is listed once per distinct blank node
+        # (only blank node terms start with "_"; the default graph is "")
+        mentions: dict[str, list[QuadKey]] = {}
         for quad in self.quads:
-            for term in dict.fromkeys((quad[0], quad[2], quad[3])):
-                if term.startswith("_:"):
-                    self.mentions.setdefault(term[2:], []).append(quad)
+            s, _, o, g = quad
+            if s[0] == "_":
+                mentions.setdefault(s[2:], []).append(quad)
+            if o[0] == "_" and o != s:
+                mentions.setdefault(o[2:], []).append(quad)
+            if g and g[0] == "_" and g != s and g != o:
+                mentions.setdefault(g[2:], []).append(quad)
+        self.mentions = mentions
         self.canonical: dict[str, str] = {}
         self.first_degree: dict[str, str] = {}
         self.limit = work_factor * max(len(self.mentions), 1)
@@ -249,8 +256,10 @@ def canonicalize_quads(
     """:func:`canonicalize` of quads already written as N-Quads terms (blank nodes ``_:label``,
     the default graph ``""``), as ``quad_keys`` and ``jsonld.fast_rdf`` write them."""
     state = _Canonicalizer(quads, work_factor, hash_algorithm)
-    labels = state.run()
-    return "".join(sorted(nquads_line(q, lambda t: f"_:{labels[t[2:]]}") for q in state.quads))
+    label = {f"_:{old}": f"_:{new}" for old, new in state.run().items()}.__getitem__
+    lines = [nquads_line(quad, label) for quad in state.quads]
+    lines.sort()
+    return "".join(lines)
 
 
 __all__ = [

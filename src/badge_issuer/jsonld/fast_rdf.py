@@ -57,7 +57,8 @@ class _Walk:
         #: the document's blank node identifiers → their labels here (fresh ones are never in it)
         self.labels: dict[str, str] = {}
         self.count = 0
-        self.iris = processor.memo.iris
+        self.iris = processor.memo.iris.getter()
+        self.terms = processor.memo.terms.getter()
 
     def blank(self, old: str | None = None) -> str:
         """A new blank node, or the one the document's blank node identifier ``old`` already got."""
@@ -82,7 +83,7 @@ class _Walk:
         """pyld's IRI expansion of ``value`` in ``ctx``, from the memo when it is there."""
         found = None
         if type(ctx) is frozendict:
-            found = self.iris.get((ctx.get("_uuid"), value, base, vocab))
+            found = self.iris((ctx.get("_uuid"), value, base, vocab))
         if found is not None:
             return found[0]
         return self.processor._expand_iri(ctx, value, base=base, vocab=vocab)
@@ -147,7 +148,7 @@ class _Walk:
     def plan(self, ctx: Any, key: str, kind: str) -> tuple[Any, ...]:
         """What the walk needs of ``key``'s definition in ``ctx``, kept per frozen context."""
         uuid = ctx.get("_uuid") if type(ctx) is frozendict else None
-        cached = self.processor.memo.terms.get((kind, uuid, key)) if uuid is not None else None
+        cached = self.terms((kind, uuid, key)) if uuid is not None else None
         if cached is not None:
             return cast(tuple[Any, ...], cached)
         if kind == "key":  # read in the context holding the key: scoped context, container
@@ -171,18 +172,19 @@ class _Walk:
             term_ctx = p._process_context(
                 active, scoped, self.options, propagate=True, override_protected=True
             )
-        if not usable or self.plan(term_ctx, key, "value")[2]:
+        coercion = self.plan(term_ctx, key, "value")
+        if not usable or coercion[2]:
             raise Unsupported("a container, @json or @reverse term")
         predicate = nquads_iri(expanded)
         values = value if isinstance(value, list) else [value]
         if is_list:
-            objects = [self.value(term_ctx, key, item) for item in values if item is not None]
+            objects = [self.value(term_ctx, key, item, coercion) for item in values if item is not None]
             head = self.collection(objects)
             self.quads.append((subject, predicate, head, ""))
             return
         for item in values:
             if item is not None:
-                target = self.value(term_ctx, key, item)
+                target = self.value(term_ctx, key, item, coercion)
                 self.quads.append((subject, predicate, target, ""))
 
     def collection(self, objects: list[str]) -> str:
@@ -195,15 +197,16 @@ class _Walk:
             head = cell
         return head
 
-    def value(self, term_ctx: Any, key: str, item: Any) -> str:
-        """The object a property value becomes (writing the quads of a nested node)."""
+    def value(self, term_ctx: Any, key: str, item: Any, coercion: tuple[Any, ...]) -> str:
+        """The object a property value becomes (writing the quads of a nested node); ``coercion``
+        is ``key``'s value plan in ``term_ctx``."""
         if isinstance(item, dict):
             return self.node(term_ctx, key, item, top=False)
         if isinstance(item, list):
             raise Unsupported("a nested array")
         p = self.processor
         if isinstance(item, str):
-            coerced, plain, _ = self.plan(term_ctx, key, "value")
+            coerced, plain, _ = coercion
             if coerced == "@id":
                 return self.resource(p._expand_iri(term_ctx, item, base=self.base))
             if coerced == "@vocab":

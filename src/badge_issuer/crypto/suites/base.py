@@ -64,6 +64,10 @@ class Cryptosuite(Protocol):
         """``hash(canonical proof config) ‖ hash(canonical document)``."""
         ...
 
+    def hash_canonical(self, value: Document, canon: CanonOptions) -> bytes:
+        """``hash(canonical value)``: one half of the verify data."""
+        ...
+
     def sign(self, verify_data: bytes, signer: Signer) -> str:
         """The ``proofValue`` for ``verify_data``."""
         ...
@@ -87,9 +91,10 @@ class Ed25519Multibase(ABC):
         return dict(proof)
 
     def create_verify_data(self, document: Document, proof_config: Document, canon: CanonOptions) -> bytes:
-        proof_hash = hashlib.sha256(self.canonize(proof_config, canon)).digest()
-        document_hash = hashlib.sha256(self.canonize(document, canon)).digest()
-        return proof_hash + document_hash
+        return self.hash_canonical(proof_config, canon) + self.hash_canonical(document, canon)
+
+    def hash_canonical(self, value: Document, canon: CanonOptions) -> bytes:
+        return hashlib.sha256(self.canonize(value, canon)).digest()
 
     @abstractmethod
     def canonize(self, value: Document, canon: CanonOptions) -> bytes:
