@@ -78,7 +78,7 @@ def test_the_memos_stay_bounded_under_threads(monkeypatch: pytest.MonkeyPatch) -
     canon = CanonOptions(loader=DocumentLoader.pinned())
     small = context_memo.BoundedMap(16)
     monkeypatch.setattr(canon.loader, "derived", small)
-    monkeypatch.setattr(proof_memo, "_verified", context_memo.BoundedMap(16))
+    monkeypatch.setattr(canon.loader, "verified_signatures", context_memo.BoundedMap(16))
     issuer = Issuer()
     lists = [status_list(issuer, f"https://status.example.org/lists/{n}") for n in range(40)]
     errors: list[BaseException] = []

@@ -165,11 +165,11 @@ def verify_proof(
         raise ProofError(
             f"verification method {method.id} is not listed under {expected_purpose} by its controller"
         )
-    known = reuse and proof_memo.verified_before(method.public_key, proof["proofValue"], verify_data)
+    known = reuse and proof_memo.verified_before(canon, method.public_key, proof["proofValue"], verify_data)
     if not known:
         suite.verify(verify_data, proof["proofValue"], method.public_key)
         if reuse:
-            proof_memo.remember_verified(method.public_key, proof["proofValue"], verify_data)
+            proof_memo.remember_verified(canon, method.public_key, proof["proofValue"], verify_data)
     return VerifiedProof(proof=proof, suite=suite.name or suite.proof_type, verification_method=method)
 
 

@@ -12,7 +12,8 @@ signature checked. Both are pure functions of their inputs, so they are kept:
   cannot change (a fetched context could, and a nested one is not looked at). Only successes are
   kept, so a document that fails (undefined terms, too complex) is processed again each time.
 - :func:`verified_before` / :func:`remember_verified`: the signatures that verified, by (public
-  key, ``proofValue``, verify data), process-wide.
+  key, ``proofValue``, verify data), in a bounded map owned by the loader
+  (``DocumentLoader.verified_signatures``).
 - :func:`fresh_verify_data` (any verification, ``reuse`` or not): the hash of the canonical proof
   configuration alone, keyed by the configuration itself (every member, exactly: strings, and
   arrays of strings for ``@context``/``domain``/``previousProof``), the suite, the work bounds and
@@ -35,12 +36,8 @@ from collections.abc import Mapping
 from typing import Any
 
 from badge_issuer.crypto.suites import CanonOptions, Cryptosuite
-from badge_issuer.jsonld.context_memo import BoundedMap
 
-#: signatures kept (each key ~200 bytes)
-SIGNATURE_MEMO_SIZE = 4096
 _CONTEXT_KEY = '"@context":'
-_verified = BoundedMap(SIGNATURE_MEMO_SIZE)
 
 
 def _pinned_only(document: Mapping[str, Any], canon: CanonOptions) -> bool:
@@ -131,16 +128,16 @@ def _config_key(suite: Cryptosuite, config: Mapping[str, Any], canon: CanonOptio
     return tuple(key)
 
 
-def verified_before(public_key: bytes, proof_value: str, data: bytes) -> bool:
+def verified_before(canon: CanonOptions, public_key: bytes, proof_value: str, data: bytes) -> bool:
     """Whether this signature was seen to verify before (``remember_verified``)."""
-    return _verified.get((public_key, proof_value, data)) is True
+    return canon.loader.verified_signatures.get((public_key, proof_value, data)) is True
 
 
-def remember_verified(public_key: bytes, proof_value: str, data: bytes) -> None:
+def remember_verified(canon: CanonOptions, public_key: bytes, proof_value: str, data: bytes) -> None:
     """Keep a signature that verified."""
-    _verified.put((public_key, proof_value, data), True)
+    canon.loader.verified_signatures.put((public_key, proof_value, data), True)
 
 
 def sizes(canon: CanonOptions) -> tuple[int, int]:
     """How many verify data (of ``canon``'s loader) and signatures are kept now (for tests)."""
-    return len(canon.loader.derived), len(_verified)
+    return len(canon.loader.derived), len(canon.loader.verified_signatures)

@@ -28,6 +28,8 @@ from badge_issuer.jsonld.context_memo import BoundedMap, ContextMemo
 
 #: entries of ``DocumentLoader.derived`` (each a 32-byte key and a 64-byte value)
 DERIVED_SIZE = 4096
+#: entries of ``DocumentLoader.verified_signatures`` (each key ~200 bytes)
+SIGNATURES_SIZE = 4096
 
 VC_V1 = "https://www.w3.org/2018/credentials/v1"
 VC_V2 = "https://www.w3.org/ns/credentials/v2"
@@ -179,6 +181,8 @@ class DocumentLoader:
         #: results that are pure functions of a document and these pinned contexts, kept across
         #: documents (the verify data of proofs, ``crypto.proof_memo``); bounded
         self.derived = BoundedMap(DERIVED_SIZE)
+        #: signatures seen to verify, by (public key, proofValue, verify data) (``crypto.proof_memo``)
+        self.verified_signatures = BoundedMap(SIGNATURES_SIZE)
 
     @classmethod
     def pinned(cls) -> DocumentLoader:
