@@ -16,7 +16,7 @@ from datetime import datetime
 from typing import cast
 
 from sqlalchemy import Table, bindparam, func, select, update
-from sqlalchemy.orm import Session
+from sqlalchemy.orm import Session, defer
 from sqlalchemy.orm.attributes import set_committed_value
 
 from badge_issuer.db.statements import insert_if_absent
@@ -32,8 +32,10 @@ _LISTS = cast(Table, StatusList.__table__)
 
 
 # built once: every award takes a position (building a statement costs more than running it)
+# without the bits and the signed list (tens of kB, which allocating needs neither of: #11)
 _NEWEST = (
     select(StatusList)
+    .options(defer(StatusList.bits), defer(StatusList.signed_json))
     .where(StatusList.issuer_id == bindparam("issuer_id"), StatusList.purpose == bindparam("purpose"))
     .order_by(StatusList.sequence.desc())
     .limit(1)
