@@ -19,17 +19,20 @@ from typing import Any
 import pytest
 from sqlalchemy import event, func, select
 
-from badge_issuer.application import Services, build_services
+from badge_issuer.application import Services, build_services, stacking
 from badge_issuer.application import issuing as issuing_module
+from badge_issuer.application.achievements import new_achievement
 from badge_issuer.application.issuing import issue_one
+from badge_issuer.application.pathways import new_pathway, publish_pathway_version
 from badge_issuer.clock import fixed_clock
 from badge_issuer.config import Settings
-from badge_issuer.credential.requests import IssueRequest
+from badge_issuer.credential.pathway import PathwayInput
+from badge_issuer.credential.requests import AchievementInput, IssueRequest
 from badge_issuer.crypto.keys import Signer
 from badge_issuer.db.migrate import upgrade
 from badge_issuer.db.reservations import LEASE
 from badge_issuer.db.session import READ_ONLY
-from badge_issuer.db.tables import Credential, IdempotencyReservation, StatusEntry
+from badge_issuer.db.tables import Claim, Credential, IdempotencyReservation, StatusEntry
 from badge_issuer.errors import IdempotencyInProgress, Issue, ValidationFailed
 from tests.application.conftest import NOW, make_issuer, principal_of
 
@@ -265,6 +268,60 @@ def test_the_credential_is_built_after_the_write_and_a_refusal_burns_the_positio
     writes.clear()
     assert issue_one(services, **request).replayed
     assert writes == []  # a replay is answered from a read: nothing is written
+
+
+def test_an_award_through_pathways_reads_once_and_writes_twice(services: Services) -> None:
+    """The pathways an award may advance are read in the award's own read transaction (#11), its
+    claim is opened in its second write; a pathway requiring the achievement is still found."""
+    client_id = principal_of(services, make_issuer(services).admin.api_key).client_id
+    begun: list[str] = []
+
+    @event.listens_for(services.engine, "begin")
+    def _begin(connection: Any) -> None:
+        begun.append("read" if connection.get_execution_options().get(READ_ONLY, False) else "write")
+
+    found: list[list[str]] = []
+    real = stacking._requiring_in
+
+    def requiring(session: Any, issuer: str, achievement: str) -> list[str]:
+        found.append(real(session, issuer, achievement))
+        return found[-1]
+
+    request: dict[str, Any] = {
+        "issuer": "uni",
+        "achievement": "python-data",
+        "request": award("ada@example.org"),
+        "client_id": client_id,
+        "idempotency_key": "k",
+        "scope": SCOPE,
+    }
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setattr(stacking, "_requiring_in", requiring)
+        issued = stacking.issue_one(services, **request)
+        assert begun == ["read", "write", "write"] and found == [[]]
+        begun.clear()
+        assert stacking.issue_one(services, **request).replayed
+        assert begun == ["read"] and found == [[], []]  # a replay looks too (it advances them again)
+    with services.sessions() as session:
+        claims = session.scalars(select(Claim.credential_id)).all()
+        assert claims == [issued.record.id]
+    for slug in ("cert", "stats"):
+        course = {"slug": slug, "name": slug, "description": "A course.", "criteria": {"narrative": "Done."}}
+        new_achievement(services, "uni", AchievementInput.model_validate(course))
+
+    def pathway(step: str) -> PathwayInput:
+        steps = [{"type": "achievement", "achievement": step}]
+        data = {"slug": "track", "name": "T", "target": "cert"}
+        return PathwayInput.model_validate(data | {"requirements": {"type": "allOf", "requirements": steps}})
+
+    new_pathway(services, "uni", pathway("python-data"))
+    with services.readers() as session:
+        assert stacking._requiring_in(session, "uni", "python-data") == ["track"]
+        assert stacking._requiring_in(session, "nobody", "python-data") == []
+    publish_pathway_version(services, "uni", "track", pathway("stats"))  # its current version counts
+    with services.readers() as session:
+        assert stacking._requiring_in(session, "uni", "python-data") == []
+        assert stacking._requiring_in(session, "uni", "stats") == ["track"]
 
 
 # --- several processes at once ------------------------------------------------------------------

@@ -1,13 +1,15 @@
-"""SQLite sessions: readers never wait for writers; the process writer lock is never leaked."""
+"""SQLite sessions: readers never wait for writers; the process writer lock is never leaked.
+PostgreSQL's pool: a connection closed while idle is replaced before use, a busy one is not pinged."""
 
 from __future__ import annotations
 
 import sqlite3
 import threading
+import time
 from pathlib import Path
 
 import pytest
-from sqlalchemy import event, text
+from sqlalchemy import Engine, create_engine, event, text
 from sqlalchemy.exc import OperationalError
 
 from badge_issuer.db import session as session_module
@@ -71,3 +73,44 @@ def test_the_writer_lock_survives_a_failed_begin_and_an_invalidated_connection(
     with writers() as s:
         assert s.execute(text("SELECT x FROM t")).scalars().all() == [3]
     engine.dispose()
+
+
+def backend_pid(engine: Engine) -> int:
+    with engine.connect() as connection:
+        return int(connection.scalar(text("SELECT pg_backend_pid()")) or 0)
+
+
+def terminate(url: str, pid: int) -> None:
+    """Close a PostgreSQL connection from the server's side (as a restart does) and wait till it is gone."""
+    admin = create_engine(url, isolation_level="AUTOCOMMIT")
+    try:
+        with admin.connect() as connection:
+            assert connection.scalar(text("SELECT pg_terminate_backend(:pid)"), {"pid": pid})
+            deadline = time.monotonic() + 10
+            alive = text("SELECT count(*) FROM pg_stat_activity WHERE pid = :pid")
+            while connection.scalar(alive, {"pid": pid}) and time.monotonic() < deadline:
+                time.sleep(0.02)
+    finally:
+        admin.dispose()
+
+
+def test_a_postgresql_connection_closed_while_idle_is_replaced_before_use(postgres_url: str) -> None:
+    engine = make_engine(postgres_url, idle_ping_seconds=0.0)  # any checkin counts as idle
+    try:
+        first = backend_pid(engine)
+        terminate(postgres_url, first)
+        assert backend_pid(engine) != first  # pinged, found closed, replaced: no error
+    finally:
+        engine.dispose()
+
+
+def test_a_busy_postgresql_connection_is_not_pinged(postgres_url: str) -> None:
+    engine = make_engine(postgres_url, idle_ping_seconds=3600.0)
+    try:
+        first = backend_pid(engine)
+        terminate(postgres_url, first)
+        with pytest.raises(OperationalError):  # not pinged: its next statement finds it closed
+            backend_pid(engine)
+        assert backend_pid(engine) != first  # and the pool replaced it
+    finally:
+        engine.dispose()

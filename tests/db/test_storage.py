@@ -23,6 +23,7 @@ from badge_issuer.application.services import Services, build_services
 from badge_issuer.config import Settings
 from badge_issuer.credential.requests import AchievementInput, ClientCreate, IssuerCreate, IssueRequest
 from badge_issuer.db.migrate import alembic_config, upgrade
+from badge_issuer.db.statements import insert_new
 from badge_issuer.db.tables import Credential, Issuer, StatusEntry, StatusList
 from badge_issuer.issuance import IssueCommand, issue_badge, request_hash
 from badge_issuer.issuers import create_client, create_issuer
@@ -184,3 +185,30 @@ def test_the_idempotency_key_is_unique_per_client(services: Services) -> None:
     with services.sessions() as session, session.begin():
         again = issue_badge(command(seeded, key="same"), session=session, tools=services.issuance)
     assert again.replayed and again.record.id == first.id
+
+
+def test_a_new_record_is_inserted_as_the_session_would_store_it(services: Services) -> None:
+    """``insert_new`` (one Core INSERT on the issuance path) stores the row a flush stores: the
+    columns given and the Python defaults of the others, which the object then holds too."""
+    seeded = seed(services)
+    with services.sessions() as session, session.begin():
+        issued = issue_badge(command(seeded), session=session, tools=services.issuance).record
+    given = {
+        column.key: getattr(issued, column.key)
+        for column in Credential.__table__.columns
+        if column.key not in ("id", "status")  # ``status`` left to its default ("active")
+    }
+    by_flush = Credential(id=str(uuid.uuid4()), **given)
+    by_insert = Credential(id=str(uuid.uuid4()), **given)
+    with services.sessions() as session, session.begin():
+        session.add(by_flush)
+        session.flush()
+        insert_new(session, by_insert)
+        assert by_insert not in session and by_insert.status == "active"
+    with services.sessions() as session:
+        stored = {
+            record.id: {column.key: getattr(record, column.key) for column in Credential.__table__.columns}
+            for record in session.scalars(select(Credential).where(Credential.id != issued.id))
+        }
+    assert stored[by_insert.id] == stored[by_flush.id] | {"id": by_insert.id}
+    assert stored[by_insert.id]["status"] == "active" and stored[by_insert.id]["credential_uri"] is None

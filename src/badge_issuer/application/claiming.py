@@ -71,12 +71,10 @@ class ClaimPage:
 
 
 def open_claim(session: Session, services: Services, record: Credential, now: datetime) -> None:
-    """Give a newly made award its claim (in the award's transaction)."""
-    claims = ClaimRepository(session)
-    if claims.by_credential(record.id) is not None:
-        return
+    """Give a newly made award its claim (in the award's transaction, which stored the award: no
+    claim of it can exist yet, and ``claims.credential_id`` is unique should one)."""
     token = secrets.claim_token(services.issuance.recipient_pepper, record.id)
-    claims.add(
+    ClaimRepository(session).add(
         Claim(
             credential_id=record.id,
             token_hash=secrets.digest(token),

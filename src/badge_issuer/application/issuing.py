@@ -19,12 +19,13 @@ IETF Idempotency-Key draft asks).
 from __future__ import annotations
 
 import time
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from typing import Any
 
 from pydantic import ValidationError
 from sqlalchemy.exc import IntegrityError
+from sqlalchemy.orm import Session
 
 from badge_issuer.application.claim_mail import email_claim
 from badge_issuer.application.claiming import open_claim
@@ -74,12 +75,19 @@ class BatchOutcome:
 IN_FLIGHT_WAIT_SECONDS = 5.0
 
 
-def run_issue(services: Services, command: IssueCommand | SignCommand) -> IssuedBadge:
+#: more that a caller reads in an award's read transaction (``stacking``: the pathways it advances)
+AlsoRead = Callable[[Session], None]
+
+
+def run_issue(
+    services: Services, command: IssueCommand | SignCommand, also_read: AlsoRead | None = None
+) -> IssuedBadge:
     """Prepare, sign and store one award; a concurrent twin with the same key replays the first
-    award, and one that took the same credential id first makes this a conflict."""
+    award, and one that took the same credential id first makes this a conflict. ``also_read``
+    runs in the award's read transaction (an award of a badge class only), once per attempt."""
     deadline = time.monotonic() + IN_FLIGHT_WAIT_SECONDS
     while True:
-        prepared = _prepare(services, command)
+        prepared = _prepare(services, command, also_read)
         if prepared is None:  # a twin with this key is being signed: wait for its award
             prepared = _await_twin(services, command, deadline)
         if prepared is not None:
@@ -108,7 +116,9 @@ def _key(command: IssueCommand | SignCommand) -> tuple[int, str] | None:
     return command.client_id, command.idempotency_key
 
 
-def _prepare(services: Services, command: IssueCommand | SignCommand) -> Prepared | IssuedBadge | None:
+def _prepare(
+    services: Services, command: IssueCommand | SignCommand, also_read: AlsoRead | None = None
+) -> Prepared | IssuedBadge | None:
     """The earlier award to replay, or the award prepared with its key reserved and its status
     positions taken, or None while a twin holds the key.
 
@@ -121,6 +131,8 @@ def _prepare(services: Services, command: IssueCommand | SignCommand) -> Prepare
     plan = None
     if isinstance(command, IssueCommand):
         with services.readers() as session:
+            if also_read is not None:
+                also_read(session)
             earlier = earlier_award(command, session)
             if earlier is not None:
                 return earlier
@@ -245,9 +257,11 @@ def issue_one(
     client_id: int | None,
     idempotency_key: str | None = None,
     scope: str,
+    also_read: AlsoRead | None = None,
 ) -> IssuedBadge:
     """Issue one badge. ``scope`` names the operation for idempotency (the request path): a retry
-    with the same key, scope and request replays; another request under the key is a conflict."""
+    with the same key, scope and request replays; another request under the key is a conflict.
+    ``also_read`` runs in the award's read transaction (see ``run_issue``)."""
     payload = request.model_dump(mode="json", by_alias=True, exclude_unset=True)
     return run_issue(
         services,
@@ -259,6 +273,7 @@ def issue_one(
             idempotency_key=idempotency_key,
             request_hash=request_hash(scope, payload),
         ),
+        also_read,
     )
 
 

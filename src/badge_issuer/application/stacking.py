@@ -18,6 +18,8 @@ import logging
 from collections.abc import Sequence
 from typing import Any
 
+from sqlalchemy.orm import Session
+
 from badge_issuer.application import issuing, records
 from badge_issuer.application.bulk_batch import issue_many
 from badge_issuer.application.issuing import BatchOutcome
@@ -40,13 +42,15 @@ MAX_STACK = MAX_DEPTH
 def _requiring(services: Services, issuer: str, achievement: str) -> list[str]:
     """The pathways of ``issuer`` whose current version requires ``achievement``."""
     with services.readers() as session:
-        row = IssuerRepository(session).by_slug(issuer)
-        repo = PathwayRepository(session)
-        return [
-            item.slug
-            for item in repo.all(row.id)
-            if achievement in own_requirements(json.loads(repo.version(item).document_json))
-        ]
+        return _requiring_in(session, issuer, achievement)
+
+
+def _requiring_in(session: Session, issuer: str, achievement: str) -> list[str]:
+    return [
+        slug
+        for slug, document in PathwayRepository(session).current_documents(issuer)
+        if achievement in own_requirements(json.loads(document))
+    ]
 
 
 def advance(
@@ -102,7 +106,13 @@ def issue_one(
     scope: str,
 ) -> IssuedBadge:
     """``issuing.issue_one``, then the pathways it advances (a replay advances them too, so a
-    retry after a failure completes what the first attempt could not)."""
+    retry after a failure completes what the first attempt could not). The pathways requiring the
+    achievement are read in the award's own read transaction, not in one more (#11)."""
+    pathways: list[str] = []
+
+    def read_pathways(session: Session) -> None:
+        pathways[:] = _requiring_in(session, issuer, achievement)
+
     issued = issuing.issue_one(
         services,
         issuer=issuer,
@@ -111,8 +121,8 @@ def issue_one(
         client_id=client_id,
         idempotency_key=idempotency_key,
         scope=scope,
+        also_read=read_pathways,
     )
-    pathways = _requiring(services, issuer, achievement)
     if pathways:
         who = learner(services, request.recipient.identifier)
         advance(services, issuer, achievement, who, client_id=client_id, pathways=pathways)

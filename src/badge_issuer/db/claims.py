@@ -12,6 +12,7 @@ from datetime import datetime
 from sqlalchemy import delete, select, update
 from sqlalchemy.orm import Session
 
+from badge_issuer.db.statements import insert_new
 from badge_issuer.db.tables import Claim, ClaimExchange, ClaimOffer, Credential, Delivery, WalletNonce
 
 
@@ -20,8 +21,9 @@ class ClaimRepository:
         self.session = session
 
     def add(self, claim: Claim) -> None:
-        self.session.add(claim)
-        self.session.flush()
+        """Insert a claim its caller needs no id of (one Core INSERT; the object stays outside the
+        session): an award's own claim, which no claim of its credential can precede."""
+        insert_new(self.session, claim)
 
     def by_token_hash(self, token_hash: str) -> tuple[Claim, Credential] | None:
         query = (
@@ -31,9 +33,6 @@ class ClaimRepository:
         )
         row = self.session.execute(query).first()
         return None if row is None else (row[0], row[1])
-
-    def by_credential(self, credential_id: str) -> Claim | None:
-        return self.session.scalar(select(Claim).where(Claim.credential_id == credential_id))
 
     def add_offer(self, offer: ClaimOffer) -> None:
         self.session.add(offer)

@@ -9,6 +9,7 @@ from datetime import datetime
 from sqlalchemy import Select, bindparam, func, or_, select
 from sqlalchemy.orm import Session
 
+from badge_issuer.db.statements import insert_new
 from badge_issuer.db.tables import Achievement, AchievementVersion, Credential, StatusEvent
 from badge_issuer.errors import InputError, NotFound
 
@@ -33,8 +34,8 @@ class CredentialRepository:
         self.session = session
 
     def add(self, record: Credential) -> None:
-        self.session.add(record)
-        self.session.flush()
+        """Insert a new record (one Core INSERT; the object stays outside the session)."""
+        insert_new(self.session, record)
 
     def get(
         self, credential_id: str, *, issuer_id: int | None = None, for_update: bool = False

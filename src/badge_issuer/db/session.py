@@ -3,12 +3,13 @@
 from __future__ import annotations
 
 import threading
+import time
 from collections.abc import Callable
 from typing import Any
 
 from sqlalchemy import Engine, create_engine, event
 from sqlalchemy.engine import make_url
-from sqlalchemy.exc import OperationalError
+from sqlalchemy.exc import DisconnectionError, OperationalError
 from sqlalchemy.orm import Session, sessionmaker
 
 #: execution option marking a read-only session's connections
@@ -18,11 +19,24 @@ _WRITER = "badge_sqlite_writer"
 _WRITER_WAIT_SECONDS = 30
 
 
-def make_engine(url: str) -> Engine:
-    """An engine for ``url``; SQLite gets WAL, foreign keys and a busy timeout, its folder created."""
+#: a pooled connection idle this long is pinged before it is used again
+IDLE_PING_SECONDS = 2.0
+_IDLE_SINCE = "badge_idle_since"
+
+
+def make_engine(url: str, *, idle_ping_seconds: float = IDLE_PING_SECONDS) -> Engine:
+    """An engine for ``url``; SQLite gets WAL, foreign keys and a busy timeout, its folder created.
+
+    A server database's pooled connection is pinged before use only when it sat idle for
+    ``idle_ping_seconds`` (a restart, a proxy's idle timeout, may have closed it meanwhile): a ping
+    on every checkout cost a round trip on each of an award's four transactions (#11). A
+    connection the server closed while it was busy fails its next statement once, and the pool
+    then replaces every connection older than that failure."""
     parsed = make_url(url)
     if parsed.get_backend_name() != "sqlite":
-        return create_engine(url, pool_pre_ping=True, pool_size=10, max_overflow=20)
+        engine = create_engine(url, pool_size=10, max_overflow=20)
+        _ping_when_idle(engine, idle_ping_seconds)
+        return engine
     if parsed.database and parsed.database != ":memory:":
         from pathlib import Path
 
@@ -96,6 +110,26 @@ def make_engine(url: str) -> Engine:
         _release(connection_record.info)
 
     return engine
+
+
+def _ping_when_idle(engine: Engine, idle_seconds: float) -> None:
+    """SQLAlchemy's pre-ping, for connections idle at least ``idle_seconds`` only."""
+
+    @event.listens_for(engine, "checkin")
+    def _on_checkin(dbapi_connection: Any, record: Any) -> None:
+        if dbapi_connection is not None:
+            record.info[_IDLE_SINCE] = time.monotonic()
+
+    @event.listens_for(engine, "checkout")
+    def _on_checkout(dbapi_connection: Any, record: Any, _proxy: Any) -> None:
+        since = record.info.pop(_IDLE_SINCE, None)
+        if since is None or time.monotonic() - since < idle_seconds:
+            return  # new (the pool connected it just now), or in steady use
+        try:
+            engine.dialect.do_ping(dbapi_connection)
+        except engine.dialect.loaded_dbapi.Error as exc:
+            # the pool discards this connection and checks out another (a new one if need be)
+            raise DisconnectionError("a pooled connection was closed while it was idle") from exc
 
 
 class _ProcessWriteLock:

@@ -5,10 +5,11 @@ from __future__ import annotations
 from collections.abc import Mapping, Sequence
 from typing import Any
 
-from sqlalchemy import Executable, Table, bindparam
+from sqlalchemy import Executable, Table, bindparam, insert
 from sqlalchemy.dialects.postgresql import insert as postgresql_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.orm import Session
+from sqlalchemy.sql.schema import ScalarElementColumnDefault
 
 
 def insert_if_absent(
@@ -31,6 +32,24 @@ def insert_if_absent(
         )
     parameters = {f"v_{name}": value for name, value in values.items()}
     return session.execute(statement, parameters).first() is not None
+
+
+def insert_new(session: Session, record: Any) -> None:
+    """Insert a new ORM object's row with one Core INSERT, as a flush of it would: the columns it
+    was given, and the Python defaults of the others (set on the object too). The object stays
+    outside the session, as a stored one does once its transaction ends; a key the database
+    generates is not read back, so this is for rows whose callers need none. The ORM's unit of
+    work cost several times the statement on the issuance path (#11)."""
+    table: Table = record.__table__
+    given = record.__dict__
+    values: dict[str, Any] = {}
+    for column in table.columns:
+        if column.key in given:
+            values[column.key] = given[column.key]
+        elif isinstance(column.default, ScalarElementColumnDefault):
+            values[column.key] = column.default.arg
+            setattr(record, column.key, column.default.arg)
+    session.execute(insert(table), values)
 
 
 #: the statements of the few shapes callers use (a handful: bounded by the code, not by input)

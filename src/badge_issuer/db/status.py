@@ -16,7 +16,7 @@ from datetime import datetime
 from typing import TYPE_CHECKING, cast
 
 from sqlalchemy import Table, bindparam, func, select, update
-from sqlalchemy.orm import Session
+from sqlalchemy.orm import Session, defer
 from sqlalchemy.orm.attributes import set_committed_value
 
 from badge_issuer.db.statements import insert_if_absent
@@ -36,8 +36,10 @@ _ISSUERS = cast(Table, Issuer.__table__)
 
 
 # built once: every award takes a position (building a statement costs more than running it)
+# without the bits and the signed list (tens of kB, which allocating needs neither of: #11)
 _NEWEST = (
     select(StatusList)
+    .options(defer(StatusList.bits), defer(StatusList.signed_json))
     .where(StatusList.issuer_id == bindparam("issuer_id"), StatusList.purpose == bindparam("purpose"))
     .order_by(StatusList.sequence.desc())
     .limit(1)
