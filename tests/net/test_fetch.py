@@ -60,8 +60,11 @@ class _Handler(BaseHTTPRequestHandler):
             self.send_header("Content-Type", "application/json")
             self.send_header("Connection", "close")
             self.end_headers()
-            for _ in range(100):
-                self.wfile.write(b" " * 10_000)
+            try:
+                for _ in range(100):
+                    self.wfile.write(b" " * 10_000)
+            except (BrokenPipeError, ConnectionResetError):
+                return  # the client stopped reading at its size bound
         elif self.path == "/slow":
             time.sleep(1.5)
             self._send(200, b"{}", "application/json")
@@ -75,7 +78,10 @@ class _Handler(BaseHTTPRequestHandler):
         self.send_header("Content-Type", content_type)
         self.send_header("Content-Length", str(len(body)))
         self.end_headers()
-        self.wfile.write(body)
+        try:
+            self.wfile.write(body)
+        except (BrokenPipeError, ConnectionResetError):
+            return  # the client gave up first, as the timeout and size tests make it
 
     def _redirect(self, location: str) -> None:
         self.send_response(302)
