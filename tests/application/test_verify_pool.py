@@ -6,6 +6,8 @@ from __future__ import annotations
 
 import json
 import os
+import subprocess
+import sys
 import time
 from collections.abc import Callable, Iterator
 from concurrent.futures import ThreadPoolExecutor
@@ -185,3 +187,55 @@ def test_workers_that_cannot_start_stop_the_start_with_a_configuration_error(
     with pytest.raises(ConfigurationError, match="the verification workers did not start"):
         pool.start()
     assert not pool.running
+
+
+#: a serving process: Services with one verification worker, which prints the worker's process id
+_SERVING = """
+import sys, time
+from datetime import datetime, timezone
+from pathlib import Path
+from badge_issuer.application import build_services
+from badge_issuer.clock import fixed_clock
+from badge_issuer.config import Settings
+from badge_issuer.db.migrate import upgrade
+from tests.application.test_verify_pool import database_of
+
+folder = Path(sys.argv[1])
+settings = Settings(
+    database_url=f"sqlite:///{folder / 'badges.sqlite3'}", keys_dir=folder / "keys",
+    base_url="http://127.0.0.1:8000", verify_workers=1, verify_queue=1, job_inline_worker=False,
+)
+services = build_services(settings, clock=fixed_clock(datetime(2026, 1, 1, tzinfo=timezone.utc)))
+upgrade(services.engine)
+services.verify_pool.start()
+print(services.verify_pool.run("client", database_of)[1], flush=True)
+time.sleep(600)
+"""
+
+
+def _running(pid: int) -> bool:
+    """Whether process ``pid`` exists and is not a zombie."""
+    try:
+        status = Path(f"/proc/{pid}/status").read_text()
+    except FileNotFoundError:
+        return False
+    return "State:\tZ" not in status
+
+
+def test_a_worker_ends_when_its_serving_process_is_killed(tmp_path: Path) -> None:
+    """kill -9 of the serving process stops nobody: its workers notice on their own and end."""
+    command = [sys.executable, "-c", _SERVING, str(tmp_path)]
+    serving = subprocess.Popen(command, stdout=subprocess.PIPE, text=True)
+    try:
+        assert serving.stdout is not None
+        worker = int(serving.stdout.readline())
+        assert _running(worker)  # there while its serving process is
+    finally:
+        serving.kill()
+        serving.wait()
+        if serving.stdout is not None:
+            serving.stdout.close()
+    deadline = time.monotonic() + 30
+    while _running(worker):
+        assert time.monotonic() < deadline, "the orphaned worker is still running"
+        time.sleep(0.1)

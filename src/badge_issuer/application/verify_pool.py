@@ -50,6 +50,9 @@ T = TypeVar("T")
 #: seconds the workers may take to start and build their Services
 START_SECONDS = 120.0
 
+#: how often a worker looks whether the process that started it is still there
+PARENT_POLL_SECONDS = 1.0
+
 #: the worker process's Services (set by ``_init_worker``; never set in the serving process)
 _WORKER_SERVICES: Any = None
 
@@ -61,12 +64,23 @@ def _init_worker(build: Callable[..., Any], settings: Settings, clock: Clock, re
     signal.signal(signal.SIGINT, signal.SIG_IGN)
     if nice and hasattr(os, "nice"):
         os.nice(nice)
+    parent = os.getppid()
+    threading.Thread(target=_exit_with, args=(parent,), name="verify-pool-parent", daemon=True).start()
     services = build(settings, clock=clock)
     services.verify_context  # noqa: B018  (built now, not during the first job)
     _WORKER_SERVICES = services
     if ready is not None:
         with ready.get_lock():
             ready.value += 1
+
+
+def _exit_with(parent: int) -> None:
+    """End this worker once the process that started it is gone. A serving process killed with
+    SIGKILL stops nobody, and the pool's queues, held open by the worker itself, never tell it:
+    the orphan would wait for work forever, holding its memory and database connections."""
+    while os.getppid() == parent:
+        time.sleep(PARENT_POLL_SECONDS)
+    os._exit(0)
 
 
 def _call(job: Callable[..., T], *args: Any) -> tuple[T, dict[str, float], dict[str, float]]:
