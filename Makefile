@@ -56,12 +56,12 @@ $(AXE_STAMP): tests/axe/package.json tests/axe/package-lock.json
 
 browser-deps: $(CHROMIUM) $(AXE_STAMP)
 
-# the suite runs on every core (pytest-xdist; a test file stays on one worker, so its module
-# fixtures — a browser, a server — start once); coverage is combined from the workers.
+# the suite runs on every core (pytest-xdist; an idle worker takes tests queued for a busy one,
+# so a long file does not leave the other core idle at the end); coverage is combined from the workers.
 # coverage floor: a little under the measured figure, so a change that leaves code untested fails
 COVERAGE_FLOOR ?= 94
 unit: $(STAMP) interop browser-deps
-	$(BIN)/pytest -q -n auto --dist loadfile --cov --cov-report=term --cov-fail-under=$(COVERAGE_FLOOR)
+	$(BIN)/pytest -q -n auto --dist worksteal --cov --cov-report=term --cov-fail-under=$(COVERAGE_FLOOR)
 
 test: setup lint typecheck unit
 

@@ -375,6 +375,11 @@ def test_processes_issuing_at_once_with_repeated_keys_make_each_award_once(
             results = pool.starmap(
                 _issue_all, [(shared_settings, client_id, seed) for seed in range(PROCESSES)]
             )
+            # let the workers finish and exit on their own: the context's terminate() would send
+            # SIGTERM, and a worker killed holding the task queue's lock leaves the others
+            # waiting for it, and the join with them (seen under coverage)
+            pool.close()
+            pool.join()
         by_key: dict[str, set[str]] = {}
         for key, record_id, _ in (row for rows in results for row in rows):
             by_key.setdefault(key, set()).add(record_id)
