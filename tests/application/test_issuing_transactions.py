@@ -83,6 +83,18 @@ def entries(services: Services) -> tuple[int, int, int]:
     return int(records or 0), int(taken or 0), int(burnt or 0)
 
 
+def keyed_award(client_id: int) -> dict[str, Any]:
+    """``issue_one``'s arguments for one award to ada@example.org under the Idempotency-Key "k"."""
+    return {
+        "issuer": "uni",
+        "achievement": "python-data",
+        "request": award("ada@example.org"),
+        "client_id": client_id,
+        "idempotency_key": "k",
+        "scope": SCOPE,
+    }
+
+
 def test_another_award_is_written_while_one_is_being_signed(services: Services) -> None:
     client_id = principal_of(services, make_issuer(services).admin.api_key).client_id
     inner: list[str] = []
@@ -199,14 +211,7 @@ def test_a_failed_signature_releases_the_key_and_burns_the_position(services: Se
             raise failures.pop()
 
     observe_signing(services, fail_once)
-    request: dict[str, Any] = {
-        "issuer": "uni",
-        "achievement": "python-data",
-        "request": award("ada@example.org"),
-        "client_id": client_id,
-        "idempotency_key": "k",
-        "scope": SCOPE,
-    }
+    request = keyed_award(client_id)
     with pytest.raises(RuntimeError, match="key vault"):
         issue_one(services, **request)
     assert entries(services) == (0, 1, 1)
@@ -249,14 +254,7 @@ def test_the_credential_is_built_after_the_write_and_a_refusal_burns_the_positio
         if not connection.get_execution_options().get(READ_ONLY, False):
             writes.append(bool(built))
 
-    request: dict[str, Any] = {
-        "issuer": "uni",
-        "achievement": "python-data",
-        "request": award("ada@example.org"),
-        "client_id": client_id,
-        "idempotency_key": "k",
-        "scope": SCOPE,
-    }
+    request = keyed_award(client_id)
     with pytest.raises(ValidationFailed, match="refused once"):
         issue_one(services, **request)
     # the positions were taken before the credential was built; the refusal released the key
@@ -287,14 +285,7 @@ def test_an_award_through_pathways_reads_once_and_writes_twice(services: Service
         found.append(real(session, issuer, achievement))
         return found[-1]
 
-    request: dict[str, Any] = {
-        "issuer": "uni",
-        "achievement": "python-data",
-        "request": award("ada@example.org"),
-        "client_id": client_id,
-        "idempotency_key": "k",
-        "scope": SCOPE,
-    }
+    request = keyed_award(client_id)
     with pytest.MonkeyPatch.context() as patch:
         patch.setattr(stacking, "_requiring_in", requiring)
         issued = stacking.issue_one(services, **request)
