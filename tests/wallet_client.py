@@ -112,11 +112,11 @@ class Session:
 
     @classmethod
     def discover(cls, offer: Offer) -> Session:
-        metadata = httpx.get(well_known(offer.issuer, "openid-credential-issuer")).json()
+        metadata = httpx.get(well_known(offer.issuer, "openid-credential-issuer"), timeout=30).json()
         assert metadata["credential_issuer"] == offer.issuer
         assert offer.configuration_id in metadata["credential_configurations_supported"]
         servers = metadata.get("authorization_servers") or [offer.issuer]
-        authorization = httpx.get(well_known(servers[0], "oauth-authorization-server")).json()
+        authorization = httpx.get(well_known(servers[0], "oauth-authorization-server"), timeout=30).json()
         assert authorization["issuer"] == servers[0]
         return cls(metadata=metadata, token_endpoint=authorization["token_endpoint"])
 
