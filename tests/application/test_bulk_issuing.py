@@ -12,6 +12,7 @@ from datetime import timedelta
 from typing import Any
 
 import pytest
+from procrastinate import RetryStrategy
 from sqlalchemy import delete, func, select, text
 
 from badge_issuer.application import Services, build_services
@@ -26,8 +27,9 @@ from badge_issuer.application.bulk_issuing import (
 )
 from badge_issuer.application.bulk_signing import PoolSigning
 from badge_issuer.application.issuing import issue_batch, issue_one
-from badge_issuer.application.job_chunks import run_chunk
+from badge_issuer.application.job_chunks import NOT_AWARDED, run_chunk
 from badge_issuer.application.job_queue import InlineWorker
+from badge_issuer.application.job_runner import JobRunner
 from badge_issuer.application.jobs import cancel_job, get_job, job_results, retry_job, submit_job
 from badge_issuer.application.pathways import new_pathway
 from badge_issuer.clock import fixed_clock
@@ -286,6 +288,118 @@ def test_an_inline_worker_runs_the_queued_chunks_and_those_of_a_dead_worker(
         finally:
             worker.stop()
             worker._thread.join(30)
+            services.close()
+
+
+def failing_signer(calls: list[int]) -> Callable[[Services, Any], list[dict[str, Any]]]:
+    """A signing step that fails every time (a fault no retry cures), counting its calls."""
+
+    def fail(services: Services, prepared: Any) -> list[dict[str, Any]]:
+        calls.append(1)
+        raise RuntimeError("the signing step broke")
+
+    return fail
+
+
+def wait_until_done(services: Services, job_id: str) -> None:
+    deadline = time.monotonic() + 60
+    while get_job(services, "uni", job_id).status != "done":
+        assert time.monotonic() < deadline, get_job(services, "uni", job_id)
+        time.sleep(0.05)
+
+
+def given_up(services: Services, job_id: str) -> list[int]:
+    """The rows rejected because their part of the job kept failing."""
+    return [
+        line.row
+        for line in job_results(services, "uni", job_id, after=0, limit=100)
+        if line.problem is not None and line.problem["code"] == NOT_AWARDED
+    ]
+
+
+def test_a_job_that_fails_every_time_gives_its_rows_up_after_the_last_attempt_and_a_retry_awards_them(
+    make_settings: Callable[..., Settings], database_url: str
+) -> None:
+    """The lease runner (no queue): three failed runs in a row, and the job ends with its pending
+    rows rejected (the cause in each row's problem, no internals), not pending for ever; a retry
+    once the fault is gone awards them."""
+    services = build_services(
+        make_settings(database_url=database_url, job_queue="thread", status_list_size=131_072)
+    )
+    try:
+        upgrade(services.engine)
+        make_issuer(services)
+        with services.readers() as session:
+            client_id = session.scalars(select(ApiClient.id)).one()
+        calls: list[int] = []
+        runner = JobRunner(
+            services, lease_seconds=0.05, poll_seconds=0.01, signing=failing_signer(calls), attempts=3
+        )
+        job_id = submit(services, client_id, [row(1), {"idempotencyKey": "row-2", "recipient": {}}, row(3)])
+        runner.start()
+        try:
+            wait_until_done(services, job_id)
+            assert len(calls) == 3
+            assert get_job(services, "uni", job_id).counts == {
+                "pending": 0,
+                "created": 0,
+                "replayed": 0,
+                "rejected": 3,
+            }
+            assert given_up(services, job_id) == [1, 3]  # row 2 was rejected when submitted
+            line = job_results(services, "uni", job_id, after=0, limit=1)[0]
+            assert line.problem is not None
+            assert line.problem["detail"] == (
+                "not awarded after 3 attempts to run its part of the job: "
+                "an internal error (in the server's log)"
+            )
+            runner.signing = sign_here  # the fault is fixed
+            retry_job(services, "uni", job_id, client_id=client_id)
+            runner.wake()
+            wait_until_done(services, job_id)
+            assert get_job(services, "uni", job_id).counts["created"] == 2
+        finally:
+            runner.stop()
+    finally:
+        services.close()
+
+
+@pytest.mark.postgres
+def test_a_chunk_whose_last_attempt_fails_gives_its_rows_up_on_procrastinate(
+    make_settings: Callable[..., Settings], postgres_url: str
+) -> None:
+    """On the queue, a chunk run again by procrastinate's retry strategy: after the last attempt
+    its pending rows are rejected and the job ends; the other chunks are awarded."""
+    with fresh_postgres_database(postgres_url) as database_url:
+        services = build_services(
+            make_settings(database_url=database_url, job_chunk_rows=2, job_heartbeat_seconds=0.2),
+            clock=fixed_clock(NOW),
+        )
+        upgrade(services.engine)
+        make_issuer(services)
+        with services.readers() as session:
+            client_id = session.scalars(select(ApiClient.id)).one()
+        calls: list[int] = []
+        fail = failing_signer(calls)
+
+        def failing_for_row_3(services: Services, prepared: Any) -> list[dict[str, Any]]:
+            if any(item.record.idempotency_key == "row-3" for item in prepared):
+                return fail(services, prepared)
+            return sign_here(services, prepared)
+
+        job_id = submit(services, client_id, [row(n) for n in range(1, 6)])  # chunks 1-2, 3-4, 5
+        worker = InlineWorker(services, failing_for_row_3, retry=RetryStrategy(max_attempts=1))
+        worker.start()
+        try:
+            wait_until_done(services, job_id)
+        finally:
+            worker.stop()
+            worker._thread.join(30)
+        try:
+            assert len(calls) == 2  # the first run and one retry
+            assert given_up(services, job_id) == [3, 4]
+            assert get_job(services, "uni", job_id).counts["created"] == 3
+        finally:
             services.close()
 
 

@@ -29,6 +29,10 @@ from badge_issuer.errors import BadgeIssuerError, ValidationFailed
 
 #: rows signed and stored together (a cancel is seen between two batches)
 BATCH = 100
+#: runs of a chunk before its rows still pending are given up (``give_up``): about half an hour
+ATTEMPTS = 60
+#: the code of a row rejected because its chunk kept failing (``give_up``)
+NOT_AWARDED = "not-awarded"
 
 
 @dataclass(frozen=True)
@@ -110,6 +114,21 @@ def run_chunk(
     with services.sessions() as session, session.begin():
         JobRepository(session).finish_if_complete(job_id, now=services.clock())
     return ChunkResult(awarded, left, stopped=False)
+
+
+def give_up(services: Services, job_id: str, first: int, last: int, *, attempts: int, cause: str) -> int:
+    """The chunk's last attempt failed: its rows still pending are rejected with what stopped them
+    (a retry of the job's rejected rows puts them back), so the job ends instead of waiting for
+    ever. How many rows were rejected."""
+    problem = {
+        "code": NOT_AWARDED,
+        "detail": f"not awarded after {attempts} attempts to run its part of the job: {cause}"[:1000],
+    }
+    with services.sessions() as session, session.begin():
+        jobs = JobRepository(session)
+        rejected = jobs.reject_pending_between(job_id, first, last, json.dumps(problem, ensure_ascii=False))
+        jobs.finish_if_complete(job_id, now=services.clock())
+    return rejected
 
 
 def job_running(services: Services, job_id: str) -> bool:

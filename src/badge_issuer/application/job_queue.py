@@ -9,7 +9,9 @@ tasks and run ``job_chunks.run_chunk``; adding workers adds throughput.
 A worker killed mid-chunk (SIGKILL, a lost host) stops sending heartbeats; every worker looks for
 stalled tasks each heartbeat and hands them out again, and the chunk's next run awards exactly the
 rows that were not recorded (see ``job_chunks``). A chunk whose rows a twin request holds is
-retried later (the task fails and procrastinate's retry strategy runs it again).
+retried later (the task fails and procrastinate's retry strategy runs it again). A chunk whose
+last attempt fails too (a twin that never lets go, an error every time) rejects its rows still
+pending with the cause (``job_chunks.give_up``), so the job ends and its rejected rows can be retried.
 """
 
 from __future__ import annotations
@@ -27,17 +29,18 @@ from procrastinate import App, JobContext, PsycopgConnector, RetryStrategy
 from sqlalchemy.engine import make_url
 
 from badge_issuer.application.bulk_issuing import Signing, sign_here
-from badge_issuer.application.job_chunks import job_running, run_chunk
+from badge_issuer.application.job_chunks import ATTEMPTS, give_up, job_running, run_chunk
 from badge_issuer.application.services import Services
 from badge_issuer.config import Settings
+from badge_issuer.errors import BadgeIssuerError
 from badge_issuer.observability.logs import configure_logging
 
 log = logging.getLogger(__name__)
 
 TASK = "badge_issuer.job_chunk"
 QUEUE = "badge_issuer_jobs"
-#: a chunk whose rows twin requests hold is run again 1 s, 2 s, … later (about half an hour in all)
-RETRY = RetryStrategy(max_attempts=60, wait=1, linear_wait=1)
+#: a chunk that failed is run again 1 s, 2 s, … later (about half an hour in all), then given up
+RETRY = RetryStrategy(max_attempts=ATTEMPTS - 1, wait=1, linear_wait=1)
 
 
 #: seconds the serving process waits for its in-process worker to stop
@@ -69,25 +72,45 @@ def chunks(job_id: str, numbers: Sequence[int], size: int) -> list[dict[str, obj
 
 
 def build_app(
-    services: Services, signing: Signing = sign_here, stopping: threading.Event | None = None
+    services: Services,
+    signing: Signing = sign_here,
+    stopping: threading.Event | None = None,
+    retry: RetryStrategy = RETRY,
 ) -> App:
     """A procrastinate App whose one task runs a chunk with this process's Services (until
-    ``stopping`` is set: the chunk then ends at its next batch and is run again later)."""
+    ``stopping`` is set: the chunk then ends at its next batch and is run again later); a failed
+    chunk is run again as ``retry`` says, and given up after its last attempt."""
     # a worker that cannot reach the database waits 10 s for a connection (the pool's default: 30)
     connector = PsycopgConnector(conninfo=conninfo(services.settings.database_url), timeout=10)
     app = App(connector=connector)
 
-    @app.task(name=TASK, queue=QUEUE, retry=RETRY, pass_context=True)
+    @app.task(name=TASK, queue=QUEUE, retry=retry, pass_context=True)
     def job_chunk(context: JobContext, job_id: str, first: int, last: int) -> None:
         halt = stopping or threading.Event()
-        result = run_chunk(
-            services,
-            job_id,
-            first,
-            last,
-            signing=signing,
-            keep_going=lambda: not halt.is_set() and job_running(services, job_id),
-        )
+        attempts = (context.job.attempts if context.job is not None else 0) + 1
+        last_attempt = retry.max_attempts is not None and attempts > retry.max_attempts
+        try:
+            result = run_chunk(
+                services,
+                job_id,
+                first,
+                last,
+                signing=signing,
+                keep_going=lambda: not halt.is_set() and job_running(services, job_id),
+            )
+        except Exception as exc:
+            if not last_attempt:
+                raise
+            log.exception(
+                "job %s: rows %d..%d failed %d times; giving them up", job_id, first, last, attempts
+            )
+            cause = (
+                exc.message
+                if isinstance(exc, BadgeIssuerError)
+                else "an internal error (in the server's log)"
+            )
+            give_up(services, job_id, first, last, attempts=attempts, cause=cause)
+            return
         if halt.is_set() and result.stopped:
             raise WorkerStopping(f"job {job_id}: rows {first}..{last} left for another worker")
         log.info(
@@ -99,7 +122,10 @@ def build_app(
             context.worker_name,
             " (stopped: cancelled)" if result.stopped else "",
         )
-        if result.left:
+        if result.left and last_attempt:
+            cause = "another request held its Idempotency-Key all the while"
+            give_up(services, job_id, first, last, attempts=attempts, cause=cause)
+        elif result.left:
             raise RowsInFlight(f"job {job_id}: {result.left} rows of {first}..{last} wait for twin requests")
 
     return app
@@ -141,8 +167,10 @@ async def work(app: App, settings: Settings, *, name: str, signal_handlers: bool
 class InlineWorker:
     """A procrastinate worker on a thread of the serving process (BADGE_JOB_INLINE_WORKER)."""
 
-    def __init__(self, services: Services, signing: Signing = sign_here) -> None:
-        self.services, self.signing = services, signing
+    def __init__(
+        self, services: Services, signing: Signing = sign_here, retry: RetryStrategy = RETRY
+    ) -> None:
+        self.services, self.signing, self.retry = services, signing, retry
         self._loop: asyncio.AbstractEventLoop | None = None
         self._task: asyncio.Task[Any] | None = None
         self._started = threading.Event()
@@ -169,7 +197,7 @@ class InlineWorker:
         async def main() -> None:
             self._loop, self._task = asyncio.get_running_loop(), asyncio.current_task()
             self._started.set()
-            app = build_app(self.services, self.signing, self._stopping)
+            app = build_app(self.services, self.signing, self._stopping, self.retry)
             await work(app, self.services.settings, name="inline", signal_handlers=False)
 
         try:

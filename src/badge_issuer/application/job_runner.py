@@ -5,7 +5,9 @@ It claims a job with a lease (a conditional UPDATE: one runner holds a job at a 
 worker processes), runs it as one chunk (``job_chunks.run_chunk``, the function procrastinate's
 workers run on PostgreSQL) and renews the lease between two batches. A runner killed at any moment
 loses nothing and duplicates nothing (see ``job_chunks``): the next runner takes the job over once
-the lease ran out.
+the lease ran out. A job whose run fails ``ATTEMPTS`` times in a row in one runner (an attempt a
+lease apart: about half an hour) has its rows still pending rejected with the cause
+(``job_chunks.give_up``), as a procrastinate chunk's last attempt does.
 """
 
 from __future__ import annotations
@@ -16,9 +18,10 @@ import uuid
 from datetime import timedelta
 
 from badge_issuer.application.bulk_issuing import Signing, sign_here
-from badge_issuer.application.job_chunks import BATCH, run_chunk
+from badge_issuer.application.job_chunks import ATTEMPTS, BATCH, give_up, run_chunk
 from badge_issuer.application.services import Services
 from badge_issuer.db.jobs import JobRepository
+from badge_issuer.errors import BadgeIssuerError
 
 log = logging.getLogger(__name__)
 
@@ -37,11 +40,15 @@ class JobRunner:
         lease_seconds: float,
         poll_seconds: float = 1.0,
         signing: Signing = sign_here,
+        attempts: int = ATTEMPTS,
     ) -> None:
         self.services = services
         self.lease = timedelta(seconds=lease_seconds)
         self.poll_seconds = poll_seconds
         self.signing = signing
+        self.attempts = attempts
+        #: job id → its runs that failed in a row here (a job run to its end, or given up, leaves)
+        self._failures: dict[str, int] = {}
         self.name = f"runner-{uuid.uuid4().hex[:12]}"
         self._stop = threading.Event()
         self._wake = threading.Event()
@@ -85,18 +92,43 @@ class JobRunner:
 
     def _run(self, job_id: str) -> None:
         while not self._stop.is_set():  # the whole job is one chunk here: rows 1..(any)
-            result = run_chunk(
-                self.services,
-                job_id,
-                1,
-                LAST_ROW,
-                signing=self.signing,
-                keep_going=lambda: self._renew(job_id),
-            )
+            try:
+                result = run_chunk(
+                    self.services,
+                    job_id,
+                    1,
+                    LAST_ROW,
+                    signing=self.signing,
+                    keep_going=lambda: self._renew(job_id),
+                )
+            except Exception as exc:
+                if not self._failed(job_id):
+                    raise  # the lease runs out, and the job is claimed again
+                log.exception(
+                    "job %s failed %d times in a row; giving its pending rows up", job_id, self.attempts
+                )
+                cause = (
+                    exc.message
+                    if isinstance(exc, BadgeIssuerError)
+                    else "an internal error (in the server's log)"
+                )
+                give_up(self.services, job_id, 1, LAST_ROW, attempts=self.attempts, cause=cause)
+                return
+            self._failures.pop(job_id, None)
             if result.stopped or not self._unfinished(job_id):
                 return
             if result.left:
                 self._stop.wait(0.5)  # rows whose keys a twin request holds: come back to them shortly
+
+    def _failed(self, job_id: str) -> bool:
+        """Count a failed run of the job; True when it was the last attempt."""
+        if len(self._failures) > 1000:  # jobs that failed here and then ran elsewhere
+            self._failures.clear()
+        failures = self._failures[job_id] = self._failures.get(job_id, 0) + 1
+        if failures < self.attempts:
+            return False
+        del self._failures[job_id]
+        return True
 
     def _unfinished(self, job_id: str) -> bool:
         """Rows pending still (put back by a retry behind the chunk's cursor, or held by twins)."""

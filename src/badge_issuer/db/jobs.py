@@ -177,6 +177,18 @@ class JobRepository:
         )
         return list(self.session.scalars(query))
 
+    def reject_pending_between(self, job_id: str, first: int, last: int, problem_json: str) -> int:
+        """Reject the rows numbered ``first``..``last`` still pending, with ``problem_json`` (a chunk
+        given up after its last attempt); they keep their items for a retry. How many were."""
+        result = self.session.execute(
+            update(IssuanceJobRow)
+            .where(IssuanceJobRow.job_id == job_id, IssuanceJobRow.state == "pending")
+            .where(IssuanceJobRow.row_number >= first, IssuanceJobRow.row_number <= last)
+            .values(state="rejected", credential_id=None, problem_json=problem_json)
+            .execution_options(synchronize_session=False)
+        )
+        return int(getattr(result, "rowcount", 0) or 0)
+
     def rejected_numbers(self, job_id: str) -> list[int]:
         query = (
             select(IssuanceJobRow.row_number)
