@@ -22,6 +22,7 @@ def _serve(tmp_path: Path, **env: str) -> tuple[subprocess.Popen[bytes], str]:
         "BADGE_DATABASE_URL": f"sqlite:///{tmp_path / 'badges.sqlite3'}",
         "BADGE_KEYS_DIR": str(tmp_path / "keys"),
         "BADGE_BASE_URL": f"http://127.0.0.1:{port}",
+        "BADGE_VERIFY_WORKERS": "0",  # no verification here: no pool to start
         **env,
     }
     process = subprocess.Popen(

@@ -223,6 +223,7 @@ def test_a_job_resumes_after_its_server_is_killed_and_awards_every_row_once(
         "BADGE_JOB_HEARTBEAT_SECONDS": "0.5",
         "BADGE_JOB_CHUNK_ROWS": "50",
         "BADGE_LOG_LEVEL": "WARNING",
+        "BADGE_VERIFY_WORKERS": "0",  # nothing here verifies: no verification pool to start twice
     }
     settings = Settings(database_url=database_url, keys_dir=tmp_path / "keys", base_url=env["BADGE_BASE_URL"])
     log = tmp_path / "serve.log"
