@@ -12,6 +12,7 @@ from badge_issuer.errors import ParseError, PayloadTooLarge, ValidationFailed
 from badge_issuer.status_list import (
     MIN_ENTRIES,
     Bitstring,
+    DecodedLists,
     decode,
     encode,
     parse_index,
@@ -157,6 +158,26 @@ def test_decompression_bomb_is_capped() -> None:
 def test_overlong_encoded_text_is_refused_before_decoding() -> None:
     with pytest.raises(PayloadTooLarge):
         decode("u" + "A" * 5000, max_bytes=1000)
+
+
+def test_decoded_lists_are_kept_by_their_text_bounded_in_count_and_size() -> None:
+    decoded = DecodedLists(entries=2, max_bytes_each=MIN_ENTRIES // 8)
+    bitstring = Bitstring()
+    bitstring.set(7, True)
+    text = encode(bitstring)
+    first = decoded.decode(text)
+    assert first.to_bytes() == bitstring.to_bytes()
+    assert decoded.decode(text) is first  # inflated once
+    assert read_status(text, 7, decoded=decoded) == 1 and read_status(text, 8, decoded=decoded) == 0
+    assert decoded.decode(encode(Bitstring())) is not first  # another text, another list
+    large = encode(Bitstring(MIN_ENTRIES * 2))
+    assert decoded.decode(large) is not decoded.decode(large)  # over the size kept: decoded each time
+    assert decoded.decode(text, max_bytes=1024 * 1024) is not first  # another bound, another entry
+    with pytest.raises(PayloadTooLarge):
+        decoded.decode(text, max_bytes=100)
+    with pytest.raises(ParseError):
+        read_status("u" + "A" * 10, 0, decoded=decoded)
+    assert len(decoded._kept) <= 2
 
 
 @pytest.mark.parametrize(("status_size", "index"), [(0, 0), (-1, 0), (1, -1), (True, 0), (1, True)])

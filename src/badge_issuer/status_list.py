@@ -17,6 +17,7 @@ import zlib
 from collections.abc import Sequence
 
 from badge_issuer.errors import ParseError, PayloadTooLarge, ValidationFailed
+from badge_issuer.jsonld.context_memo import BoundedMap
 
 #: BSL §3.2 minimumNumberOfEntries: 16 KiB of bits
 MIN_ENTRIES = 131_072
@@ -129,6 +130,29 @@ def decode(encoded: str, *, max_bytes: int = MAX_DECODED_BYTES) -> Bitstring:
     return Bitstring.from_bytes(data)
 
 
+class DecodedLists:
+    """Bitstrings decoded before, by their exact ``encodedList`` text: one list serves every
+    credential that points at it, and inflating it (16 KiB at least) was a tenth of a status check.
+    At most ``entries`` are kept (emptied when full), each of ``max_bytes_each`` at most, so the
+    memory held stays under ``entries × max_bytes_each``. Shared by threads: a kept bitstring is
+    only ever read."""
+
+    def __init__(self, entries: int = 64, max_bytes_each: int = 256 * 1024) -> None:
+        self.max_bytes_each = max_bytes_each
+        self._kept = BoundedMap(entries)
+
+    def decode(self, encoded: str, *, max_bytes: int = MAX_DECODED_BYTES) -> Bitstring:
+        """``decode(encoded, max_bytes=max_bytes)``, from the memo when it was decoded before."""
+        key = (encoded, max_bytes)
+        found = self._kept.get(key)
+        if isinstance(found, Bitstring):
+            return found
+        bitstring = decode(encoded, max_bytes=max_bytes)
+        if bitstring.size // 8 <= self.max_bytes_each:
+            self._kept.put(key, bitstring)
+        return bitstring
+
+
 def read_status(
     encoded: str,
     index: int,
@@ -136,8 +160,10 @@ def read_status(
     min_entries: int = MIN_ENTRIES,
     *,
     max_bytes: int = MAX_DECODED_BYTES,
+    decoded: DecodedLists | None = None,
 ) -> int:
-    """BSL §3.2 steps 9–12: expand the list, check its length, return the status at ``index``.
+    """BSL §3.2 steps 9–12: expand the list (or take it from ``decoded``), check its length,
+    return the status at ``index``.
 
     ParseError (MALFORMED_VALUE_ERROR) for an undecodable list or bad arguments, ValidationFailed
     for STATUS_LIST_LENGTH_ERROR and RANGE_ERROR. PayloadTooLarge passes through from ``decode``.
@@ -147,7 +173,11 @@ def read_status(
     if isinstance(index, bool) or not isinstance(index, int) or index < 0:
         raise ParseError(f"{MALFORMED_VALUE_ERROR}: statusListIndex must be an integer ≥ 0")
     try:
-        bitstring = decode(encoded, max_bytes=max_bytes)
+        bitstring = (
+            decode(encoded, max_bytes=max_bytes)
+            if decoded is None
+            else decoded.decode(encoded, max_bytes=max_bytes)
+        )
     except PayloadTooLarge:
         raise
     except ParseError as exc:

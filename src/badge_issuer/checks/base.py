@@ -19,6 +19,7 @@ from badge_issuer.crypto.resolver import KeyResolver, VerificationMethod
 from badge_issuer.crypto.suites import CanonOptions
 from badge_issuer.formats.vcjwt import JwtParts
 from badge_issuer.net.fetch import Fetched
+from badge_issuer.status_list import DecodedLists
 
 Status = Literal["passed", "failed", "warning", "indeterminate", "skipped"]
 PASSED: Status = "passed"
@@ -116,6 +117,8 @@ class VerifyContext:
     max_presented_bytes: int = 16 * 1024 * 1024
     #: a ClrCredential carrying more nested credentials than this is refused, not verified
     max_nested_credentials: int = 100
+    #: status lists' bitstrings decoded before (bounded; shared by every request)
+    decoded_lists: DecodedLists = field(default_factory=DecodedLists)
 
 
 @dataclass(frozen=True)

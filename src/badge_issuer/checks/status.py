@@ -150,7 +150,9 @@ def _bitstring(entry: Mapping[str, Any], subject: Subject, ctx: VerifyContext) -
     if until is not None and until < ctx.clock() - ctx.clock_skew:
         return _unknown(purpose, f"the status list at {url} expired on {until.date()}", url=url)
     try:
-        value = status_list.read_status(str(list_subject.get("encodedList")), index, size)
+        value = status_list.read_status(
+            str(list_subject.get("encodedList")), index, size, decoded=ctx.decoded_lists
+        )
     except BadgeIssuerError as exc:
         return _outcome(FAILED, exc.message, url=url)
     where = {"url": url, "index": index, "purpose": purpose, "value": value}
