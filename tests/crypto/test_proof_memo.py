@@ -4,12 +4,13 @@ bounded, and never where the canonical form could change or the signature does n
 from __future__ import annotations
 
 import threading
+from datetime import UTC, datetime
 from typing import Any
 
 import pytest
 
 from badge_issuer.crypto import proof_memo
-from badge_issuer.crypto.data_integrity import verify_proof
+from badge_issuer.crypto.data_integrity import ProofOptions, add_proof, verify_proof
 from badge_issuer.crypto.resolver import DidKeyResolver
 from badge_issuer.crypto.suites import CanonOptions, suite_by_name
 from badge_issuer.errors import BadgeIssuerError, SignatureInvalid
@@ -142,3 +143,40 @@ def test_proof_configurations_that_could_change_are_not_kept() -> None:
     one = {**config, "domain": "example.org"}
     listed = {**config, "domain": ["example.org"]}
     assert proof_memo._config_key(suite, one, canon) != proof_memo._config_key(suite, listed, canon)
+
+
+def test_badges_signed_with_the_same_options_hash_them_once_and_sign_the_same_bytes(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    issuer = Issuer()
+    suite = suite_by_name("eddsa-rdfc-2022")
+    options = ProofOptions(created=datetime(2026, 11, 30, 12, tzinfo=UTC))
+    documents = [badge(issuer, id=f"urn:uuid:00000000-0000-4000-8000-{n:012d}") for n in range(3)]
+    alone = [  # each signed by a loader of its own: nothing kept from another badge
+        add_proof(
+            document,
+            suite=suite,
+            signer=issuer.signer,
+            canon=CanonOptions(loader=DocumentLoader.pinned()),
+            options=options,
+        )
+        for document in documents
+    ]
+    canon = CanonOptions(loader=DocumentLoader.pinned())
+    calls = counting(monkeypatch)
+    together = [
+        add_proof(document, suite=suite, signer=issuer.signer, canon=canon, options=options)
+        for document in documents
+    ]
+    assert together == alone  # Ed25519 is deterministic: the same bytes were signed
+    proof_type = str(together[0]["proof"]["type"])
+    assert calls.count(proof_type) == 1 and len(calls) == 4
+    later = add_proof(
+        documents[0],
+        suite=suite,
+        signer=issuer.signer,
+        canon=canon,
+        options=ProofOptions(created=datetime(2026, 11, 30, 12, 0, 1, tzinfo=UTC)),
+    )
+    assert calls.count(proof_type) == 2  # another second, other options: hashed anew
+    verify_proof(later, later["proof"], canon=canon, resolver=DidKeyResolver())

@@ -111,7 +111,8 @@ def add_proof(
     unsecured = _unsecured(document, proof, existing)
     proof = suite.prepare_proof(proof, unsecured)
     config = suite.proof_config(proof, unsecured)
-    proof["proofValue"] = suite.sign(suite.create_verify_data(unsecured, config, canon), signer)
+    # badges signed together share their options: their configuration is hashed once (proof_memo)
+    proof["proofValue"] = suite.sign(proof_memo.fresh_verify_data(suite, unsecured, config, canon), signer)
     secured = dict(document)
     secured["proof"] = [*existing, proof] if existing else proof
     return secured

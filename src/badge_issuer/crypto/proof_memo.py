@@ -14,14 +14,15 @@ signature checked. Both are pure functions of their inputs, so they are kept:
 - :func:`verified_before` / :func:`remember_verified`: the signatures that verified, by (public
   key, ``proofValue``, verify data), in a bounded map owned by the loader
   (``DocumentLoader.verified_signatures``).
-- :func:`fresh_verify_data` (any verification, ``reuse`` or not): the hash of the canonical proof
-  configuration alone, keyed by the configuration itself (every member, exactly: strings, and
-  arrays of strings for ``@context``/``domain``/``previousProof``), the suite, the work bounds and
-  the work factor, under the same rule (pinned top-level contexts only). Badges issued together
-  share their proof options (the key, the purpose, often ``created``), and a badge shown again
-  repeats them: canonicalizing those five quads was ~12 % of verifying a typical badge. The
-  document is canonicalized and hashed each time, and the signature checked: only the hash of
-  bytes that are a pure function of the key is kept, never a verdict.
+- :func:`fresh_verify_data` (any verification, ``reuse`` or not, and signing): the hash of the
+  canonical proof configuration alone, keyed by the configuration itself (every member, exactly:
+  strings, and arrays of strings for ``@context``/``domain``/``previousProof``), the suite, the
+  work bounds and the work factor, under the same rule (pinned top-level contexts only). Badges
+  issued together share their proof options (the key, the purpose, often ``created``: a batch
+  signed within one second hashes them once), and a badge shown again repeats them:
+  canonicalizing those five quads was ~12 % of verifying a typical badge. The document is
+  canonicalized and hashed each time, and the signature checked: only the hash of bytes that are
+  a pure function of the key is kept, never a verdict.
 
 Nothing else is skipped: the key is resolved, its purpose and controller checked, the proof's
 fields and dates checked on every verification. The maps are ``BoundedMap`` objects (emptied when
