@@ -52,20 +52,28 @@ def _json_ld_twin(schema_id: str) -> str | None:
     return schema_id.replace("/schema/json-ld/", "/schema/json/", 1)
 
 
-def _refs(node: Any, base: str) -> Iterator[tuple[str, str]]:
-    """Every ``$ref`` in a schema, with the base URI it resolves against."""
-    if isinstance(node, Mapping):
-        own_id = node.get("$id")
-        if isinstance(own_id, str):
-            base = urljoin(base, own_id)
-        for key, value in node.items():
-            if key == "$ref" and isinstance(value, str):
-                yield base, value
-            elif key not in ("enum", "const", "examples", "default"):
-                yield from _refs(value, base)
-    elif isinstance(node, list):
-        for item in node:
-            yield from _refs(item, base)
+#: keywords whose values are data, not subschemas (a "$ref" key in them is not a reference)
+_DATA_KEYWORDS = frozenset({"enum", "const", "examples", "default"})
+
+
+def _refs(schema: Any, base: str) -> set[tuple[str, str]]:
+    """Every ``$ref`` in a schema, with the base URI it resolves against (each pair once)."""
+    found: set[tuple[str, str]] = set()
+    stack: list[tuple[Any, str]] = [(schema, base)]
+    while stack:
+        node, where = stack.pop()
+        if isinstance(node, dict):  # schemas are parsed JSON: dicts and lists
+            own_id = node.get("$id")
+            if isinstance(own_id, str):
+                where = urljoin(where, own_id)
+            for key, value in node.items():
+                if key == "$ref" and isinstance(value, str):
+                    found.add((where, value))
+                elif key not in _DATA_KEYWORDS and isinstance(value, dict | list):
+                    stack.append((value, where))
+        else:
+            stack.extend((item, where) for item in node if isinstance(item, dict | list))
+    return found
 
 
 def _as_list(value: Any) -> list[Any]:
@@ -150,7 +158,7 @@ class SchemaValidator:
     @staticmethod
     def _check_refs(schemas: Mapping[str, Any], registry: Registry[Any]) -> None:
         for schema_id, schema in schemas.items():
-            for base, ref in _refs(schema, schema_id):
+            for base, ref in sorted(_refs(schema, schema_id)):
                 try:
                     registry.resolver(base_uri=base).lookup(ref)
                 except Unresolvable as exc:
