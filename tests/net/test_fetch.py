@@ -211,6 +211,22 @@ def test_fetches_and_caches_a_controller_document(local_server: tuple[str, dict[
     assert hits["/issuer"] == 1  # the second read came from the cache
 
 
+def test_the_http_client_is_made_on_the_first_fetch_and_not_after_close(
+    local_server: tuple[str, dict[str, int]],
+) -> None:
+    base, hits = local_server
+    unused = _dev_fetcher()
+    unused.close()  # never fetched: no client (nor TLS context) was ever made
+    assert unused._client is None
+    fetcher = _dev_fetcher()
+    assert fetcher._client is None
+    fetcher.get(f"{base}/issuer")
+    assert fetcher._client is not None and hits["/issuer"] == 1
+    fetcher.close()
+    with pytest.raises(RuntimeError, match="closed"):
+        fetcher.get(f"{base}/issuer#again")
+
+
 def test_cache_expires(local_server: tuple[str, dict[str, int]]) -> None:
     base, hits = local_server
     now = [0.0]

@@ -202,12 +202,12 @@ class Fetcher:
         self._observe = observe
         self._resolve = resolve
         self._monotonic = monotonic
-        self._client = httpx.Client(
-            transport=transport or self.policy.transport(),
-            follow_redirects=False,
-            trust_env=False,
-            headers={"User-Agent": "badge-issuer-verifier"},
-        )
+        #: the transport is made now (a bad BADGE_FETCH_CA_BUNDLE fails at start), the client (and
+        #: with it the default TLS context: ~30 ms of loading CAs) on the first fetch, as most
+        #: processes (the CLI, the tests, a service that verifies only its own badges) never fetch
+        self._transport = transport or self.policy.transport()
+        self._client: httpx.Client | None = None
+        self._closed = False
         self._cache: TTLCache[tuple[str, str], Fetched] | None = (
             TTLCache(maxsize=self.policy.cache_size, ttl=self.policy.cache_ttl, timer=monotonic)
             if self.policy.cache_ttl > 0
@@ -220,7 +220,26 @@ class Fetcher:
         return cls(FetchPolicy.from_settings(settings), observe=observe)
 
     def close(self) -> None:
-        self._client.close()
+        with self._lock:
+            client, self._client, self._closed = self._client, None, True
+        if client is not None:
+            client.close()
+
+    def _http(self) -> httpx.Client:
+        client = self._client
+        if client is None:
+            with self._lock:
+                if self._closed:
+                    raise RuntimeError("the fetcher was closed")
+                if self._client is None:
+                    self._client = httpx.Client(
+                        transport=self._transport,
+                        follow_redirects=False,
+                        trust_env=False,
+                        headers={"User-Agent": "badge-issuer-verifier"},
+                    )
+                client = self._client
+        return client
 
     # -- public API -------------------------------------------------------------------------------
 
@@ -324,7 +343,7 @@ class Fetcher:
         extensions: dict[str, Any] = {"sni_hostname": host} if pinned.scheme == "https" else {}
         timeout = httpx.Timeout(remaining, connect=min(self.policy.connect_timeout, remaining))
         try:
-            with self._client.stream(
+            with self._http().stream(
                 "GET",
                 pinned,
                 headers={"Host": netloc, "Accept": accept},
