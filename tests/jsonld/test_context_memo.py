@@ -152,5 +152,8 @@ def test_a_verification_walks_its_credential_once(monkeypatch: pytest.MonkeyPatc
     monkeypatch.setattr(processor, "fast_quads", counting)
     report = verify_badge(signed, ctx=context())
     assert report.verified
-    # the credential once (context and proof checks), the proof options once
-    assert sorted(walked) == ["DataIntegrityProof", "['VerifiableCredential', 'OpenBadgeCredential']"]
+    # the credential once (context and proof checks); the proof options at most once (signing this
+    # badge on the same loader kept their hash, unless the bounded memo was emptied since)
+    credential = "['VerifiableCredential', 'OpenBadgeCredential']"
+    assert walked.count(credential) == 1
+    assert sorted(set(walked) - {credential}) in ([], ["DataIntegrityProof"]) and len(walked) <= 2
