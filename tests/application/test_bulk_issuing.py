@@ -8,6 +8,7 @@ from __future__ import annotations
 import json
 import time
 from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from datetime import timedelta
 from typing import Any
 
@@ -32,7 +33,7 @@ from badge_issuer.application.job_queue import InlineWorker
 from badge_issuer.application.job_runner import JobRunner
 from badge_issuer.application.jobs import cancel_job, get_job, job_results, retry_job, submit_job
 from badge_issuer.application.pathways import new_pathway
-from badge_issuer.clock import fixed_clock
+from badge_issuer.clock import Clock, fixed_clock, system_clock
 from badge_issuer.config import Settings
 from badge_issuer.credential.pathway import PathwayInput
 from badge_issuer.credential.requests import AchievementInput, IssueRequest
@@ -71,6 +72,33 @@ def bulk(make_settings: Callable[..., Settings], database_url: str) -> Iterator[
         client_id = session.scalars(select(ApiClient.id)).one()
     yield built, client_id
     built.close()
+
+
+@contextmanager
+def deployed(settings: Settings, clock: Clock = system_clock) -> Iterator[tuple[Services, int]]:
+    """Services on a migrated database with the issuer of ``make_issuer``, and its client's id."""
+    services = build_services(settings, clock=clock)
+    try:
+        upgrade(services.engine)
+        make_issuer(services)
+        with services.readers() as session:
+            client_id = session.scalars(select(ApiClient.id)).one()
+        yield services, client_id
+    finally:
+        services.close()
+
+
+@contextmanager
+def on_the_queue(
+    make_settings: Callable[..., Settings], postgres_url: str, chunk_rows: int
+) -> Iterator[tuple[Services, int]]:
+    """``deployed`` on a fresh PostgreSQL database, jobs on procrastinate in chunks of ``chunk_rows``."""
+    with fresh_postgres_database(postgres_url) as database_url:
+        settings = make_settings(
+            database_url=database_url, job_chunk_rows=chunk_rows, job_heartbeat_seconds=0.2
+        )
+        with deployed(settings, fixed_clock(NOW)) as made:
+            yield made
 
 
 def row(n: int, **extra: Any) -> dict[str, Any]:
@@ -252,15 +280,7 @@ def test_an_inline_worker_runs_the_queued_chunks_and_those_of_a_dead_worker(
 ) -> None:
     """In-process, on procrastinate: the chunks deferred with the job run on the serving process's
     worker; a chunk a dead worker held ("doing", its heartbeat an hour old) is handed out again."""
-    with fresh_postgres_database(postgres_url) as database_url:
-        services = build_services(
-            make_settings(database_url=database_url, job_chunk_rows=4, job_heartbeat_seconds=0.2),
-            clock=fixed_clock(NOW),
-        )
-        upgrade(services.engine)
-        make_issuer(services)
-        with services.readers() as session:
-            client_id = session.scalars(select(ApiClient.id)).one()
+    with on_the_queue(make_settings, postgres_url, chunk_rows=4) as (services, client_id):
         job_id = submit(services, client_id, [row(n) for n in range(10)])  # three chunks
         with services.sessions() as session, session.begin():
             dead = session.execute(
@@ -288,7 +308,6 @@ def test_an_inline_worker_runs_the_queued_chunks_and_those_of_a_dead_worker(
         finally:
             worker.stop()
             worker._thread.join(30)
-            services.close()
 
 
 def failing_signer(calls: list[int]) -> Callable[[Services, Any], list[dict[str, Any]]]:
@@ -323,14 +342,8 @@ def test_a_job_that_fails_every_time_gives_its_rows_up_after_the_last_attempt_an
     """The lease runner (no queue): three failed runs in a row, and the job ends with its pending
     rows rejected (the cause in each row's problem, no internals), not pending for ever; a retry
     once the fault is gone awards them."""
-    services = build_services(
-        make_settings(database_url=database_url, job_queue="thread", status_list_size=131_072)
-    )
-    try:
-        upgrade(services.engine)
-        make_issuer(services)
-        with services.readers() as session:
-            client_id = session.scalars(select(ApiClient.id)).one()
+    settings = make_settings(database_url=database_url, job_queue="thread", status_list_size=131_072)
+    with deployed(settings) as (services, client_id):
         calls: list[int] = []
         runner = JobRunner(
             services, lease_seconds=0.05, poll_seconds=0.01, signing=failing_signer(calls), attempts=3
@@ -360,8 +373,6 @@ def test_a_job_that_fails_every_time_gives_its_rows_up_after_the_last_attempt_an
             assert get_job(services, "uni", job_id).counts["created"] == 2
         finally:
             runner.stop()
-    finally:
-        services.close()
 
 
 @pytest.mark.postgres
@@ -370,15 +381,7 @@ def test_a_chunk_whose_last_attempt_fails_gives_its_rows_up_on_procrastinate(
 ) -> None:
     """On the queue, a chunk run again by procrastinate's retry strategy: after the last attempt
     its pending rows are rejected and the job ends; the other chunks are awarded."""
-    with fresh_postgres_database(postgres_url) as database_url:
-        services = build_services(
-            make_settings(database_url=database_url, job_chunk_rows=2, job_heartbeat_seconds=0.2),
-            clock=fixed_clock(NOW),
-        )
-        upgrade(services.engine)
-        make_issuer(services)
-        with services.readers() as session:
-            client_id = session.scalars(select(ApiClient.id)).one()
+    with on_the_queue(make_settings, postgres_url, chunk_rows=2) as (services, client_id):
         calls: list[int] = []
         fail = failing_signer(calls)
 
@@ -395,12 +398,9 @@ def test_a_chunk_whose_last_attempt_fails_gives_its_rows_up_on_procrastinate(
         finally:
             worker.stop()
             worker._thread.join(30)
-        try:
-            assert len(calls) == 2  # the first run and one retry
-            assert given_up(services, job_id) == [3, 4]
-            assert get_job(services, "uni", job_id).counts["created"] == 3
-        finally:
-            services.close()
+        assert len(calls) == 2  # the first run and one retry
+        assert given_up(services, job_id) == [3, 4]
+        assert get_job(services, "uni", job_id).counts["created"] == 3
 
 
 @pytest.mark.postgres
@@ -470,15 +470,7 @@ def test_a_twin_that_stores_first_while_the_batch_is_signed_is_replayed(bulk: tu
 def test_a_chunk_cut_short_by_a_stopping_server_is_finished_by_the_next_worker(
     make_settings: Callable[..., Settings], postgres_url: str
 ) -> None:
-    with fresh_postgres_database(postgres_url) as database_url:
-        services = build_services(
-            make_settings(database_url=database_url, job_chunk_rows=1000, job_heartbeat_seconds=0.2),
-            clock=fixed_clock(NOW),
-        )
-        upgrade(services.engine)
-        make_issuer(services)
-        with services.readers() as session:
-            client_id = session.scalars(select(ApiClient.id)).one()
+    with on_the_queue(make_settings, postgres_url, chunk_rows=1000) as (services, client_id):
 
         def stopping_while_signing(services: Services, prepared: Any) -> list[dict[str, Any]]:
             first._stopping.set()  # the server is asked to stop while the first batch is signed
@@ -507,7 +499,6 @@ def test_a_chunk_cut_short_by_a_stopping_server_is_finished_by_the_next_worker(
         finally:
             second.stop()
             second._thread.join(30)
-            services.close()
 
 
 def test_a_batch_on_the_batched_path_answers_as_credentials_batch_does(bulk: tuple[Services, int]) -> None:
