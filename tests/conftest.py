@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import shutil
 import socket
 import threading
 import time
@@ -135,9 +136,36 @@ class LiveServer:
         self.thread.join(timeout=20)
 
 
+@pytest.fixture(scope="session")
+def migrated_sqlite(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """A SQLite database file at the newest revision, made once per test process by the migrations."""
+    from badge_issuer.db.migrate import upgrade
+    from badge_issuer.db.session import make_engine
+
+    path = tmp_path_factory.mktemp("migrated") / "badges.sqlite3"
+    engine = make_engine(f"sqlite:///{path}")
+    try:
+        upgrade(engine)
+    finally:
+        engine.dispose()  # the last connection checkpoints the WAL into the file
+    assert not path.with_name(path.name + "-wal").exists()
+    return path
+
+
+def start_migrated(database_url: str, migrated: Path) -> None:
+    """A SQLite database that does not exist yet starts as a copy of ``migrated`` (its migrations,
+    ~0.2 s of each live server's start under coverage, were run once); others are left alone."""
+    url = make_url(database_url)
+    if url.get_backend_name() == "sqlite" and url.database and url.database != ":memory:":
+        target = Path(url.database)
+        if not target.exists():
+            target.parent.mkdir(parents=True, exist_ok=True)
+            shutil.copyfile(migrated, target)
+
+
 @pytest.fixture
 def live_server(
-    make_settings: Callable[..., Settings],
+    make_settings: Callable[..., Settings], migrated_sqlite: Path
 ) -> Iterator[Callable[..., LiveServer]]:
     """Start the app under uvicorn: ``live_server(**settings_overrides)`` → LiveServer (stopped after)."""
     started: list[LiveServer] = []
@@ -148,7 +176,8 @@ def live_server(
         port = free_port()
         overrides.setdefault("base_url", f"http://127.0.0.1:{port}")
         settings = make_settings(**overrides)
-        assert main(["init"], settings) == 0
+        start_migrated(settings.database_url, migrated_sqlite)
+        assert main(["init"], settings) == 0  # the key; the schema is at head already (or is made)
         server = LiveServer(settings, port, clock)
         server.start()
         started.append(server)
