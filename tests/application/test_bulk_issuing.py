@@ -61,17 +61,9 @@ SCOPE = "/api/v1/issuers/uni/achievements/python-data/credentials"
 @pytest.fixture
 def bulk(make_settings: Callable[..., Settings], database_url: str) -> Iterator[tuple[Services, int]]:
     """Services on the database (queue off: the chunks are run here), an issuer and its client id."""
-    built = build_services(
-        make_settings(database_url=database_url, job_queue="thread", status_list_size=131_072),
-        clock=fixed_clock(NOW),
-    )
-    upgrade(built.engine)
-    created = make_issuer(built)
-    assert created.admin.api_key
-    with built.readers() as session:
-        client_id = session.scalars(select(ApiClient.id)).one()
-    yield built, client_id
-    built.close()
+    settings = make_settings(database_url=database_url, job_queue="thread", status_list_size=131_072)
+    with deployed(settings, fixed_clock(NOW)) as made:
+        yield made
 
 
 @contextmanager
@@ -80,7 +72,8 @@ def deployed(settings: Settings, clock: Clock = system_clock) -> Iterator[tuple[
     services = build_services(settings, clock=clock)
     try:
         upgrade(services.engine)
-        make_issuer(services)
+        created = make_issuer(services)
+        assert created.admin.api_key
         with services.readers() as session:
             client_id = session.scalars(select(ApiClient.id)).one()
         yield services, client_id

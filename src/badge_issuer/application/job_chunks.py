@@ -131,6 +131,11 @@ def give_up(services: Services, job_id: str, first: int, last: int, *, attempts:
     return rejected
 
 
+def cause_of(exc: Exception) -> str:
+    """What a row given up after ``exc`` says stopped it: a domain error's message, nothing internal."""
+    return exc.message if isinstance(exc, BadgeIssuerError) else "an internal error (in the server's log)"
+
+
 def job_running(services: Services, job_id: str) -> bool:
     with services.readers() as session:
         job = session.get(IssuanceJob, job_id)

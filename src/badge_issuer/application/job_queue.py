@@ -29,10 +29,9 @@ from procrastinate import App, JobContext, PsycopgConnector, RetryStrategy
 from sqlalchemy.engine import make_url
 
 from badge_issuer.application.bulk_issuing import Signing, sign_here
-from badge_issuer.application.job_chunks import ATTEMPTS, give_up, job_running, run_chunk
+from badge_issuer.application.job_chunks import ATTEMPTS, cause_of, give_up, job_running, run_chunk
 from badge_issuer.application.services import Services
 from badge_issuer.config import Settings
-from badge_issuer.errors import BadgeIssuerError
 from badge_issuer.observability.logs import configure_logging
 
 log = logging.getLogger(__name__)
@@ -104,12 +103,7 @@ def build_app(
             log.exception(
                 "job %s: rows %d..%d failed %d times; giving them up", job_id, first, last, attempts
             )
-            cause = (
-                exc.message
-                if isinstance(exc, BadgeIssuerError)
-                else "an internal error (in the server's log)"
-            )
-            give_up(services, job_id, first, last, attempts=attempts, cause=cause)
+            give_up(services, job_id, first, last, attempts=attempts, cause=cause_of(exc))
             return
         if halt.is_set() and result.stopped:
             raise WorkerStopping(f"job {job_id}: rows {first}..{last} left for another worker")

@@ -18,10 +18,9 @@ import uuid
 from datetime import timedelta
 
 from badge_issuer.application.bulk_issuing import Signing, sign_here
-from badge_issuer.application.job_chunks import ATTEMPTS, BATCH, give_up, run_chunk
+from badge_issuer.application.job_chunks import ATTEMPTS, BATCH, cause_of, give_up, run_chunk
 from badge_issuer.application.services import Services
 from badge_issuer.db.jobs import JobRepository
-from badge_issuer.errors import BadgeIssuerError
 
 log = logging.getLogger(__name__)
 
@@ -107,12 +106,7 @@ class JobRunner:
                 log.exception(
                     "job %s failed %d times in a row; giving its pending rows up", job_id, self.attempts
                 )
-                cause = (
-                    exc.message
-                    if isinstance(exc, BadgeIssuerError)
-                    else "an internal error (in the server's log)"
-                )
-                give_up(self.services, job_id, 1, LAST_ROW, attempts=self.attempts, cause=cause)
+                give_up(self.services, job_id, 1, LAST_ROW, attempts=self.attempts, cause=cause_of(exc))
                 return
             self._failures.pop(job_id, None)
             if result.stopped or not self._unfinished(job_id):

@@ -37,21 +37,19 @@ def _types(alternative: Any) -> tuple[Any, frozenset[str]] | None:
 
 def _dispatch(alternatives: list[Any]) -> dict[str, Any] | None:
     """The if/then/else chain of ``alternatives``, or None when their types are not disjoint."""
-    typed = [_types(alternative) for alternative in alternatives]
-    if len(alternatives) < 2 or any(item is None for item in typed):
-        return None
-    seen: set[str] = set()
-    for item in typed:
-        assert item is not None
-        if seen & item[1]:
+    typed: list[tuple[Any, frozenset[str]]] = []
+    for alternative in alternatives:
+        found = _types(alternative)
+        if found is None:
             return None
-        seen |= item[1]
-    chain: Any = alternatives[-1]
-    for alternative, item in zip(reversed(alternatives[:-1]), reversed(typed[:-1]), strict=True):
-        assert item is not None
-        chain = {"if": {"type": item[0]}, "then": alternative, "else": chain}
-    result: dict[str, Any] = chain
-    return result
+        typed.append(found)
+    kinds = [kind for _, admitted in typed for kind in admitted]
+    if len(typed) < 2 or len(set(kinds)) != len(kinds):
+        return None
+    chain: dict[str, Any] = alternatives[-1]
+    for alternative, (declared, _) in zip(reversed(alternatives[:-1]), reversed(typed[:-1]), strict=True):
+        chain = {"if": {"type": declared}, "then": alternative, "else": chain}
+    return chain
 
 
 #: keywords holding a map of subschemas, a list of them, or one
