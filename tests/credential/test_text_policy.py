@@ -2,8 +2,13 @@
 
 from __future__ import annotations
 
-import pytest
+from typing import Any
 
+import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from badge_issuer.credential import text_policy
 from badge_issuer.credential.text_policy import findings, is_noncharacter, refuse_untransportable
 from badge_issuer.errors import ValidationFailed
 
@@ -47,3 +52,36 @@ def test_c0_controls_are_refused_only_for_ed25519signature2020(char: str) -> Non
 def test_lf_cr_and_ordinary_text_pass_for_every_suite() -> None:
     document = {"narrative": "one\r\ntwo\nthree \u00e9\U0001f600 \ufffd \u007f", "n": 1, "b": None}
     refuse_untransportable(document, suites=["Ed25519Signature2020", "eddsa-rdfc-2022"])
+
+
+# text rich in what the rule is about: noncharacters, every C0 control, backslashes and the letters
+# of JSON escapes, besides any other code point
+_TRICKY = st.sampled_from(
+    ["\ufffe", "\uffff", "\ufdd0", "\ufdef", "\U0001fffe", "\U0010ffff", "\\", "u", "t", "b", "f", "0", "1"]
+    + [chr(cp) for cp in range(0x20)]
+)
+_TEXT = st.lists(st.one_of(_TRICKY, st.characters()), max_size=8).map("".join)
+_DOCUMENTS = st.recursive(
+    st.one_of(st.none(), st.booleans(), st.integers(), _TEXT),
+    lambda inner: st.one_of(st.lists(inner, max_size=4), st.dictionaries(_TEXT, inner, max_size=4)),
+    max_leaves=12,
+)
+
+
+@settings(max_examples=400)
+@given(document=_DOCUMENTS, strict=st.booleans())
+def test_the_one_search_of_the_json_text_never_hides_a_finding(document: Any, strict: bool) -> None:
+    # the fast path may only answer "clean" where the walk of every string finds nothing
+    suites = ("Ed25519Signature2020",) if strict else ("eddsa-rdfc-2022",)
+    walked = list(text_policy._strings(document))
+    refused = [text for _, text, _ in walked if text_policy.first_refused(text, controls=strict) is not None]
+    if text_policy._surely_clean(document, controls=strict):
+        assert refused == []
+    assert bool(findings(document, suites=suites)) == bool(refused)
+
+
+def test_a_document_that_is_not_plain_json_is_walked() -> None:
+    from datetime import date
+
+    assert findings({"when": date(2026, 1, 1), "name": "Ada\ufffe"}) != []
+    assert findings({"when": date(2026, 1, 1), "name": "Ada"}) == []

@@ -17,6 +17,8 @@ cannot slip through), and achievement creation calls it on the badge class.
 
 from __future__ import annotations
 
+import json
+import re
 from collections.abc import Collection, Iterator, Mapping
 from typing import Any
 
@@ -27,6 +29,15 @@ C0_STRICT_SUITES = frozenset({"Ed25519Signature2020"})
 #: at most this many findings are reported for one document
 MAX_FINDINGS = 20
 _ALLOWED_C0 = frozenset({0x0A, 0x0D})
+
+# A document's JSON text holds every string and member name: noncharacters verbatim (``json.dumps``
+# with ``ensure_ascii=False`` escapes only C0 controls, quote and backslash) and C0 controls as
+# escapes (\u00XX, \t, \b, \f; LF and CR as \n and \r, which we allow). A text without a match
+# holds nothing we refuse; a match (possibly a backslash the client wrote) sends the document
+# through the exact walk below.
+_NONCHARACTERS = "\\uFDD0-\\uFDEF" + "".join(f"\\U{plane:04X}FFFE\\U{plane:04X}FFFF" for plane in range(17))
+_MAYBE_REFUSED = re.compile(f"[{_NONCHARACTERS}]")
+_MAYBE_REFUSED_OR_CONTROL = re.compile(f"[{_NONCHARACTERS}]|\\\\(?:u00[01]|[tbf])")
 
 
 def is_noncharacter(code_point: int) -> bool:
@@ -78,6 +89,8 @@ def _strings(document: Any) -> Iterator[tuple[str, str, bool]]:
 def findings(document: Any, *, suites: Collection[str] = ()) -> list[Issue]:
     """Every string (and key) of ``document`` that some verifier would reject, as issues."""
     controls = bool(C0_STRICT_SUITES.intersection(suites))
+    if _surely_clean(document, controls=controls):
+        return []
     found: list[Issue] = []
     for pointer, text, is_key in _strings(document):
         refused = first_refused(text, controls=controls)
@@ -88,6 +101,17 @@ def findings(document: Any, *, suites: Collection[str] = ()) -> list[Issue]:
         if len(found) >= MAX_FINDINGS:
             break
     return found
+
+
+def _surely_clean(document: Any, *, controls: bool) -> bool:
+    """True when no string of ``document`` can hold what we refuse: one search of its JSON text,
+    ~20 times cheaper than walking every string of a typical credential (#11)."""
+    try:
+        text = json.dumps(document, ensure_ascii=False)
+    except (TypeError, ValueError):
+        return False  # not plain JSON: the walk decides
+    pattern = _MAYBE_REFUSED_OR_CONTROL if controls else _MAYBE_REFUSED
+    return pattern.search(text) is None
 
 
 def refuse_untransportable(document: Any, *, suites: Collection[str] = (), what: str = "the request") -> None:
