@@ -7,13 +7,14 @@ import sqlite3
 import threading
 import time
 from pathlib import Path
+from typing import Any
 
 import pytest
-from sqlalchemy import Engine, create_engine, event, text
+from sqlalchemy import Connection, Engine, create_engine, event, text
 from sqlalchemy.exc import OperationalError
 
 from badge_issuer.db import session as session_module
-from badge_issuer.db.session import make_engine, make_sessionmaker
+from badge_issuer.db.session import make_engine, make_sessionmaker, read_only_engine, single_read_engine
 
 
 @pytest.fixture
@@ -73,6 +74,48 @@ def test_the_writer_lock_survives_a_failed_begin_and_an_invalidated_connection(
     with writers() as s:
         assert s.execute(text("SELECT x FROM t")).scalars().all() == [3]
     engine.dispose()
+
+
+def driver_of(connection: Connection) -> Any:
+    driver = connection.connection.driver_connection
+    assert driver is not None
+    return driver
+
+
+def test_a_single_read_opens_no_transaction_and_leaves_none_behind(path: Path) -> None:
+    engine = make_engine(f"sqlite:///{path}")
+    with engine.begin() as connection:
+        connection.execute(text("CREATE TABLE t (x INT)"))
+    with read_only_engine(engine).connect() as connection:  # a read transaction, for contrast
+        connection.execute(text("SELECT count(*) FROM t")).all()
+        assert driver_of(connection).in_transaction
+    with single_read_engine(engine).connect() as connection:
+        assert connection.execute(text("SELECT count(*) FROM t")).scalar() == 0
+        assert not driver_of(connection).in_transaction
+    with make_sessionmaker(engine)() as s, s.begin():  # the writer lock was not taken, nor left held
+        s.execute(text("INSERT INTO t VALUES (1)"))
+    with single_read_engine(engine).connect() as connection:
+        assert connection.execute(text("SELECT count(*) FROM t")).scalar() == 1
+    engine.dispose()
+
+
+def test_a_single_read_on_postgresql_runs_in_autocommit_and_the_pool_gets_back_a_transactional_connection(
+    postgres_url: str,
+) -> None:
+    from psycopg.pq import TransactionStatus
+
+    engine = make_engine(postgres_url)
+    try:
+        with single_read_engine(engine).connect() as connection:
+            assert connection.execute(text("SELECT 1")).scalar() == 1
+            driver = driver_of(connection)
+            assert driver.autocommit and driver.info.transaction_status == TransactionStatus.IDLE
+        with engine.connect() as connection:  # the same pooled connection, transactional again
+            assert driver_of(connection) is driver
+            connection.execute(text("SELECT 1")).all()
+            assert not driver.autocommit and driver.info.transaction_status == TransactionStatus.INTRANS
+    finally:
+        engine.dispose()
 
 
 def backend_pid(engine: Engine) -> int:

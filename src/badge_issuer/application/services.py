@@ -33,7 +33,7 @@ from badge_issuer.crypto.keys import Signer, public_key_from_multibase
 from badge_issuer.crypto.keystore import KeyStore
 from badge_issuer.crypto.suites import CanonOptions
 from badge_issuer.db.issuers import IssuerRepository
-from badge_issuer.db.session import make_engine, make_sessionmaker, read_only_engine
+from badge_issuer.db.session import make_engine, make_sessionmaker, single_read_engine
 from badge_issuer.db.tables import Issuer
 from badge_issuer.jsonld.bounds import JsonLdBounds
 from badge_issuer.jsonld.loader import DocumentLoader
@@ -81,6 +81,12 @@ class Services:
     @property
     def urls(self) -> Urls:
         return Urls.of(self.settings.base_url)
+
+    @property
+    def single_reads(self) -> Engine:
+        """Connections for one read statement, run outside a transaction (``single_read_engine``):
+        an API key's lookup, our own DIDs and status lists during verification."""
+        return self._once("single_reads", lambda: single_read_engine(self.engine))
 
     def signer_for(self, session: Session, issuer: Issuer) -> Signer:
         """The issuer's current signing key as a Signer naming its verification method."""
@@ -141,10 +147,10 @@ class Services:
             clock=self.clock,
             schemas=self.schemas,
             fetcher=fetcher,
-            local=OwnControllers(read_only_engine(self.engine)),
+            local=OwnControllers(self.single_reads),
             status=OwnStatusLists(
                 StatusSessions(readers=self.readers, writers=self.sessions),
-                read_only_engine(self.engine),
+                self.single_reads,
                 lambda: self.issuance,
                 self.settings.status_list_ttl_seconds,
                 FetchStatusSource(fetcher),

@@ -14,7 +14,7 @@ from badge_issuer.application.services import Services
 from badge_issuer.auth import Principal, secret_matches
 from badge_issuer.credential.requests import ClientCreate, IssuerCreate, ProfileInput
 from badge_issuer.credential.text_policy import refuse_untransportable
-from badge_issuer.db.issuers import IssuerRepository
+from badge_issuer.db.issuers import IssuerRepository, api_key
 from badge_issuer.db.tables import ApiClient, Issuer, IssuerKey
 from badge_issuer.documents import profile
 from badge_issuer.errors import Unauthenticated
@@ -110,8 +110,8 @@ def _key(key: IssuerKey, issuer: Issuer) -> SigningKey:
 
 def authenticate(services: Services, key_id: str, secret: str) -> Principal:
     """The client an API key belongs to; Unauthenticated for an unknown, revoked or wrong key."""
-    with services.readers() as session:
-        found = IssuerRepository(session).api_key(key_id)
+    with services.single_reads.connect() as connection:
+        found = api_key(connection, key_id)
     if found is None or found.revoked or not secret_matches(secret, found.secret_hash):
         raise Unauthenticated("unknown or revoked API key")
     return Principal(

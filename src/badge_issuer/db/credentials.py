@@ -9,7 +9,7 @@ from datetime import datetime
 from sqlalchemy import Select, bindparam, func, or_, select
 from sqlalchemy.orm import Session
 
-from badge_issuer.db.statements import insert_new
+from badge_issuer.db.statements import execute, insert_new
 from badge_issuer.db.tables import Achievement, AchievementVersion, Credential, StatusEvent
 from badge_issuer.errors import InputError, NotFound
 
@@ -24,7 +24,7 @@ class RecordFilter:
 
 
 #: built once: every award looks its key up (building a statement costs more than running it)
-_BY_IDEMPOTENCY_KEY = select(Credential).where(
+_BY_IDEMPOTENCY_KEY = select(Credential.id).where(
     Credential.client_id == bindparam("client_id"), Credential.idempotency_key == bindparam("key")
 )
 
@@ -63,7 +63,11 @@ class CredentialRepository:
         return int(self.session.scalar(query) or 0)
 
     def by_idempotency_key(self, client_id: int, key: str) -> Credential | None:
-        return self.session.scalar(_BY_IDEMPOTENCY_KEY, {"client_id": client_id, "key": key})
+        # every award asks, twice, and the answer is nearly always "none": the id is read as a row,
+        # without the ORM's statement path; the entity is loaded only for a replay (#11)
+        found = execute(self.session, _BY_IDEMPOTENCY_KEY, {"client_id": client_id, "key": key})
+        credential_id = found.scalar()
+        return None if credential_id is None else self.session.get(Credential, credential_id)
 
     def page(
         self, issuer_id: int, filters: RecordFilter, *, limit: int, cursor: str | None

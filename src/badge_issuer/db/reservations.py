@@ -16,7 +16,7 @@ from typing import cast
 from sqlalchemy import Table, bindparam, delete, select
 from sqlalchemy.orm import Session
 
-from badge_issuer.db.statements import insert_if_absent
+from badge_issuer.db.statements import execute, insert_if_absent
 from badge_issuer.db.tables import IdempotencyReservation
 from badge_issuer.errors import IdempotencyConflict
 
@@ -68,7 +68,7 @@ class ReservationRepository:
 
     def release(self, client_id: int, key: str) -> None:
         # a Core DELETE built once: the ORM's bulk path, and building it, cost more than the statement
-        self.session.execute(_RELEASE, {"at_client": client_id, "at_key": key})
+        execute(self.session, _RELEASE, {"at_client": client_id, "at_key": key})
 
     def held(self, client_id: int, key: str) -> bool:
         query = select(IdempotencyReservation.id).where(

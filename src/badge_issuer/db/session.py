@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import sqlite3
 import threading
 import time
 from collections.abc import Callable
@@ -9,11 +10,13 @@ from typing import Any
 
 from sqlalchemy import Engine, create_engine, event
 from sqlalchemy.engine import make_url
-from sqlalchemy.exc import DisconnectionError, OperationalError
+from sqlalchemy.exc import DBAPIError, DisconnectionError, OperationalError
 from sqlalchemy.orm import Session, sessionmaker
 
 #: execution option marking a read-only session's connections
 READ_ONLY = "badge_read_only"
+#: execution option marking connections that run single statements outside a transaction
+_NO_TRANSACTION = "badge_no_transaction"
 _UNDO = "badge_undo_on_rollback"
 _WRITER = "badge_sqlite_writer"
 _WRITER_WAIT_SECONDS = 30
@@ -74,8 +77,11 @@ def make_engine(url: str, *, idle_ping_seconds: float = IDLE_PING_SECONDS) -> En
     def _on_begin(connection: Any) -> None:
         # writers take the write lock up front (no deadlock-prone lock upgrades between writers);
         # readers begin a deferred transaction and never wait behind a writer under WAL
-        if connection.get_execution_options().get(READ_ONLY, False):
-            connection.exec_driver_sql("BEGIN")
+        options = connection.get_execution_options()
+        if options.get(_NO_TRANSACTION, False):
+            return  # each statement is its own transaction (the driver is in autocommit mode)
+        if options.get(READ_ONLY, False):
+            _begin(connection, "BEGIN")
             return
         if not writers.acquire(timeout=_WRITER_WAIT_SECONDS):
             raise OperationalError("BEGIN IMMEDIATE", None, TimeoutError("database is busy"))
@@ -88,7 +94,7 @@ def make_engine(url: str, *, idle_ping_seconds: float = IDLE_PING_SECONDS) -> En
         info = connection.info
         info[_WRITER] = True
         try:
-            connection.exec_driver_sql("BEGIN IMMEDIATE")
+            _begin(connection, "BEGIN IMMEDIATE")
         except BaseException:
             _release(info)  # a no-op when SQLAlchemy's own rollback already released it
             raise
@@ -110,6 +116,16 @@ def make_engine(url: str, *, idle_ping_seconds: float = IDLE_PING_SECONDS) -> En
         _release(connection_record.info)
 
     return engine
+
+
+def _begin(connection: Any, statement: str) -> None:
+    """Open SQLite's transaction on the driver's connection itself: through ``exec_driver_sql`` a
+    BEGIN paid SQLAlchemy's whole statement path (events, cursor result), about half of a read
+    transaction's overhead (#11). A driver error is raised as SQLAlchemy's, as a statement's is."""
+    try:
+        connection.connection.driver_connection.execute(statement)
+    except sqlite3.Error as exc:
+        raise DBAPIError.instance(statement, None, exc, sqlite3.Error) from exc
 
 
 def _ping_when_idle(engine: Engine, idle_seconds: float) -> None:
@@ -178,6 +194,15 @@ def make_sessionmaker(engine: Engine, *, read_only: bool = False) -> sessionmake
 def read_only_engine(engine: Engine) -> Engine:
     """``engine`` for reading only: on SQLite its transactions never take the write lock."""
     return engine.execution_options(**{READ_ONLY: True})
+
+
+def single_read_engine(engine: Engine) -> Engine:
+    """``engine`` for a connection that runs one read statement: no transaction is opened around
+    it (a statement is consistent on its own), which saves a BEGIN and a ROLLBACK, two of a
+    PostgreSQL read's three round trips (#11). Writing through it is a programming error."""
+    if engine.dialect.name == "sqlite":
+        return engine.execution_options(**{READ_ONLY: True, _NO_TRANSACTION: True})
+    return engine.execution_options(isolation_level="AUTOCOMMIT")
 
 
 def on_rollback(session: Session, undo: Callable[[], None]) -> None:
