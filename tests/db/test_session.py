@@ -1,4 +1,4 @@
-"""SQLite sessions: readers never wait for writers; the process writer lock is never leaked.
+"""SQLite sessions: readers never wait for writers (nor write); the process writer lock is never leaked.
 PostgreSQL's pool: a connection closed while idle is replaced before use, a busy one is not pinged."""
 
 from __future__ import annotations
@@ -6,15 +6,18 @@ from __future__ import annotations
 import sqlite3
 import threading
 import time
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
 import pytest
 from sqlalchemy import Connection, Engine, create_engine, event, text
-from sqlalchemy.exc import OperationalError
+from sqlalchemy.exc import InvalidRequestError, OperationalError
 
 from badge_issuer.db import session as session_module
 from badge_issuer.db.session import make_engine, make_sessionmaker, read_only_engine, single_read_engine
+
+NOW = datetime(2026, 11, 30, tzinfo=UTC)
 
 
 @pytest.fixture
@@ -76,6 +79,61 @@ def test_the_writer_lock_survives_a_failed_begin_and_an_invalidated_connection(
     engine.dispose()
 
 
+def test_concurrent_requests_reuse_pooled_connections_instead_of_opening_new_ones(path: Path) -> None:
+    # a new SQLite connection pays its PRAGMAs and a parse of the whole schema on first use
+    engine = make_engine(f"sqlite:///{path}")
+    opened = 0
+
+    @event.listens_for(engine, "connect")
+    def count(_dbapi_connection: object, _record: object) -> None:
+        nonlocal opened
+        opened += 1
+
+    readers = make_sessionmaker(engine, read_only=True)
+    threads = 16
+    barrier = threading.Barrier(threads)
+
+    def read_at_once() -> None:
+        with readers() as s:
+            s.execute(text("SELECT 1")).all()
+            barrier.wait(10)  # every thread holds a connection at the same time
+
+    for _ in range(3):
+        workers = [threading.Thread(target=read_at_once) for _ in range(threads)]
+        for worker in workers:
+            worker.start()
+        for worker in workers:
+            worker.join()
+        assert opened == threads  # the first round opened them; later rounds reuse them all
+    engine.dispose()
+
+
+@pytest.mark.parametrize(
+    "write", ["INSERT INTO t VALUES (1)", "  update t SET x = 2", "DELETE FROM t", "DROP TABLE t"]
+)
+def test_a_read_only_session_refuses_to_write(path: Path, write: str) -> None:
+    engine = make_engine(f"sqlite:///{path}")
+    with engine.begin() as connection:
+        connection.execute(text("CREATE TABLE t (x INT)"))
+    with make_sessionmaker(engine, read_only=True)() as s, pytest.raises(InvalidRequestError):
+        s.execute(text(write))
+    with single_read_engine(engine).connect() as connection, pytest.raises(InvalidRequestError):
+        connection.execute(text(write))
+    with make_sessionmaker(engine)() as s, s.begin():  # writers write
+        s.execute(text("INSERT INTO t VALUES (1)"))
+    engine.dispose()
+
+
+def test_a_read_only_session_refuses_an_orm_flush(path: Path) -> None:
+    from badge_issuer.db.tables import IdempotencyReservation
+
+    engine = make_engine(f"sqlite:///{path}")
+    with make_sessionmaker(engine, read_only=True)() as s, pytest.raises(InvalidRequestError):
+        s.add(IdempotencyReservation(client_id=1, idempotency_key="k", request_hash="h", taken_at=NOW))
+        s.flush()
+    engine.dispose()
+
+
 def driver_of(connection: Connection) -> Any:
     driver = connection.connection.driver_connection
     assert driver is not None
@@ -114,6 +172,11 @@ def test_a_single_read_on_postgresql_runs_in_autocommit_and_the_pool_gets_back_a
             assert driver_of(connection) is driver
             connection.execute(text("SELECT 1")).all()
             assert not driver.autocommit and driver.info.transaction_status == TransactionStatus.INTRANS
+        with make_sessionmaker(engine, read_only=True)() as s:  # readers: autocommit too, no writes
+            assert s.execute(text("SELECT 1")).scalar() == 1
+            assert driver_of(s.connection()).autocommit
+            with pytest.raises(InvalidRequestError):
+                s.execute(text("CREATE TABLE never_made (x INT)"))
     finally:
         engine.dispose()
 

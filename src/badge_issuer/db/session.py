@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 import sqlite3
 import threading
 import time
@@ -10,7 +11,7 @@ from typing import Any
 
 from sqlalchemy import Engine, create_engine, event
 from sqlalchemy.engine import make_url
-from sqlalchemy.exc import DBAPIError, DisconnectionError, OperationalError
+from sqlalchemy.exc import DBAPIError, DisconnectionError, InvalidRequestError, OperationalError
 from sqlalchemy.orm import Session, sessionmaker
 
 #: execution option marking a read-only session's connections
@@ -21,6 +22,12 @@ _UNDO = "badge_undo_on_rollback"
 _WRITER = "badge_sqlite_writer"
 _WRITER_WAIT_SECONDS = 30
 
+
+#: SQLite connections kept open per process (enough for the requests a busy server runs at once),
+#: and how many more may be opened beyond them, each closed after use (AnyIO runs up to 40 request
+#: threads; the job runner and the verification lane add a few)
+SQLITE_POOL_SIZE = 24
+SQLITE_MAX_OVERFLOW = 64
 
 #: a pooled connection idle this long is pinged before it is used again
 IDLE_PING_SECONDS = 2.0
@@ -39,13 +46,19 @@ def make_engine(url: str, *, idle_ping_seconds: float = IDLE_PING_SECONDS) -> En
     if parsed.get_backend_name() != "sqlite":
         engine = create_engine(url, pool_size=10, max_overflow=20)
         _ping_when_idle(engine, idle_ping_seconds)
+        _refuse_writes(engine)
         return engine
-    if parsed.database and parsed.database != ":memory:":
+    file_backed = bool(parsed.database) and parsed.database != ":memory:"
+    if file_backed:
         from pathlib import Path
 
-        Path(parsed.database).parent.mkdir(parents=True, exist_ok=True)
-    engine = create_engine(url, connect_args={"timeout": 30, "check_same_thread": False})
-    across = _ProcessWriteLock(parsed.database) if parsed.database and parsed.database != ":memory:" else None
+        Path(str(parsed.database)).parent.mkdir(parents=True, exist_ok=True)
+    # a file's connections stay pooled up to SQLITE_POOL_SIZE: with SQLAlchemy's default of 5, a
+    # sixth concurrent request opened a new connection and closed it after use, paying the PRAGMAs
+    # and SQLite's parse of the whole schema each time, about a fifth of a verification's CPU (#11)
+    pooling = {"pool_size": SQLITE_POOL_SIZE, "max_overflow": SQLITE_MAX_OVERFLOW} if file_backed else {}
+    engine = create_engine(url, connect_args={"timeout": 30, "check_same_thread": False}, **pooling)
+    across = _ProcessWriteLock(str(parsed.database)) if file_backed else None
     if across is not None:
         event.listen(engine, "engine_disposed", lambda _engine: across.close())
 
@@ -115,6 +128,7 @@ def make_engine(url: str, *, idle_ping_seconds: float = IDLE_PING_SECONDS) -> En
     def _on_invalidate(dbapi_connection: Any, connection_record: Any, exception: Any) -> None:
         _release(connection_record.info)
 
+    _refuse_writes(engine)
     return engine
 
 
@@ -181,8 +195,8 @@ class _ProcessWriteLock:
 def make_sessionmaker(engine: Engine, *, read_only: bool = False) -> sessionmaker[Session]:
     """Sessions that never autocommit; the caller owns each transaction.
 
-    ``read_only`` sessions are for requests that only read (on SQLite they do not take the
-    write lock); writing through one is a programming error the database will not prevent.
+    ``read_only`` sessions are for requests that only read (``read_only_engine``); a statement
+    that writes through one raises ``InvalidRequestError``.
     """
     bind = read_only_engine(engine) if read_only else engine
     maker = sessionmaker(bind, expire_on_commit=False, autoflush=True)
@@ -192,17 +206,43 @@ def make_sessionmaker(engine: Engine, *, read_only: bool = False) -> sessionmake
 
 
 def read_only_engine(engine: Engine) -> Engine:
-    """``engine`` for reading only: on SQLite its transactions never take the write lock."""
-    return engine.execution_options(**{READ_ONLY: True})
+    """``engine`` for reading only; a statement that writes through it raises.
+
+    On SQLite a read transaction never takes the write lock, and its statements share one
+    snapshot. On PostgreSQL each statement runs in autocommit mode: at READ COMMITTED, where each
+    statement of a transaction takes a snapshot of its own anyway, that reads the same, without
+    the BEGIN and ROLLBACK round trips around them (#11)."""
+    if engine.dialect.name == "sqlite":
+        return engine.execution_options(**{READ_ONLY: True})
+    return engine.execution_options(isolation_level="AUTOCOMMIT", **{READ_ONLY: True})
 
 
 def single_read_engine(engine: Engine) -> Engine:
-    """``engine`` for a connection that runs one read statement: no transaction is opened around
-    it (a statement is consistent on its own), which saves a BEGIN and a ROLLBACK, two of a
-    PostgreSQL read's three round trips (#11). Writing through it is a programming error."""
+    """``read_only_engine`` for a connection that runs one statement: on SQLite, too, no transaction
+    is opened around it (a statement is consistent on its own)."""
     if engine.dialect.name == "sqlite":
         return engine.execution_options(**{READ_ONLY: True, _NO_TRANSACTION: True})
-    return engine.execution_options(isolation_level="AUTOCOMMIT")
+    return read_only_engine(engine)
+
+
+#: what a statement that writes starts with (compiled DML is known by its execution context)
+_WRITES = re.compile(r"\s*(INSERT|UPDATE|DELETE|REPLACE|MERGE|CREATE|DROP|ALTER|TRUNCATE)\b", re.IGNORECASE)
+
+
+def _refuse_writes(engine: Engine) -> None:
+    """Make a write through a read-only connection an error, not a change PostgreSQL's autocommit
+    would keep (or SQLite's rollback would silently drop)."""
+
+    @event.listens_for(engine, "before_cursor_execute")
+    def _check(
+        connection: Any, _cursor: Any, statement: str, _params: Any, context: Any, _many: bool
+    ) -> None:
+        if not connection.get_execution_options().get(READ_ONLY, False):
+            return
+        if context is not None and (context.isinsert or context.isupdate or context.isdelete):
+            raise InvalidRequestError(f"a read-only connection cannot write: {statement[:80]}")
+        if _WRITES.match(statement):
+            raise InvalidRequestError(f"a read-only connection cannot write: {statement[:80]}")
 
 
 def on_rollback(session: Session, undo: Callable[[], None]) -> None:
