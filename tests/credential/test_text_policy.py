@@ -85,3 +85,10 @@ def test_a_document_that_is_not_plain_json_is_walked() -> None:
 
     assert findings({"when": date(2026, 1, 1), "name": "Ada\ufffe"}) != []
     assert findings({"when": date(2026, 1, 1), "name": "Ada"}) == []
+
+
+def test_a_document_nested_deeper_than_json_dumps_goes_is_walked() -> None:
+    deep: Any = ["Ada\ufffe"]
+    for _ in range(5000):
+        deep = [deep]
+    assert [issue.pointer for issue in findings(deep)] == ["/0" * 5000 + "/0"]

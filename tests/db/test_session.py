@@ -16,6 +16,7 @@ from sqlalchemy.exc import InvalidRequestError, OperationalError
 
 from badge_issuer.db import session as session_module
 from badge_issuer.db.session import make_engine, make_sessionmaker, read_only_engine, single_read_engine
+from tests.conftest import fresh_postgres_database
 
 NOW = datetime(2026, 11, 30, tzinfo=UTC)
 
@@ -109,7 +110,17 @@ def test_concurrent_requests_reuse_pooled_connections_instead_of_opening_new_one
 
 
 @pytest.mark.parametrize(
-    "write", ["INSERT INTO t VALUES (1)", "  update t SET x = 2", "DELETE FROM t", "DROP TABLE t"]
+    "write",
+    [
+        "INSERT INTO t VALUES (1)",
+        "  update t SET x = 2",
+        "DELETE FROM t",
+        "DROP TABLE t",
+        "/* a comment */ INSERT INTO t VALUES (1)",
+        "-- a comment\nDELETE FROM t",
+        "WITH a AS (SELECT 1 AS x) INSERT INTO t SELECT x FROM a",
+        "PRAGMA user_version = 7",
+    ],
 )
 def test_a_read_only_session_refuses_to_write(path: Path, write: str) -> None:
     engine = make_engine(f"sqlite:///{path}")
@@ -121,6 +132,16 @@ def test_a_read_only_session_refuses_to_write(path: Path, write: str) -> None:
         connection.execute(text(write))
     with make_sessionmaker(engine)() as s, s.begin():  # writers write
         s.execute(text("INSERT INTO t VALUES (1)"))
+    engine.dispose()
+
+
+@pytest.mark.parametrize(
+    "read", ["SELECT 'insert' AS x", "WITH a AS (SELECT 1 AS x) SELECT x FROM a", "PRAGMA user_version"]
+)
+def test_a_read_only_session_reads_whatever_its_words(path: Path, read: str) -> None:
+    engine = make_engine(f"sqlite:///{path}")
+    with make_sessionmaker(engine, read_only=True)() as s:
+        assert len(s.execute(text(read)).all()) == 1
     engine.dispose()
 
 
@@ -179,6 +200,26 @@ def test_a_single_read_on_postgresql_runs_in_autocommit_and_the_pool_gets_back_a
                 s.execute(text("CREATE TABLE never_made (x INT)"))
     finally:
         engine.dispose()
+
+
+def test_postgresql_transactions_are_read_committed_whatever_the_server_default(postgres_url: str) -> None:
+    # read-only sessions in autocommit read as a transaction would only at READ COMMITTED
+    with fresh_postgres_database(postgres_url) as url:
+        admin = create_engine(url, isolation_level="AUTOCOMMIT")
+        with admin.connect() as connection:
+            name = connection.scalar(text("SELECT current_database()"))
+            connection.execute(
+                text(f"ALTER DATABASE \"{name}\" SET default_transaction_isolation = 'repeatable read'")
+            )
+        admin.dispose()
+        engine = make_engine(url)
+        try:
+            with make_sessionmaker(engine)() as s, s.begin():
+                assert s.scalar(text("SHOW transaction_isolation")) == "read committed"
+            with engine.connect() as connection:  # the server's default, for contrast
+                assert connection.scalar(text("SHOW default_transaction_isolation")) == "repeatable read"
+        finally:
+            engine.dispose()
 
 
 def backend_pid(engine: Engine) -> int:

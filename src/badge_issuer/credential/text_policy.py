@@ -108,8 +108,8 @@ def _surely_clean(document: Any, *, controls: bool) -> bool:
     ~20 times cheaper than walking every string of a typical credential (#11)."""
     try:
         text = json.dumps(document, ensure_ascii=False)
-    except (TypeError, ValueError):
-        return False  # not plain JSON: the walk decides
+    except (TypeError, ValueError, RecursionError):
+        return False  # not plain JSON, or nested deeper than json.dumps goes: the walk decides
     pattern = _MAYBE_REFUSED_OR_CONTROL if controls else _MAYBE_REFUSED
     return pattern.search(text) is None
 

@@ -44,7 +44,10 @@ def make_engine(url: str, *, idle_ping_seconds: float = IDLE_PING_SECONDS) -> En
     then replaces every connection older than that failure."""
     parsed = make_url(url)
     if parsed.get_backend_name() != "sqlite":
-        engine = create_engine(url, pool_size=10, max_overflow=20)
+        # READ COMMITTED whatever the server's default: read-only sessions run in autocommit,
+        # which reads the same only at this level (see read_only_engine), and the row locks of
+        # the issuance path are written for it
+        engine = create_engine(url, pool_size=10, max_overflow=20, isolation_level="READ COMMITTED")
         _ping_when_idle(engine, idle_ping_seconds)
         _refuse_writes(engine)
         return engine
@@ -196,7 +199,7 @@ def make_sessionmaker(engine: Engine, *, read_only: bool = False) -> sessionmake
     """Sessions that never autocommit; the caller owns each transaction.
 
     ``read_only`` sessions are for requests that only read (``read_only_engine``); a statement
-    that writes through one raises ``InvalidRequestError``.
+    that writes through one raises ``InvalidRequestError`` (see ``_refuse_writes``).
     """
     bind = read_only_engine(engine) if read_only else engine
     maker = sessionmaker(bind, expire_on_commit=False, autoflush=True)
@@ -206,7 +209,7 @@ def make_sessionmaker(engine: Engine, *, read_only: bool = False) -> sessionmake
 
 
 def read_only_engine(engine: Engine) -> Engine:
-    """``engine`` for reading only; a statement that writes through it raises.
+    """``engine`` for reading only; a statement that writes through it raises (``_refuse_writes``).
 
     On SQLite a read transaction never takes the write lock, and its statements share one
     snapshot. On PostgreSQL each statement runs in autocommit mode: at READ COMMITTED, where each
@@ -225,13 +228,20 @@ def single_read_engine(engine: Engine) -> Engine:
     return read_only_engine(engine)
 
 
-#: what a statement that writes starts with (compiled DML is known by its execution context)
-_WRITES = re.compile(r"\s*(INSERT|UPDATE|DELETE|REPLACE|MERGE|CREATE|DROP|ALTER|TRUNCATE)\b", re.IGNORECASE)
+#: a statement that writes, after any leading comments: one starting with a writing keyword, a
+#: WITH whose body writes, or a PRAGMA that sets (compiled DML is known by its execution context)
+_WRITES = re.compile(
+    r"\s*(?:(?:--[^\n]*(?:\n|$)|/\*.*?\*/)\s*)*"
+    r"(?:(?:INSERT|UPDATE|DELETE|REPLACE|MERGE|CREATE|DROP|ALTER|TRUNCATE|COPY|GRANT|REVOKE)\b"
+    r"|WITH\b.*\b(?:INSERT|UPDATE|DELETE)\b|PRAGMA\b[^;]*=)",
+    re.IGNORECASE | re.DOTALL,
+)
 
 
 def _refuse_writes(engine: Engine) -> None:
     """Make a write through a read-only connection an error, not a change PostgreSQL's autocommit
-    would keep (or SQLite's rollback would silently drop)."""
+    would keep (or SQLite's rollback would silently drop). A net for our own mistakes, which are
+    statements we write, not a sandbox: a write hidden in a function a SELECT calls gets through."""
 
     @event.listens_for(engine, "before_cursor_execute")
     def _check(
