@@ -58,7 +58,7 @@ def make_engine(url: str, *, idle_ping_seconds: float = IDLE_PING_SECONDS) -> En
         Path(str(parsed.database)).parent.mkdir(parents=True, exist_ok=True)
     # a file's connections stay pooled up to SQLITE_POOL_SIZE: with SQLAlchemy's default of 5, a
     # sixth concurrent request opened a new connection and closed it after use, paying the PRAGMAs
-    # and SQLite's parse of the whole schema each time, about a fifth of a verification's CPU (#11)
+    # and SQLite's parse of the whole schema each time (#11)
     pooling = {"pool_size": SQLITE_POOL_SIZE, "max_overflow": SQLITE_MAX_OVERFLOW} if file_backed else {}
     engine = create_engine(url, connect_args={"timeout": 30, "check_same_thread": False}, **pooling)
     across = _ProcessWriteLock(str(parsed.database)) if file_backed else None
@@ -137,7 +137,7 @@ def make_engine(url: str, *, idle_ping_seconds: float = IDLE_PING_SECONDS) -> En
 
 def _begin(connection: Any, statement: str) -> None:
     """Open SQLite's transaction on the driver's connection itself: through ``exec_driver_sql`` a
-    BEGIN paid SQLAlchemy's whole statement path (events, cursor result), about half of a read
+    BEGIN paid SQLAlchemy's whole statement path (events, cursor result), about 40 % of a read
     transaction's overhead (#11). A driver error is raised as SQLAlchemy's, as a statement's is."""
     try:
         connection.connection.driver_connection.execute(statement)
@@ -196,7 +196,8 @@ class _ProcessWriteLock:
 
 
 def make_sessionmaker(engine: Engine, *, read_only: bool = False) -> sessionmaker[Session]:
-    """Sessions that never autocommit; the caller owns each transaction.
+    """Sessions whose caller owns each transaction (PostgreSQL's read-only ones run each statement
+    in autocommit instead: see ``read_only_engine``).
 
     ``read_only`` sessions are for requests that only read (``read_only_engine``); a statement
     that writes through one raises ``InvalidRequestError`` (see ``_refuse_writes``).
@@ -249,9 +250,8 @@ def _refuse_writes(engine: Engine) -> None:
     ) -> None:
         if not connection.get_execution_options().get(READ_ONLY, False):
             return
-        if context is not None and (context.isinsert or context.isupdate or context.isdelete):
-            raise InvalidRequestError(f"a read-only connection cannot write: {statement[:80]}")
-        if _WRITES.match(statement):
+        compiled_write = context is not None and (context.isinsert or context.isupdate or context.isdelete)
+        if compiled_write or _WRITES.match(statement):
             raise InvalidRequestError(f"a read-only connection cannot write: {statement[:80]}")
 
 
