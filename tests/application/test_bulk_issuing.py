@@ -26,7 +26,7 @@ from badge_issuer.application.bulk_issuing import (
     issue_rows,
     sign_here,
 )
-from badge_issuer.application.bulk_signing import PoolSigning
+from badge_issuer.application.bulk_signing import PoolSigning, sign_slice, tasks_of
 from badge_issuer.application.issuing import issue_batch, issue_one
 from badge_issuer.application.job_chunks import NOT_AWARDED, run_chunk
 from badge_issuer.application.job_queue import InlineWorker
@@ -49,8 +49,8 @@ from badge_issuer.db.tables import (
     StatusEntry,
     StatusList,
 )
-from badge_issuer.errors import IdempotencyConflict
-from badge_issuer.issuance import recipient_hash
+from badge_issuer.errors import IdempotencyConflict, KeyMismatch
+from badge_issuer.issuance import Prepared, recipient_hash, sign_prepared
 from badge_issuer.verification import verify_badge
 from tests.application.conftest import NOW, make_issuer
 from tests.conftest import fresh_postgres_database
@@ -236,6 +236,42 @@ def test_keys_are_reserved_together(bulk: tuple[Services, int]) -> None:
         again = BulkRepository(session).reserve(client_id, [("new", "other hash")], now=NOW)
         assert isinstance(again["new"], IdempotencyConflict)
         assert BulkRepository(session).reserve(client_id, [], now=NOW) == {}
+
+
+def test_a_worker_slice_loads_each_key_once_and_signs_what_this_process_signs(
+    bulk: tuple[Services, int], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """``sign_slice`` (what a signing process runs) gives the very credentials of ``sign_prepared``
+    and reads and checks the issuer's key file once per slice, not once per award; a key file
+    that does not hold the recorded public key is still refused."""
+    services, client_id = bulk
+    loads: list[str] = []
+    signer = services.keystore.signer
+
+    def counted(name: str, method: str, *, expected_public_key: bytes) -> Any:
+        loads.append(name)
+        return signer(name, method, expected_public_key=expected_public_key)
+
+    monkeypatch.setattr(services.keystore, "signer", counted)
+    seen: list[tuple[list[Prepared], list[dict[str, Any]]]] = []
+
+    def in_a_slice(services: Services, prepared: Any) -> list[dict[str, Any]]:
+        loads.clear()  # the prepare step's own load (cached by Services) is not the slice's
+        signed = sign_slice(services, tasks_of(services, prepared))
+        seen.append((list(prepared), signed))
+        return signed
+
+    spec = ChunkSpec("uni", "python-data", client_id, SCOPE)
+    outcomes = issue_rows(
+        services, spec, [RowIn(n, n, row(n), f"slice-{n}") for n in range(5)], signing=in_a_slice
+    )
+    assert [outcome.state for outcome in outcomes] == ["created"] * 5
+    assert len(loads) == 1
+    ((prepared, signed),) = seen
+    assert signed == [sign_prepared(one, tools=services.issuance) for one in prepared]
+    wrong = [(*task[:5], bytes(32)) for task in tasks_of(services, prepared)]
+    with pytest.raises(KeyMismatch):
+        sign_slice(services, wrong)
 
 
 def test_a_pool_of_processes_signs_what_verifies(
