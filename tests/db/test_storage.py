@@ -23,7 +23,7 @@ from badge_issuer.application.services import Services, build_services
 from badge_issuer.config import Settings
 from badge_issuer.credential.requests import AchievementInput, ClientCreate, IssuerCreate, IssueRequest
 from badge_issuer.db.migrate import alembic_config, upgrade
-from badge_issuer.db.statements import insert_new
+from badge_issuer.db.statements import insert_many, insert_new
 from badge_issuer.db.tables import Credential, Issuer, StatusEntry, StatusList
 from badge_issuer.issuance import IssueCommand, issue_badge, request_hash
 from badge_issuer.issuers import create_client, create_issuer
@@ -212,3 +212,33 @@ def test_a_new_record_is_inserted_as_the_session_would_store_it(services: Servic
         }
     assert stored[by_insert.id] == stored[by_flush.id] | {"id": by_insert.id}
     assert stored[by_insert.id]["status"] == "active" and stored[by_insert.id]["credential_uri"] is None
+
+
+def test_many_new_records_are_inserted_as_the_session_would_store_them(services: Services) -> None:
+    """``insert_many`` (a bulk chunk's records) stores what ``insert_new`` stores for each, also
+    when the records were given different columns (one executemany per set of columns)."""
+    seeded = seed(services)
+    with services.sessions() as session, session.begin():
+        issued = issue_badge(command(seeded), session=session, tools=services.issuance).record
+    given = {
+        column.key: getattr(issued, column.key)
+        for column in Credential.__table__.columns
+        if column.key not in ("id", "status", "credential_uri")
+    }
+    one = Credential(id=str(uuid.uuid4()), **given)
+    other = Credential(id=str(uuid.uuid4()), **given, status="revoked", credential_uri="urn:x:1")
+    third = Credential(id=str(uuid.uuid4()), **given)
+    alone = Credential(id=str(uuid.uuid4()), **given)
+    with services.sessions() as session, session.begin():
+        insert_many(session, [one, other, third])
+        insert_new(session, alone)
+        assert all(record not in session for record in (one, other, third))
+    with services.sessions() as session:
+        stored = {
+            record.id: {column.key: getattr(record, column.key) for column in Credential.__table__.columns}
+            for record in session.scalars(select(Credential).where(Credential.id != issued.id))
+        }
+    assert len(stored) == 4
+    assert stored[one.id] == stored[third.id] | {"id": one.id} == stored[alone.id] | {"id": one.id}
+    assert (stored[other.id]["status"], stored[other.id]["credential_uri"]) == ("revoked", "urn:x:1")
+    assert stored[one.id]["status"] == "active" and stored[one.id]["credential_uri"] is None

@@ -34,6 +34,7 @@ from badge_issuer.application.issuing import parse_item
 from badge_issuer.application.services import Services
 from badge_issuer.db.bulk import BulkRepository
 from badge_issuer.db.jobs import JobRepository
+from badge_issuer.db.statements import insert_many
 from badge_issuer.db.tables import Claim, Credential
 from badge_issuer.errors import BadgeIssuerError
 from badge_issuer.issuance import (
@@ -171,8 +172,7 @@ def _store(
         one.record.credential_json = json.dumps(credential, ensure_ascii=False, separators=(",", ":"))
     try:
         with services.sessions() as session, session.begin():
-            session.add_all([one.record for _, one in prepared])
-            session.flush()  # one INSERT for the chunk (executemany)
+            insert_many(session, [one.record for _, one in prepared])  # one INSERT (executemany)
             _finish(session, services, spec, prepared, signed, outcomes)
             if on_store is not None:
                 on_store(session, [outcomes[row.ref] for row in rows])
@@ -195,7 +195,7 @@ def _finish(
     BulkRepository(session).attach(
         [(list_id, position, one.record.id) for _, one in prepared for list_id, position in one.positions]
     )
-    session.add_all([_claim(services, one.record) for _, one in prepared])
+    insert_many(session, [_claim(services, one.record) for _, one in prepared])
     for (row, one), credential in zip(prepared, signed, strict=True):
         outcomes[row.ref] = RowOut(
             row.ref, "created", issued=IssuedBadge(one.record, credential, replayed=False)
@@ -226,8 +226,7 @@ def _store_one(
 ) -> None:
     try:
         with services.sessions() as session, session.begin():
-            session.add(one.record)
-            session.flush()
+            insert_many(session, [one.record])
             _finish(session, services, spec, [(row, one)], [credential], outcomes)
         return
     except IntegrityError:

@@ -52,6 +52,23 @@ def insert_new(session: Session, record: Any) -> None:
     outside the session, as a stored one does once its transaction ends; a key the database
     generates is not read back, so this is for rows whose callers need none. The ORM's unit of
     work cost several times the statement on the issuance path (#11)."""
+    execute(session, insert(record.__table__), _values(record))
+
+
+def insert_many(session: Session, records: Sequence[Any]) -> None:
+    """``insert_new`` for many new objects of one table: one executemany per set of given columns
+    (a bulk chunk's credentials or claims: one)."""
+    shapes: dict[tuple[str, ...], list[dict[str, Any]]] = {}
+    for record in records:
+        values = _values(record)
+        shapes.setdefault(tuple(values), []).append(values)
+    for rows in shapes.values():
+        session.flush()
+        session.connection().execute(insert(records[0].__table__), rows)
+
+
+def _values(record: Any) -> dict[str, Any]:
+    """The columns ``record`` was given, and the Python defaults of the others (set on it too)."""
     table: Table = record.__table__
     given = record.__dict__
     values: dict[str, Any] = {}
@@ -61,7 +78,7 @@ def insert_new(session: Session, record: Any) -> None:
         elif isinstance(column.default, ScalarElementColumnDefault):
             values[column.key] = column.default.arg
             setattr(record, column.key, column.default.arg)
-    execute(session, insert(table), values)
+    return values
 
 
 #: the statements of the few shapes callers use (a handful: bounded by the code, not by input)
