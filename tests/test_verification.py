@@ -13,11 +13,13 @@ from typing import Any
 import pytest
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 
+from badge_issuer import verification
 from badge_issuer.checks import CHECKS, VerifyOptions
 from badge_issuer.crypto.did import did_key_verification_method
 from badge_issuer.crypto.keys import raw_public_key
 from badge_issuer.errors import PayloadTooLarge
 from badge_issuer.formats.png import PNG_SIGNATURE, bake_png, make_chunk
+from badge_issuer.formats.sniff import unwrap
 from badge_issuer.formats.svg import bake_svg
 from badge_issuer.formats.vcjwt import encode_vc_jwt
 from badge_issuer.jsonld.loader import VC_V1
@@ -410,3 +412,19 @@ def test_a_generic_vc_is_judged_by_the_data_model_not_the_ob_schemas(version: st
     report = verify_badge(sign(issuer, broken, "eddsa-rdfc-2022"), ctx=context())
     assert not report.verified and statuses(report)["schema"] == "failed"
     assert statuses(report)["proof"] == "passed"  # signed as it is: only the data model is wrong
+
+
+def test_an_input_already_unwrapped_is_verified_as_given_and_not_parsed_again(
+    issuer: Issuer, documents: Documents, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """``unwrapped`` (the light lane's weighing did the parse) gives the report of the bytes."""
+    data = json.dumps(issuer.sign(badge(issuer, credentialStatus=status_entry(3)))).encode()
+    expected = verify_badge(data, ctx=context(documents=documents)).to_json()
+    presented = unwrap(data, None)
+
+    def refused(*_: object, **__: object) -> None:
+        raise AssertionError("parsed a second time")
+
+    monkeypatch.setattr(verification, "unwrap", refused)
+    report = verify_badge(data, ctx=context(documents=documents), unwrapped=presented)
+    assert report.verified and report.to_json() == expected

@@ -8,6 +8,7 @@ from typing import Any
 
 from badge_issuer.config import Settings
 from badge_issuer.formats.png import bake_png, make_chunk
+from badge_issuer.formats.sniff import unwrap
 from badge_issuer.formats.vcjwt import encode_vc_jwt
 from badge_issuer.workload import LightLimits, weigh_batch, weigh_presented
 from tests.badges import Issuer, badge, present
@@ -97,3 +98,22 @@ def test_limits_come_from_the_settings() -> None:
     issuer = Issuer()
     assert weigh_presented(json.dumps(issuer.sign(badge(issuer))).encode(), None, limits).heavy
     assert limits.bounds.max_values == limits.bounds.max_duplicate_checks == 50
+
+
+def test_a_light_weight_carries_what_it_unwrapped_and_a_heavy_one_nothing() -> None:
+    """The verifier reuses a light input's unwrapping (``verify_badge(unwrapped=…)``): it must be
+    exactly what ``unwrap`` makes of the bytes; a heavy input goes to a worker, which parses it."""
+    issuer = Issuer()
+    signed = issuer.sign(badge(issuer))
+    token = encode_vc_jwt(signed, private_key=issuer.key, kid=f"{issuer.did}#key-1").encode()
+    presentation = json.dumps(present(issuer, [signed])).encode()
+    for data, content_type in (
+        (json.dumps(signed).encode(), "application/json"),
+        (token, None),
+        (presentation, None),
+    ):
+        weight = weigh_presented(data, content_type, LIMITS)
+        assert not weight.heavy
+        assert weight.presented == unwrap(data, content_type, max_bytes=LIMITS.max_bytes)
+    assert weigh_presented(json.dumps(star(400)).encode(), None, LIMITS).presented is None
+    assert weigh_presented(b"not a badge", None, LIMITS).presented is None  # refused by the verifier

@@ -98,6 +98,7 @@ def verify_badge(
     ctx: VerifyContext,
     recipient: str | None = None,
     source: str | None = None,
+    unwrapped: Presented | None = None,
 ) -> VerificationReport:
     """Verify whatever was presented: JSON, VP, VC-JWT, baked PNG/SVG, or ``{"url": …}``.
 
@@ -106,6 +107,9 @@ def verify_badge(
     a report whose ``format`` check failed; input over a size, depth or count bound raises
     PayloadTooLarge (the request is refused, not judged). ``source`` says that the bytes were
     fetched from that URL (``fetch_credential``): they are then judged, never refused.
+    ``unwrapped`` is what ``formats.sniff.unwrap`` already made of these very bytes under a size
+    bound no larger than ``ctx.max_presented_bytes`` (the light lane's weighing): it is used
+    instead of parsing them again.
     """
     with cpu_budget(ctx.cpu_budget):  # each verification gets its own (see budget.py)
         if isinstance(presented, Mapping) and set(presented) == {"url"}:
@@ -114,7 +118,9 @@ def verify_badge(
             presented = json.dumps(presented, ensure_ascii=False)
         data = presented.encode("utf-8") if isinstance(presented, str) else presented
         try:
-            return _verify_unwrapped(data, content_type, ctx, source=source, recipient=recipient)
+            return _verify_unwrapped(
+                data, content_type, ctx, source=source, recipient=recipient, unwrapped=unwrapped
+            )
         except PayloadTooLarge as exc:
             if source is None:
                 raise
@@ -152,9 +158,17 @@ def _verify_url(url: Any, ctx: VerifyContext, recipient: str | None) -> Verifica
 
 
 def _verify_unwrapped(
-    data: bytes, content_type: str | None, ctx: VerifyContext, *, source: str | None, recipient: str | None
+    data: bytes,
+    content_type: str | None,
+    ctx: VerifyContext,
+    *,
+    source: str | None,
+    recipient: str | None,
+    unwrapped: Presented | None = None,
 ) -> VerificationReport:
-    presented = unwrap(data, content_type, max_bytes=ctx.max_presented_bytes)
+    presented = (
+        unwrapped if unwrapped is not None else unwrap(data, content_type, max_bytes=ctx.max_presented_bytes)
+    )
     if presented.url is not None:  # an image baked with the URL of an OB 2.0 hosted assertion
         if source is not None:
             return unusable("a fetched image may not point at yet another URL")

@@ -24,12 +24,12 @@ judged by their length.
 from __future__ import annotations
 
 from collections.abc import Iterable, Mapping, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field, replace
 from typing import Any, Literal
 
 from badge_issuer.config import Settings
 from badge_issuer.errors import BadgeIssuerError, PayloadTooLarge, TooComplex
-from badge_issuer.formats.sniff import unwrap
+from badge_issuer.formats.sniff import Presented, unwrap
 from badge_issuer.jsonld.bounds import JsonLdBounds, check_bounds
 
 Lane = Literal["light", "heavy"]
@@ -63,6 +63,8 @@ class Weight:
 
     lane: Lane
     reason: str
+    #: a light input as ``weigh_presented`` unwrapped it, so the verifier need not parse it again
+    presented: Presented | None = field(default=None, compare=False, repr=False)
 
     @property
     def heavy(self) -> bool:
@@ -85,7 +87,8 @@ def weigh_presented(data: bytes, content_type: str | None, limits: LightLimits) 
     documents: list[Any] = [item.document for item in presented.credentials]
     if presented.presentation is not None:
         documents.append({k: v for k, v in presented.presentation.items() if k != "verifiableCredential"})
-    return _weigh_documents(documents, len(presented.credentials), limits)
+    weight = _weigh_documents(documents, len(presented.credentials), limits)
+    return weight if weight.heavy else replace(weight, presented=presented)
 
 
 def weigh_batch(items: Sequence[Any], limits: LightLimits) -> Weight:

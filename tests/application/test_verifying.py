@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 from collections.abc import Callable
 
 import pytest
@@ -9,11 +10,18 @@ import pytest
 from badge_issuer.application import Services, build_services
 from badge_issuer.application.issuing import issue_one
 from badge_issuer.application.publishing import status_list
-from badge_issuer.application.verifying import MAX_BATCH, MAX_BATCH_URLS, verify_batch
+from badge_issuer.application.verifying import (
+    MAX_BATCH,
+    MAX_BATCH_URLS,
+    MAX_FETCHES,
+    _verify_here,
+    verify_batch,
+)
 from badge_issuer.clock import fixed_clock
 from badge_issuer.config import Settings
 from badge_issuer.credential.requests import IssueRequest
 from badge_issuer.errors import NotFound, ParseError, PayloadTooLarge
+from badge_issuer.formats.sniff import unwrap
 from tests.application.conftest import NOW, make_issuer
 from tests.badges import Issuer, badge
 
@@ -76,3 +84,19 @@ def test_only_revocation_and_suspension_lists_exist(services: Services) -> None:
         status_list(services, "uni", "refresh", 1)
     with pytest.raises(NotFound):
         status_list(services, "uni", "suspension", 1)  # suspension is off for this issuer
+
+
+def test_an_unwrapping_under_a_looser_bound_than_the_verifiers_is_not_reused(
+    make_settings: Callable[..., Settings],
+) -> None:
+    """The light lane's weighing may allow more bytes (BADGE_VERIFY_HEAVY_BYTES) than the verifier
+    (BADGE_MAX_BODY_BYTES): then its unwrapping is dropped and the verifier's own bound holds."""
+    services = build_services(make_settings(max_body_bytes=1_000), clock=fixed_clock(NOW))
+    try:
+        issuer = Issuer()
+        data = json.dumps(issuer.sign(badge(issuer))).encode()
+        assert 1_000 < len(data) < services.settings.verify_heavy_bytes
+        with pytest.raises(PayloadTooLarge):
+            _verify_here(services, data, None, None, None, None, MAX_FETCHES, unwrapped=unwrap(data))
+    finally:
+        services.close()

@@ -22,6 +22,7 @@ from badge_issuer.budget import batch_budget, batch_exhausted
 from badge_issuer.checks import FAILED, CheckResult, VerifyContext, VerifyOptions
 from badge_issuer.errors import ParseError, PayloadTooLarge
 from badge_issuer.formats.bounded_json import loads_bounded
+from badge_issuer.formats.sniff import Presented
 from badge_issuer.net.fetch import fetch_budget
 from badge_issuer.verification import (
     VerificationReport,
@@ -72,10 +73,11 @@ def verify_presented(
         data, content_type, source, fetches = fetched.body, fetched.content_type, url, budget.left
     args = (data, content_type, source, recipient, options, fetches)
     pool = services.verify_pool
-    if pool.running and weigh_presented(data, content_type, _limits(services)).heavy:
+    weight = weigh_presented(data, content_type, _limits(services)) if pool.running else None
+    if weight is not None and weight.heavy:
         report = pool.run(client, _verify_here, *args)
-    else:
-        report = _verify_here(services, *args)
+    else:  # what the weighing unwrapped is verified as it is, not parsed a second time
+        report = _verify_here(services, *args, unwrapped=weight.presented if weight else None)
     _count(services, report)
     return report
 
@@ -88,12 +90,18 @@ def _verify_here(
     recipient: str | None,
     options: VerifyOptions | None,
     fetches: int,
+    unwrapped: Presented | None = None,
 ) -> VerificationReport:
     """One verification in this process (the serving process, or a worker of the pool), making at
-    most ``fetches`` uncached fetches."""
+    most ``fetches`` uncached fetches; ``unwrapped``: ``data`` as the light lane's weighing
+    unwrapped it (used only when its size bound is within the verifier's)."""
     ctx = _context(services, options)
+    if _limits(services).max_bytes > ctx.max_presented_bytes:
+        unwrapped = None  # weighed under a looser bound than the verifier's own: unwrap again
     with fetch_budget(fetches):
-        return verify_badge(data, content_type=content_type, ctx=ctx, recipient=recipient, source=source)
+        return verify_badge(
+            data, content_type=content_type, ctx=ctx, recipient=recipient, source=source, unwrapped=unwrapped
+        )
 
 
 def _count(services: Services, report: VerificationReport) -> None:
