@@ -155,8 +155,9 @@ class Settings(BaseSettings):
     #: PostgreSQL: the serving process also runs a procrastinate worker, so a single deployment
     #: (`make serve`) completes jobs without `badge-issuer worker`
     job_inline_worker: bool = True
-    #: processes that sign a batch of a job's awards (0: the runner's own process signs); on SQLite,
-    #: whose one runner per process cannot scale out, 2 lets both cores of a 2-core host sign
+    #: processes that build and sign a batch of a job's awards (0: the runner's own process does);
+    #: on SQLite, whose one runner per process cannot scale out, 2 puts both cores of a 2-core host
+    #: to that work
     job_sign_processes: int = Field(default=0, ge=0, le=64)
     #: procrastinate workers send a heartbeat this often; one silent for 3 heartbeats is stalled and
     #: its chunks run again on another worker

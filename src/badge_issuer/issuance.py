@@ -54,6 +54,7 @@ __all__ = [
     "IssueCommand",
     "IssuedBadge",
     "Plan",
+    "Positions",
     "Prepared",
     "SignCommand",
     "build_badge",

@@ -7,7 +7,7 @@ from __future__ import annotations
 
 import json
 import time
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
 from datetime import timedelta
 from typing import Any
@@ -16,17 +16,20 @@ import pytest
 from procrastinate import RetryStrategy
 from sqlalchemy import delete, func, select, text
 
-from badge_issuer.application import Services, build_services
+from badge_issuer import issuance
+from badge_issuer.application import Services, build_services, bulk_issuing
 from badge_issuer.application.achievements import new_achievement
 from badge_issuer.application.bulk_batch import issue_many
 from badge_issuer.application.bulk_issuing import (
     ChunkSpec,
+    Made,
     RowIn,
     _command,
     issue_rows,
     sign_here,
 )
-from badge_issuer.application.bulk_signing import PoolSigning, sign_slice, tasks_of
+from badge_issuer.application.bulk_prepare import Ready
+from badge_issuer.application.bulk_signing import PoolSigning, Shared, Task, _made, make_slice, slices_of
 from badge_issuer.application.issuing import issue_batch, issue_one
 from badge_issuer.application.job_chunks import NOT_AWARDED, run_chunk
 from badge_issuer.application.job_queue import InlineWorker
@@ -49,8 +52,8 @@ from badge_issuer.db.tables import (
     StatusEntry,
     StatusList,
 )
-from badge_issuer.errors import IdempotencyConflict, KeyMismatch
-from badge_issuer.issuance import Prepared, recipient_hash, sign_prepared
+from badge_issuer.errors import BadgeIssuerError, IdempotencyConflict, KeyMismatch, ValidationFailed
+from badge_issuer.issuance import IssueCommand, recipient_hash
 from badge_issuer.verification import verify_badge
 from tests.application.conftest import NOW, make_issuer
 from tests.conftest import fresh_postgres_database
@@ -238,12 +241,13 @@ def test_keys_are_reserved_together(bulk: tuple[Services, int]) -> None:
         assert BulkRepository(session).reserve(client_id, [], now=NOW) == {}
 
 
-def test_a_worker_slice_loads_each_key_once_and_signs_what_this_process_signs(
+def test_a_worker_slice_builds_and_signs_as_this_process_does_and_loads_the_key_once(
     bulk: tuple[Services, int], monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    """``sign_slice`` (what a signing process runs) gives the very credentials of ``sign_prepared``
-    and reads and checks the issuer's key file once per slice, not once per award; a key file
-    that does not hold the recorded public key is still refused."""
+    """``make_slice`` (what a signing process runs, here in-process) gives the credentials and
+    records this process makes, reads and checks the issuer's key file once per slice, passes a
+    build's error back for its row alone, and refuses a key file that does not hold the public key
+    the awards were planned with."""
     services, client_id = bulk
     loads: list[str] = []
     signer = services.keystore.signer
@@ -253,25 +257,36 @@ def test_a_worker_slice_loads_each_key_once_and_signs_what_this_process_signs(
         return signer(name, method, expected_public_key=expected_public_key)
 
     monkeypatch.setattr(services.keystore, "signer", counted)
-    seen: list[tuple[list[Prepared], list[dict[str, Any]]]] = []
+    sliced: list[tuple[Shared, list[Task]]] = []
 
-    def in_a_slice(services: Services, prepared: Any) -> list[dict[str, Any]]:
-        loads.clear()  # the prepare step's own load (cached by Services) is not the slice's
-        signed = sign_slice(services, tasks_of(services, prepared))
-        seen.append((list(prepared), signed))
-        return signed
+    def in_slices(services: Services, ready: Sequence[Ready]) -> list[Made | BadgeIssuerError]:
+        loads.clear()  # the prepare step's own load (cached by Services) is not the slices'
+        sliced.extend(slices_of(services, ready, 2))
+        return [_made(outcome) for shared, tasks in sliced for outcome in make_slice(services, shared, tasks)]
 
     spec = ChunkSpec("uni", "python-data", client_id, SCOPE)
-    outcomes = issue_rows(
-        services, spec, [RowIn(n, n, row(n), f"slice-{n}") for n in range(5)], signing=in_a_slice
-    )
-    assert [outcome.state for outcome in outcomes] == ["created"] * 5
-    assert len(loads) == 1
-    ((prepared, signed),) = seen
-    assert signed == [sign_prepared(one, tools=services.issuance) for one in prepared]
-    wrong = [(*task[:5], bytes(32)) for task in tasks_of(services, prepared)]
+    build = issuance.build_badge
+
+    def failing_for_row_2(command: IssueCommand, *args: Any, **kwargs: Any) -> Any:
+        if command.idempotency_key == "slice-2":  # e.g. a badge class whose stored text is refused
+            raise ValidationFailed("the credential cannot be built")
+        return build(command, *args, **kwargs)
+
+    monkeypatch.setattr(bulk_issuing, "build_badge", failing_for_row_2)
+    rows = [RowIn(n, n, row(n), f"slice-{n}") for n in range(5)]
+    outcomes = issue_rows(services, spec, rows, signing=in_slices)
+    assert [len(tasks) for _, tasks in sliced] == [3, 2] and len(loads) == 2  # once per slice
+    assert [outcome.state for outcome in outcomes] == ["created", "created", "rejected", "created", "created"]
+    for outcome in outcomes:
+        if outcome.issued is not None:
+            report = verify_badge(outcome.issued.credential, ctx=services.verify_context)
+            assert report.verified, report.to_json()
+    with services.readers() as session:  # the failed row's key was released with the others
+        assert session.scalar(select(func.count()).select_from(IdempotencyReservation)) == 0
+        assert session.scalar(select(func.count()).select_from(Credential)) == 4
+    shared, tasks = sliced[0]
     with pytest.raises(KeyMismatch):
-        sign_slice(services, wrong)
+        make_slice(services, (*shared[:5], bytes(32)), tasks)
 
 
 def test_a_pool_of_processes_signs_what_verifies(
@@ -339,10 +354,10 @@ def test_an_inline_worker_runs_the_queued_chunks_and_those_of_a_dead_worker(
             worker._thread.join(30)
 
 
-def failing_signer(calls: list[int]) -> Callable[[Services, Any], list[dict[str, Any]]]:
+def failing_signer(calls: list[int]) -> Callable[[Services, Any], list[Any]]:
     """A signing step that fails every time (a fault no retry cures), counting its calls."""
 
-    def fail(services: Services, prepared: Any) -> list[dict[str, Any]]:
+    def fail(services: Services, ready: Any) -> list[Any]:
         calls.append(1)
         raise RuntimeError("the signing step broke")
 
@@ -414,10 +429,10 @@ def test_a_chunk_whose_last_attempt_fails_gives_its_rows_up_on_procrastinate(
         calls: list[int] = []
         fail = failing_signer(calls)
 
-        def failing_for_row_3(services: Services, prepared: Any) -> list[dict[str, Any]]:
-            if any(item.record.idempotency_key == "row-3" for item in prepared):
-                return fail(services, prepared)
-            return sign_here(services, prepared)
+        def failing_for_row_3(services: Services, ready: Any) -> list[Any]:
+            if any(item.command.idempotency_key == "row-3" for item in ready):
+                return fail(services, ready)
+            return sign_here(services, ready)
 
         job_id = submit(services, client_id, [row(n) for n in range(1, 6)])  # chunks 1-2, 3-4, 5
         worker = InlineWorker(services, failing_for_row_3, retry=RetryStrategy(max_attempts=1))
@@ -468,7 +483,7 @@ def test_a_twin_that_stores_first_while_the_batch_is_signed_is_replayed(bulk: tu
     services, client_id = bulk
     spec = ChunkSpec("uni", "python-data", client_id, SCOPE)
 
-    def signing_with_a_twin(services: Services, prepared: Any) -> list[dict[str, Any]]:
+    def signing_with_a_twin(services: Services, prepared: Any) -> list[Any]:
         with services.sessions() as session, session.begin():
             session.execute(delete(IdempotencyReservation))
         twin = issue_one(
@@ -501,7 +516,7 @@ def test_a_chunk_cut_short_by_a_stopping_server_is_finished_by_the_next_worker(
 ) -> None:
     with on_the_queue(make_settings, postgres_url, chunk_rows=1000) as (services, client_id):
 
-        def stopping_while_signing(services: Services, prepared: Any) -> list[dict[str, Any]]:
+        def stopping_while_signing(services: Services, prepared: Any) -> list[Any]:
             first._stopping.set()  # the server is asked to stop while the first batch is signed
             return sign_here(services, prepared)
 

@@ -1,13 +1,14 @@
 """Issuing many awards of one badge class at once: a bulk job's chunk, in three batched steps.
 
-``issue_rows`` runs issuance's own steps (``prepare_badge``, ``sign_prepared``) over a whole chunk,
-batching the database work around them: (1) one short write transaction looks up the rows' earlier
-awards, reserves their Idempotency-Keys and prepares every row (status positions taken, credential
-built); (2) the chunk is signed outside any transaction, in this process or by ``Signing`` (a pool
-of worker processes: both cores sign); (3) one transaction inserts the chunk's records together
+``issue_rows`` runs issuance's own steps (``prepare_badge``, ``build_badge``, ``sign_prepared``)
+over a whole chunk, batching the database work around them: (1) one short write transaction looks
+up the rows' earlier awards, reserves their Idempotency-Keys and takes every row's status
+positions; (2) the chunk's credentials are built and signed outside any transaction, in this
+process or by a ``Signing`` over worker processes (``bulk_signing``: every core builds and signs,
+the CPU work of an award); (3) one transaction inserts the chunk's records together
 (executemany), attaches their positions, opens their claims (as ``claiming.open_claim`` does),
-releases the keys and lets the caller record the rows' outcomes (``on_store``), so an award and
-its row's outcome land together.
+releases the keys (those of rows whose build failed too) and lets the caller record the rows'
+outcomes (``on_store``), so an award and its row's outcome land together.
 
 The first step is ``bulk_prepare.prepare_many`` (``prepare_badge`` for many rows, a statement per
 step). Idempotency per row is that of ``issue_item``: the same request hash, so a row already awarded
@@ -28,7 +29,7 @@ from typing import Any
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
-from badge_issuer.application.bulk_prepare import prepare_many
+from badge_issuer.application.bulk_prepare import Ready, prepare_many
 from badge_issuer.application.claim_mail import email_claim
 from badge_issuer.application.issuing import parse_item
 from badge_issuer.application.services import Services
@@ -40,16 +41,29 @@ from badge_issuer.errors import BadgeIssuerError
 from badge_issuer.issuance import (
     IssueCommand,
     IssuedBadge,
-    Prepared,
+    build_badge,
     replay,
     request_hash,
     sign_prepared,
 )
 from badge_issuer.observability.logs import actor, audit
+from badge_issuer.signing import IssuanceTools
 from badge_issuer.wallet import secrets
 
-#: signs a chunk's prepared awards, in order (in this process, or in a pool of worker processes)
-Signing = Callable[[Services, Sequence[Prepared]], list[dict[str, Any]]]
+
+@dataclass(frozen=True)
+class Made:
+    """An award built and signed: its record (not yet stored), its positions and its credential."""
+
+    record: Credential
+    #: (status list id, position) taken for it
+    positions: tuple[tuple[int, int], ...]
+    credential: dict[str, Any]
+
+
+#: builds and signs a chunk's ready awards, in order: each one Made, or the error its build raised
+#: (in this process, or in a pool of worker processes)
+Signing = Callable[[Services, Sequence[Ready]], list[Made | BadgeIssuerError]]
 
 
 @dataclass(frozen=True)
@@ -78,8 +92,18 @@ class RowOut:
     error: BadgeIssuerError | None = None
 
 
-def sign_here(services: Services, prepared: Sequence[Prepared]) -> list[dict[str, Any]]:
-    return [sign_prepared(one, tools=services.issuance) for one in prepared]
+def sign_here(services: Services, ready: Sequence[Ready]) -> list[Made | BadgeIssuerError]:
+    """Build and sign each award in this process."""
+    return [make(one, tools=services.issuance) for one in ready]
+
+
+def make(ready: Ready, *, tools: IssuanceTools) -> Made | BadgeIssuerError:
+    """``build_badge`` then ``sign_prepared``: the award, or the error its build raised."""
+    try:
+        prepared = build_badge(ready.command, ready.plan, ready.positions, tools=tools)
+    except BadgeIssuerError as exc:
+        return exc
+    return Made(prepared.record, prepared.positions, sign_prepared(prepared, tools=tools))
 
 
 def issue_rows(
@@ -98,9 +122,18 @@ def issue_rows(
             commands.append((row, _command(spec, row)))
         except BadgeIssuerError as exc:
             outcomes[row.ref] = RowOut(row.ref, "rejected", error=exc)
-    prepared = _prepare(services, spec, commands, outcomes)
-    signed = signing(services, [one for _, one in prepared]) if prepared else []
-    _store(services, spec, prepared, signed, outcomes, rows, on_store)
+    ready = _prepare(services, spec, commands, outcomes)
+    results = signing(services, [one for _, one in ready]) if ready else []
+    made: list[tuple[RowIn, Made]] = []
+    unbuilt: list[str] = []  # the keys of rows whose build failed, released when the chunk is stored
+    for (row, one), result in zip(ready, results, strict=True):
+        if isinstance(result, Made):
+            made.append((row, result))
+            continue
+        outcomes[row.ref] = RowOut(row.ref, "rejected", error=result)
+        if one.command.idempotency_key is not None:
+            unbuilt.append(one.command.idempotency_key)
+    _store(services, spec, made, unbuilt, outcomes, rows, on_store)
     by_ref = {row.ref: command for row, command in commands}
     _tell(services, spec, [(outcomes[row.ref], by_ref.get(row.ref)) for row in rows])
     return [outcomes[row.ref] for row in rows]
@@ -124,8 +157,8 @@ def _prepare(
     spec: ChunkSpec,
     commands: list[tuple[RowIn, IssueCommand]],
     outcomes: dict[int, RowOut],
-) -> list[tuple[RowIn, Prepared]]:
-    """The first transaction: replays, then keys reserved, positions taken and credentials built."""
+) -> list[tuple[RowIn, Ready]]:
+    """The first transaction: replays, then keys reserved and positions taken."""
     keys = [command.idempotency_key for _, command in commands if command.idempotency_key is not None]
     seen: set[str] = set()
     fresh: list[tuple[RowIn, IssueCommand]] = []
@@ -147,9 +180,9 @@ def _prepare(
                     seen.add(key)
                 fresh.append((row, command))
         results = prepare_many(session, services, [command for _, command in fresh])
-    prepared: list[tuple[RowIn, Prepared]] = []
+    prepared: list[tuple[RowIn, Ready]] = []
     for (row, _), result in zip(fresh, results, strict=True):
-        if isinstance(result, Prepared):
+        if isinstance(result, Ready):
             prepared.append((row, result))
         elif isinstance(result, BadgeIssuerError):
             outcomes[row.ref] = RowOut(row.ref, "rejected", error=result)
@@ -161,47 +194,54 @@ def _prepare(
 def _store(
     services: Services,
     spec: ChunkSpec,
-    prepared: list[tuple[RowIn, Prepared]],
-    signed: list[dict[str, Any]],
+    made: list[tuple[RowIn, Made]],
+    unbuilt: list[str],
     outcomes: dict[int, RowOut],
     rows: Sequence[RowIn],
     on_store: Callable[[Session, list[RowOut]], None] | None,
 ) -> None:
-    """The second transaction: every record at once; row by row only if a twin stored first."""
-    for (_, one), credential in zip(prepared, signed, strict=True):
-        one.record.credential_json = json.dumps(credential, ensure_ascii=False, separators=(",", ":"))
+    """The second transaction: every record at once; row by row only if a twin stored first. The
+    keys of rows whose build failed (``unbuilt``) are released with the outcomes."""
+    for _, one in made:
+        one.record.credential_json = json.dumps(one.credential, ensure_ascii=False, separators=(",", ":"))
     try:
         with services.sessions() as session, session.begin():
-            insert_many(session, [one.record for _, one in prepared])  # one INSERT (executemany)
-            _finish(session, services, spec, prepared, signed, outcomes)
+            insert_many(session, [one.record for _, one in made])  # one INSERT (executemany)
+            _finish(session, services, spec, made, outcomes)
+            _release(session, spec, unbuilt)
             if on_store is not None:
                 on_store(session, [outcomes[row.ref] for row in rows])
     except IntegrityError:  # a request under one of the keys stored first: store one by one
-        for (row, one), credential in zip(prepared, signed, strict=True):
-            _store_one(services, spec, row, one, credential, outcomes)
+        for row, one in made:
+            _store_one(services, spec, row, one, outcomes)
         with services.sessions() as session, session.begin():
+            _release(session, spec, unbuilt)
             if on_store is not None:
                 on_store(session, [outcomes[row.ref] for row in rows])
+
+
+def _release(session: Session, spec: ChunkSpec, keys: list[str]) -> None:
+    if keys and spec.client_id is not None:
+        JobRepository(session).release_keys(spec.client_id, keys)
 
 
 def _finish(
     session: Session,
     services: Services,
     spec: ChunkSpec,
-    prepared: list[tuple[RowIn, Prepared]],
-    signed: list[dict[str, Any]],
+    made: list[tuple[RowIn, Made]],
     outcomes: dict[int, RowOut],
 ) -> None:
     BulkRepository(session).attach(
-        [(list_id, position, one.record.id) for _, one in prepared for list_id, position in one.positions]
+        [(list_id, position, one.record.id) for _, one in made for list_id, position in one.positions]
     )
-    insert_many(session, [_claim(services, one.record) for _, one in prepared])
-    for (row, one), credential in zip(prepared, signed, strict=True):
+    insert_many(session, [_claim(services, one.record) for _, one in made])
+    for row, one in made:
         outcomes[row.ref] = RowOut(
-            row.ref, "created", issued=IssuedBadge(one.record, credential, replayed=False)
+            row.ref, "created", issued=IssuedBadge(one.record, one.credential, replayed=False)
         )
     if spec.client_id is not None:
-        keys = [one.record.idempotency_key for _, one in prepared if one.record.idempotency_key is not None]
+        keys = [one.record.idempotency_key for _, one in made if one.record.idempotency_key is not None]
         JobRepository(session).release_keys(spec.client_id, keys)
 
 
@@ -220,14 +260,13 @@ def _store_one(
     services: Services,
     spec: ChunkSpec,
     row: RowIn,
-    one: Prepared,
-    credential: dict[str, Any],
+    one: Made,
     outcomes: dict[int, RowOut],
 ) -> None:
     try:
         with services.sessions() as session, session.begin():
             insert_many(session, [one.record])
-            _finish(session, services, spec, [(row, one)], [credential], outcomes)
+            _finish(session, services, spec, [(row, one)], outcomes)
         return
     except IntegrityError:
         pass

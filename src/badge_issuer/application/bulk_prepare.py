@@ -1,15 +1,19 @@
-"""The first step of a batch of awards of one badge class: ``prepare_badge`` for many rows at once.
+"""The first step of a batch of awards of one badge class: ``prepare_badge`` for many rows at once,
+up to the build.
 
-Each row is validated, built and checked exactly as ``issuance.prepare_badge`` does it (the same
-functions, in the same order: dates, transportable text, the credential built from the badge
-class's current version with its status entries, each status view against the schema, the whole
-credential's text), but what every row shares is looked up once (issuer, badge class, its version,
-the signer) and the database work is a statement per step (``db.bulk``): the keys reserved
-together, the status positions taken together. A row that fails after its positions were taken
-leaves them burnt (never handed out again) and its key released.
+Each row is validated and given its status positions exactly as ``issuance.prepare_badge`` does it
+(the same functions, in the same order: dates, transportable text, positions), but what every row
+shares is looked up once (issuer, badge class, its version, the signer) and the database work is a
+statement per step (``db.bulk``): the keys reserved together, the status positions taken together.
+What comes out is each row's ``Ready`` award: the command, its plan and its positions, from which
+``issuance.build_badge`` makes the credential after this transaction, in this process or in a
+worker process (``bulk_signing``). A row whose build fails leaves its positions burnt (never
+handed out again) and its key released by the chunk's store step.
 """
 
 from __future__ import annotations
+
+from dataclasses import dataclass
 
 from sqlalchemy.orm import Session
 
@@ -18,13 +22,22 @@ from badge_issuer.credential.text_policy import refuse_untransportable
 from badge_issuer.db.achievements import AchievementRepository
 from badge_issuer.db.bulk import BulkRepository
 from badge_issuer.db.issuers import IssuerRepository
-from badge_issuer.db.jobs import JobRepository
 from badge_issuer.db.reservations import Reservation
 from badge_issuer.errors import BadgeIssuerError
-from badge_issuer.issuance import IssueCommand, Plan, Prepared, build_badge, check_dates
+from badge_issuer.issuance import IssueCommand, Plan, Positions, check_dates
 
-#: what a row became: prepared, left for a later pass ("pending"), or its error
-Prepping = Prepared | BadgeIssuerError | str
+
+@dataclass(frozen=True)
+class Ready:
+    """A row checked and its status positions taken, its credential not yet built."""
+
+    command: IssueCommand
+    plan: Plan
+    positions: Positions
+
+
+#: what a row became: ready to build, left for a later pass ("pending"), or its error
+Prepping = Ready | BadgeIssuerError | str
 
 
 def prepare_many(session: Session, services: Services, commands: list[IssueCommand]) -> list[Prepping]:
@@ -73,17 +86,8 @@ def prepare_many(session: Session, services: Services, commands: list[IssueComma
         )
         for purpose in purposes
     }
-    failed: list[str] = []
     for n, index in enumerate(ready):
-        positions = [taken[purpose][n] for purpose in purposes]
-        try:
-            command = commands[index]
-            plan = Plan(issuer, achievement, version, now, command.request.valid_from or now, signer)
-            results[index] = build_badge(command, plan, tuple(positions), tools=tools)
-        except BadgeIssuerError as exc:
-            results[index] = exc
-            if commands[index].idempotency_key is not None:
-                failed.append(commands[index].idempotency_key or "")
-    if failed and client_id is not None:
-        JobRepository(session).release_keys(client_id, failed)
+        command = commands[index]
+        plan = Plan(issuer, achievement, version, now, command.request.valid_from or now, signer)
+        results[index] = Ready(command, plan, tuple(taken[purpose][n] for purpose in purposes))
     return results

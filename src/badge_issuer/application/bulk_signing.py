@@ -1,12 +1,18 @@
-"""Signing a batch of a job's awards on every core: a pool of worker processes (BADGE_JOB_SIGN_PROCESSES).
+"""Building and signing a batch of a job's awards on every core: a pool of worker processes
+(BADGE_JOB_SIGN_PROCESSES).
 
-Signing is CPU work under the GIL, so one runner signs on one core. ``PoolSigning`` splits a batch
-into one slice per worker process (the verification lane's ``VerifyPool``, a pool of ``spawn``-ed
-processes that each build their own Services from the settings) and signs the slices in parallel.
-No key crosses the pipe: a worker loads the issuer's key from the key store by name and refuses
-one whose public key is not the one the award was prepared for (``KeyMismatch``). The unsigned
-credentials and their proofs' ``created`` go out, the signed credentials come back; the database
-is not touched by the workers.
+Building a credential and signing it are CPU work under the GIL (about 1 ms each for a typical
+badge), so one runner does them on one core. ``PoolSigning`` splits a batch into one slice per
+worker process (the verification lane's ``VerifyPool``, a pool of ``spawn``-ed processes that each
+build their own Services from the settings) and builds and signs the slices in parallel, while
+the runner keeps the database work (reserving keys and positions before, storing after).
+
+What crosses the pipe: the rows' commands, their plan's times and their status positions go out,
+with what the slice shares (the issuer, badge class and version by id, the signing key by name);
+each award's record columns and signed credential (or the error its build raised) come back. No
+key crosses it: a worker loads the issuer's key from the key store by name, once per slice, and
+refuses one whose public key is not the one the award was planned with (``KeyMismatch``). A worker
+reads the issuer, badge class and version by id; it writes nothing.
 """
 
 from __future__ import annotations
@@ -16,30 +22,48 @@ from concurrent.futures import ThreadPoolExecutor
 from datetime import datetime
 from typing import Any
 
+from badge_issuer.application.bulk_issuing import Made, make
+from badge_issuer.application.bulk_prepare import Ready
 from badge_issuer.application.services import Services, build_services
 from badge_issuer.application.verify_pool import VerifyPool
-from badge_issuer.crypto.keys import Ed25519Signer
 from badge_issuer.db.issuers import IssuerRepository
-from badge_issuer.db.tables import Credential, Issuer
-from badge_issuer.issuance import Prepared, sign_prepared
+from badge_issuer.db.tables import Achievement, AchievementVersion, Credential, StatusList
+from badge_issuer.errors import BadgeIssuerError
+from badge_issuer.issuance import IssueCommand, Plan
 
-#: (unsigned credential, suites, created, key name, verification method, public key)
-Task = tuple[dict[str, Any], tuple[str, ...], datetime, str, str, bytes]
+#: what a slice's awards share: issuer, badge class and version ids; key name, method, public key
+Shared = tuple[int, int, int, str, str, bytes]
+#: one award: its command, its plan's now and valid_from, its positions (list id, purpose,
+#: sequence, position)
+Task = tuple[IssueCommand, datetime, datetime, tuple[tuple[int, str, int, int], ...]]
+#: what comes back for an award: (record columns, positions, signed credential), or its error
+Outcome = tuple[dict[str, Any], tuple[tuple[int, int], ...], dict[str, Any]] | BadgeIssuerError
 
 
-def sign_slice(services: Services, tasks: list[Task]) -> list[dict[str, Any]]:
-    """In a worker process: sign each award with the key it was prepared for (each key loaded and
-    checked once per slice: a key file's read and parse cost 0.08 ms, 0.4 ms when encrypted)."""
-    signed = []
-    signers: dict[tuple[str, str, bytes], Ed25519Signer] = {}
-    for unsigned, suites, created, key_name, method, public_key in tasks:
-        signer = signers.get((key_name, method, public_key))
-        if signer is None:
-            signer = services.keystore.signer(key_name, method, expected_public_key=public_key)
-            signers[key_name, method, public_key] = signer
-        prepared = Prepared(Credential(created_at=created), unsigned, suites, signer, positions=())
-        signed.append(sign_prepared(prepared, tools=services.issuance))
-    return signed
+def make_slice(services: Services, shared: Shared, tasks: list[Task]) -> list[Outcome]:
+    """In a worker process: build and sign each award of one issuer, badge class version and key."""
+    issuer_id, achievement_id, version_id, key_name, method, public_key = shared
+    with services.readers() as session:
+        issuer = IssuerRepository(session).by_id(issuer_id)
+        achievement = session.get(Achievement, achievement_id)
+        version = session.get(AchievementVersion, version_id)
+    assert achievement is not None and version is not None  # versions are never deleted
+    signer = services.keystore.signer(key_name, method, expected_public_key=public_key)
+    outcomes: list[Outcome] = []
+    for command, now, valid_from, positions in tasks:
+        lists = tuple(
+            (StatusList(id=list_id, issuer_id=issuer_id, purpose=purpose, sequence=sequence), position)
+            for list_id, purpose, sequence, position in positions
+        )
+        plan = Plan(issuer, achievement, version, now, valid_from, signer)
+        made = make(Ready(command, plan, lists), tools=services.issuance)
+        if isinstance(made, BadgeIssuerError):
+            outcomes.append(made)
+            continue
+        given = made.record.__dict__
+        columns = {c.key: given[c.key] for c in Credential.__table__.columns if c.key in given}
+        outcomes.append((columns, made.positions, made.credential))
+    return outcomes
 
 
 class PoolSigning:
@@ -65,38 +89,46 @@ class PoolSigning:
         self._threads.shutdown(wait=False, cancel_futures=True)
         self.pool.close()
 
-    def __call__(self, services: Services, prepared: Sequence[Prepared]) -> list[dict[str, Any]]:
-        if not self.pool.running or len(prepared) < 2:
-            return [sign_prepared(one, tools=services.issuance) for one in prepared]
-        tasks = tasks_of(services, prepared)
-        size = -(-len(tasks) // self.processes)
-        slices = [tasks[start : start + size] for start in range(0, len(tasks), size)]
-        futures = [self._threads.submit(self.pool.run, None, sign_slice, part) for part in slices]
-        return [credential for future in futures for credential in future.result()]
+    def __call__(self, services: Services, ready: Sequence[Ready]) -> list[Made | BadgeIssuerError]:
+        if not self.pool.running or len(ready) < 2:
+            return [make(one, tools=services.issuance) for one in ready]
+        futures = []
+        for shared, tasks in slices_of(services, ready, self.processes):
+            futures.append(self._threads.submit(self.pool.run, None, make_slice, shared, tasks))
+        return [_made(outcome) for future in futures for outcome in future.result()]
 
 
-def tasks_of(services: Services, prepared: Sequence[Prepared]) -> list[Task]:
-    """What a worker process needs to sign each prepared award (no key crosses the pipe)."""
-    names = _key_names(services, {one.record.issuer_id for one in prepared})
-    return [
-        (
-            one.unsigned,
-            one.suites,
-            one.record.created_at,
-            names[one.record.issuer_id],
-            one.signer.verification_method,
-            one.signer.public_key,
+def slices_of(services: Services, ready: Sequence[Ready], count: int) -> list[tuple[Shared, list[Task]]]:
+    """``ready`` in order, as at most ``count`` slices of consecutive awards per shared plan."""
+    groups: list[tuple[Shared, list[Task]]] = []
+    keys: dict[int, tuple[str, str, bytes]] = {}
+    for one in ready:
+        plan = one.plan
+        if plan.issuer.id not in keys:
+            with services.readers() as session:
+                name = IssuerRepository(session).signing_key(plan.issuer).key_name
+            keys[plan.issuer.id] = (name, plan.signer.verification_method, plan.signer.public_key)
+        shared: Shared = (plan.issuer.id, plan.achievement.id, plan.version.id, *keys[plan.issuer.id])
+        task: Task = (
+            one.command,
+            plan.now,
+            plan.valid_from,
+            tuple((sl.id, sl.purpose, sl.sequence, position) for sl, position in one.positions),
         )
-        for one in prepared
+        if groups and groups[-1][0] == shared:
+            groups[-1][1].append(task)
+        else:
+            groups.append((shared, [task]))
+    size = -(-len(ready) // count)
+    return [
+        (shared, tasks[start : start + size])
+        for shared, tasks in groups
+        for start in range(0, len(tasks), size)
     ]
 
 
-def _key_names(services: Services, issuer_ids: set[int]) -> dict[int, str]:
-    """The key store's name of each issuer's current signing key."""
-    with services.readers() as session:
-        names = {}
-        for issuer_id in issuer_ids:
-            issuer = session.get(Issuer, issuer_id)
-            assert issuer is not None
-            names[issuer_id] = IssuerRepository(session).signing_key(issuer).key_name
-        return names
+def _made(outcome: Outcome) -> Made | BadgeIssuerError:
+    if isinstance(outcome, BadgeIssuerError):
+        return outcome
+    columns, positions, credential = outcome
+    return Made(Credential(**columns), positions, credential)
