@@ -5,6 +5,7 @@ credentials that verify like those issued one at a time."""
 
 from __future__ import annotations
 
+import dataclasses
 import json
 import time
 from collections.abc import Callable, Iterator, Sequence
@@ -258,10 +259,12 @@ def test_a_worker_slice_builds_and_signs_as_this_process_does_and_loads_the_key_
 
     monkeypatch.setattr(services.keystore, "signer", counted)
     sliced: list[tuple[Shared, list[Task]]] = []
+    here: list[Made | BadgeIssuerError] = []
 
     def in_slices(services: Services, ready: Sequence[Ready]) -> list[Made | BadgeIssuerError]:
         loads.clear()  # the prepare step's own load (cached by Services) is not the slices'
         sliced.extend(slices_of(services, ready, 2))
+        here.extend(sign_here(services, ready))  # what this process makes of the same awards
         return [_made(outcome) for shared, tasks in sliced for outcome in make_slice(services, shared, tasks)]
 
     spec = ChunkSpec("uni", "python-data", client_id, SCOPE)
@@ -284,9 +287,23 @@ def test_a_worker_slice_builds_and_signs_as_this_process_does_and_loads_the_key_
     with services.readers() as session:  # the failed row's key was released with the others
         assert session.scalar(select(func.count()).select_from(IdempotencyReservation)) == 0
         assert session.scalar(select(func.count()).select_from(Credential)) == 4
+    for outcome, made in zip(outcomes, here, strict=True):  # the same records but for their ids
+        if outcome.issued is None:
+            assert isinstance(made, ValidationFailed)
+            continue
+        assert isinstance(made, Made)
+        columns = [c.key for c in Credential.__table__.columns if c.key not in ("id", "credential_json")]
+        assert [getattr(outcome.issued.record, key) for key in columns] == [
+            getattr(made.record, key) for key in columns
+        ]
+        assert outcome.issued.credential["issuer"] == made.credential["issuer"]
+        assert (
+            outcome.issued.credential["credentialSubject"]["achievement"]
+            == (made.credential["credentialSubject"]["achievement"])
+        )
     shared, tasks = sliced[0]
     with pytest.raises(KeyMismatch):
-        make_slice(services, (*shared[:5], bytes(32)), tasks)
+        make_slice(services, dataclasses.replace(shared, public_key=bytes(32)), tasks)
 
 
 def test_a_pool_of_processes_signs_what_verifies(

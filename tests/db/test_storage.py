@@ -187,17 +187,31 @@ def test_the_idempotency_key_is_unique_per_client(services: Services) -> None:
     assert again.replayed and again.record.id == first.id
 
 
-def test_a_new_record_is_inserted_as_the_session_would_store_it(services: Services) -> None:
-    """``insert_new`` (one Core INSERT on the issuance path) stores the row a flush stores: the
-    columns given and the Python defaults of the others, which the object then holds too."""
+def issued_columns(services: Services, *left_out: str) -> tuple[Credential, dict[str, Any]]:
+    """A record issued the usual way, and its columns but ``id`` and ``left_out``."""
     seeded = seed(services)
     with services.sessions() as session, session.begin():
         issued = issue_badge(command(seeded), session=session, tools=services.issuance).record
-    given = {
-        column.key: getattr(issued, column.key)
-        for column in Credential.__table__.columns
-        if column.key not in ("id", "status")  # ``status`` left to its default ("active")
+    skipped = {"id", *left_out}
+    columns = Credential.__table__.columns
+    return issued, {
+        column.key: getattr(issued, column.key) for column in columns if column.key not in skipped
     }
+
+
+def stored_besides(services: Services, issued: Credential) -> dict[str, dict[str, Any]]:
+    """Every stored record but ``issued``, as its columns, by id."""
+    with services.sessions() as session:
+        return {
+            record.id: {column.key: getattr(record, column.key) for column in Credential.__table__.columns}
+            for record in session.scalars(select(Credential).where(Credential.id != issued.id))
+        }
+
+
+def test_a_new_record_is_inserted_as_the_session_would_store_it(services: Services) -> None:
+    """``insert_new`` (one Core INSERT on the issuance path) stores the row a flush stores: the
+    columns given and the Python defaults of the others, which the object then holds too."""
+    issued, given = issued_columns(services, "status")  # ``status`` left to its default ("active")
     by_flush = Credential(id=str(uuid.uuid4()), **given)
     by_insert = Credential(id=str(uuid.uuid4()), **given)
     with services.sessions() as session, session.begin():
@@ -205,11 +219,7 @@ def test_a_new_record_is_inserted_as_the_session_would_store_it(services: Servic
         session.flush()
         insert_new(session, by_insert)
         assert by_insert not in session and by_insert.status == "active"
-    with services.sessions() as session:
-        stored = {
-            record.id: {column.key: getattr(record, column.key) for column in Credential.__table__.columns}
-            for record in session.scalars(select(Credential).where(Credential.id != issued.id))
-        }
+    stored = stored_besides(services, issued)
     assert stored[by_insert.id] == stored[by_flush.id] | {"id": by_insert.id}
     assert stored[by_insert.id]["status"] == "active" and stored[by_insert.id]["credential_uri"] is None
 
@@ -217,14 +227,7 @@ def test_a_new_record_is_inserted_as_the_session_would_store_it(services: Servic
 def test_many_new_records_are_inserted_as_the_session_would_store_them(services: Services) -> None:
     """``insert_many`` (a bulk chunk's records) stores what ``insert_new`` stores for each, also
     when the records were given different columns (one executemany per set of columns)."""
-    seeded = seed(services)
-    with services.sessions() as session, session.begin():
-        issued = issue_badge(command(seeded), session=session, tools=services.issuance).record
-    given = {
-        column.key: getattr(issued, column.key)
-        for column in Credential.__table__.columns
-        if column.key not in ("id", "status", "credential_uri")
-    }
+    issued, given = issued_columns(services, "status", "credential_uri")
     one = Credential(id=str(uuid.uuid4()), **given)
     other = Credential(id=str(uuid.uuid4()), **given, status="revoked", credential_uri="urn:x:1")
     third = Credential(id=str(uuid.uuid4()), **given)
@@ -233,11 +236,7 @@ def test_many_new_records_are_inserted_as_the_session_would_store_them(services:
         insert_many(session, [one, other, third])
         insert_new(session, alone)
         assert all(record not in session for record in (one, other, third))
-    with services.sessions() as session:
-        stored = {
-            record.id: {column.key: getattr(record, column.key) for column in Credential.__table__.columns}
-            for record in session.scalars(select(Credential).where(Credential.id != issued.id))
-        }
+    stored = stored_besides(services, issued)
     assert len(stored) == 4
     assert stored[one.id] == stored[third.id] | {"id": one.id} == stored[alone.id] | {"id": one.id}
     assert (stored[other.id]["status"], stored[other.id]["credential_uri"]) == ("revoked", "urn:x:1")

@@ -8,7 +8,10 @@ statement per step (``db.bulk``): the keys reserved together, the status positio
 What comes out is each row's ``Ready`` award: the command, its plan and its positions, from which
 ``issuance.build_badge`` makes the credential after this transaction, in this process or in a
 worker process (``bulk_signing``). A row whose build fails leaves its positions burnt (never
-handed out again) and its key released by the chunk's store step.
+handed out again) and its key released by the chunk's store step. A failure that is not a row's
+own (an unexpected error, a key that cannot be loaded) fails the whole batch after this
+transaction committed: its positions stay burnt, its keys reserved until the chunk's next run
+releases them (``job_chunks``), as when signing fails.
 """
 
 from __future__ import annotations

@@ -8,17 +8,18 @@ build their own Services from the settings) and builds and signs the slices in p
 the runner keeps the database work (reserving keys and positions before, storing after).
 
 What crosses the pipe: the rows' commands, their plan's times and their status positions go out,
-with what the slice shares (the issuer, badge class and version by id, the signing key by name);
-each award's record columns and signed credential (or the error its build raised) come back. No
-key crosses it: a worker loads the issuer's key from the key store by name, once per slice, and
-refuses one whose public key is not the one the award was planned with (``KeyMismatch``). A worker
-reads the issuer, badge class and version by id; it writes nothing.
+with what the slice shares (the issuer's profile and the badge class version as the runner read
+them when planning, the signing key by name); each award's record columns and signed credential
+(or the error its build raised) come back. No key crosses it: a worker loads the issuer's key from
+the key store by name, once per slice, and refuses one whose public key is not the one the awards
+were planned with (``KeyMismatch``). The workers touch no database.
 """
 
 from __future__ import annotations
 
 from collections.abc import Sequence
 from concurrent.futures import ThreadPoolExecutor
+from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
@@ -27,12 +28,28 @@ from badge_issuer.application.bulk_prepare import Ready
 from badge_issuer.application.services import Services, build_services
 from badge_issuer.application.verify_pool import VerifyPool
 from badge_issuer.db.issuers import IssuerRepository
-from badge_issuer.db.tables import Achievement, AchievementVersion, Credential, StatusList
+from badge_issuer.db.tables import Achievement, AchievementVersion, Credential, Issuer, StatusList
 from badge_issuer.errors import BadgeIssuerError
 from badge_issuer.issuance import IssueCommand, Plan
 
-#: what a slice's awards share: issuer, badge class and version ids; key name, method, public key
-Shared = tuple[int, int, int, str, str, bytes]
+
+@dataclass(frozen=True)
+class Shared:
+    """What a slice's awards share, as planned: what ``build_badge`` reads of the issuer and the
+    badge class version, and the signing key's name, verification method and public key."""
+
+    issuer_id: int
+    issuer_slug: str
+    issuer_did: str
+    profile_json: str
+    achievement_id: int
+    version_id: int
+    document_json: str
+    key_name: str
+    method: str
+    public_key: bytes
+
+
 #: one award: its command, its plan's now and valid_from, its positions (list id, purpose,
 #: sequence, position)
 Task = tuple[IssueCommand, datetime, datetime, tuple[tuple[int, str, int, int], ...]]
@@ -42,17 +59,16 @@ Outcome = tuple[dict[str, Any], tuple[tuple[int, int], ...], dict[str, Any]] | B
 
 def make_slice(services: Services, shared: Shared, tasks: list[Task]) -> list[Outcome]:
     """In a worker process: build and sign each award of one issuer, badge class version and key."""
-    issuer_id, achievement_id, version_id, key_name, method, public_key = shared
-    with services.readers() as session:
-        issuer = IssuerRepository(session).by_id(issuer_id)
-        achievement = session.get(Achievement, achievement_id)
-        version = session.get(AchievementVersion, version_id)
-    assert achievement is not None and version is not None  # versions are never deleted
-    signer = services.keystore.signer(key_name, method, expected_public_key=public_key)
+    issuer = Issuer(
+        id=shared.issuer_id, slug=shared.issuer_slug, did=shared.issuer_did, profile_json=shared.profile_json
+    )
+    achievement = Achievement(id=shared.achievement_id)
+    version = AchievementVersion(id=shared.version_id, document_json=shared.document_json)
+    signer = services.keystore.signer(shared.key_name, shared.method, expected_public_key=shared.public_key)
     outcomes: list[Outcome] = []
     for command, now, valid_from, positions in tasks:
         lists = tuple(
-            (StatusList(id=list_id, issuer_id=issuer_id, purpose=purpose, sequence=sequence), position)
+            (StatusList(id=list_id, issuer_id=issuer.id, purpose=purpose, sequence=sequence), position)
             for list_id, purpose, sequence, position in positions
         )
         plan = Plan(issuer, achievement, version, now, valid_from, signer)
@@ -108,7 +124,17 @@ def slices_of(services: Services, ready: Sequence[Ready], count: int) -> list[tu
             with services.readers() as session:
                 name = IssuerRepository(session).signing_key(plan.issuer).key_name
             keys[plan.issuer.id] = (name, plan.signer.verification_method, plan.signer.public_key)
-        shared: Shared = (plan.issuer.id, plan.achievement.id, plan.version.id, *keys[plan.issuer.id])
+        issuer, version = plan.issuer, plan.version
+        shared = Shared(
+            issuer.id,
+            issuer.slug,
+            issuer.did,
+            issuer.profile_json,
+            plan.achievement.id,
+            version.id,
+            version.document_json,
+            *keys[issuer.id],
+        )
         task: Task = (
             one.command,
             plan.now,

@@ -4,7 +4,7 @@ starts and stops it; ``wake`` after a submit or a retry).
 - PostgreSQL (BADGE_JOB_QUEUE=auto): a procrastinate worker on a thread (BADGE_JOB_INLINE_WORKER,
   on by default, so one deployment completes its jobs), besides any ``badge-issuer worker``.
 - SQLite (or BADGE_JOB_QUEUE=thread): the lease runner.
-- Either way, BADGE_JOB_SIGN_PROCESSES > 0 signs each batch on that many worker processes.
+- Either way, BADGE_JOB_SIGN_PROCESSES > 0 builds and signs each batch on that many worker processes.
 """
 
 from __future__ import annotations

@@ -18,7 +18,8 @@ from badge_issuer.cli.base import CliContext, Refused, cli, open_services, pass_
 @pass_context
 def worker(ctx: CliContext, concurrency: int) -> None:
     """Run bulk jobs: take their chunks from the queue until SIGTERM or Ctrl-C (PostgreSQL; run as
-    many as you like, on any host; BADGE_JOB_SIGN_PROCESSES adds signing processes to each)."""
+    many as you like, on any host; BADGE_JOB_SIGN_PROCESSES adds building and signing processes
+    to each)."""
     from badge_issuer.application.job_queue import serve_workers, uses_queue
     from badge_issuer.observability.logs import configure_logging
 
