@@ -240,9 +240,7 @@ def _finish(
         outcomes[row.ref] = RowOut(
             row.ref, "created", issued=IssuedBadge(one.record, one.credential, replayed=False)
         )
-    if spec.client_id is not None:
-        keys = [one.record.idempotency_key for _, one in made if one.record.idempotency_key is not None]
-        JobRepository(session).release_keys(spec.client_id, keys)
+    _release(session, spec, [key for _, one in made if (key := one.record.idempotency_key) is not None])
 
 
 def _claim(services: Services, record: Credential) -> Claim:

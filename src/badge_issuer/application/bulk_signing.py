@@ -117,31 +117,18 @@ class PoolSigning:
 def slices_of(services: Services, ready: Sequence[Ready], count: int) -> list[tuple[Shared, list[Task]]]:
     """``ready`` in order, as at most ``count`` slices of consecutive awards per shared plan."""
     groups: list[tuple[Shared, list[Task]]] = []
-    keys: dict[int, tuple[str, str, bytes]] = {}
+    shared_of: dict[tuple[int, int, int], Shared] = {}
     for one in ready:
         plan = one.plan
-        if plan.issuer.id not in keys:
-            with services.readers() as session:
-                name = IssuerRepository(session).signing_key(plan.issuer).key_name
-            keys[plan.issuer.id] = (name, plan.signer.verification_method, plan.signer.public_key)
-        issuer, version = plan.issuer, plan.version
-        shared = Shared(
-            issuer.id,
-            issuer.slug,
-            issuer.did,
-            issuer.profile_json,
-            plan.achievement.id,
-            version.id,
-            version.document_json,
-            *keys[issuer.id],
-        )
+        ids = (plan.issuer.id, plan.achievement.id, plan.version.id)
+        shared = shared_of.get(ids) or shared_of.setdefault(ids, _shared(services, plan))
         task: Task = (
             one.command,
             plan.now,
             plan.valid_from,
             tuple((sl.id, sl.purpose, sl.sequence, position) for sl, position in one.positions),
         )
-        if groups and groups[-1][0] == shared:
+        if groups and groups[-1][0] is shared:
             groups[-1][1].append(task)
         else:
             groups.append((shared, [task]))
@@ -151,6 +138,25 @@ def slices_of(services: Services, ready: Sequence[Ready], count: int) -> list[tu
         for shared, tasks in groups
         for start in range(0, len(tasks), size)
     ]
+
+
+def _shared(services: Services, plan: Plan) -> Shared:
+    """What the awards of ``plan``'s issuer and badge class version share (the key by its name)."""
+    issuer, version, signer = plan.issuer, plan.version, plan.signer
+    with services.readers() as session:
+        key_name = IssuerRepository(session).signing_key(issuer).key_name
+    return Shared(
+        issuer.id,
+        issuer.slug,
+        issuer.did,
+        issuer.profile_json,
+        plan.achievement.id,
+        version.id,
+        version.document_json,
+        key_name,
+        signer.verification_method,
+        signer.public_key,
+    )
 
 
 def _made(outcome: Outcome) -> Made | BadgeIssuerError:

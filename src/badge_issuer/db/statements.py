@@ -16,10 +16,11 @@ from sqlalchemy.sql.schema import ScalarElementColumnDefault
 
 
 def execute(
-    session: Session, statement: Executable, parameters: Mapping[str, Any]
+    session: Session, statement: Executable, parameters: Mapping[str, Any] | Sequence[Mapping[str, Any]]
 ) -> Result[*tuple[Any, ...]]:
     """Run ``statement`` in ``session``'s transaction as ``Session.execute`` does (what is pending in
-    the session is flushed first; a no-op when nothing is), rows as plain tuples: no ORM entities."""
+    the session is flushed first; a no-op when nothing is), rows as plain tuples: no ORM entities.
+    A sequence of ``parameters`` runs it once per item (executemany)."""
     session.flush()
     return session.connection().execute(statement, parameters)
 
@@ -63,8 +64,7 @@ def insert_many(session: Session, records: Sequence[Any]) -> None:
         values = _values(record)
         shapes.setdefault(tuple(values), []).append(values)
     for rows in shapes.values():
-        session.flush()
-        session.connection().execute(insert(records[0].__table__), rows)
+        execute(session, insert(records[0].__table__), rows)
 
 
 def _values(record: Any) -> dict[str, Any]:
