@@ -233,7 +233,8 @@ def full_verification(count: int = 5_000) -> Callable[[], object]:
 
     ``count`` badges (their own ids, one achievement, one issuer whose id is its did:key) are signed
     beforehand and verified in turn, so no memo of one verification serves the next badge; their
-    status list is served in process (so the status check verifies it with every badge).
+    status list is served in process (so the status check verifies it with every badge). Each is
+    presented as what a verifier receives, its JSON bytes: parsing them is part of the work.
     """
     from tests.badges import Documents, Issuer, status_list
 
@@ -244,7 +245,7 @@ def full_verification(count: int = 5_000) -> Callable[[], object]:
     for number in range(count):
         document = typical_credential(issuer.did)
         document["id"] = f"urn:uuid:5b3d0d9e-1f0e-4a8c-9d55-{number:012x}"
-        badges.append(issuer.sign(document))
+        badges.append(json.dumps(issuer.sign(document)).encode())
     report = verify_badge(badges[0], ctx=ctx)
     assert report.verified, [check.to_json() for check in report.checks]
     turn = itertools.cycle(badges)
