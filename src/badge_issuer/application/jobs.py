@@ -24,7 +24,7 @@ from badge_issuer.application.services import Services
 from badge_issuer.db.achievements import AchievementRepository
 from badge_issuer.db.issuers import IssuerRepository
 from badge_issuer.db.jobs import OPEN, JobRepository
-from badge_issuer.db.tables import IssuanceJob, IssuanceJobRow
+from badge_issuer.db.tables import IssuanceJob
 from badge_issuer.errors import BadgeIssuerError, Issue, StateConflict, ValidationFailed
 from badge_issuer.observability.logs import actor, audit
 
@@ -70,7 +70,7 @@ def submit_job(
         raise ValidationFailed(
             f"a job holds at most {MAX_ROWS:,} rows", [Issue("/", f"{len(items):,} rows; split the file")]
         )
-    stored: list[IssuanceJobRow] = []
+    stored: list[dict[str, Any]] = []
     for number, raw in items:
         key = raw.get("idempotencyKey") if isinstance(raw, dict) else None
         if not isinstance(key, str) or not key or len(key) > 255:
@@ -84,13 +84,14 @@ def submit_job(
         except BadgeIssuerError as exc:
             state, problem = "rejected", json.dumps(problem_of(exc), ensure_ascii=False)
         stored.append(
-            IssuanceJobRow(
-                row_number=number,
-                idempotency_key=key,
-                item_json=json.dumps(raw, ensure_ascii=False, separators=(",", ":")),
-                state=state,
-                problem_json=problem,
-            )
+            {
+                "row_number": number,
+                "idempotency_key": key,
+                "item_json": json.dumps(raw, ensure_ascii=False, separators=(",", ":")),
+                "state": state,
+                "credential_id": None,
+                "problem_json": problem,
+            }
         )
     now = services.clock()
     job_id = str(uuid.uuid4())
@@ -108,11 +109,9 @@ def submit_job(
             created_at=now,
             updated_at=now,
         )
-        for row in stored:
-            row.job_id = job_id
         jobs = JobRepository(session)
         jobs.add(job, stored)
-        _enqueue(services, jobs, job_id, [row.row_number for row in stored if row.state == "pending"])
+        _enqueue(services, jobs, job_id, [row["row_number"] for row in stored if row["state"] == "pending"])
     audit("job.submitted", actor=actor(client_id), issuer=issuer, job=job_id, rows=len(stored))
     return get_job(services, issuer, job_id)
 
