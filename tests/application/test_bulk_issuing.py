@@ -156,6 +156,59 @@ def test_a_chunk_awards_replays_and_rejects_each_row_once(bulk: tuple[Services, 
     assert run_chunk(services, job_id, 1, 8).awarded == 0
 
 
+class Overlapping:
+    """A Signing with ``begin``, as ``PoolSigning`` has: it makes the awards here, and records when
+    each batch was begun and when its awards were waited for."""
+
+    def __init__(self) -> None:
+        self.events: list[tuple[str, int]] = []
+
+    def __call__(self, services: Services, ready: Sequence[Ready]) -> list[Made | BadgeIssuerError]:
+        return sign_here(services, ready)
+
+    def begin(
+        self, services: Services, ready: Sequence[Ready]
+    ) -> Callable[[], list[Made | BadgeIssuerError]]:
+        number = sum(1 for event, _ in self.events if event == "begin") + 1
+        self.events.append(("begin", number))
+        made = sign_here(services, ready)
+
+        def results() -> list[Made | BadgeIssuerError]:
+            self.events.append(("wait", number))
+            return made
+
+        return results
+
+
+def test_a_batch_is_begun_while_the_one_before_is_made_and_a_twin_in_flight_waits(
+    bulk: tuple[Services, int],
+) -> None:
+    services, client_id = bulk
+    # batches of 3: row 5 reuses row 2's key while row 2's batch is still being made
+    rows = [row(1), row(2), row(3), row(4), row(2), row(6), row(7)]
+    job_id = submit(services, client_id, rows)
+    signing = Overlapping()
+    result = run_chunk(services, job_id, 1, 7, batch=3, signing=signing)
+    assert (result.awarded, result.left, result.stopped) == (7, 0, False)
+    # the runner prepared the next batch before it waited for (and stored) the one before
+    assert signing.events[:3] == [("begin", 1), ("begin", 2), ("wait", 1)]
+    assert get_job(services, "uni", job_id).counts == {
+        "pending": 0,
+        "created": 6,
+        "replayed": 1,
+        "rejected": 0,
+    }
+    results = {line.row: line for line in job_results(services, "uni", job_id, after=0, limit=100)}
+    assert results[5].state == "replayed" and results[5].credential_id == results[2].credential_id
+    with services.readers() as session:
+        assert session.scalar(select(func.count()).select_from(IdempotencyReservation)) == 0
+        positions = session.execute(select(StatusEntry.list_id, StatusEntry.position)).all()
+        assert len(positions) == len(set(positions)) == 6
+        stored = session.get(Credential, results[7].credential_id)
+        assert stored is not None
+    assert verify_badge(json.loads(stored.credential_json), ctx=services.verify_context).verified
+
+
 def test_retry_puts_rejected_rows_back_and_cancel_stops_the_chunk(bulk: tuple[Services, int]) -> None:
     services, client_id = bulk
     job_id = submit(services, client_id, [row(1), {**row(2), "validUntil": "2000-01-01T00:00:00Z"}, row(3)])

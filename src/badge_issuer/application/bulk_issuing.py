@@ -8,7 +8,10 @@ process or by a ``Signing`` over worker processes (``bulk_signing``: every core 
 the CPU work of an award); (3) one transaction inserts the chunk's records together
 (executemany), attaches their positions, opens their claims (as ``claiming.open_claim`` does),
 releases the keys (those of rows whose build failed too) and lets the caller record the rows'
-outcomes (``on_store``), so an award and its row's outcome land together.
+outcomes (``on_store``), so an award and its row's outcome land together. ``begin_rows`` runs step
+(1) and starts (2), ``end_rows`` waits for (2) and runs (3): a caller with a ``Signing`` over
+worker processes begins a batch before it ends the one before (``job_chunks``), so its database
+work overlaps the signing.
 
 The first step is ``bulk_prepare.prepare_many`` (``prepare_badge`` for many rows, a statement per
 step). Idempotency per row is that of ``issue_item``: the same request hash, so a row already awarded
@@ -106,6 +109,18 @@ def make(ready: Ready, *, tools: IssuanceTools) -> Made | BadgeIssuerError:
     return Made(prepared.record, prepared.positions, sign_prepared(prepared, tools=tools))
 
 
+@dataclass(frozen=True)
+class Begun:
+    """A batch whose database work is done up to the signing, and whose awards are being made."""
+
+    rows: Sequence[RowIn]
+    commands: list[tuple[RowIn, IssueCommand]]
+    outcomes: dict[int, RowOut]
+    ready: list[tuple[RowIn, Ready]]
+    #: the awards of ``ready``, in order, once made (waits for them)
+    results: Callable[[], list[Made | BadgeIssuerError]]
+
+
 def issue_rows(
     services: Services,
     spec: ChunkSpec,
@@ -115,6 +130,14 @@ def issue_rows(
     on_store: Callable[[Session, list[RowOut]], None] | None = None,
 ) -> list[RowOut]:
     """Award ``rows`` (one badge class); every row gets an outcome, in order."""
+    return end_rows(services, spec, begin_rows(services, spec, rows, signing=signing), on_store=on_store)
+
+
+def begin_rows(
+    services: Services, spec: ChunkSpec, rows: Sequence[RowIn], *, signing: Signing = sign_here
+) -> Begun:
+    """Steps (1) and the start of (2): a ``Signing`` with a ``begin`` (``PoolSigning``) makes the
+    awards in its processes while the caller goes on, say to store the batch before (``end_rows``)."""
     outcomes: dict[int, RowOut] = {}
     commands: list[tuple[RowIn, IssueCommand]] = []
     for row in rows:
@@ -123,10 +146,28 @@ def issue_rows(
         except BadgeIssuerError as exc:
             outcomes[row.ref] = RowOut(row.ref, "rejected", error=exc)
     ready = _prepare(services, spec, commands, outcomes)
-    results = signing(services, [one for _, one in ready]) if ready else []
+    awards = [one for _, one in ready]
+    begin = getattr(signing, "begin", None)
+    if callable(begin) and awards:
+        results: Callable[[], list[Made | BadgeIssuerError]] = begin(services, awards)
+    else:
+        made = signing(services, awards) if awards else []
+        results = lambda: made  # noqa: E731 - made already
+    return Begun(rows, commands, outcomes, ready, results)
+
+
+def end_rows(
+    services: Services,
+    spec: ChunkSpec,
+    begun: Begun,
+    *,
+    on_store: Callable[[Session, list[RowOut]], None] | None = None,
+) -> list[RowOut]:
+    """The rest of (2) and step (3): waits for the batch's awards, stores them; every row's outcome."""
+    outcomes, rows = begun.outcomes, begun.rows
     made: list[tuple[RowIn, Made]] = []
     unbuilt: list[str] = []  # the keys of rows whose build failed, released when the chunk is stored
-    for (row, one), result in zip(ready, results, strict=True):
+    for (row, one), result in zip(begun.ready, begun.results(), strict=True):
         if isinstance(result, Made):
             made.append((row, result))
             continue
@@ -134,7 +175,7 @@ def issue_rows(
         if one.command.idempotency_key is not None:
             unbuilt.append(one.command.idempotency_key)
     _store(services, spec, made, unbuilt, outcomes, rows, on_store)
-    by_ref = {row.ref: command for row, command in commands}
+    by_ref = {row.ref: command for row, command in begun.commands}
     _tell(services, spec, [(outcomes[row.ref], by_ref.get(row.ref)) for row in rows])
     return [outcomes[row.ref] for row in rows]
 

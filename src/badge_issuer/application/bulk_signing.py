@@ -17,7 +17,7 @@ were planned with (``KeyMismatch``). The workers touch no database.
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from datetime import datetime
@@ -106,12 +106,20 @@ class PoolSigning:
         self.pool.close()
 
     def __call__(self, services: Services, ready: Sequence[Ready]) -> list[Made | BadgeIssuerError]:
+        return self.begin(services, ready)()
+
+    def begin(
+        self, services: Services, ready: Sequence[Ready]
+    ) -> Callable[[], list[Made | BadgeIssuerError]]:
+        """Hand the awards to the processes; what is returned waits for them (in order)."""
         if not self.pool.running or len(ready) < 2:
-            return [make(one, tools=services.issuance) for one in ready]
-        futures = []
-        for shared, tasks in slices_of(services, ready, self.processes):
-            futures.append(self._threads.submit(self.pool.run, None, make_slice, shared, tasks))
-        return [_made(outcome) for future in futures for outcome in future.result()]
+            made = [make(one, tools=services.issuance) for one in ready]
+            return lambda: made
+        futures = [
+            self._threads.submit(self.pool.run, None, make_slice, shared, tasks)
+            for shared, tasks in slices_of(services, ready, self.processes)
+        ]
+        return lambda: [_made(outcome) for future in futures for outcome in future.result()]
 
 
 def slices_of(services: Services, ready: Sequence[Ready], count: int) -> list[tuple[Shared, list[Task]]]:

@@ -1,7 +1,8 @@
 """One chunk of a bulk job: the rows numbered ``first``..``last`` that are still pending, awarded in
-batches by ``bulk_issuing.issue_rows``. The same function runs a chunk wherever it runs: in a
-procrastinate task on a worker (PostgreSQL: the job's chunks run in parallel on every worker), or
-in the serving process's lease runner (SQLite).
+batches by ``bulk_issuing`` (each batch begun, its awards made by a pool's processes while the
+batch before is stored and the next is read, then ended). The same function runs a chunk wherever
+it runs: in a procrastinate task on a worker (PostgreSQL: the job's chunks run in parallel on
+every worker), or in the serving process's lease runner (SQLite).
 
 The chunk's runner owns its rows (procrastinate hands a task to one worker at a time, and hands it
 again only once that worker stopped sending heartbeats; the lease runner holds the whole job), so
@@ -21,13 +22,22 @@ from typing import Any
 from sqlalchemy.orm import Session
 
 from badge_issuer.application import stacking
-from badge_issuer.application.bulk_issuing import ChunkSpec, RowIn, RowOut, Signing, issue_rows, sign_here
+from badge_issuer.application.bulk_issuing import (
+    Begun,
+    ChunkSpec,
+    RowIn,
+    RowOut,
+    Signing,
+    begin_rows,
+    end_rows,
+    sign_here,
+)
 from badge_issuer.application.services import Services
 from badge_issuer.db.jobs import JobRepository
 from badge_issuer.db.tables import Achievement, IssuanceJob, IssuanceJobRow, Issuer
 from badge_issuer.errors import BadgeIssuerError, ValidationFailed
 
-#: rows signed and stored together (a cancel is seen between two batches)
+#: rows signed and stored together (a cancel is seen before a batch is begun)
 BATCH = 100
 #: runs of a chunk before its rows still pending are given up (``give_up``): about half an hour
 ATTEMPTS = 60
@@ -88,32 +98,48 @@ def run_chunk(
     awarded = 0
     while True:
         after, left, progress = first - 1, 0, 0
+        # one batch is being made (by a pool's processes) while the next is read and prepared and
+        # the one before is stored: the runner's database work overlaps the signing
+        making: Begun | None = None
+        stopped = False
         while True:
             with services.readers() as session:
                 rows = JobRepository(session).pending_between(job_id, after + 1, last, limit=batch)
             if not rows:
                 break
             if not still():
-                return ChunkResult(awarded, left, stopped=True)
-            inputs = _inputs(rows)
-            outcomes = issue_rows(services, spec, inputs, signing=signing, on_store=_record)
-            # the pathways these awards complete, as for an award made by the issue endpoints
-            created = {outcome.ref for outcome in outcomes if outcome.state in ("created", "replayed")}
-            stacking.advance_recipients(
-                services,
-                spec.issuer,
-                spec.achievement,
-                [row.item for row in inputs if row.ref in created],
-                client_id=spec.client_id,
-            )
-            done = sum(1 for outcome in outcomes if outcome.state != "pending")
-            progress, left, after = progress + done, left + len(outcomes) - done, rows[-1].row_number
+                stopped = True
+                break
+            begun = begin_rows(services, spec, _inputs(rows), signing=signing)
+            if making is not None:
+                progress, left = _end(services, spec, making, progress, left)
+            making, after = begun, rows[-1].row_number
+        if making is not None:  # stored even when the job stopped meanwhile: its awards are made
+            progress, left = _end(services, spec, making, progress, left)
+        if stopped:
+            return ChunkResult(awarded + progress, left, stopped=True)
         awarded += progress
         if left == 0 or progress == 0:  # done, or every row left waits for a twin in flight
             break
     with services.sessions() as session, session.begin():
         JobRepository(session).finish_if_complete(job_id, now=services.clock())
     return ChunkResult(awarded, left, stopped=False)
+
+
+def _end(services: Services, spec: ChunkSpec, begun: Begun, progress: int, left: int) -> tuple[int, int]:
+    """Store a begun batch (``end_rows``), advance the pathways its awards complete (as for an award
+    made by the issue endpoints); the pass's progress and rows left, counted on."""
+    outcomes = end_rows(services, spec, begun, on_store=_record)
+    created = {outcome.ref for outcome in outcomes if outcome.state in ("created", "replayed")}
+    stacking.advance_recipients(
+        services,
+        spec.issuer,
+        spec.achievement,
+        [row.item for row in begun.rows if row.ref in created],
+        client_id=spec.client_id,
+    )
+    done = sum(1 for outcome in outcomes if outcome.state != "pending")
+    return progress + done, left + len(outcomes) - done
 
 
 def give_up(services: Services, job_id: str, first: int, last: int, *, attempts: int, cause: str) -> int:
