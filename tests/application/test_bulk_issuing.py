@@ -157,8 +157,10 @@ def test_a_chunk_awards_replays_and_rejects_each_row_once(bulk: tuple[Services, 
 
 
 class Overlapping:
-    """A Signing with ``begin``, as ``PoolSigning`` has: it makes the awards here, and records when
-    each batch was begun and when its awards were waited for."""
+    """A Signing working ``in_background``, as a running ``PoolSigning`` does: it makes the awards
+    here, and records when each batch was begun and when its awards were waited for."""
+
+    in_background = True
 
     def __init__(self) -> None:
         self.events: list[tuple[str, int]] = []
@@ -207,6 +209,41 @@ def test_a_batch_is_begun_while_the_one_before_is_made_and_a_twin_in_flight_wait
         stored = session.get(Credential, results[7].credential_id)
         assert stored is not None
     assert verify_badge(json.loads(stored.credential_json), ctx=services.verify_context).verified
+
+
+def test_a_runner_told_to_stop_stores_nothing_more_and_the_next_run_awards_the_dropped_batch(
+    bulk: tuple[Services, int],
+) -> None:
+    services, client_id = bulk
+    job_id = submit(services, client_id, [row(n) for n in range(1, 8)])
+    # the lease is lost (or the job cancelled) at the fourth look: one at the start, one per batch
+    answers = iter([True, True, True, False])
+    signing = Overlapping()
+    stopped = run_chunk(services, job_id, 1, 7, batch=3, signing=signing, keep_going=lambda: next(answers))
+    # batch 1 was stored; batch 2, begun before the runner learned to stop, was dropped
+    assert (stopped.awarded, stopped.left, stopped.stopped) == (3, 0, True)
+    assert signing.events == [("begin", 1), ("begin", 2), ("wait", 1)]
+    assert get_job(services, "uni", job_id).counts["created"] == 3
+    with services.readers() as session:
+        assert session.scalar(select(func.count()).select_from(IdempotencyReservation)) == 3
+        taken = session.scalar(select(func.count()).select_from(StatusEntry))
+    # the chunk's next run releases the dropped batch's keys and awards every row left, once
+    done = run_chunk(services, job_id, 1, 7, batch=3, signing=Overlapping())
+    assert (done.awarded, done.left, done.stopped) == (4, 0, False)
+    assert get_job(services, "uni", job_id).counts == {
+        "pending": 0,
+        "created": 7,
+        "replayed": 0,
+        "rejected": 0,
+    }
+    with services.readers() as session:
+        assert session.scalar(select(func.count()).select_from(IdempotencyReservation)) == 0
+        entries = session.execute(
+            select(StatusEntry.list_id, StatusEntry.position, StatusEntry.credential_id)
+        ).all()
+    # the dropped batch's positions stay burnt (taken, never attached), never handed out again
+    assert taken == 6 and len(entries) == 6 + 4 and len({(e[0], e[1]) for e in entries}) == 10
+    assert sum(1 for entry in entries if entry[2] is None) == 3
 
 
 def test_retry_puts_rejected_rows_back_and_cancel_stops_the_chunk(bulk: tuple[Services, int]) -> None:

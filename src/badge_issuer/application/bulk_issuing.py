@@ -9,8 +9,8 @@ the CPU work of an award); (3) one transaction inserts the chunk's records toget
 (executemany), attaches their positions, opens their claims (as ``claiming.open_claim`` does),
 releases the keys (those of rows whose build failed too) and lets the caller record the rows'
 outcomes (``on_store``), so an award and its row's outcome land together. ``begin_rows`` runs step
-(1) and starts (2), ``end_rows`` waits for (2) and runs (3): a caller with a ``Signing`` over
-worker processes begins a batch before it ends the one before (``job_chunks``), so its database
+(1) and starts (2), ``end_rows`` waits for (2) and runs (3): a caller whose ``Signing`` works
+``in_background`` begins a batch before it ends the one before (``job_chunks``), so its database
 work overlaps the signing.
 
 The first step is ``bulk_prepare.prepare_many`` (``prepare_badge`` for many rows, a statement per
@@ -107,6 +107,12 @@ def make(ready: Ready, *, tools: IssuanceTools) -> Made | BadgeIssuerError:
     except BadgeIssuerError as exc:
         return exc
     return Made(prepared.record, prepared.positions, sign_prepared(prepared, tools=tools))
+
+
+def in_background(signing: Signing) -> bool:
+    """Whether ``signing`` makes a batch's awards while its caller goes on (a running
+    ``PoolSigning``); any other makes them in ``begin_rows`` itself."""
+    return getattr(signing, "in_background", False) is True
 
 
 @dataclass(frozen=True)

@@ -105,6 +105,11 @@ class PoolSigning:
         self._threads.shutdown(wait=False, cancel_futures=True)
         self.pool.close()
 
+    @property
+    def in_background(self) -> bool:
+        """Whether ``begin`` hands the awards to the processes (it makes them itself otherwise)."""
+        return self.pool.running
+
     def __call__(self, services: Services, ready: Sequence[Ready]) -> list[Made | BadgeIssuerError]:
         return self.begin(services, ready)()
 

@@ -30,6 +30,7 @@ from badge_issuer.application.bulk_issuing import (
     Signing,
     begin_rows,
     end_rows,
+    in_background,
     sign_here,
 )
 from badge_issuer.application.services import Services
@@ -37,7 +38,7 @@ from badge_issuer.db.jobs import JobRepository
 from badge_issuer.db.tables import Achievement, IssuanceJob, IssuanceJobRow, Issuer
 from badge_issuer.errors import BadgeIssuerError, ValidationFailed
 
-#: rows signed and stored together (a cancel is seen before a batch is begun)
+#: rows signed and stored together (a cancel is seen between two batches)
 BATCH = 100
 #: runs of a chunk before its rows still pending are given up (``give_up``): about half an hour
 ATTEMPTS = 60
@@ -48,7 +49,7 @@ NOT_AWARDED = "not-awarded"
 @dataclass(frozen=True)
 class ChunkResult:
     awarded: int  # rows created, replayed or rejected by this run
-    left: int  # rows still pending in the chunk (a twin request holds their keys): run it again later
+    left: int  # rows still pending (a twin request holds their keys): run it again later; 0 if stopped
     stopped: bool  # the job was cancelled, or its runner lost it
 
 
@@ -95,29 +96,33 @@ def run_chunk(
     if status != "running" or not still():
         return ChunkResult(0, 0, stopped=True)
     _release(services, spec, job_id, first, last)
+    overlap = in_background(signing)
     awarded = 0
     while True:
         after, left, progress = first - 1, 0, 0
-        # one batch is being made (by a pool's processes) while the next is read and prepared and
-        # the one before is stored: the runner's database work overlaps the signing
+        # with a pool of processes, one batch is being made while the runner stores the one before
+        # and reads and prepares the next, so its database work overlaps the signing. Nothing is
+        # stored once the runner has seen that it should stop (cancelled, or its lease lost): a
+        # batch begun before is dropped, its positions burnt and its keys left to the chunk's next
+        # owner or to run out, as after a crash
         making: Begun | None = None
-        stopped = False
         while True:
             with services.readers() as session:
                 rows = JobRepository(session).pending_between(job_id, after + 1, last, limit=batch)
             if not rows:
                 break
             if not still():
-                stopped = True
-                break
+                return ChunkResult(awarded + progress, 0, stopped=True)
             begun = begin_rows(services, spec, _inputs(rows), signing=signing)
+            after = rows[-1].row_number
             if making is not None:
                 progress, left = _end(services, spec, making, progress, left)
-            making, after = begun, rows[-1].row_number
-        if making is not None:  # stored even when the job stopped meanwhile: its awards are made
+            making = begun
+            if not overlap:
+                progress, left = _end(services, spec, making, progress, left)
+                making = None
+        if making is not None:
             progress, left = _end(services, spec, making, progress, left)
-        if stopped:
-            return ChunkResult(awarded + progress, left, stopped=True)
         awarded += progress
         if left == 0 or progress == 0:  # done, or every row left waits for a twin in flight
             break

@@ -151,9 +151,8 @@ def job_results(services: Services, issuer: str, job_id: str, *, after: int, lim
 
 def cancel_job(services: Services, issuer: str, job_id: str, *, client_id: int | None) -> JobView:
     """Stop a job: rows not yet awarded stay pending and are not awarded (each running chunk sees
-    the cancel before it begins a batch, so the batch being made and the one begun before the
-    cancel, up to two batches of rows per running chunk, may still land; its chunks still queued
-    end at once)."""
+    the cancel between two batches, so up to a batch of rows per running chunk may still land;
+    its chunks still queued end at once)."""
     with services.sessions() as session, session.begin():
         issuer_row = IssuerRepository(session).by_slug(issuer)
         job = JobRepository(session).get(job_id, issuer_id=issuer_row.id)
