@@ -27,7 +27,7 @@ import json
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from datetime import timedelta
-from typing import Any
+from typing import Any, Protocol, TypeGuard, runtime_checkable
 
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
@@ -109,10 +109,24 @@ def make(ready: Ready, *, tools: IssuanceTools) -> Made | BadgeIssuerError:
     return Made(prepared.record, prepared.positions, sign_prepared(prepared, tools=tools))
 
 
-def in_background(signing: Signing) -> bool:
+@runtime_checkable
+class Background(Protocol):
+    """A ``Signing`` that can make a batch's awards while its caller goes on (``PoolSigning``)."""
+
+    @property
+    def in_background(self) -> bool: ...
+
+    def begin(
+        self, services: Services, ready: Sequence[Ready]
+    ) -> Callable[[], list[Made | BadgeIssuerError]]:
+        """Start making the awards; what is returned waits for them (in order)."""
+        ...
+
+
+def in_background(signing: Signing) -> TypeGuard[Background]:
     """Whether ``signing`` makes a batch's awards while its caller goes on (a running
     ``PoolSigning``); any other makes them in ``begin_rows`` itself."""
-    return getattr(signing, "in_background", False) is True
+    return isinstance(signing, Background) and signing.in_background
 
 
 @dataclass(frozen=True)
@@ -142,8 +156,9 @@ def issue_rows(
 def begin_rows(
     services: Services, spec: ChunkSpec, rows: Sequence[RowIn], *, signing: Signing = sign_here
 ) -> Begun:
-    """Steps (1) and the start of (2): a ``Signing`` with a ``begin`` (``PoolSigning``) makes the
-    awards in its processes while the caller goes on, say to store the batch before (``end_rows``)."""
+    """Steps (1) and the start of (2): a ``Signing`` working ``in_background`` (``PoolSigning``)
+    makes the awards in its processes while the caller goes on, say to store the batch before
+    (``end_rows``); any other makes them here."""
     outcomes: dict[int, RowOut] = {}
     commands: list[tuple[RowIn, IssueCommand]] = []
     for row in rows:
@@ -153,9 +168,8 @@ def begin_rows(
             outcomes[row.ref] = RowOut(row.ref, "rejected", error=exc)
     ready = _prepare(services, spec, commands, outcomes)
     awards = [one for _, one in ready]
-    begin = getattr(signing, "begin", None)
-    if callable(begin) and awards:
-        results: Callable[[], list[Made | BadgeIssuerError]] = begin(services, awards)
+    if in_background(signing) and awards:
+        results: Callable[[], list[Made | BadgeIssuerError]] = signing.begin(services, awards)
     else:
         made = signing(services, awards) if awards else []
         results = lambda: made  # noqa: E731 - made already

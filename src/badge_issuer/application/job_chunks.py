@@ -115,12 +115,12 @@ def run_chunk(
                 return ChunkResult(awarded + progress, 0, stopped=True)
             begun = begin_rows(services, spec, _inputs(rows), signing=signing)
             after = rows[-1].row_number
+            if not overlap:  # made already: store it now
+                progress, left = _end(services, spec, begun, progress, left)
+                continue
             if making is not None:
                 progress, left = _end(services, spec, making, progress, left)
             making = begun
-            if not overlap:
-                progress, left = _end(services, spec, making, progress, left)
-                making = None
         if making is not None:
             progress, left = _end(services, spec, making, progress, left)
         awarded += progress
