@@ -13,6 +13,7 @@ import sys
 from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 import httpx
 import pytest
@@ -82,7 +83,9 @@ def stop(process: subprocess.Popen[bytes]) -> None:
 
 
 @pytest.fixture
-def deployment(postgres_url: str, tmp_path: Path) -> Iterator[Deployment]:
+def deployment(postgres_url: str, tmp_path: Path, request: pytest.FixtureRequest) -> Iterator[Deployment]:
+    """The server and its database; jobs in chunks of 40 rows, or of ``request.param`` (indirect)."""
+    chunk_rows = getattr(request, "param", 40)
     port = free_port()
     with fresh_postgres_database(postgres_url) as database_url:
         env = {
@@ -90,7 +93,7 @@ def deployment(postgres_url: str, tmp_path: Path) -> Iterator[Deployment]:
             "BADGE_KEYS_DIR": str(tmp_path / "keys"),
             "BADGE_BASE_URL": f"http://127.0.0.1:{port}",
             "BADGE_JOB_INLINE_WORKER": "false",  # only the workers below run chunks
-            "BADGE_JOB_CHUNK_ROWS": "40",
+            "BADGE_JOB_CHUNK_ROWS": str(chunk_rows),
             "BADGE_JOB_HEARTBEAT_SECONDS": "0.5",
             "BADGE_VERIFY_WORKERS": "0",
             "BADGE_LOG_LEVEL": "WARNING",
@@ -125,12 +128,23 @@ def test_two_workers_share_one_job_and_award_each_row_once(deployment: Deploymen
     assert {"worker-1", "worker-2"} <= {line.rsplit(" ", 1)[-1] for line in chunks}, log[-3000:]
 
 
+#: chunks of three batches, so that a kill can be timed to land inside one (a chunk of a single
+#: batch is seen awarded only once it has ended, when the worker may be between two chunks)
+KILLED_CHUNK_ROWS = 300
+
+
+@pytest.mark.parametrize("deployment", [KILLED_CHUNK_ROWS], indirect=True)
 def test_a_worker_killed_mid_job_loses_and_duplicates_nothing(deployment: Deployment) -> None:
-    rows = 400
+    rows = 3 * KILLED_CHUNK_ROWS
     links = deployment.submit(rows)
     first = deployment.worker(1, "first.log")
+
+    def mid_chunk(body: dict[str, Any]) -> bool:  # a batch of the chunk stored, the next under way
+        created = int(body["counts"]["created"])
+        return created >= 30 and created % KILLED_CHUNK_ROWS != 0
+
     try:
-        before = wait_for(links["self"], deployment.admin, lambda body: body["counts"]["created"] >= 30)
+        before = wait_for(links["self"], deployment.admin, mid_chunk)
         first.send_signal(signal.SIGKILL)  # mid-chunk: a batch signed or being stored, its chunk "doing"
         first.wait(timeout=30)
     finally:
