@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import itertools
 import random
+import threading
 import uuid
 from collections.abc import Callable, Iterator
 from datetime import UTC, datetime
@@ -407,3 +408,57 @@ def test_a_new_list_is_opened_once_the_fill_limit_is_reached(session: Session) -
     assert [row.allocated for row in lists] == [per_list] * full + [last]
     assert {row.size for row in lists} == {size}
     assert session.scalar(select(func.count()).select_from(StatusEntry)) == 2000
+
+
+def test_concurrent_allocations_across_full_lists_take_each_position_once(database_url: str) -> None:
+    """Many writers, each allocating in its own short transaction as an award does, on lists so
+    small that new ones are opened under contention: no position twice, every list filled to its
+    limit and no further, no writer failing (on PostgreSQL writers race for the next list)."""
+    engine = make_engine(database_url)
+    upgrade(engine)
+    sessions = make_sessionmaker(engine)
+    size, writers, each = 16, 8, 30
+    with sessions() as session, session.begin():
+        issuer_id = Credentials(session).issuer.id
+        StatusRepository(session).open_list(issuer_id, "revocation", size=size, now=NOW)  # as issuers do
+    per_list = int(size * FILL_LIMIT)  # 12
+    failures: list[BaseException] = []
+    taken: list[tuple[int, int, int]] = []
+    guard = threading.Lock()
+
+    def writer(seed: int) -> None:
+        rng = random.Random(seed)
+        try:
+            for _ in range(each):
+                with sessions() as session, session.begin():
+                    status_list_row, position = StatusRepository(session).allocate(
+                        issuer_id, "revocation", size=size, now=NOW, rng=rng
+                    )
+                with guard:
+                    taken.append((status_list_row.sequence, status_list_row.id, position))
+        except BaseException as exc:  # reported below, with the test's assertion
+            failures.append(exc)
+
+    threads = [threading.Thread(target=writer, args=(seed,)) for seed in range(writers)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(timeout=120)
+    try:
+        assert not failures, failures[0]
+        total = writers * each
+        assert len(taken) == total
+        assert len({(list_id, position) for _, list_id, position in taken}) == total
+        with sessions() as session:
+            lists = list(session.scalars(select(StatusList).order_by(StatusList.sequence)))
+            entries = session.execute(select(StatusEntry.list_id, func.count()).group_by(StatusEntry.list_id))
+            per_id: dict[int, int] = {list_id: count for list_id, count in entries}
+        assert [row.sequence for row in lists] == list(range(1, len(lists) + 1))
+        # each list filled to its limit before the next is opened (a writer that had waited for an
+        # older list once opened one more next to a list just opened, or the same one twice)
+        assert [row.allocated for row in lists] == [per_list] * (total // per_list), [
+            (row.sequence, row.allocated) for row in lists
+        ]
+        assert all(row.allocated == per_id[row.id] for row in lists)
+    finally:
+        engine.dispose()

@@ -3,8 +3,9 @@
 Positions are drawn uniformly at random from the unused ones of the issuer's newest list for that
 purpose, so an observer of the published list cannot tell issuance order or correlate learners.
 A new list is opened once ``FILL_LIMIT`` of a list is allocated (before it fills). The newest list
-row is locked (``SELECT … FOR UPDATE`` on PostgreSQL; SQLite's ``BEGIN IMMEDIATE`` serialises
-writers) and ``(list_id, position)`` is unique, so two transactions never get the same position.
+row is locked (by the UPDATE counting the position, or ``SELECT … FOR UPDATE`` before a new list is
+opened, on PostgreSQL; SQLite's ``BEGIN IMMEDIATE`` serialises writers) and ``(list_id, position)``
+is unique, so two transactions never get the same position.
 A position is taken (its entry written, without a credential) before the award is signed and
 attached to the credential once it is stored, possibly in a later transaction. Never commits.
 """
@@ -33,6 +34,8 @@ PURPOSES = ("revocation", "suspension")
 _ENTRIES = cast(Table, StatusEntry.__table__)
 _LISTS = cast(Table, StatusList.__table__)
 _ISSUERS = cast(Table, Issuer.__table__)
+#: what an allocation reads of its list (the award names the list by purpose and sequence)
+_SLOT = ("id", "issuer_id", "purpose", "sequence", "size", "allocated")
 
 
 # built once: every award takes a position (building a statement costs more than running it)
@@ -47,6 +50,24 @@ _NEWEST = (
 # populate_existing: a row already in this session's identity map must be refreshed with the locked
 # (latest committed) values, or we would update it from a stale read
 _NEWEST_LOCKED = _NEWEST.with_for_update().execution_options(populate_existing=True)
+# the usual allocation's first statement: the newest list, when it has room, counted one position
+# more and so locked (PostgreSQL's row lock; SQLite's BEGIN IMMEDIATE), as one UPDATE … RETURNING
+# instead of a locking SELECT and an UPDATE. At READ COMMITTED the room is checked again on the
+# row's latest version once a writer we waited for has committed; the newest list's id is read
+# from our snapshot, which is safe because a list is replaced only once it has no room (#11)
+_NEWEST_ID = (
+    select(_LISTS.c.id)
+    .where(_LISTS.c.issuer_id == bindparam("of_issuer"), _LISTS.c.purpose == bindparam("of_purpose"))
+    .order_by(_LISTS.c.sequence.desc())
+    .limit(1)
+    .scalar_subquery()
+)
+_COUNT_ONE_IF_ROOM = (
+    update(_LISTS)
+    .where(_LISTS.c.id == _NEWEST_ID, _LISTS.c.allocated < _LISTS.c.size * FILL_LIMIT)
+    .values(allocated=_LISTS.c.allocated + 1)
+    .returning(*(_LISTS.c[name] for name in _SLOT))
+)
 _COUNT_ONE_MORE = (
     update(_LISTS).where(_LISTS.c.id == bindparam("at_list")).values(allocated=_LISTS.c.allocated + 1)
 )
@@ -87,22 +108,44 @@ class StatusRepository:
         self, issuer_id: int, purpose: str, *, size: int, now: datetime, rng: random.Random
     ) -> tuple[StatusList, int]:
         """A locked list and a random position on it that no credential has had, now taken."""
-        status_list = self._newest(issuer_id, purpose, lock=True)
-        if status_list is not None and status_list.allocated >= status_list.size * FILL_LIMIT:
-            # a writer we waited for may have opened the next list meanwhile: use it if so
-            status_list = self._newest(issuer_id, purpose, lock=True)
-        if status_list is None or status_list.allocated >= status_list.size * FILL_LIMIT:
-            status_list = self.open_list(issuer_id, purpose, size=size, now=now)
+        parameters = {"of_issuer": issuer_id, "of_purpose": purpose}
+        row = execute(self.session, _COUNT_ONE_IF_ROOM, parameters).first()
+        if row is not None:
+            # the columns read (``_SLOT``), outside the session, as bulk signing hands lists on
+            # (loading the row as an ORM entity cost more than the statement: #11)
+            status_list = StatusList(**row._mapping)
+        else:  # no list yet, or the newest has no room left
+            status_list = self._count_one_on_a_list_with_room(issuer_id, purpose, size=size, now=now)
         while True:  # a position drawn before (by a credential, or burnt) is drawn again
             position = rng.randrange(status_list.size)
             values = {"list_id": status_list.id, "position": position, "credential_id": None}
             if insert_if_absent(self.session, _ENTRIES, values, ("list_id", "position")):
+                return status_list, position
+
+    def _count_one_on_a_list_with_room(
+        self, issuer_id: int, purpose: str, *, size: int, now: datetime
+    ) -> StatusList:
+        """The newest list, locked and counted one position more; a new one when it has no room.
+
+        A statement reads what committed before it began, and the lock it waits for may be granted
+        after: so the locked list may be one a writer we waited for replaced meanwhile, and the
+        newest is read again until a read made with the lock held finds the list we hold. Only
+        then is the next one opened, by the one writer holding the full newest list (with one
+        read more only, on PostgreSQL a writer that had waited behind the newest list opened one
+        next to a list just opened, half full, or the same sequence twice: a failed award)."""
+        status_list = self._newest(issuer_id, purpose, lock=True)
+        while status_list is not None and status_list.allocated >= status_list.size * FILL_LIMIT:
+            newest = self._newest(issuer_id, purpose, lock=True)
+            if newest is None or newest.id == status_list.id:
                 break
-        # Core statements, one each (the ORM's unit of work cost more than the two statements);
-        # the list row is locked above, so the count read with it stays true
+            status_list = newest
+        if status_list is None or status_list.allocated >= status_list.size * FILL_LIMIT:
+            status_list = self.open_list(issuer_id, purpose, size=size, now=now)
+        # a Core statement (the ORM's unit of work cost more); the row is locked, so the count
+        # read with it stays true
         execute(self.session, _COUNT_ONE_MORE, {"at_list": status_list.id})
         set_committed_value(status_list, "allocated", status_list.allocated + 1)
-        return status_list, position
+        return status_list
 
     def attach(self, list_id: int, position: int, credential_id: str) -> None:
         """Give a position taken by ``allocate`` (in this or an earlier transaction) its credential."""
