@@ -104,7 +104,7 @@ def prepare_badge(command: IssueCommand, *, session: Session, tools: IssuanceToo
 
 def plan_badge(command: IssueCommand, *, session: Session, tools: IssuanceTools) -> Plan:
     """1. Validate the award against what we hold; reads only."""
-    issuer, achievement, version = AchievementRepository(session).current_of(
+    issuer, achievement, version, key = AchievementRepository(session).current_of(
         command.issuer_slug, command.achievement_slug
     )
     request = command.request
@@ -114,7 +114,7 @@ def plan_badge(command: IssueCommand, *, session: Session, tools: IssuanceTools)
     refuse_untransportable(
         request.model_dump(mode="json", by_alias=True, exclude_none=True), suites=request.proof
     )
-    return Plan(issuer, achievement, version, now, valid_from, tools.signer_for(session, issuer))
+    return Plan(issuer, achievement, version, now, valid_from, tools.signer_of(issuer, key))
 
 
 def take_positions(plan: Plan, *, session: Session, tools: IssuanceTools) -> Positions:

@@ -19,6 +19,7 @@ from badge_issuer.credential.identity import new_salt
 from badge_issuer.credential.schema import SchemaValidator
 from badge_issuer.crypto.keys import Signer
 from badge_issuer.crypto.suites import CanonOptions
+from badge_issuer.db.issuers import SigningKey
 from badge_issuer.db.tables import Issuer
 from badge_issuer.urls import Urls
 
@@ -38,6 +39,8 @@ class IssuanceTools:
     schemas: SchemaValidator
     #: the issuer's current signing key, as a Signer naming its verification method
     signer_for: Callable[[Session, Issuer], Signer]
+    #: the same for a signing key already read (with the award's badge class: one statement fewer)
+    signer_of: Callable[[Issuer, SigningKey], Signer]
     recipient_pepper: bytes
     store_recipient_email: bool
     status_list_size: int

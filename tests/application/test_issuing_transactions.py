@@ -19,6 +19,7 @@ from typing import Any
 import pytest
 from sqlalchemy import event, func, select
 
+from badge_issuer import issuance
 from badge_issuer.application import Services, build_services, stacking
 from badge_issuer.application import issuing as issuing_module
 from badge_issuer.application.achievements import new_achievement
@@ -67,7 +68,9 @@ def observe_signing(services: Services, during: Callable[[], None]) -> None:
     """Run ``during`` inside each signature ``services`` makes from now on."""
     real = services.issuance
     observed = dataclasses.replace(
-        real, signer_for=lambda session, issuer: Observed(real.signer_for(session, issuer), during)
+        real,
+        signer_for=lambda session, issuer: Observed(real.signer_for(session, issuer), during),
+        signer_of=lambda issuer, key: Observed(real.signer_of(issuer, key), during),
     )
     services._built["issuance"] = observed
 
@@ -218,6 +221,34 @@ def test_a_failed_signature_releases_the_key_and_burns_the_position(services: Se
     issued = issue_one(services, **request)  # at once: the key was released
     assert not issued.replayed
     assert entries(services) == (1, 2, 1)
+
+
+def test_a_twin_stored_between_the_read_and_the_reservation_is_replayed_and_the_key_released(
+    services: Services, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The key is not looked up again after it is reserved (#11): a twin that stored its award
+    between the two is found when the records' unique key refuses ours, and replayed."""
+    client_id = principal_of(services, make_issuer(services).admin.api_key).client_id
+    request = keyed_award(client_id)
+    real_plan = issuance.plan_badge
+    twins: list[Any] = []
+
+    def plan_after_a_twin_stored(*args: Any, **kwargs: Any) -> Any:
+        if not twins:  # after our read found no earlier award: a twin's whole award lands
+            twins.append(None)
+            worker = threading.Thread(target=lambda: twins.append(issue_one(services, **request)))
+            worker.start()
+            worker.join(timeout=30)
+        return real_plan(*args, **kwargs)
+
+    monkeypatch.setattr(issuing_module, "plan_badge", plan_after_a_twin_stored)
+    issued = issue_one(services, **request)
+    twin = twins[1]
+    assert not twin.replayed
+    assert issued.replayed and issued.record.id == twin.record.id and issued.credential == twin.credential
+    assert entries(services) == (1, 2, 1)  # ours was signed and refused: its position is burnt
+    with services.sessions() as session:
+        assert session.scalar(select(func.count()).select_from(IdempotencyReservation)) == 0
 
 
 class RefuseOnce:

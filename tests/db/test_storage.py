@@ -22,11 +22,14 @@ from badge_issuer.achievements import create_achievement
 from badge_issuer.application.services import Services, build_services
 from badge_issuer.config import Settings
 from badge_issuer.credential.requests import AchievementInput, ClientCreate, IssuerCreate, IssueRequest
+from badge_issuer.db.achievements import AchievementRepository
+from badge_issuer.db.issuers import IssuerRepository
 from badge_issuer.db.migrate import alembic_config, upgrade
 from badge_issuer.db.statements import insert_many, insert_new
 from badge_issuer.db.tables import Credential, Issuer, StatusEntry, StatusList
+from badge_issuer.errors import NotFound
 from badge_issuer.issuance import IssueCommand, issue_badge, request_hash
-from badge_issuer.issuers import create_client, create_issuer
+from badge_issuer.issuers import add_key, create_client, create_issuer
 
 TABLES = {
     "issuers",
@@ -141,10 +144,10 @@ def test_upgrade_head_creates_the_tables_and_is_idempotent(database_url: str) ->
 def test_a_failed_issuance_leaves_nothing_behind(services: Services) -> None:
     seeded = seed(services)
 
-    def broken_signer(session: Session, issuer: Issuer) -> Any:
+    def broken_signer(issuer: Issuer, key: Any) -> Any:
         raise RuntimeError("the key vault is down")
 
-    broken = dataclasses.replace(services.issuance, signer_for=broken_signer)
+    broken = dataclasses.replace(services.issuance, signer_of=broken_signer)
     with services.sessions() as session:
         before = counts(session, seeded.issuer_id)
     assert before == (0, 0, 0)
@@ -241,3 +244,30 @@ def test_many_new_records_are_inserted_as_the_session_would_store_them(services:
     assert stored[one.id] == stored[third.id] | {"id": one.id} == stored[alone.id] | {"id": one.id}
     assert (stored[other.id]["status"], stored[other.id]["credential_uri"]) == ("revoked", "urn:x:1")
     assert stored[one.id]["status"] == "active" and stored[one.id]["credential_uri"] is None
+
+
+def test_an_award_reads_the_newest_active_key_with_its_badge_class(services: Services) -> None:
+    """``current_of`` reads the signing key in the badge class's statement: the newest active key,
+    as ``IssuerRepository.signing_key`` picks it, and NotFound when the issuer has none."""
+    seeded = seed(services)
+    with services.sessions() as session, session.begin():
+        issuer = session.get_one(Issuer, seeded.issuer_id)
+        add_key(issuer, session=session, keystore=services.keystore, now=services.clock())
+    with services.sessions() as session, session.begin():
+        issuer = session.get_one(Issuer, seeded.issuer_id)
+        keys = IssuerRepository(session).keys(issuer)
+        assert len(keys) == 2
+        current = AchievementRepository(session).current_of("uni", "python-data")
+        assert current.key == IssuerRepository(session).signing_key(issuer)
+        assert current.key.key_name == keys[1].key_name
+        keys[1].active = False  # the newest retired: the one before signs again
+        session.flush()
+        assert (
+            AchievementRepository(session).current_of("uni", "python-data").key.key_name == keys[0].key_name
+        )
+        keys[0].active = False
+        session.flush()
+        with pytest.raises(NotFound, match="no active signing key"):
+            AchievementRepository(session).current_of("uni", "python-data")
+        with pytest.raises(NotFound, match="no achievement"):
+            AchievementRepository(session).current_of("uni", "missing")

@@ -32,7 +32,7 @@ from badge_issuer.crypto.did import did_web
 from badge_issuer.crypto.keys import Signer, public_key_from_multibase
 from badge_issuer.crypto.keystore import KeyStore
 from badge_issuer.crypto.suites import CanonOptions
-from badge_issuer.db.issuers import IssuerRepository
+from badge_issuer.db.issuers import IssuerRepository, SigningKey
 from badge_issuer.db.session import make_engine, make_sessionmaker, single_read_engine
 from badge_issuer.db.tables import Issuer
 from badge_issuer.jsonld.bounds import JsonLdBounds
@@ -90,7 +90,10 @@ class Services:
 
     def signer_for(self, session: Session, issuer: Issuer) -> Signer:
         """The issuer's current signing key as a Signer naming its verification method."""
-        key = IssuerRepository(session).signing_key(issuer)
+        return self.signer_of(issuer, IssuerRepository(session).signing_key(issuer))
+
+    def signer_of(self, issuer: Issuer, key: SigningKey) -> Signer:
+        """``key`` of ``issuer`` (read as its current signing key) as a Signer."""
         with self._lock:
             signer = self._signers.get(key.key_name)
             if signer is None:
@@ -112,6 +115,7 @@ class Services:
             canon=self.canon,
             schemas=self.schemas,
             signer_for=self.signer_for,
+            signer_of=self.signer_of,
             recipient_pepper=self.settings.recipient_pepper.get_secret_value().encode(),
             store_recipient_email=self.settings.store_recipient_email,
             status_list_size=self.settings.status_list_size,

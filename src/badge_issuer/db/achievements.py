@@ -4,25 +4,44 @@ from __future__ import annotations
 
 import json
 from datetime import datetime
-from typing import Any
+from typing import Any, NamedTuple
 
-from sqlalchemy import bindparam, select
+from sqlalchemy import bindparam, func, select
 from sqlalchemy.orm import Session
 
-from badge_issuer.db.tables import Achievement, AchievementVersion, Issuer
+from badge_issuer.db.issuers import IssuerRepository, SigningKey
+from badge_issuer.db.tables import Achievement, AchievementVersion, Issuer, IssuerKey
 from badge_issuer.errors import NotFound
 
+# the issuer's newest active key (``IssuerRepository.signing_key``'s), for the row of ``_CURRENT``
+_SIGNING_KEY_ID = (
+    select(func.max(IssuerKey.id))
+    .where(IssuerKey.issuer_id == Issuer.id, IssuerKey.active.is_(True))
+    .correlate(Issuer)
+    .scalar_subquery()
+)
 #: built once: every award reads it (building a statement costs more than running it)
 _CURRENT = (
-    select(Issuer, Achievement, AchievementVersion)
+    select(Issuer, Achievement, AchievementVersion, IssuerKey.key_name, IssuerKey.public_key_multibase)
     .join(Achievement, Achievement.issuer_id == Issuer.id)
     .join(
         AchievementVersion,
         (AchievementVersion.achievement_id == Achievement.id)
         & (AchievementVersion.version == Achievement.current_version),
     )
+    .outerjoin(IssuerKey, IssuerKey.id == _SIGNING_KEY_ID)
     .where(Issuer.slug == bindparam("issuer"), Achievement.slug == bindparam("slug"))
 )
+
+
+class Current(NamedTuple):
+    """What an award of a badge class is made from: its issuer, the badge class, its current
+    version, and the key new credentials are signed with."""
+
+    issuer: Issuer
+    achievement: Achievement
+    version: AchievementVersion
+    key: SigningKey
 
 
 class AchievementRepository:
@@ -50,16 +69,20 @@ class AchievementRepository:
             raise NotFound(f"no achievement {slug!r}")
         return achievement
 
-    def current_of(self, issuer_slug: str, slug: str) -> tuple[Issuer, Achievement, AchievementVersion]:
-        """The issuer, the achievement and its current version, in one statement (every award
-        reads them); NotFound names the issuer or the achievement that is missing."""
+    def current_of(self, issuer_slug: str, slug: str) -> Current:
+        """The issuer, the achievement, its current version and the issuer's signing key, in one
+        statement (every award reads them); NotFound names what is missing."""
         row = self.session.execute(_CURRENT, {"issuer": issuer_slug, "slug": slug}).first()
         if row is None:  # say which is missing, as the separate look-ups do
             issuer = self.session.scalar(select(Issuer).where(Issuer.slug == issuer_slug))
             if issuer is None:
                 raise NotFound(f"no issuer {issuer_slug!r}")
-            return issuer, (achievement := self.get(issuer.id, slug)), self.version(achievement)
-        return row[0], row[1], row[2]
+            achievement = self.get(issuer.id, slug)
+            version = self.version(achievement)
+            return Current(issuer, achievement, version, IssuerRepository(self.session).signing_key(issuer))
+        if row[3] is None:
+            raise NotFound(f"issuer {issuer_slug!r} has no active signing key")
+        return Current(row[0], row[1], row[2], SigningKey(row[3], row[4]))
 
     def list(self, issuer_id: int) -> list[Achievement]:
         query = select(Achievement).where(Achievement.issuer_id == issuer_id).order_by(Achievement.id)
