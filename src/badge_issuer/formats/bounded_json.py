@@ -1,7 +1,8 @@
 """JSON parsing with bounds on nesting depth, array length and value count, for untrusted input.
 
 A cheap pre-scan of the brackets outside strings refuses deep nesting before ``json.loads`` runs, so
-the parser never nears the recursion limit; a walk of the result enforces the other bounds. Also
+the parser never nears the recursion limit; a walk of the result enforces the other bounds, when
+counting characters cannot show that the text keeps them. Also
 refused: duplicate object member names (two parsers may disagree on which one wins), NaN and
 Infinity, and integers longer than Python's digit limit.
 """
@@ -39,7 +40,8 @@ def loads_bounded(text: str | bytes, *, what: str = "JSON", limits: JsonLimits =
         except UnicodeDecodeError as exc:
             raise ParseError(f"{what} is not UTF-8") from exc
     text = text.removeprefix("\ufeff")
-    opened = text.count("[") + text.count("{")
+    arrays, commas = text.count("["), text.count(",")
+    opened = arrays + text.count("{")
     if opened > limits.max_depth and _bracket_depth(text) > limits.max_depth:
         raise PayloadTooLarge(f"{what} is nested deeper than {limits.max_depth} levels")
     try:
@@ -54,7 +56,11 @@ def loads_bounded(text: str | bytes, *, what: str = "JSON", limits: JsonLimits =
         ) from exc
     except ValueError as exc:  # JSONDecodeError, duplicate members, over-long integers
         raise ParseError(f"{what} is not valid JSON: {exc}") from exc
-    _check_sizes(value, what, limits)
+    # the depth is bounded above; the walk counting values and array items is needed only when
+    # the text could break those bounds: every value but the first follows a "[", "," or ":", and
+    # an array's items are separated by commas (counted in strings too, which only overcounts)
+    if commas + 1 > limits.max_array_items or 1 + arrays + commas + text.count(":") > limits.max_values:
+        _check_sizes(value, what, limits)
     return value
 
 
