@@ -34,9 +34,11 @@ every thread and every ``SchemaValidator`` of the process.
 from __future__ import annotations
 
 import copy
+import functools
 import hashlib
 import json
 import logging
+import re
 import threading
 from collections.abc import Callable, Mapping
 from typing import Any
@@ -177,13 +179,15 @@ class FastChecks:
         schema = self._schemas[schema_id]
         try:
             if _supported(schema):
-                check = fastjsonschema.compile(
+                formats = dict(self._formats) if self._formats is not None else _ANNOTATIONS
+                code = fastjsonschema.compile_to_code(
                     self._draft_7(schema),
                     handlers={"https": self._resolve, "http": self._resolve},
-                    formats=dict(self._formats) if self._formats is not None else _ANNOTATIONS,
+                    formats=formats,
                     use_default=False,
                     detailed_exceptions=False,
                 )
+                check = _load(code, formats, schema_id)
                 _remember_accepted(check, key)
         except Exception:  # a schema it cannot compile keeps the slow path
             log.exception("JSON Schema %s could not be compiled; it is checked the slow way", schema_id)
@@ -204,6 +208,27 @@ class FastChecks:
         copied: dict[str, Any] = dispatch_by_type(copy.deepcopy(schema))
         copied["$schema"] = DRAFT_7
         return copied
+
+
+def _load(code: str, formats: Formats, schema_id: str) -> Check:
+    """The generated code of a schema, run with every message left a template: the messages are
+    never read (a rejection takes the slow path, which words the issues), and the generated code
+    formats one with ``locals()`` at each array item it hands to another definition's validator,
+    to name the item (~15 % of a valid credential's check)."""
+    lean = _EAGER_MESSAGE.sub(r"\1", code)
+    root = _ROOT.search(lean)
+    if root is None:
+        raise fastjsonschema.JsonSchemaDefinitionException(f"no validator generated for {schema_id}")
+    namespace: dict[str, Any] = {}
+    exec(compile(lean, f"<compiled JSON Schema {schema_id}>", "exec"), namespace)  # noqa: S102
+    validate = namespace[root.group(1)]
+    return functools.update_wrapper(functools.partial(validate, custom_formats=dict(formats)), validate)
+
+
+#: a message part the generated code formats eagerly: ``"<template>".format(**locals())``
+_EAGER_MESSAGE = re.compile(r'("(?:[^"\\\n]|\\.)*")\.format\(\*\*locals\(\)\)')
+#: the schema's own validator: the first the generated code defines
+_ROOT = re.compile(r"^def (validate_\w*)\(", re.MULTILINE)
 
 
 def _remember_accepted(check: Check, key: str) -> None:
