@@ -226,8 +226,8 @@ def test_a_failed_signature_releases_the_key_and_burns_the_position(services: Se
 def test_a_twin_stored_between_the_read_and_the_reservation_is_replayed_and_the_key_released(
     services: Services, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    """The key is not looked up again after it is reserved (#11): a twin that stored its award
-    between the two is found when the records' unique key refuses ours, and replayed."""
+    """A twin that stored its award between the award's read and its reservation is found once
+    the key is reserved, and replayed: nothing is signed, no position taken, no key left held."""
     client_id = principal_of(services, make_issuer(services).admin.api_key).client_id
     request = keyed_award(client_id)
     real_plan = issuance.plan_badge
@@ -246,7 +246,7 @@ def test_a_twin_stored_between_the_read_and_the_reservation_is_replayed_and_the_
     twin = twins[1]
     assert not twin.replayed
     assert issued.replayed and issued.record.id == twin.record.id and issued.credential == twin.credential
-    assert entries(services) == (1, 2, 1)  # ours was signed and refused: its position is burnt
+    assert entries(services) == (1, 1, 0)
     with services.sessions() as session:
         assert session.scalar(select(func.count()).select_from(IdempotencyReservation)) == 0
 

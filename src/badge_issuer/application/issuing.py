@@ -143,18 +143,18 @@ def _prepare(
             taken = reservations.take(*key, command.request_hash, now=tools.clock())
             if taken is Reservation.IN_FLIGHT:
                 return None
-        if plan is None:  # a supplied credential: its earlier award is looked for here only
-            earlier = earlier_award(command, session)
-            if earlier is not None:
-                if key is not None:
-                    reservations.release(*key)
-                return earlier
+        # look for an earlier award again: a twin may have stored its award (and released the
+        # key) since the read above, and this read sees it if so (the records' unique key would
+        # refuse ours too, but only once it was signed, its positions burnt: concurrent retries
+        # of one key take one position, and sign once)
+        earlier = earlier_award(command, session)
+        if earlier is not None:
+            if key is not None:
+                reservations.release(*key)
+            return earlier
         if isinstance(command, SignCommand):
             return prepare_supplied(command, session=session, tools=tools)
         assert plan is not None
-        # not looked for again: a twin that stored its award (and released the key) since the
-        # read above is rare, and the unique key of the records then refuses ours, which replays
-        # the twin's (``_sign_and_store``); one statement fewer under the write lock (#11)
         positions = take_positions(plan, session=session, tools=tools)
     try:
         return build_badge(command, plan, positions, tools=tools)
