@@ -221,8 +221,17 @@ def _load(code: str, formats: Formats, schema_id: str) -> Check:
         raise fastjsonschema.JsonSchemaDefinitionException(f"no validator generated for {schema_id}")
     namespace: dict[str, Any] = {}
     exec(compile(lean, f"<compiled JSON Schema {schema_id}>", "exec"), namespace)  # noqa: S102
+    namespace["JsonSchemaValueException"] = _Rejected  # what the generated code raises and catches
     validate = namespace[root.group(1)]
     return functools.update_wrapper(functools.partial(validate, custom_formats=dict(formats)), validate)
+
+
+class _Rejected(fastjsonschema.JsonSchemaValueException):
+    """A failed alternative or a rejection in the generated code, made by the builtin constructor:
+    the one it inherits sets five attributes no one reads, and a valid credential's check raises
+    and catches one for each alternative that does not apply (~20)."""
+
+    __init__ = ValueError.__init__
 
 
 #: a message part the generated code formats eagerly: ``"<template>".format(**locals())``
