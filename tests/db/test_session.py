@@ -261,3 +261,25 @@ def test_a_busy_postgresql_connection_is_not_pinged(postgres_url: str) -> None:
         assert backend_pid(engine) != first  # and the pool replaced it
     finally:
         engine.dispose()
+
+
+def test_only_read_only_connections_check_their_statements(database_url: str) -> None:
+    """The write refusal is a listener of the read-only copies of the engine alone: a writer's
+    statements pay for no check, a read-only connection still refuses a write (both backends)."""
+    engine = make_engine(database_url)
+    try:
+        assert not engine.dispatch.before_cursor_execute
+        with engine.begin() as connection:
+            connection.execute(text("CREATE TABLE t (x INT)"))
+        for reader in (read_only_engine(engine), single_read_engine(engine)):
+            assert reader.dispatch.before_cursor_execute
+            with reader.connect() as connection, pytest.raises(InvalidRequestError):
+                connection.execute(text("INSERT INTO t VALUES (1)"))
+        with make_sessionmaker(engine, read_only=True)() as s, pytest.raises(InvalidRequestError):
+            s.execute(text("DELETE FROM t"))
+        with make_sessionmaker(engine)() as s, s.begin():
+            s.execute(text("INSERT INTO t VALUES (1)"))
+        with make_sessionmaker(engine, read_only=True)() as s:
+            assert s.execute(text("SELECT count(*) FROM t")).scalar() == 1
+    finally:
+        engine.dispose()

@@ -49,7 +49,6 @@ def make_engine(url: str, *, idle_ping_seconds: float = IDLE_PING_SECONDS) -> En
         # the issuance path are written for it
         engine = create_engine(url, pool_size=10, max_overflow=20, isolation_level="READ COMMITTED")
         _ping_when_idle(engine, idle_ping_seconds)
-        _refuse_writes(engine)
         return engine
     file_backed = bool(parsed.database) and parsed.database != ":memory:"
     if file_backed:
@@ -131,7 +130,6 @@ def make_engine(url: str, *, idle_ping_seconds: float = IDLE_PING_SECONDS) -> En
     def _on_invalidate(dbapi_connection: Any, connection_record: Any, exception: Any) -> None:
         _release(connection_record.info)
 
-    _refuse_writes(engine)
     return engine
 
 
@@ -217,15 +215,15 @@ def read_only_engine(engine: Engine) -> Engine:
     statement of a transaction takes a snapshot of its own anyway, that reads the same, without
     the BEGIN and ROLLBACK round trips around them (#11)."""
     if engine.dialect.name == "sqlite":
-        return engine.execution_options(**{READ_ONLY: True})
-    return engine.execution_options(isolation_level="AUTOCOMMIT", **{READ_ONLY: True})
+        return _refuse_writes(engine.execution_options(**{READ_ONLY: True}))
+    return _refuse_writes(engine.execution_options(isolation_level="AUTOCOMMIT", **{READ_ONLY: True}))
 
 
 def single_read_engine(engine: Engine) -> Engine:
     """``read_only_engine`` for a connection that runs one statement: on SQLite, too, no transaction
     is opened around it (a statement is consistent on its own)."""
     if engine.dialect.name == "sqlite":
-        return engine.execution_options(**{READ_ONLY: True, _NO_TRANSACTION: True})
+        return _refuse_writes(engine.execution_options(**{READ_ONLY: True, _NO_TRANSACTION: True}))
     return read_only_engine(engine)
 
 
@@ -239,10 +237,13 @@ _WRITES = re.compile(
 )
 
 
-def _refuse_writes(engine: Engine) -> None:
+def _refuse_writes(engine: Engine) -> Engine:
     """Make a write through a read-only connection an error, not a change PostgreSQL's autocommit
     would keep (or SQLite's rollback would silently drop). A net for our own mistakes, which are
-    statements we write, not a sandbox: a write hidden in a function a SELECT calls gets through."""
+    statements we write, not a sandbox: a write hidden in a function a SELECT calls gets through.
+
+    The listener is put on the read-only copy of the engine only (a copy's listeners are its own):
+    on the engine itself every writer's statement paid for an event that had nothing to check (#11)."""
 
     @event.listens_for(engine, "before_cursor_execute")
     def _check(
@@ -253,6 +254,8 @@ def _refuse_writes(engine: Engine) -> None:
         compiled_write = context is not None and (context.isinsert or context.isupdate or context.isdelete)
         if compiled_write or _WRITES.match(statement):
             raise InvalidRequestError(f"a read-only connection cannot write: {statement[:80]}")
+
+    return engine
 
 
 def on_rollback(session: Session, undo: Callable[[], None]) -> None:
