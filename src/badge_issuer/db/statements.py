@@ -53,7 +53,7 @@ def insert_new(session: Session, record: Any) -> None:
     outside the session, as a stored one does once its transaction ends; a key the database
     generates is not read back, so this is for rows whose callers need none. The ORM's unit of
     work cost several times the statement on the issuance path (#11)."""
-    execute(session, insert(record.__table__), _values(record))
+    execute(session, insert(record.__table__).inline(), _values(record))
 
 
 def insert_many(session: Session, records: Sequence[Any]) -> None:
