@@ -26,7 +26,14 @@ from badge_issuer.db.achievements import AchievementRepository
 from badge_issuer.db.issuers import IssuerRepository
 from badge_issuer.db.migrate import alembic_config, upgrade
 from badge_issuer.db.statements import insert_many, insert_new
-from badge_issuer.db.tables import Credential, Issuer, StatusEntry, StatusList
+from badge_issuer.db.tables import (
+    Achievement,
+    AchievementVersion,
+    Credential,
+    Issuer,
+    StatusEntry,
+    StatusList,
+)
 from badge_issuer.errors import NotFound
 from badge_issuer.issuance import IssueCommand, issue_badge, request_hash
 from badge_issuer.issuers import add_key, create_client, create_issuer
@@ -271,3 +278,22 @@ def test_an_award_reads_the_newest_active_key_with_its_badge_class(services: Ser
             AchievementRepository(session).current_of("uni", "python-data")
         with pytest.raises(NotFound, match="no achievement"):
             AchievementRepository(session).current_of("uni", "missing")
+
+
+def test_the_badge_class_of_an_award_is_read_as_the_orm_loads_it(services: Services) -> None:
+    """``current_of`` reads plain columns: every mapped column of the issuer, the achievement and
+    its version equals what the ORM loads, and the objects carry nothing to write."""
+    seed(services)
+    with services.sessions() as session:
+        current = AchievementRepository(session).current_of("uni", "python-data")
+        loaded = (
+            session.get_one(Issuer, current.issuer.id),
+            session.get_one(Achievement, current.achievement.id),
+            session.get_one(AchievementVersion, current.version.id),
+        )
+        for read, orm in zip((current.issuer, current.achievement, current.version), loaded, strict=True):
+            assert read is not orm and read not in session
+            state = inspect(read)
+            assert not state.modified and not state.pending and not state.persistent
+            for attribute in inspect(type(read)).column_attrs:
+                assert getattr(read, attribute.key) == getattr(orm, attribute.key), attribute.key
