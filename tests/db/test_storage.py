@@ -26,14 +26,7 @@ from badge_issuer.db.achievements import AchievementRepository
 from badge_issuer.db.issuers import IssuerRepository
 from badge_issuer.db.migrate import alembic_config, upgrade
 from badge_issuer.db.statements import insert_many, insert_new
-from badge_issuer.db.tables import (
-    Achievement,
-    AchievementVersion,
-    Credential,
-    Issuer,
-    StatusEntry,
-    StatusList,
-)
+from badge_issuer.db.tables import Credential, Issuer, StatusEntry, StatusList
 from badge_issuer.errors import NotFound
 from badge_issuer.issuance import IssueCommand, issue_badge, request_hash
 from badge_issuer.issuers import add_key, create_client, create_issuer
@@ -286,12 +279,9 @@ def test_the_badge_class_of_an_award_is_read_as_the_orm_loads_it(services: Servi
     seed(services)
     with services.sessions() as session:
         current = AchievementRepository(session).current_of("uni", "python-data")
-        loaded = (
-            session.get_one(Issuer, current.issuer.id),
-            session.get_one(Achievement, current.achievement.id),
-            session.get_one(AchievementVersion, current.version.id),
-        )
-        for read, orm in zip((current.issuer, current.achievement, current.version), loaded, strict=True):
+        reads: tuple[Any, ...] = (current.issuer, current.achievement, current.version)
+        for read in reads:
+            orm = session.get_one(type(read), read.id)
             assert read is not orm and read not in session
             state = inspect(read)
             assert not state.modified and not state.pending and not state.persistent
