@@ -6,23 +6,14 @@ import json
 from datetime import datetime
 from typing import Any, NamedTuple
 
-from sqlalchemy import bindparam, func, select
+from sqlalchemy import bindparam, select
 from sqlalchemy.orm import Session, class_mapper
-from sqlalchemy.orm.attributes import manager_of_class as manager_of
-from sqlalchemy.orm.attributes import set_committed_value
 
-from badge_issuer.db.issuers import IssuerRepository, SigningKey
-from badge_issuer.db.statements import execute
+from badge_issuer.db.issuers import IssuerRepository, SigningKey, signing_key_id
+from badge_issuer.db.statements import as_loaded, execute
 from badge_issuer.db.tables import Achievement, AchievementVersion, Issuer, IssuerKey
 from badge_issuer.errors import NotFound
 
-# the issuer's newest active key (``IssuerRepository.signing_key``'s), for the row of ``_CURRENT``
-_SIGNING_KEY_ID = (
-    select(func.max(IssuerKey.id))
-    .where(IssuerKey.issuer_id == Issuer.id, IssuerKey.active.is_(True))
-    .correlate(Issuer)
-    .scalar_subquery()
-)
 #: the mapped attributes of each entity ``_CURRENT`` reads, with their columns, in their order
 _ENTITIES = tuple(
     (entity, tuple((attribute.key, attribute.columns[0]) for attribute in class_mapper(entity).column_attrs))
@@ -42,7 +33,7 @@ _CURRENT = (
         (AchievementVersion.achievement_id == Achievement.id)
         & (AchievementVersion.version == Achievement.current_version),
     )
-    .outerjoin(IssuerKey, IssuerKey.id == _SIGNING_KEY_ID)
+    .outerjoin(IssuerKey, IssuerKey.id == signing_key_id(Issuer.id))
     .where(Issuer.slug == bindparam("issuer"), Achievement.slug == bindparam("slug"))
 )
 
@@ -58,16 +49,13 @@ class Current(NamedTuple):
 
 
 def _as_read(row: Any) -> tuple[Issuer, Achievement, AchievementVersion]:
-    """The entities of a ``_CURRENT`` row, outside any session (as an ended read session leaves
-    them): every column set as loaded, nothing pending."""
+    """The entities of a ``_CURRENT`` row, as an ended read session leaves them (``as_loaded``)."""
     made: list[Any] = []
     start = 0
     for entity, attributes in _ENTITIES:
-        instance = manager_of(entity).new_instance()
-        for offset, (key, _) in enumerate(attributes):
-            set_committed_value(instance, key, row[start + offset])
-        start += len(attributes)
-        made.append(instance)
+        end = start + len(attributes)
+        made.append(as_loaded(entity, dict(zip((key for key, _ in attributes), row[start:end], strict=True))))
+        start = end
     return made[0], made[1], made[2]
 
 

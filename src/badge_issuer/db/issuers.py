@@ -6,8 +6,8 @@ import json
 from datetime import datetime
 from typing import Any, NamedTuple, cast
 
-from sqlalchemy import Connection, Table, bindparam, select
-from sqlalchemy.orm import Session
+from sqlalchemy import ColumnElement, Connection, ScalarSelect, Table, bindparam, func, select
+from sqlalchemy.orm import InstrumentedAttribute, Session
 
 from badge_issuer.auth import MintedKey
 from badge_issuer.db.statements import execute
@@ -44,11 +44,21 @@ _API_KEY = (
     .join(Issuer, Issuer.id == ApiClient.issuer_id)
     .where(ApiClient.key_id == bindparam("key_id"))
 )
-_SIGNING_KEY = (
-    select(IssuerKey.key_name, IssuerKey.public_key_multibase)
-    .where(IssuerKey.issuer_id == bindparam("issuer_id"), IssuerKey.active.is_(True))
-    .order_by(IssuerKey.id.desc())
-    .limit(1)
+
+
+def signing_key_id(issuer_id: ColumnElement[int] | InstrumentedAttribute[int]) -> ScalarSelect[int]:
+    """The id of the issuer's newest active key, the one new credentials are signed with (as a
+    subquery: of a bound issuer id, or of the issuer row of an enclosing statement)."""
+    return (
+        select(func.max(IssuerKey.id))
+        .where(IssuerKey.issuer_id == issuer_id, IssuerKey.active.is_(True))
+        .correlate_except(IssuerKey)  # its own issuer_keys, whatever the enclosing statement reads
+        .scalar_subquery()
+    )
+
+
+_SIGNING_KEY = select(IssuerKey.key_name, IssuerKey.public_key_multibase).where(
+    IssuerKey.id == signing_key_id(bindparam("issuer_id"))
 )
 
 

@@ -20,7 +20,7 @@ from sqlalchemy import Table, bindparam, func, select, update
 from sqlalchemy.orm import Session, defer
 from sqlalchemy.orm.attributes import set_committed_value
 
-from badge_issuer.db.statements import execute, insert_if_absent
+from badge_issuer.db.statements import as_loaded, execute, insert_if_absent
 from badge_issuer.db.tables import Issuer, StatusEntry, StatusList
 from badge_issuer.errors import NotFound
 from badge_issuer.status_list import Bitstring
@@ -43,7 +43,7 @@ _SLOT = ("id", "issuer_id", "purpose", "sequence", "size", "allocated")
 _NEWEST = (
     select(StatusList)
     .options(defer(StatusList.bits), defer(StatusList.signed_json))
-    .where(StatusList.issuer_id == bindparam("issuer_id"), StatusList.purpose == bindparam("purpose"))
+    .where(StatusList.issuer_id == bindparam("of_issuer"), StatusList.purpose == bindparam("of_purpose"))
     .order_by(StatusList.sequence.desc())
     .limit(1)
 )
@@ -55,13 +55,7 @@ _NEWEST_LOCKED = _NEWEST.with_for_update().execution_options(populate_existing=T
 # instead of a locking SELECT and an UPDATE. At READ COMMITTED the room is checked again on the
 # row's latest version once a writer we waited for has committed; the newest list's id is read
 # from our snapshot, which is safe because a list is replaced only once it has no room (#11)
-_NEWEST_ID = (
-    select(_LISTS.c.id)
-    .where(_LISTS.c.issuer_id == bindparam("of_issuer"), _LISTS.c.purpose == bindparam("of_purpose"))
-    .order_by(_LISTS.c.sequence.desc())
-    .limit(1)
-    .scalar_subquery()
-)
+_NEWEST_ID = _NEWEST.with_only_columns(StatusList.id).scalar_subquery()
 _COUNT_ONE_IF_ROOM = (
     update(_LISTS)
     .where(_LISTS.c.id == _NEWEST_ID, _LISTS.c.allocated < _LISTS.c.size * FILL_LIMIT)
@@ -84,7 +78,7 @@ class StatusRepository:
 
     def _newest(self, issuer_id: int, purpose: str, *, lock: bool) -> StatusList | None:
         query = _NEWEST_LOCKED if lock else _NEWEST
-        return self.session.scalar(query, {"issuer_id": issuer_id, "purpose": purpose})
+        return self.session.scalar(query, {"of_issuer": issuer_id, "of_purpose": purpose})
 
     def open_list(self, issuer_id: int, purpose: str, *, size: int, now: datetime) -> StatusList:
         """Create the issuer's next list for ``purpose`` (all bits 0)."""
@@ -111,9 +105,7 @@ class StatusRepository:
         parameters = {"of_issuer": issuer_id, "of_purpose": purpose}
         row = execute(self.session, _COUNT_ONE_IF_ROOM, parameters).first()
         if row is not None:
-            # the columns read (``_SLOT``), outside the session, as bulk signing hands lists on
-            # (loading the row as an ORM entity cost more than the statement: #11)
-            status_list = StatusList(**row._mapping)
+            status_list = as_loaded(StatusList, dict(zip(_SLOT, row, strict=True)))
         else:  # no list yet, or the newest has no room left
             status_list = self._count_one_on_a_list_with_room(issuer_id, purpose, size=size, now=now)
         while True:  # a position drawn before (by a credential, or burnt) is drawn again
