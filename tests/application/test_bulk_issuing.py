@@ -15,7 +15,7 @@ from typing import Any
 
 import pytest
 from procrastinate import RetryStrategy
-from sqlalchemy import delete, func, select, text
+from sqlalchemy import delete, event, func, select, text
 
 from badge_issuer import issuance
 from badge_issuer.application import Services, build_services, bulk_issuing
@@ -736,3 +736,27 @@ def test_a_job_completes_the_pathways_its_rows_finish_as_the_issue_endpoints_do(
     run_chunk(services, job_id, 1, 2)
     with services.readers() as session:
         assert session.scalar(select(func.count()).select_from(Credential)) == 4
+
+
+def test_a_batch_costs_the_same_statements_whatever_its_size(bulk: tuple[Services, int]) -> None:
+    services, client_id = bulk
+    spec = ChunkSpec("uni", "python-data", client_id, SCOPE)
+    sent: list[str] = []
+
+    def count(*args: Any) -> None:
+        sent.append(args[2])
+
+    statements = []
+    for first, size in ((1, 2), (3, 7)):
+        rows = [RowIn(n, n, row(n), f"row-{n}") for n in range(first, first + size)]
+        event.listen(services.engine, "before_cursor_execute", count)
+        try:
+            outcomes = issue_rows(services, spec, rows)
+        finally:
+            event.remove(services.engine, "before_cursor_execute", count)
+        assert [outcome.state for outcome in outcomes] == ["created"] * size
+        statements.append(len(sent))
+        sent.clear()
+    # a replay look-up, the badge class, the keys, the positions; the records, their positions,
+    # their claims, the keys released (SQLite: a BEGIN IMMEDIATE more for each of the two writes)
+    assert statements[0] == statements[1] <= 10

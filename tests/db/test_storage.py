@@ -10,11 +10,11 @@ import dataclasses
 import uuid
 from collections.abc import Iterator
 from pathlib import Path
-from typing import Any
+from typing import Any, cast
 
 import pytest
 from alembic.script import ScriptDirectory
-from sqlalchemy import Engine, func, inspect, select, text
+from sqlalchemy import Engine, Table, event, func, inspect, select, text
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
@@ -25,8 +25,8 @@ from badge_issuer.credential.requests import AchievementInput, ClientCreate, Iss
 from badge_issuer.db.achievements import AchievementRepository
 from badge_issuer.db.issuers import IssuerRepository
 from badge_issuer.db.migrate import alembic_config, upgrade
-from badge_issuer.db.statements import insert_many, insert_new
-from badge_issuer.db.tables import Credential, Issuer, StatusEntry, StatusList
+from badge_issuer.db.statements import insert_absent, insert_many, insert_new
+from badge_issuer.db.tables import Credential, IdempotencyReservation, Issuer, StatusEntry, StatusList
 from badge_issuer.errors import NotFound
 from badge_issuer.issuance import IssueCommand, issue_badge, request_hash
 from badge_issuer.issuers import add_key, create_client, create_issuer
@@ -287,3 +287,37 @@ def test_the_badge_class_of_an_award_is_read_as_the_orm_loads_it(services: Servi
             assert not state.modified and not state.pending and not state.persistent
             for attribute in inspect(type(read)).column_attrs:
                 assert getattr(read, attribute.key) == getattr(orm, attribute.key), attribute.key
+
+
+def test_rows_not_yet_there_are_inserted_in_one_statement_and_the_others_left(services: Services) -> None:
+    client_id = seed(services).client_id
+    table = cast(Table, IdempotencyReservation.__table__)
+    unique = ("client_id", "idempotency_key")
+    now = services.clock()
+
+    def rows(keys: str, request_hash: str) -> list[dict[str, Any]]:
+        return [
+            {"client_id": client_id, "idempotency_key": key, "request_hash": request_hash, "taken_at": now}
+            for key in keys
+        ]
+
+    with services.sessions() as session, session.begin():
+        assert insert_absent(session, table, [], unique, "idempotency_key") == []
+        assert sorted(insert_absent(session, table, rows("bd", "first"), unique, "idempotency_key")) == [
+            "b",
+            "d",
+        ]
+        sent: list[str] = []
+        event.listen(session.connection(), "before_cursor_execute", lambda *args: sent.append(args[2]))
+        inserted = insert_absent(session, table, rows("abde", "again"), unique, "idempotency_key")
+        assert sorted(inserted) == ["a", "e"]
+        assert len(sent) == 1  # the four rows went as one INSERT
+        stored = session.execute(
+            select(IdempotencyReservation.idempotency_key, IdempotencyReservation.request_hash)
+        )
+        assert sorted(tuple(entry) for entry in stored) == [
+            ("a", "again"),
+            ("b", "first"),
+            ("d", "first"),
+            ("e", "again"),
+        ]

@@ -3,8 +3,9 @@ up to the build.
 
 Each row is validated and given its status positions exactly as ``issuance.prepare_badge`` does it
 (the same functions, in the same order: dates, transportable text, positions), but what every row
-shares is looked up once (issuer, badge class, its version, the signer) and the database work is a
-statement per step (``db.bulk``): the keys reserved together, the status positions taken together.
+shares is read once, in one statement (issuer, badge class, its version, the signing key), and the
+database work is a statement per step (``db.bulk``): the keys reserved together, the status
+positions taken together.
 What comes out is each row's ``Ready`` award: the command, its plan and its positions, from which
 ``issuance.build_badge`` makes the credential after this transaction, in this process or in a
 worker process (``bulk_signing``). A row whose build fails leaves its positions burnt (never
@@ -24,7 +25,6 @@ from badge_issuer.application.services import Services
 from badge_issuer.credential.text_policy import refuse_untransportable
 from badge_issuer.db.achievements import AchievementRepository
 from badge_issuer.db.bulk import BulkRepository
-from badge_issuer.db.issuers import IssuerRepository
 from badge_issuer.db.reservations import Reservation
 from badge_issuer.errors import BadgeIssuerError
 from badge_issuer.issuance import IssueCommand, Plan, Positions, check_dates
@@ -50,11 +50,10 @@ def prepare_many(session: Session, services: Services, commands: list[IssueComma
     tools = services.issuance
     first = commands[0]
     try:
-        issuer = IssuerRepository(session).by_slug(first.issuer_slug)
-        achievements = AchievementRepository(session)
-        achievement = achievements.get(issuer.id, first.achievement_slug)
-        version = achievements.version(achievement)
-        signer = tools.signer_for(session, issuer)
+        issuer, achievement, version, key = AchievementRepository(session).current_of(
+            first.issuer_slug, first.achievement_slug
+        )
+        signer = tools.signer_of(issuer, key)
     except BadgeIssuerError as exc:  # e.g. the badge class was deleted: every row says so
         return [exc for _ in commands]
     now = tools.clock()

@@ -15,14 +15,22 @@ from collections.abc import Sequence
 from datetime import datetime
 from typing import cast
 
-from sqlalchemy import Table, bindparam, insert, select, update
-from sqlalchemy.exc import IntegrityError
+from sqlalchemy import Table, bindparam, update
 from sqlalchemy.orm import Session
 
-from badge_issuer.db.reservations import LEASE, Reservation, ReservationRepository
-from badge_issuer.db.status import FILL_LIMIT, StatusRepository
+from badge_issuer.db.reservations import Reservation, ReservationRepository
+from badge_issuer.db.statements import execute, insert_absent
+from badge_issuer.db.status import StatusRepository
 from badge_issuer.db.tables import IdempotencyReservation, StatusEntry, StatusList
 from badge_issuer.errors import IdempotencyConflict
+
+_ENTRIES = cast(Table, StatusEntry.__table__)
+_RESERVATIONS = cast(Table, IdempotencyReservation.__table__)
+_ATTACH = (
+    update(_ENTRIES)
+    .where(_ENTRIES.c.list_id == bindparam("at_list"), _ENTRIES.c.position == bindparam("at_position"))
+    .values(credential_id=bindparam("at_credential"))
+)
 
 
 class BulkRepository:
@@ -33,53 +41,30 @@ class BulkRepository:
         self, issuer_id: int, purpose: str, count: int, *, size: int, now: datetime, rng: random.Random
     ) -> list[tuple[StatusList, int]]:
         """``count`` positions, each a list and a random position no credential has had, now taken."""
+        if not count:
+            return []
         statuses = StatusRepository(self.session)
-        newest = (
-            self.session.scalars(
-                select(StatusList)
-                .where(StatusList.issuer_id == issuer_id, StatusList.purpose == purpose)
-                .order_by(StatusList.sequence.desc())
-                .limit(1)
-                .with_for_update()
-                .execution_options(populate_existing=True)
-            ).first()
-            if count
-            else None
-        )
-        if newest is None or newest.allocated + count > newest.size * FILL_LIMIT:
+        newest = statuses.count_on_newest(issuer_id, purpose, count)
+        if newest is None:
             # the list fills up with this batch (or there is none yet): one at a time, as usual
             return [statuses.allocate(issuer_id, purpose, size=size, now=now, rng=rng) for _ in range(count)]
-        chosen: set[int] = set()
-        while len(chosen) < count:
-            draws = {rng.randrange(newest.size) for _ in range(count - len(chosen))} - chosen
-            taken = set(
-                self.session.scalars(
-                    select(StatusEntry.position).where(
-                        StatusEntry.list_id == newest.id, StatusEntry.position.in_(draws)
-                    )
-                )
-            )
-            chosen |= draws - taken
-        positions = list(chosen)
-        rng.shuffle(positions)  # a set of ints iterates in about numeric order: none to be read from them
-        entries = cast(Table, StatusEntry.__table__)
-        self.session.execute(
-            insert(entries),
-            [{"list_id": newest.id, "position": position, "credential_id": None} for position in positions],
-        )
-        newest.allocated += count
-        self.session.flush()
+        positions: list[int] = []
+        while len(positions) < count:  # a position drawn before (by a credential, or burnt) is drawn again
+            draws = {rng.randrange(newest.size) for _ in range(count - len(positions))} - set(positions)
+            entries = [
+                {"list_id": newest.id, "position": position, "credential_id": None} for position in draws
+            ]
+            positions += insert_absent(self.session, _ENTRIES, entries, ("list_id", "position"), "position")
+        rng.shuffle(positions)  # as inserted, they may come back in about numeric order: none to be read
         return [(newest, position) for position in positions]
 
     def attach(self, attachments: Sequence[tuple[int, int, str]]) -> None:
         """(list id, position, credential id) for many positions at once (executemany)."""
         if not attachments:
             return
-        entries = cast(Table, StatusEntry.__table__)
-        self.session.execute(
-            update(entries)
-            .where(entries.c.list_id == bindparam("at_list"), entries.c.position == bindparam("at_position"))
-            .values(credential_id=bindparam("at_credential")),
+        execute(
+            self.session,
+            _ATTACH,
             [
                 {"at_list": list_id, "at_position": position, "at_credential": credential}
                 for list_id, position, credential in attachments
@@ -93,50 +78,18 @@ class BulkRepository:
         conflict of a key held for another request."""
         if not wanted:
             return {}
-        keys = [key for key, _ in wanted]
-        held = {
-            row.idempotency_key: row
-            for row in self.session.scalars(
-                select(IdempotencyReservation)
-                .where(IdempotencyReservation.client_id == client_id)
-                .where(IdempotencyReservation.idempotency_key.in_(keys))
-                .with_for_update()
-                .execution_options(populate_existing=True)
-            )
-        }
-        answers: dict[str, Reservation | IdempotencyConflict] = {}
-        fresh: list[tuple[str, str]] = []
-        for key, request_hash in wanted:
-            row = held.get(key)
-            if row is None:
-                fresh.append((key, request_hash))
-            elif row.request_hash != request_hash:
-                answers[key] = IdempotencyConflict(
-                    "this Idempotency-Key is in use by a different request; use a new key for a new award",
-                    pointer="Idempotency-Key",
-                )
-            elif now - row.taken_at < LEASE:
-                answers[key] = Reservation.IN_FLIGHT
-            else:  # its holder died between its two transactions: take it over
-                row.taken_at = now
-                answers[key] = Reservation.TAKEN
-        if fresh:
-            table = cast(Table, IdempotencyReservation.__table__)
-            try:
-                with self.session.begin_nested():
-                    self.session.execute(
-                        insert(table),
-                        [
-                            {"client_id": client_id, "idempotency_key": k, "request_hash": h, "taken_at": now}
-                            for k, h in fresh
-                        ],
-                    )
-                answers.update(dict.fromkeys((key for key, _ in fresh), Reservation.TAKEN))
-            except IntegrityError:  # a twin reserved one of them meanwhile: one by one
-                single = ReservationRepository(self.session)
-                for key, request_hash in fresh:
-                    try:
-                        answers[key] = single.take(client_id, key, request_hash, now=now)
-                    except IdempotencyConflict as exc:
-                        answers[key] = exc
+        rows = [
+            {"client_id": client_id, "idempotency_key": key, "request_hash": request_hash, "taken_at": now}
+            for key, request_hash in wanted
+        ]
+        unique = ("client_id", "idempotency_key")
+        taken = set(insert_absent(self.session, _RESERVATIONS, rows, unique, "idempotency_key"))
+        answers: dict[str, Reservation | IdempotencyConflict] = dict.fromkeys(taken, Reservation.TAKEN)
+        single = ReservationRepository(self.session)
+        for key, request_hash in wanted:  # held by another request: as a single award takes it
+            if key not in answers:
+                try:
+                    answers[key] = single.take(client_id, key, request_hash, now=now)
+                except IdempotencyConflict as exc:
+                    answers[key] = exc
         return answers

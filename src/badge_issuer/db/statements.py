@@ -34,20 +34,42 @@ def insert_if_absent(
     """Insert one row unless one with the same ``unique`` columns exists (or is being inserted by
     a transaction that then commits): one statement, no error and no savepoint on a conflict.
     Whether this call inserted it."""
+    statement = _insert_absent(session, table, tuple(values), unique, "id")
+    parameters = {f"v_{name}": value for name, value in values.items()}
+    return execute(session, statement, parameters).first() is not None
+
+
+def insert_absent(
+    session: Session, table: Table, rows: Sequence[Mapping[str, Any]], unique: Sequence[str], returning: str
+) -> list[Any]:
+    """``insert_if_absent`` for many rows of the same columns, in one statement (SQLAlchemy sends
+    an executemany with RETURNING as one multi-row INSERT): the ``returning`` column of each row
+    this call inserted, in no particular order."""
+    if not rows:
+        return []
+    statement = _insert_absent(session, table, tuple(rows[0]), unique, returning)
+    parameters = [{f"v_{name}": value for name, value in row.items()} for row in rows]
+    return list(execute(session, statement, parameters).scalars())
+
+
+def _insert_absent(
+    session: Session, table: Table, names: tuple[str, ...], unique: Sequence[str], returning: str
+) -> Executable:
+    """INSERT … ON CONFLICT (``unique``) DO NOTHING RETURNING ``returning``, built once per shape
+    (building a statement costs more than running it)."""
     dialect = session.get_bind().dialect.name
-    key = (dialect, table.name, tuple(unique), tuple(values))
+    key = (dialect, table.name, tuple(unique), names, returning)
     statement = _BUILT.get(key)
-    if statement is None:  # built once per shape (building a statement costs more than running it)
+    if statement is None:
         insert = postgresql_insert if dialect == "postgresql" else sqlite_insert
         statement = _BUILT.setdefault(
             key,
             insert(table)
-            .values({name: bindparam(f"v_{name}") for name in values})
+            .values({name: bindparam(f"v_{name}") for name in names})
             .on_conflict_do_nothing(index_elements=list(unique))
-            .returning(table.c.id),
+            .returning(table.c[returning]),
         )
-    parameters = {f"v_{name}": value for name, value in values.items()}
-    return execute(session, statement, parameters).first() is not None
+    return statement
 
 
 def as_loaded(entity: type[T], values: Mapping[str, Any]) -> T:

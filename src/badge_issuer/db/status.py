@@ -16,7 +16,7 @@ import random
 from datetime import datetime
 from typing import TYPE_CHECKING, cast
 
-from sqlalchemy import Table, bindparam, func, select, update
+from sqlalchemy import Integer, Table, bindparam, func, select, update
 from sqlalchemy.orm import Session, defer
 from sqlalchemy.orm.attributes import set_committed_value
 
@@ -51,15 +51,19 @@ _NEWEST = (
 # (latest committed) values, or we would update it from a stale read
 _NEWEST_LOCKED = _NEWEST.with_for_update().execution_options(populate_existing=True)
 # the usual allocation's first statement: the newest list, when it has room, counted one position
-# more and so locked (PostgreSQL's row lock; SQLite's BEGIN IMMEDIATE), as one UPDATE … RETURNING
+# (or a batch's positions) more and so locked (PostgreSQL's row lock; SQLite's BEGIN IMMEDIATE),
+# as one UPDATE … RETURNING
 # instead of a locking SELECT and an UPDATE. At READ COMMITTED the room is checked again on the
 # row's latest version once a writer we waited for has committed; the newest list's id is read
 # from our snapshot, which is safe because a list is replaced only once it has no room (#11)
 _NEWEST_ID = _NEWEST.with_only_columns(StatusList.id).scalar_subquery()
-_COUNT_ONE_IF_ROOM = (
+_COUNT_IF_ROOM = (
     update(_LISTS)
-    .where(_LISTS.c.id == _NEWEST_ID, _LISTS.c.allocated < _LISTS.c.size * FILL_LIMIT)
-    .values(allocated=_LISTS.c.allocated + 1)
+    .where(
+        _LISTS.c.id == _NEWEST_ID,
+        _LISTS.c.allocated + bindparam("count", type_=Integer) <= _LISTS.c.size * FILL_LIMIT,
+    )
+    .values(allocated=_LISTS.c.allocated + bindparam("count", type_=Integer))
     .returning(*(_LISTS.c[name] for name in _SLOT))
 )
 _COUNT_ONE_MORE = (
@@ -102,17 +106,21 @@ class StatusRepository:
         self, issuer_id: int, purpose: str, *, size: int, now: datetime, rng: random.Random
     ) -> tuple[StatusList, int]:
         """A locked list and a random position on it that no credential has had, now taken."""
-        parameters = {"of_issuer": issuer_id, "of_purpose": purpose}
-        row = execute(self.session, _COUNT_ONE_IF_ROOM, parameters).first()
-        if row is not None:
-            status_list = as_loaded(StatusList, dict(zip(_SLOT, row, strict=True)))
-        else:  # no list yet, or the newest has no room left
+        status_list = self.count_on_newest(issuer_id, purpose, 1)
+        if status_list is None:  # no list yet, or the newest has no room left
             status_list = self._count_one_on_a_list_with_room(issuer_id, purpose, size=size, now=now)
         while True:  # a position drawn before (by a credential, or burnt) is drawn again
             position = rng.randrange(status_list.size)
             values = {"list_id": status_list.id, "position": position, "credential_id": None}
             if insert_if_absent(self.session, _ENTRIES, values, ("list_id", "position")):
                 return status_list, position
+
+    def count_on_newest(self, issuer_id: int, purpose: str, count: int) -> StatusList | None:
+        """The issuer's newest list for ``purpose``, counted ``count`` positions more and so locked,
+        if it has room for them (see ``_COUNT_IF_ROOM``); None if there is no list or no room."""
+        parameters = {"of_issuer": issuer_id, "of_purpose": purpose, "count": count}
+        row = execute(self.session, _COUNT_IF_ROOM, parameters).first()
+        return None if row is None else as_loaded(StatusList, dict(zip(_SLOT, row, strict=True)))
 
     def _count_one_on_a_list_with_room(
         self, issuer_id: int, purpose: str, *, size: int, now: datetime
