@@ -112,6 +112,10 @@ class Settings(BaseSettings):
     wallet_proof_max_age_seconds: int = Field(default=300, ge=10, le=3600)
     #: entries per Bitstring Status List (the spec's minimum is 131,072)
     status_list_size: int = Field(default=131_072, ge=131_072)
+    #: single awards of one badge class that arrive while another is being issued wait for it and are
+    #: then issued together, at most this many at once (a statement per step for them all instead
+    #: of a dozen each); 1 issues every award alone
+    issue_group_max: int = Field(default=16, ge=1, le=256)
     #: how long verifiers may cache a status list credential, in seconds
     status_list_ttl_seconds: int = Field(default=300, ge=0)
 

@@ -182,8 +182,10 @@ def end_rows(
     begun: Begun,
     *,
     on_store: Callable[[Session, list[RowOut]], None] | None = None,
+    tell: bool = True,
 ) -> list[RowOut]:
-    """The rest of (2) and step (3): waits for the batch's awards, stores them; every row's outcome."""
+    """The rest of (2) and step (3): waits for the batch's awards, stores them; every row's outcome.
+    ``tell``: count, audit and e-mail the awards too (else the caller does, once they are safe)."""
     outcomes, rows = begun.outcomes, begun.rows
     made: list[tuple[RowIn, Made]] = []
     unbuilt: list[str] = []  # the keys of rows whose build failed, released when the chunk is stored
@@ -195,8 +197,30 @@ def end_rows(
         if one.command.idempotency_key is not None:
             unbuilt.append(one.command.idempotency_key)
     _store(services, spec, made, unbuilt, outcomes, rows, on_store)
-    by_ref = {row.ref: command for row, command in begun.commands}
-    _tell(services, spec, [(outcomes[row.ref], by_ref.get(row.ref)) for row in rows])
+    if tell:
+        by_ref = {row.ref: command for row, command in begun.commands}
+        _tell(services, spec, [(outcomes[row.ref], by_ref.get(row.ref)) for row in rows])
+    return [outcomes[row.ref] for row in rows]
+
+
+def issue_commands(services: Services, spec: ChunkSpec, commands: Sequence[IssueCommand]) -> list[RowOut]:
+    """``issue_rows`` for awards already made into commands (concurrent single awards, grouped by
+    ``award_groups``), built and signed in this process. If the batch fails after its keys were
+    reserved, they are released before the error is raised, as a single award releases its own
+    (its positions stay burnt)."""
+    rows = [RowIn(index, index, {}, command.idempotency_key) for index, command in enumerate(commands)]
+    pairs = list(zip(rows, commands, strict=True))
+    outcomes: dict[int, RowOut] = {}
+    ready = _prepare(services, spec, pairs, outcomes)
+    try:
+        made = sign_here(services, [one for _, one in ready])
+        end_rows(services, spec, Begun(rows, pairs, outcomes, ready, lambda: made), tell=False)
+    except BaseException:
+        keys = [key for _, one in ready if (key := one.command.idempotency_key) is not None]
+        with services.sessions() as session, session.begin():
+            _release(session, spec, keys)
+        raise
+    _tell(services, spec, [(outcomes[row.ref], command) for row, command in pairs])
     return [outcomes[row.ref] for row in rows]
 
 

@@ -87,11 +87,23 @@ def run_issue(
     runs in the award's read transaction (an award of a badge class only), once per attempt."""
     deadline = time.monotonic() + IN_FLIGHT_WAIT_SECONDS
     while True:
-        prepared = _prepare(services, command, also_read)
-        if prepared is None:  # a twin with this key is being signed: wait for its award
-            prepared = _await_twin(services, command, deadline)
-        if prepared is not None:
-            break
+        issued = try_issue(services, command, also_read)
+        if issued is not None:
+            return issued
+        replayed = _await_twin(services, command, deadline)  # a twin with this key is being signed
+        if replayed is not None:
+            services.metrics.issued(replayed=True)
+            return replayed
+
+
+def try_issue(
+    services: Services, command: IssueCommand | SignCommand, also_read: AlsoRead | None = None
+) -> IssuedBadge | None:
+    """``run_issue`` without waiting for a twin: None while a concurrent request holds the key (the
+    caller waits, as ``run_issue`` does, or hands the award back to one who will)."""
+    prepared = _prepare(services, command, also_read)
+    if prepared is None:
+        return None
     issued = prepared if isinstance(prepared, IssuedBadge) else _sign_and_store(services, command, prepared)
     services.metrics.issued(replayed=issued.replayed)
     if isinstance(command, IssueCommand) and not issued.replayed:
@@ -264,18 +276,35 @@ def issue_one(
     """Issue one badge. ``scope`` names the operation for idempotency (the request path): a retry
     with the same key, scope and request replays; another request under the key is a conflict.
     ``also_read`` runs in the award's read transaction (see ``run_issue``)."""
+    command = issue_command(
+        issuer=issuer,
+        achievement=achievement,
+        request=request,
+        client_id=client_id,
+        idempotency_key=idempotency_key,
+        scope=scope,
+    )
+    return run_issue(services, command, also_read)
+
+
+def issue_command(
+    *,
+    issuer: str,
+    achievement: str,
+    request: IssueRequest,
+    client_id: int | None,
+    idempotency_key: str | None,
+    scope: str,
+) -> IssueCommand:
+    """The award ``issue_one`` makes, its request hashed under ``scope``."""
     payload = request.model_dump(mode="json", by_alias=True, exclude_unset=True)
-    return run_issue(
-        services,
-        IssueCommand(
-            issuer_slug=issuer,
-            achievement_slug=achievement,
-            request=request,
-            client_id=client_id,
-            idempotency_key=idempotency_key,
-            request_hash=request_hash(scope, payload),
-        ),
-        also_read,
+    return IssueCommand(
+        issuer_slug=issuer,
+        achievement_slug=achievement,
+        request=request,
+        client_id=client_id,
+        idempotency_key=idempotency_key,
+        request_hash=request_hash(scope, payload),
     )
 
 

@@ -12,13 +12,14 @@ import random
 import threading
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from typing import TypeVar, cast
+from typing import Any, TypeVar, cast
 from urllib.parse import urlsplit
 
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 from sqlalchemy import Engine
 from sqlalchemy.orm import Session, sessionmaker
 
+from badge_issuer.application.coalescer import Coalescer
 from badge_issuer.application.own_documents import OwnControllers, OwnStatusLists
 from badge_issuer.application.verdict_cache import VerdictCache
 from badge_issuer.application.verify_pool import VerifyPool
@@ -35,6 +36,7 @@ from badge_issuer.crypto.suites import CanonOptions
 from badge_issuer.db.issuers import IssuerRepository, SigningKey
 from badge_issuer.db.session import make_engine, make_sessionmaker, single_read_engine
 from badge_issuer.db.tables import Issuer
+from badge_issuer.issuance import IssueCommand
 from badge_issuer.jsonld.bounds import JsonLdBounds
 from badge_issuer.jsonld.loader import DocumentLoader
 from badge_issuer.net.fetch import Fetcher
@@ -134,6 +136,12 @@ class Services:
     def page_verdicts(self) -> VerdictCache:
         """The badge pages' recent verdicts, one cache per application (``verdict_cache``)."""
         return self._once("page_verdicts", VerdictCache)
+
+    @property
+    def award_groups(self) -> Coalescer[IssueCommand, Any]:
+        """Concurrent single awards grouped per badge class, one coalescer per application
+        (``award_groups``)."""
+        return self._once("award_groups", lambda: Coalescer(most=self.settings.issue_group_max))
 
     def _once(self, name: str, build: Callable[[], T]) -> T:
         """``build()`` the first time ``name`` is asked for, by one thread only (request threads

@@ -20,7 +20,7 @@ from typing import Any
 
 from sqlalchemy.orm import Session
 
-from badge_issuer.application import issuing, records
+from badge_issuer.application import award_groups, issuing, records
 from badge_issuer.application.bulk_batch import issue_many
 from badge_issuer.application.issuing import BatchOutcome
 from badge_issuer.application.pathway_awards import award_if_complete
@@ -105,24 +105,19 @@ def issue_one(
     idempotency_key: str | None = None,
     scope: str,
 ) -> IssuedBadge:
-    """``issuing.issue_one``, then the pathways it advances (a replay advances them too, so a
-    retry after a failure completes what the first attempt could not). The pathways requiring the
-    achievement are read in the award's own read transaction, not in one more (#11)."""
-    pathways: list[str] = []
-
-    def read_pathways(session: Session) -> None:
-        pathways[:] = _requiring_in(session, issuer, achievement)
-
-    issued = issuing.issue_one(
-        services,
+    """``issuing.issue_one`` (grouped with the awards of its badge class that arrive with it:
+    ``award_groups``), then the pathways it advances (a replay advances them too, so a retry after
+    a failure completes what the first attempt could not). The pathways requiring the achievement
+    are read with the award, not in a transaction of their own (#11)."""
+    command = issuing.issue_command(
         issuer=issuer,
         achievement=achievement,
         request=request,
         client_id=client_id,
         idempotency_key=idempotency_key,
         scope=scope,
-        also_read=read_pathways,
     )
+    issued, pathways = award_groups.award(services, command, _requiring_in)
     if pathways:
         who = learner(services, request.recipient.identifier)
         advance(services, issuer, achievement, who, client_id=client_id, pathways=pathways)

@@ -16,6 +16,7 @@ from prometheus_client.exposition import CONTENT_TYPE_PLAIN_0_0_4
 #: what an outbound fetch can come to
 FETCH_OUTCOMES = ("fetched", "failed", "refused")
 LATENCY_BUCKETS = (0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1.0, 2.5, 5.0, 10.0, 30.0)
+GROUP_BUCKETS = (1, 2, 4, 8, 16, 32, 64, 128, 256)
 
 
 class Metrics:
@@ -44,6 +45,12 @@ class Metrics:
             "badge_issuances",
             "Credentials issued (issued: newly signed; replayed: an Idempotency-Key answered again)",
             ["outcome"],
+            registry=registry,
+        )
+        self.issue_groups = Histogram(
+            "badge_issue_group_size",
+            "Single awards issued together because they arrived together (1: an award alone)",
+            buckets=GROUP_BUCKETS,
             registry=registry,
         )
         self.status_changes = Counter(
@@ -89,6 +96,9 @@ class Metrics:
 
     def issued(self, count: int = 1, *, replayed: bool = False) -> None:
         self.issuances.labels("replayed" if replayed else "issued").inc(count)
+
+    def issued_together(self, count: int) -> None:
+        self.issue_groups.observe(count)
 
     def status_changed(self, action: str) -> None:
         self.status_changes.labels(action).inc()
