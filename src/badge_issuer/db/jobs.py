@@ -19,6 +19,18 @@ from badge_issuer.errors import NotFound
 
 OPEN = ("queued", "running")
 _ROWS = cast(Table, IssuanceJobRow.__table__)
+_CREDENTIALS = cast(Table, Credential.__table__)
+_RESERVATIONS = cast(Table, IdempotencyReservation.__table__)
+# built once, as Core statements: a batch of awards runs each (an IN list of any length, expanded
+# when it is sent)
+_AWARDED_KEYS = select(_CREDENTIALS.c.id).where(
+    _CREDENTIALS.c.client_id == bindparam("of_client"),
+    _CREDENTIALS.c.idempotency_key.in_(bindparam("keys", expanding=True)),
+)
+_RELEASE_KEYS = delete(_RESERVATIONS).where(
+    _RESERVATIONS.c.client_id == bindparam("of_client"),
+    _RESERVATIONS.c.idempotency_key.in_(bindparam("keys", expanding=True)),
+)
 
 
 class JobRepository:
@@ -228,23 +240,21 @@ class JobRepository:
                 )
 
     def awards_by_key(self, client_id: int, keys: Sequence[str]) -> dict[str, Credential]:
-        """The records earlier requests made under these Idempotency-Keys of ``client_id``."""
+        """The records earlier requests made under these Idempotency-Keys of ``client_id``. Which
+        keys have one is asked first as plain columns (usually none has: a batch's fresh keys),
+        and only those records are loaded: the ORM's query cost more than the statement (#11)."""
         if not keys:
             return {}
-        query = select(Credential).where(
-            Credential.client_id == client_id, Credential.idempotency_key.in_(keys)
-        )
+        found = execute(self.session, _AWARDED_KEYS, {"of_client": client_id, "keys": list(keys)}).all()
+        if not found:
+            return {}
+        query = select(Credential).where(Credential.id.in_([row[0] for row in found]))
         return {str(record.idempotency_key): record for record in self.session.scalars(query)}
 
     def release_keys(self, client_id: int, keys: Sequence[str]) -> None:
         """Drop the reservations of these keys (their rows belong to the caller's chunk now)."""
         if keys:
-            self.session.execute(
-                delete(IdempotencyReservation).where(
-                    IdempotencyReservation.client_id == client_id,
-                    IdempotencyReservation.idempotency_key.in_(keys),
-                )
-            )
+            execute(self.session, _RELEASE_KEYS, {"of_client": client_id, "keys": list(keys)})
 
     def defer_chunks(self, task: str, queue: str, chunks: Sequence[dict[str, object]]) -> None:
         """Queue one procrastinate task per chunk in this transaction (PostgreSQL; the queue's own
