@@ -3,6 +3,7 @@ SQLite and PostgreSQL, with real threads, signatures and databases."""
 
 from __future__ import annotations
 
+import logging
 import threading
 import time
 from collections.abc import Callable, Iterator
@@ -20,9 +21,11 @@ from badge_issuer.clock import fixed_clock
 from badge_issuer.config import Settings
 from badge_issuer.credential.requests import IssueRequest
 from badge_issuer.db.migrate import upgrade
+from badge_issuer.db.statements import insert_many
 from badge_issuer.db.tables import Claim, Credential, IdempotencyReservation, StatusEntry
 from badge_issuer.errors import IdempotencyConflict, ValidationFailed
 from badge_issuer.issuance import IssueCommand, IssuedBadge
+from badge_issuer.observability.logs import AUDIT_LOGGER, current_request_id, request_id_scope
 from tests.application.conftest import NOW, make_issuer, principal_of
 
 SCOPE = "/api/v1/issuers/uni/achievements/python-data/credentials"
@@ -77,10 +80,11 @@ def run_together(
     answers: dict[int, IssuedBadge | BaseException] = {}
 
     def send(index: int) -> None:
-        try:
-            answers[index] = award(services, commands[index], pathways)[0]
-        except Exception as exc:
-            answers[index] = exc
+        with request_id_scope(f"request-{index}"):
+            try:
+                answers[index] = award(services, commands[index], pathways)[0]
+            except Exception as exc:
+                answers[index] = exc
 
     first = threading.Thread(target=send, args=(0,))
     first.start()
@@ -92,6 +96,33 @@ def run_together(
     for thread in [first, *others]:
         thread.join(timeout=60)
     return answers[0], [answers[index] for index in range(1, len(commands))]
+
+
+class AuditLines(logging.Handler):
+    """The credential of each ``credential.issued`` audit line, by the request id it was told under."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.told: dict[str, str | None] = {}
+
+    def emit(self, record: logging.LogRecord) -> None:
+        fields = getattr(record, "fields", {})
+        if fields.get("event") == "credential.issued":
+            self.told[fields["credential"]] = current_request_id()
+
+
+@pytest.fixture
+def audit_lines() -> Iterator[AuditLines]:
+    handler = AuditLines()
+    logger = logging.getLogger(AUDIT_LOGGER)
+    logger.addHandler(handler)
+    level = logger.level
+    logger.setLevel(logging.INFO)
+    try:
+        yield handler
+    finally:
+        logger.removeHandler(handler)
+        logger.setLevel(level)
 
 
 def group_sizes(services: Services) -> dict[str, float]:
@@ -115,7 +146,7 @@ def stored(services: Services) -> dict[str, Any]:
 
 
 def test_awards_that_arrive_together_are_issued_together_each_answered_as_if_alone(
-    deployed: tuple[Services, int],
+    deployed: tuple[Services, int], audit_lines: AuditLines
 ) -> None:
     services, client_id = deployed
     earlier = award(services, command(client_id, 90, key="taken"), HeldFirst(services, 0))[0]
@@ -143,6 +174,12 @@ def test_awards_that_arrive_together_are_issued_together_each_answered_as_if_alo
     assert isinstance(conflict, IdempotencyConflict)
     assert isinstance(invalid, ValidationFailed)
     assert stored(services) == {"records": 7, "claims": 7, "attached": 7, "burnt": 0, "reserved": 0}
+    # each new award told once, by its own request (its audit line carries that request's id)
+    told = {index: one.record.id for index, one in enumerate([alone, *new]) if isinstance(one, IssuedBadge)}
+    assert {credential: audit_lines.told[credential] for credential in told.values()} == {
+        credential: f"request-{index}" for index, credential in told.items()
+    }
+    assert len(audit_lines.told) == 7  # the earlier award too; no replay or rejection is audited
     for one in (alone, new[0], new[4]):
         assert isinstance(one, IssuedBadge)
         report = verify_presented(services, one.record.credential_json.encode())
@@ -169,3 +206,64 @@ def test_a_group_that_fails_as_a_whole_is_issued_award_by_award(
     assert all(isinstance(one, IssuedBadge) and not one.replayed for one in together)
     # the positions the group took stay burnt
     assert stored(services) == {"records": 4, "claims": 4, "attached": 4, "burnt": 3, "reserved": 0}
+
+
+def test_a_group_that_fails_while_it_is_stored_issues_no_award_twice(
+    deployed: tuple[Services, int], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    services, client_id = deployed
+    stored_together = insert_many
+
+    def fails_once(session: Session, records: Any) -> None:
+        monkeypatch.setattr(bulk_issuing, "insert_many", stored_together)
+        raise RuntimeError("the connection dropped while the group was stored")
+
+    monkeypatch.setattr(bulk_issuing, "insert_many", fails_once)
+    keyless = issue_command(
+        issuer="uni",
+        achievement="python-data",
+        request=IssueRequest.model_validate({"recipient": {"email": "nokey@example.org"}}),
+        client_id=client_id,
+        idempotency_key=None,
+        scope=SCOPE,
+    )
+    alone, together = run_together(services, [command(client_id, 0), command(client_id, 1), keyless])
+    assert isinstance(alone, IssuedBadge)
+    # the keyed award is issued alone (it would have replayed, had the group stored it); the
+    # keyless one, which nothing could tell from a second award, is answered with the error
+    assert isinstance(together[0], IssuedBadge) and not together[0].replayed
+    assert isinstance(together[1], RuntimeError)
+    assert stored(services) == {"records": 2, "claims": 2, "attached": 2, "burnt": 2, "reserved": 0}
+
+
+def test_with_groups_of_one_every_award_is_issued_alone_in_its_own_thread(
+    make_settings: Callable[..., Settings],
+) -> None:
+    services = build_services(make_settings(issue_group_max=1), clock=fixed_clock(NOW))
+    try:
+        upgrade(services.engine)
+        client_id = principal_of(services, make_issuer(services).admin.api_key).client_id
+        assert client_id is not None
+        threads: list[str] = []
+
+        def read_in_own_thread(_session: Session, issuer: str, achievement: str) -> list[str]:
+            threads.append(threading.current_thread().name)
+            return []
+
+        answers: dict[str, IssuedBadge] = {}
+
+        def send(n: int) -> None:
+            answers[threading.current_thread().name] = award(
+                services, command(client_id, n), read_in_own_thread
+            )[0]
+
+        started = [threading.Thread(target=send, args=(n,), name=f"request-{n}") for n in range(4)]
+        for thread in started:
+            thread.start()
+        for thread in started:
+            thread.join(timeout=60)
+        assert sorted(threads) == sorted(answers) == [f"request-{n}" for n in range(4)]
+        assert group_sizes(services)["+Inf"] == 0  # the coalescer was never asked
+        assert stored(services)["records"] == 4
+    finally:
+        services.close()

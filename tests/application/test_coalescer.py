@@ -18,20 +18,22 @@ class Recorder:
     def __init__(self) -> None:
         self.lock = threading.Lock()
         self.batches: list[tuple[Hashable, list[int]]] = []
-        self.running = 0
-        self.most_running = 0
+        self.running: dict[Hashable, int] = {}
+        self.most_running: dict[Hashable, int] = {}
+        self.most_at_once = 0
 
     def __call__(self, group: Hashable, items: Sequence[int]) -> list[tuple[Hashable, int]]:
         with self.lock:
-            self.running += 1
-            self.most_running = max(self.most_running, self.running)
+            self.running[group] = self.running.get(group, 0) + 1
+            self.most_running[group] = max(self.most_running.get(group, 0), self.running[group])
+            self.most_at_once = max(self.most_at_once, sum(self.running.values()))
             self.batches.append((group, list(items)))
         try:
             time.sleep(0.0005)  # long enough for others to arrive meanwhile
             return [(group, item) for item in items]
         finally:
             with self.lock:
-                self.running -= 1
+                self.running[group] -= 1
 
 
 @pytest.mark.parametrize(("most", "leaders"), [(4, 1), (16, 2), (1, 1)])
@@ -61,7 +63,8 @@ def test_many_threads_each_get_their_own_result_from_batches_of_their_group(most
     for group, items in run.batches:
         assert 1 <= len(items) <= most
         assert all(group == ("class", item // rounds % 3) for item in items)  # never another group's item
-    assert run.most_running <= leaders
+    assert max(run.most_running.values()) <= leaders  # per group; groups never wait for each other
+    assert run.most_at_once > leaders
     if most > 1:
         assert max(len(items) for _, items in run.batches) > 1  # under load, batches formed
 

@@ -24,6 +24,7 @@ request still in flight stays ``pending`` for a later pass.
 from __future__ import annotations
 
 import json
+import logging
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from datetime import timedelta
@@ -52,6 +53,8 @@ from badge_issuer.issuance import (
 from badge_issuer.observability.logs import actor, audit
 from badge_issuer.signing import IssuanceTools
 from badge_issuer.wallet import secrets
+
+log = logging.getLogger(__name__)
 
 
 @dataclass(frozen=True)
@@ -203,25 +206,42 @@ def end_rows(
     return [outcomes[row.ref] for row in rows]
 
 
-def issue_commands(services: Services, spec: ChunkSpec, commands: Sequence[IssueCommand]) -> list[RowOut]:
+def issue_commands(
+    services: Services, spec: ChunkSpec, commands: Sequence[IssueCommand]
+) -> list[RowOut] | None:
     """``issue_rows`` for awards already made into commands (concurrent single awards, grouped by
-    ``award_groups``), built and signed in this process. If the batch fails after its keys were
-    reserved, they are released before the error is raised, as a single award releases its own
-    (its positions stay burnt)."""
+    ``award_groups``), built and signed in this process; each award's request tells its own
+    (``issuing.tell_issued``), none is told here.
+
+    None when the batch failed before any award could be stored: its keys released (its positions
+    stay burnt), each award may then be issued alone. An error while the awards were being stored
+    is raised: some may be stored (their keys released with them), the others' keys are released."""
     rows = [RowIn(index, index, {}, command.idempotency_key) for index, command in enumerate(commands)]
     pairs = list(zip(rows, commands, strict=True))
     outcomes: dict[int, RowOut] = {}
-    ready = _prepare(services, spec, pairs, outcomes)
+    ready: list[tuple[RowIn, Ready]] = []
     try:
+        ready = _prepare(services, spec, pairs, outcomes)
         made = sign_here(services, [one for _, one in ready])
+    except Exception:
+        log.warning("a group of %d awards failed before it was stored", len(commands), exc_info=True)
+        _release_ready(services, spec, ready)
+        return None
+    try:
         end_rows(services, spec, Begun(rows, pairs, outcomes, ready, lambda: made), tell=False)
     except BaseException:
-        keys = [key for _, one in ready if (key := one.command.idempotency_key) is not None]
+        _release_ready(services, spec, ready)
+        raise
+    return [outcomes[row.ref] for row in rows]
+
+
+def _release_ready(services: Services, spec: ChunkSpec, ready: Sequence[tuple[RowIn, Ready]]) -> None:
+    """Release the keys ``_prepare`` reserved for ``ready`` (a key stored with its award is gone
+    already: nothing to release)."""
+    keys = [key for _, one in ready if (key := one.command.idempotency_key) is not None]
+    if keys:
         with services.sessions() as session, session.begin():
             _release(session, spec, keys)
-        raise
-    _tell(services, spec, [(outcomes[row.ref], command) for row, command in pairs])
-    return [outcomes[row.ref] for row in rows]
 
 
 def _command(spec: ChunkSpec, row: RowIn) -> IssueCommand:

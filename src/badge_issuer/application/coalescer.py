@@ -1,12 +1,13 @@
 """Concurrent requests for the same kind of work, done together: group commit for request threads.
 
 A request thread ``submit``s its item under a group (say, awards of one badge class by one client).
-If no other thread is working (``leaders`` at most work at once), it becomes the leader: it takes
-the oldest items waiting in its group, at most ``most`` of them (its own among them, unless more
-than ``most`` older ones wait), runs them together and hands each waiting thread its own result;
-the threads whose items it did not take wait for a leader of their own. An item that arrives while
-a leader works waits for that batch to end and goes with the next one, so batches form only under
-load: a request alone is a batch of one, run at once.
+If no other thread is working on that group (``leaders`` at most work on a group at once; groups
+never wait for each other), it becomes the group's leader: it takes the oldest items waiting in
+the group, at most ``most`` of them (its own among them, unless more than ``most`` older ones
+wait), runs them together and hands each waiting thread its own result; the threads whose items
+it did not take wait for a leader of their own. An item that arrives while its group's leader
+works waits for that batch to end and goes with the next one, so batches form only under load: a
+request alone is a batch of one, run at once.
 
 A batch whose run raises yields ``FAILED`` for each of its items: the work of one item must not
 sink the others', so each caller then does its own alone (and gets its own error, if any). An
@@ -58,10 +59,11 @@ class Coalescer(Generic[Item, Result]):
 
     #: the most items run together
     most: int = 16
-    #: the most batches run at once (by as many leading threads)
+    #: the most batches of one group run at once (by as many leading threads)
     leaders: int = 1
     _queue: list[_Waiting[Item, Result]] = field(default_factory=list)
-    _leading: int = 0
+    #: the batches of each group running now
+    _leading: dict[Hashable, int] = field(default_factory=dict)
     _changed: threading.Condition = field(default_factory=threading.Condition)
 
     def __post_init__(self) -> None:
@@ -82,12 +84,12 @@ class Coalescer(Generic[Item, Result]):
             self._queue.append(mine)
         while True:
             with self._changed:
-                while not mine.done and not (self._leading < self.leaders and not mine.taken):
+                while not mine.done and not (self._leading.get(group, 0) < self.leaders and not mine.taken):
                     self._changed.wait()
                 if mine.done:
                     return mine.result
                 batch = self._take(group)
-                self._leading += 1
+                self._leading[group] = self._leading.get(group, 0) + 1
             self._lead(batch, run)
 
     def _take(self, group: Hashable) -> list[_Waiting[Item, Result]]:
@@ -116,5 +118,8 @@ class Coalescer(Generic[Item, Result]):
             with self._changed:
                 for waiting, result in zip(batch, results, strict=True):
                     waiting.result, waiting.done = result, True
-                self._leading -= 1
+                group = batch[0].group
+                self._leading[group] -= 1
+                if not self._leading[group]:
+                    del self._leading[group]
                 self._changed.notify_all()

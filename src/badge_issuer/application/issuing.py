@@ -92,34 +92,47 @@ def run_issue(
             return issued
         replayed = _await_twin(services, command, deadline)  # a twin with this key is being signed
         if replayed is not None:
-            services.metrics.issued(replayed=True)
+            tell_issued(services, command, replayed)
             return replayed
 
 
 def try_issue(
-    services: Services, command: IssueCommand | SignCommand, also_read: AlsoRead | None = None
+    services: Services,
+    command: IssueCommand | SignCommand,
+    also_read: AlsoRead | None = None,
+    *,
+    tell: bool = True,
 ) -> IssuedBadge | None:
     """``run_issue`` without waiting for a twin: None while a concurrent request holds the key (the
-    caller waits, as ``run_issue`` does, or hands the award back to one who will)."""
+    caller waits, as ``run_issue`` does, or hands the award back to one who will). ``tell``: count,
+    e-mail and audit the award here (``tell_issued``), else its own request does."""
     prepared = _prepare(services, command, also_read)
     if prepared is None:
         return None
     issued = prepared if isinstance(prepared, IssuedBadge) else _sign_and_store(services, command, prepared)
+    if tell:
+        tell_issued(services, command, issued)
+    return issued
+
+
+def tell_issued(services: Services, command: IssueCommand | SignCommand, issued: IssuedBadge) -> None:
+    """What an award tells once it is stored (or replayed): the metric, the claim e-mail and the
+    audit line of a new award (in its own request's thread, whose request id the line carries)."""
     services.metrics.issued(replayed=issued.replayed)
-    if isinstance(command, IssueCommand) and not issued.replayed:
+    if issued.replayed:
+        return
+    if isinstance(command, IssueCommand):
         email = command.request.recipient.email
         if services.settings.claim_email and email:
             email_claim(services, issued, str(email))
-    if not issued.replayed:
-        made_from = {"achievement": command.achievement_slug} if isinstance(command, IssueCommand) else {}
-        audit(
-            "credential.issued",
-            actor=actor(command.client_id),
-            issuer=command.issuer_slug,
-            credential=issued.record.id,
-            **made_from,
-        )
-    return issued
+    made_from = {"achievement": command.achievement_slug} if isinstance(command, IssueCommand) else {}
+    audit(
+        "credential.issued",
+        actor=actor(command.client_id),
+        issuer=command.issuer_slug,
+        credential=issued.record.id,
+        **made_from,
+    )
 
 
 def _key(command: IssueCommand | SignCommand) -> tuple[int, str] | None:
