@@ -35,7 +35,7 @@ from sqlalchemy.orm import Session
 
 from badge_issuer.application.bulk_prepare import Ready, prepare_many
 from badge_issuer.application.claim_mail import email_claim
-from badge_issuer.application.issuing import parse_item
+from badge_issuer.application.issuing import issue_command, parse_item
 from badge_issuer.application.services import Services
 from badge_issuer.db.bulk import BulkRepository
 from badge_issuer.db.jobs import JobRepository
@@ -47,7 +47,6 @@ from badge_issuer.issuance import (
     IssuedBadge,
     build_badge,
     replay,
-    request_hash,
     sign_prepared,
 )
 from badge_issuer.observability.logs import actor, audit
@@ -245,15 +244,13 @@ def _release_ready(services: Services, spec: ChunkSpec, ready: Sequence[tuple[Ro
 
 
 def _command(spec: ChunkSpec, row: RowIn) -> IssueCommand:
-    item = parse_item(row.item, row.number)
-    payload = item.model_dump(mode="json", by_alias=True, exclude_unset=True, exclude={"idempotency_key"})
-    return IssueCommand(
-        issuer_slug=spec.issuer,
-        achievement_slug=spec.achievement,
-        request=item,
+    return issue_command(
+        issuer=spec.issuer,
+        achievement=spec.achievement,
+        request=parse_item(row.item, row.number),
         client_id=spec.client_id,
         idempotency_key=row.key if spec.client_id is not None else None,
-        request_hash=request_hash(spec.scope, payload),
+        scope=spec.scope,
     )
 
 

@@ -309,8 +309,9 @@ def issue_command(
     idempotency_key: str | None,
     scope: str,
 ) -> IssueCommand:
-    """The award ``issue_one`` makes, its request hashed under ``scope``."""
-    payload = request.model_dump(mode="json", by_alias=True, exclude_unset=True)
+    """The award ``issue_one`` makes, its request hashed under ``scope`` (a batch item's own
+    ``idempotencyKey`` left out: the hash is that of the same award issued alone)."""
+    payload = request.model_dump(mode="json", by_alias=True, exclude_unset=True, exclude={"idempotency_key"})
     return IssueCommand(
         issuer_slug=issuer,
         achievement_slug=achievement,
@@ -368,18 +369,15 @@ def issue_item(
 ) -> IssuedBadge:
     """One item of a batch or a job, under ``key``: its request hash is that of the same award
     issued alone under ``scope``."""
-    payload = item.model_dump(mode="json", by_alias=True, exclude_unset=True, exclude={"idempotency_key"})
-    return run_issue(
-        services,
-        IssueCommand(
-            issuer_slug=issuer,
-            achievement_slug=achievement,
-            request=item,
-            client_id=client_id,
-            idempotency_key=key,
-            request_hash=request_hash(scope, payload),
-        ),
+    command = issue_command(
+        issuer=issuer,
+        achievement=achievement,
+        request=item,
+        client_id=client_id,
+        idempotency_key=key,
+        scope=scope,
     )
+    return run_issue(services, command)
 
 
 def parse_item(raw: dict[str, Any], index: int) -> BatchItem:
