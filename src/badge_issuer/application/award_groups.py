@@ -31,7 +31,7 @@ from sqlalchemy.orm import Session
 
 from badge_issuer.application.bulk_issuing import ChunkSpec, issue_commands
 from badge_issuer.application.coalescer import FAILED, Coalescer
-from badge_issuer.application.issuing import run_issue, tell_issued, try_issue
+from badge_issuer.application.issuing import AlsoRead, run_issue, tell_issued, try_issue
 from badge_issuer.application.services import Services
 from badge_issuer.issuance import IssueCommand, IssuedBadge
 
@@ -73,11 +73,7 @@ def award(
             assert got.issued is not None
             tell_issued(services, command, got.issued)
             return got.issued, got.pathways
-    pathways: list[str] = []  # alone, waiting for a twin if need be
-
-    def read_pathways(session: Session) -> None:
-        pathways[:] = pathways_in(session, command.issuer_slug, command.achievement_slug)
-
+    pathways, read_pathways = _reading_pathways(command, pathways_in)  # alone, waiting for a twin if need be
     return run_issue(services, command, read_pathways), pathways
 
 
@@ -87,11 +83,7 @@ def _issue(services: Services, commands: Sequence[IssueCommand], pathways_in: Pa
     first = commands[0]
     services.metrics.issued_together(len(commands))
     if len(commands) == 1:
-        pathways: list[str] = []
-
-        def read_pathways(session: Session) -> None:
-            pathways[:] = pathways_in(session, first.issuer_slug, first.achievement_slug)
-
+        pathways, read_pathways = _reading_pathways(first, pathways_in)
         try:
             issued = try_issue(services, first, read_pathways, tell=False)
         except Exception as exc:  # its own error, raised by its own request
@@ -108,3 +100,14 @@ def _issue(services: Services, commands: Sequence[IssueCommand], pathways_in: Pa
     if outcomes is None:  # nothing stored: each alone
         return [Awarded() for _ in commands]
     return [Awarded(issued=outcome.issued, error=outcome.error, pathways=pathways) for outcome in outcomes]
+
+
+def _reading_pathways(command: IssueCommand, pathways_in: PathwaysIn) -> tuple[list[str], AlsoRead]:
+    """A list, and what fills it in an award's read transaction (``run_issue``'s ``also_read``):
+    the pathways requiring ``command``'s badge class."""
+    pathways: list[str] = []
+
+    def read(session: Session) -> None:
+        pathways[:] = pathways_in(session, command.issuer_slug, command.achievement_slug)
+
+    return pathways, read

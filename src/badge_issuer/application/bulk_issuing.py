@@ -34,8 +34,7 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 from badge_issuer.application.bulk_prepare import Ready, prepare_many
-from badge_issuer.application.claim_mail import email_claim
-from badge_issuer.application.issuing import issue_command, parse_item
+from badge_issuer.application.issuing import issue_command, parse_item, tell_issued
 from badge_issuer.application.services import Services
 from badge_issuer.db.bulk import BulkRepository
 from badge_issuer.db.jobs import JobRepository
@@ -49,7 +48,6 @@ from badge_issuer.issuance import (
     replay,
     sign_prepared,
 )
-from badge_issuer.observability.logs import actor, audit
 from badge_issuer.signing import IssuanceTools
 from badge_issuer.wallet import secrets
 
@@ -201,7 +199,7 @@ def end_rows(
     _store(services, spec, made, unbuilt, outcomes, rows, on_store)
     if tell:
         by_ref = {row.ref: command for row, command in begun.commands}
-        _tell(services, spec, [(outcomes[row.ref], by_ref.get(row.ref)) for row in rows])
+        _tell(services, [(outcomes[row.ref], by_ref.get(row.ref)) for row in rows])
     return [outcomes[row.ref] for row in rows]
 
 
@@ -387,22 +385,9 @@ def _store_one(
         outcomes[row.ref] = RowOut(row.ref, "rejected", error=exc)
 
 
-def _tell(services: Services, spec: ChunkSpec, outcomes: list[tuple[RowOut, IssueCommand | None]]) -> None:
-    """Metrics, audit and claim e-mails, as ``run_issue`` tells them (after the awards are stored)."""
+def _tell(services: Services, outcomes: list[tuple[RowOut, IssueCommand | None]]) -> None:
+    """Metrics, audit and claim e-mails of the awards made or replayed, as an award alone tells them
+    (``issuing.tell_issued``), once they are stored."""
     for outcome, command in outcomes:
-        if outcome.issued is None or outcome.state not in ("created", "replayed"):
-            continue
-        replayed = outcome.state == "replayed"
-        services.metrics.issued(replayed=replayed)
-        if replayed or command is None:
-            continue
-        email = command.request.recipient.email
-        if services.settings.claim_email and email:
-            email_claim(services, outcome.issued, str(email))
-        audit(
-            "credential.issued",
-            actor=actor(spec.client_id),
-            issuer=spec.issuer,
-            credential=outcome.issued.record.id,
-            achievement=spec.achievement,
-        )
+        if outcome.issued is not None and command is not None:
+            tell_issued(services, command, outcome.issued)
