@@ -170,7 +170,7 @@ def test_a_csv_job_takes_the_columns_of_the_command_line(tenant: Tenant) -> None
 def test_a_cancelled_job_awards_no_more_rows(tenant: Tenant) -> None:
     answer = httpx.post(
         tenant.url("/achievements/python-data/credentials:jobs"),
-        content=lines([row(n) for n in range(1500)]),
+        content=lines([row(n) for n in range(300)]),
         headers={**tenant.admin, **NDJSON},
         timeout=30,
     )
