@@ -113,12 +113,16 @@ def database_url(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[str
 class LiveServer:
     """The real app under uvicorn on 127.0.0.1, in a background thread."""
 
-    def __init__(self, settings: Settings, port: int, clock: Clock) -> None:
+    def __init__(
+        self, settings: Settings, port: int, clock: Clock, new_id: Callable[[], str] | None = None
+    ) -> None:
         from badge_issuer.api.app import create_app
+        from badge_issuer.application.services import build_services
 
         self.settings = settings
         self.url = f"http://127.0.0.1:{port}"
-        self.app = create_app(settings, clock=clock)
+        services = build_services(settings, clock=clock, new_id=new_id) if new_id else None
+        self.app = create_app(settings, clock=clock, services=services)
         config = uvicorn.Config(self.app, host="127.0.0.1", port=port, log_level="warning", lifespan="on")
         self.server = uvicorn.Server(config)
         self.thread = threading.Thread(target=self.server.run, daemon=True)
@@ -167,10 +171,13 @@ def start_migrated(database_url: str, migrated: Path) -> None:
 def live_server(
     make_settings: Callable[..., Settings], migrated_sqlite: Path
 ) -> Iterator[Callable[..., LiveServer]]:
-    """Start the app under uvicorn: ``live_server(**settings_overrides)`` → LiveServer (stopped after)."""
+    """Start the app under uvicorn: ``live_server(**settings_overrides)`` → LiveServer (stopped after);
+    ``new_id`` replaces the app's provider of credential ids."""
     started: list[LiveServer] = []
 
-    def start(clock: Clock = system_clock, **overrides: object) -> LiveServer:
+    def start(
+        clock: Clock = system_clock, new_id: Callable[[], str] | None = None, **overrides: object
+    ) -> LiveServer:
         from badge_issuer.cli import main
 
         port = free_port()
@@ -178,7 +185,7 @@ def live_server(
         settings = make_settings(**overrides)
         start_migrated(settings.database_url, migrated_sqlite)
         assert main(["init"], settings) == 0  # the key; the schema is at head already (or is made)
-        server = LiveServer(settings, port, clock)
+        server = LiveServer(settings, port, clock, new_id)
         server.start()
         started.append(server)
         return server

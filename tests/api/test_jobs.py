@@ -9,6 +9,7 @@ import os
 import signal
 import subprocess
 import sys
+import threading
 import time
 from collections.abc import Callable
 from pathlib import Path
@@ -21,6 +22,7 @@ from sqlalchemy import create_engine, func, select
 from badge_issuer.application.job_runner import CHUNK
 from badge_issuer.config import Settings
 from badge_issuer.db.tables import Credential, IssuanceJobRow, StatusEntry
+from badge_issuer.signing import random_credential_id
 from tests.api.test_issuing import ACHIEVEMENT, Tenant, bootstrap
 from tests.conftest import LiveServer, free_port, run_cli
 
@@ -167,22 +169,55 @@ def test_a_csv_job_takes_the_columns_of_the_command_line(tenant: Tenant) -> None
     assert unusable.status_code == 400 and "unknown column" in unusable.json()["detail"], unusable.text
 
 
-def test_a_cancelled_job_awards_no_more_rows(tenant: Tenant) -> None:
+class Gate:
+    """A provider of credential ids that, once ``armed``, hands out ``passing`` ids and then waits
+    (for ``opened``, 30 s at most) before each next one: a job's second batch waits at its first
+    award until the test has cancelled the job, so the cancel always lands mid-job."""
+
+    def __init__(self, passing: int) -> None:
+        self.passing = passing
+        self.armed = False
+        self.opened = threading.Event()
+        self.waited = threading.Event()
+        self._lock = threading.Lock()
+
+    def __call__(self) -> str:
+        with self._lock:
+            if self.armed:
+                self.passing -= 1
+            waits = self.armed and self.passing < 0
+        if waits:
+            self.waited.set()
+            self.opened.wait(30)
+        return random_credential_id()
+
+
+def test_a_cancelled_job_awards_no_more_rows(
+    database_url: str, live_server: Callable[..., LiveServer]
+) -> None:
+    gate = Gate(passing=CHUNK)
+    tenant = bootstrap(live_server(database_url=database_url, job_inline_worker=True, new_id=gate), "uni")
+    response = httpx.post(tenant.url("/achievements"), json=ACHIEVEMENT, headers=tenant.admin)
+    assert response.status_code == 201, response.text
+    gate.armed = True
     answer = httpx.post(
         tenant.url("/achievements/python-data/credentials:jobs"),
-        content=lines([row(n) for n in range(300)]),
+        content=lines([row(n) for n in range(3 * CHUNK)]),
         headers={**tenant.admin, **NDJSON},
         timeout=30,
     )
     job = answer.json()
-    wait_for(job["links"]["self"], tenant.admin, lambda body: body["counts"]["created"] >= 1)
+    assert gate.waited.wait(30), "the job's second batch never began"
+    wait_for(job["links"]["self"], tenant.admin, lambda body: body["counts"]["created"] >= CHUNK)
     cancelled = httpx.post(job["links"]["cancel"], headers=tenant.admin, timeout=30).json()
     assert cancelled["status"] == "cancelled"
+    assert cancelled["counts"]["created"] == CHUNK
+    gate.opened.set()
     time.sleep(1.5)
     final = httpx.get(job["links"]["self"], headers=tenant.admin, timeout=30).json()
-    assert final["counts"]["pending"] > 0
-    # the runner looks for a cancel between batches: at most one batch more lands
-    assert final["counts"]["created"] <= cancelled["counts"]["created"] + CHUNK
+    # the runner looks for a cancel between batches: the batch it was making lands, no other
+    assert final["counts"]["pending"] >= CHUNK
+    assert final["counts"]["created"] <= 2 * CHUNK
     assert httpx.post(job["links"]["retry"], headers=tenant.admin, timeout=30).status_code == 409
 
 

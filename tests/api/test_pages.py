@@ -380,7 +380,7 @@ def test_badge_pages_keep_their_verdict_and_have_their_own_limit(
     first, second, third = award(tenant), award(tenant), award(tenant)
     for _ in range(4):  # one verification, kept: four views cost one of the page limit
         _, shown = page(first["credentialId"])
-        assert "Verified" in shown.text
+        assert "Verified" in shown.text, shown.text
     page(second["credentialId"])
     response = httpx.get(third["credentialId"], headers={"Accept": BROWSER})  # a third fresh one
     assert response.status_code == 429 and int(response.headers["retry-after"]) >= 1
