@@ -116,6 +116,9 @@ class Settings(BaseSettings):
     #: then issued together, at most this many at once (a statement per step for them all instead
     #: of a dozen each); 1 issues every award alone
     issue_group_max: int = Field(default=16, ge=1, le=256)
+    #: how long an API key's row, once read, is used without reading it again, seconds (0: read on
+    #: every request); a key revoked in another process stops working within this time
+    api_key_cache_seconds: float = Field(default=1.0, ge=0, le=60)
     #: how long verifiers may cache a status list credential, in seconds
     status_list_ttl_seconds: int = Field(default=300, ge=0)
 

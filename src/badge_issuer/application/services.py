@@ -20,6 +20,7 @@ from sqlalchemy import Engine
 from sqlalchemy.orm import Session, sessionmaker
 
 from badge_issuer.application.coalescer import Coalescer
+from badge_issuer.application.key_cache import ApiKeyCache
 from badge_issuer.application.own_documents import OwnControllers, OwnStatusLists
 from badge_issuer.application.verdict_cache import VerdictCache
 from badge_issuer.application.verify_pool import VerifyPool
@@ -89,6 +90,11 @@ class Services:
         """Connections for one read statement, run outside a transaction (``single_read_engine``):
         an API key's lookup, our own DIDs and status lists during verification."""
         return self._once("single_reads", lambda: single_read_engine(self.engine))
+
+    @property
+    def api_keys(self) -> ApiKeyCache:
+        """API keys' rows read a moment ago (``key_cache``; BADGE_API_KEY_CACHE_SECONDS)."""
+        return self._once("api_keys", lambda: ApiKeyCache(self.settings.api_key_cache_seconds))
 
     def signer_for(self, session: Session, issuer: Issuer) -> Signer:
         """The issuer's current signing key as a Signer naming its verification method."""

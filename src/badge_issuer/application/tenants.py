@@ -14,7 +14,7 @@ from badge_issuer.application.services import Services
 from badge_issuer.auth import Principal, secret_matches
 from badge_issuer.credential.requests import ClientCreate, IssuerCreate, ProfileInput
 from badge_issuer.credential.text_policy import refuse_untransportable
-from badge_issuer.db.issuers import IssuerRepository, api_key
+from badge_issuer.db.issuers import ApiKeyRow, IssuerRepository, api_key
 from badge_issuer.db.tables import ApiClient, Issuer, IssuerKey
 from badge_issuer.documents import profile
 from badge_issuer.errors import Unauthenticated
@@ -109,9 +109,11 @@ def _key(key: IssuerKey, issuer: Issuer) -> SigningKey:
 
 
 def authenticate(services: Services, key_id: str, secret: str) -> Principal:
-    """The client an API key belongs to; Unauthenticated for an unknown, revoked or wrong key."""
-    with services.single_reads.connect() as connection:
-        found = api_key(connection, key_id)
+    """The client an API key belongs to; Unauthenticated for an unknown, revoked or wrong key.
+
+    The key's row may come from ``services.api_keys`` (read less than a second ago, by default;
+    ``key_cache``); the secret is checked against it every time."""
+    found = services.api_keys.row(key_id, lambda key: _read_api_key(services, key))
     if found is None or found.revoked or not secret_matches(secret, found.secret_hash):
         raise Unauthenticated("unknown or revoked API key")
     return Principal(
@@ -120,6 +122,11 @@ def authenticate(services: Services, key_id: str, secret: str) -> Principal:
         issuer_slug=found.issuer_slug,
         scopes=frozenset(found.scopes.split()),
     )
+
+
+def _read_api_key(services: Services, key_id: str) -> ApiKeyRow | None:
+    with services.single_reads.connect() as connection:
+        return api_key(connection, key_id)
 
 
 def create_issuer_with_admin(
@@ -217,10 +224,12 @@ def new_client(services: Services, issuer: str, data: ClientCreate, *, client_id
 
 
 def revoke_api_client(services: Services, issuer: str, key_id: str, *, client_id: int | None) -> ClientView:
-    """Revoke one of ``issuer``'s API clients; its key stops working at once (others': NotFound)."""
+    """Revoke one of ``issuer``'s API clients (others': NotFound). Its key stops working at once in
+    this process, and within BADGE_API_KEY_CACHE_SECONDS in the others (``key_cache``)."""
     with services.sessions() as session, session.begin():
         row = IssuerRepository(session).by_slug(issuer)
         revoked = _client(revoke_client(row, key_id, session=session, now=services.clock()))
+    services.api_keys.forget(key_id)  # committed: no read from now on sees the key unrevoked
     audit("client.revoked", actor=actor(client_id), issuer=issuer, client=key_id)
     return revoked
 

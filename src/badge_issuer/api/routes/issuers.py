@@ -152,6 +152,8 @@ def new_client(
     responses=schemas.responses(*schemas.AUTHED),
 )
 def revoke(issuer: str, client_id: str, services: ServicesDep, caller: PrincipalDep) -> dict[str, Any]:
-    """The key stops working immediately; use this when a key leaks or an LMS is retired."""
+    """The key stops working at once on the server that answers, and within a second
+    (`BADGE_API_KEY_CACHE_SECONDS`) on its other worker processes and replicas; use this when a key
+    leaks or an LMS is retired."""
     acting_for(caller, issuer, "admin")
     return client_json(tenants.revoke_api_client(services, issuer, client_id, client_id=caller.client_id))
