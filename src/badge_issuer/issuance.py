@@ -15,6 +15,7 @@ idempotency replay) lives in ``awards`` and is re-exported here.
 from __future__ import annotations
 
 import json
+from collections.abc import Mapping
 from datetime import datetime
 from typing import Any
 
@@ -69,6 +70,7 @@ __all__ = [
     "sign_prepared",
     "sign_supplied",
     "store",
+    "stored_json",
     "take_positions",
 ]
 
@@ -197,10 +199,15 @@ def sign_prepared(prepared: Prepared, *, tools: IssuanceTools) -> dict[str, Any]
     return signed
 
 
+def stored_json(signed: Mapping[str, Any]) -> str:
+    """The text a signed credential is stored (and served) as, byte for byte."""
+    return json.dumps(signed, ensure_ascii=False, separators=(",", ":"))
+
+
 def store(prepared: Prepared, signed: dict[str, Any], *, session: Session) -> IssuedBadge:
     """Write the signed award's record and give its status positions their credential."""
     record = prepared.record
-    record.credential_json = json.dumps(signed, ensure_ascii=False, separators=(",", ":"))
+    record.credential_json = stored_json(signed)
     CredentialRepository(session).add(record)
     statuses = StatusRepository(session)
     for list_id, position in prepared.positions:

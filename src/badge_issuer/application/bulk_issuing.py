@@ -23,7 +23,6 @@ request still in flight stays ``pending`` for a later pass.
 
 from __future__ import annotations
 
-import json
 import logging
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
@@ -47,6 +46,7 @@ from badge_issuer.issuance import (
     build_badge,
     replay,
     sign_prepared,
+    stored_json,
 )
 from badge_issuer.signing import IssuanceTools
 from badge_issuer.wallet import secrets
@@ -101,12 +101,16 @@ def sign_here(services: Services, ready: Sequence[Ready]) -> list[Made | BadgeIs
 
 
 def make(ready: Ready, *, tools: IssuanceTools) -> Made | BadgeIssuerError:
-    """``build_badge`` then ``sign_prepared``: the award, or the error its build raised."""
+    """``build_badge`` then ``sign_prepared``: the award, or the error its build raised. The record
+    holds the credential's stored text already: made in a worker process, it crosses the pipe as
+    one string, and the runner, which stores the batch, does not serialize it."""
     try:
         prepared = build_badge(ready.command, ready.plan, ready.positions, tools=tools)
     except BadgeIssuerError as exc:
         return exc
-    return Made(prepared.record, prepared.positions, sign_prepared(prepared, tools=tools))
+    signed = sign_prepared(prepared, tools=tools)
+    prepared.record.credential_json = stored_json(signed)
+    return Made(prepared.record, prepared.positions, signed)
 
 
 @runtime_checkable
@@ -302,8 +306,6 @@ def _store(
 ) -> None:
     """The second transaction: every record at once; row by row only if a twin stored first. The
     keys of rows whose build failed (``unbuilt``) are released with the outcomes."""
-    for _, one in made:
-        one.record.credential_json = json.dumps(one.credential, ensure_ascii=False, separators=(",", ":"))
     try:
         with services.sessions() as session, session.begin():
             insert_many(session, [one.record for _, one in made])  # one INSERT (executemany)

@@ -34,8 +34,8 @@ from badge_issuer.application.bulk_issuing import (
     sign_here,
 )
 from badge_issuer.application.services import Services
-from badge_issuer.db.jobs import JobRepository
-from badge_issuer.db.tables import Achievement, IssuanceJob, IssuanceJobRow, Issuer
+from badge_issuer.db.jobs import JobRepository, PendingRow
+from badge_issuer.db.tables import Achievement, IssuanceJob, Issuer
 from badge_issuer.errors import BadgeIssuerError, ValidationFailed
 
 #: rows signed and stored together (a cancel is seen between two batches)
@@ -186,7 +186,7 @@ def _release(services: Services, spec: ChunkSpec, job_id: str, first: int, last:
             after = rows[-1].row_number
 
 
-def _inputs(rows: Sequence[IssuanceJobRow]) -> list[RowIn]:
+def _inputs(rows: Sequence[PendingRow]) -> list[RowIn]:
     return [RowIn(row.id, row.row_number, json.loads(row.item_json), row.idempotency_key) for row in rows]
 
 

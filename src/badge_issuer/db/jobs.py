@@ -8,7 +8,7 @@ from __future__ import annotations
 import json
 from collections.abc import Mapping, Sequence
 from datetime import datetime
-from typing import Any, cast
+from typing import Any, NamedTuple, cast
 
 from sqlalchemy import Table, and_, bindparam, delete, func, insert, or_, select, text, update
 from sqlalchemy.orm import Session
@@ -31,6 +31,22 @@ _RELEASE_KEYS = delete(_RESERVATIONS).where(
     _RESERVATIONS.c.client_id == bindparam("of_client"),
     _RESERVATIONS.c.idempotency_key.in_(bindparam("keys", expanding=True)),
 )
+_PENDING_BETWEEN = (
+    select(_ROWS.c.id, _ROWS.c.row_number, _ROWS.c.item_json, _ROWS.c.idempotency_key)
+    .where(_ROWS.c.job_id == bindparam("job"), _ROWS.c.state == "pending")
+    .where(_ROWS.c.row_number >= bindparam("first"), _ROWS.c.row_number <= bindparam("last"))
+    .order_by(_ROWS.c.row_number)
+    .limit(bindparam("most"))
+)
+
+
+class PendingRow(NamedTuple):
+    """What running a pending row reads of it."""
+
+    id: int
+    row_number: int
+    item_json: str
+    idempotency_key: str
 
 
 class JobRepository:
@@ -182,16 +198,12 @@ class JobRepository:
         )
         return bool(getattr(result, "rowcount", 0) == 1)
 
-    def pending_between(self, job_id: str, first: int, last: int, *, limit: int) -> list[IssuanceJobRow]:
-        """The pending rows numbered ``first``..``last``, in order (``limit`` at most)."""
-        query = (
-            select(IssuanceJobRow)
-            .where(IssuanceJobRow.job_id == job_id, IssuanceJobRow.state == "pending")
-            .where(IssuanceJobRow.row_number >= first, IssuanceJobRow.row_number <= last)
-            .order_by(IssuanceJobRow.row_number)
-            .limit(limit)
-        )
-        return list(self.session.scalars(query))
+    def pending_between(self, job_id: str, first: int, last: int, *, limit: int) -> list[PendingRow]:
+        """The pending rows numbered ``first``..``last``, in order (``limit`` at most), as plain
+        columns: a job's runner reads every row once, and loading them as ORM entities cost more
+        than the statement (#11)."""
+        parameters = {"job": job_id, "first": first, "last": last, "most": limit}
+        return [PendingRow(*row) for row in execute(self.session, _PENDING_BETWEEN, parameters)]
 
     def reject_pending_between(self, job_id: str, first: int, last: int, problem_json: str) -> int:
         """Reject the rows numbered ``first``..``last`` still pending, with ``problem_json`` (a chunk
