@@ -60,6 +60,8 @@ def make_settings(tmp_path: Path) -> Callable[..., Settings]:
             # PostgreSQL: no bulk-job worker in each app (its queue connections outlive a test's
             # database by a second); the job tests ask for one
             "job_inline_worker": False,
+            # each app started by a test would freeze the whole test process's objects
+            "gc_freeze": False,
         }
         fields.update(overrides)
         return Settings(**fields)  # type: ignore[arg-type]

@@ -119,6 +119,8 @@ class Settings(BaseSettings):
     #: how long an API key's row, once read, is used without reading it again, seconds (0: read on
     #: every request); a key revoked in another process stops working within this time
     api_key_cache_seconds: float = Field(default=1.0, ge=0, le=60)
+    #: once started, freeze what starting made so full garbage collections skip it (``heap.py``)
+    gc_freeze: bool = True
     #: how long verifiers may cache a status list credential, in seconds
     status_list_ttl_seconds: int = Field(default=300, ge=0)
 
