@@ -5,6 +5,8 @@ from __future__ import annotations
 import os
 import shutil
 import socket
+import subprocess
+import sys
 import threading
 import time
 import uuid
@@ -195,6 +197,29 @@ def live_server(
     yield start
     for server in started:
         server.stop()
+
+
+def serve_process(env: dict[str, str], port: int, log: Path) -> subprocess.Popen[bytes]:
+    """``badge-issuer serve --init`` on ``port`` in a process of its own (its output appended to
+    ``log``), once it answers /healthz."""
+    import httpx
+
+    with log.open("ab") as out:
+        process = subprocess.Popen(
+            [sys.executable, "-m", "badge_issuer", "serve", "--init", "--port", str(port)],
+            env={**os.environ, **env},
+            stdout=out,
+            stderr=out,
+        )
+    deadline = time.monotonic() + 60
+    while True:
+        assert process.poll() is None, log.read_text()
+        assert time.monotonic() < deadline, "the server did not start"
+        try:
+            if httpx.get(f"http://127.0.0.1:{port}/healthz", timeout=2).status_code == 200:
+                return process
+        except httpx.TransportError:
+            time.sleep(0.1)
 
 
 def run_cli(settings: Settings, *args: str) -> str:

@@ -3,15 +3,11 @@ test's objects), then in a real ``badge-issuer serve`` process, on by default an
 
 from __future__ import annotations
 
-import os
 import subprocess
 import sys
-import time
 from pathlib import Path
 
-import httpx
-
-from tests.conftest import free_port
+from tests.conftest import free_port, serve_process
 
 CHILD = """
 import gc, weakref
@@ -54,26 +50,9 @@ def serve_log(tmp_path: Path, **env: str) -> str:
         "BADGE_VERIFY_WORKERS": "0",
         **env,
     }
-    with log.open("wb") as out:
-        process = subprocess.Popen(
-            [sys.executable, "-m", "badge_issuer", "serve", "--init", "--port", str(port)],
-            env={**os.environ, **settings},
-            stdout=out,
-            stderr=out,
-        )
-    try:
-        deadline = time.monotonic() + 60
-        while True:
-            assert process.poll() is None, log.read_text()
-            assert time.monotonic() < deadline, "the server did not start"
-            try:
-                if httpx.get(f"http://127.0.0.1:{port}/healthz", timeout=2).status_code == 200:
-                    break
-            except httpx.TransportError:
-                time.sleep(0.1)
-    finally:
-        process.terminate()
-        process.wait(timeout=30)
+    process = serve_process(settings, port, log)
+    process.terminate()
+    process.wait(timeout=30)
     return log.read_text()
 
 

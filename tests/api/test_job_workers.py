@@ -22,8 +22,8 @@ from sqlalchemy import create_engine, func, select
 from badge_issuer.config import Settings
 from badge_issuer.db.tables import Credential, StatusEntry
 from tests.api.test_issuing import ACHIEVEMENT
-from tests.api.test_jobs import NDJSON, lines, row, start, wait_for
-from tests.conftest import free_port, fresh_postgres_database, run_cli
+from tests.api.test_jobs import NDJSON, lines, row, wait_for
+from tests.conftest import free_port, fresh_postgres_database, run_cli, serve_process
 
 pytestmark = pytest.mark.postgres
 
@@ -101,7 +101,7 @@ def deployment(postgres_url: str, tmp_path: Path, request: pytest.FixtureRequest
         settings = Settings(
             database_url=database_url, keys_dir=tmp_path / "keys", base_url=env["BADGE_BASE_URL"]
         )
-        server = start(env, port, tmp_path / "serve.log")
+        server = serve_process(env, port, tmp_path / "serve.log")
         try:
             created = run_cli(settings, "issuers", "create", "uni", "--name", "Uni").strip().splitlines()[-1]
             admin = {"Authorization": f"Bearer {json.loads(created)['adminApiKey']}"}

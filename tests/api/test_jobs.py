@@ -5,10 +5,8 @@ whose job the next server resumes, losing and duplicating nothing."""
 from __future__ import annotations
 
 import json
-import os
 import signal
 import subprocess
-import sys
 import threading
 import time
 from collections.abc import Callable
@@ -24,7 +22,7 @@ from badge_issuer.config import Settings
 from badge_issuer.db.tables import Credential, IssuanceJobRow, StatusEntry
 from badge_issuer.signing import random_credential_id
 from tests.api.test_issuing import ACHIEVEMENT, Tenant, bootstrap
-from tests.conftest import LiveServer, free_port, run_cli
+from tests.conftest import LiveServer, free_port, run_cli, serve_process
 
 NDJSON = {"Content-Type": "application/x-ndjson"}
 
@@ -226,25 +224,6 @@ def test_a_cancelled_job_awards_no_more_rows(
 ROWS = 400
 
 
-def start(env: dict[str, str], port: int, log: Path) -> subprocess.Popen[bytes]:
-    with log.open("ab") as out:
-        process = subprocess.Popen(
-            [sys.executable, "-m", "badge_issuer", "serve", "--init", "--port", str(port)],
-            env={**os.environ, **env},
-            stdout=out,
-            stderr=out,
-        )
-    deadline = time.monotonic() + 60
-    while True:
-        assert process.poll() is None, log.read_text()
-        assert time.monotonic() < deadline, "the server did not start"
-        try:
-            if httpx.get(f"http://127.0.0.1:{port}/healthz", timeout=2).status_code == 200:
-                return process
-        except httpx.TransportError:
-            time.sleep(0.1)
-
-
 def test_a_job_resumes_after_its_server_is_killed_and_awards_every_row_once(
     database_url: str, tmp_path: Path
 ) -> None:
@@ -262,7 +241,7 @@ def test_a_job_resumes_after_its_server_is_killed_and_awards_every_row_once(
     }
     settings = Settings(database_url=database_url, keys_dir=tmp_path / "keys", base_url=env["BADGE_BASE_URL"])
     log = tmp_path / "serve.log"
-    process = start(env, port, log)
+    process = serve_process(env, port, log)
     try:
         created = json.loads(
             run_cli(settings, "issuers", "create", "uni", "--name", "Uni").strip().splitlines()[-1]
@@ -284,7 +263,7 @@ def test_a_job_resumes_after_its_server_is_killed_and_awards_every_row_once(
         process.send_signal(signal.SIGKILL)  # mid-job: a row in flight, its outcome unrecorded
         process.wait(timeout=30)
         assert before["counts"]["pending"] > 100, "the job ended before the kill: nothing was resumed"
-        process = start(env, port, log)  # its successor resumes the job once the lease ran out
+        process = serve_process(env, port, log)  # its successor resumes the job once the lease ran out
         done = wait_for(job["links"]["self"], admin, lambda body: body["status"] == "done", seconds=180)
     finally:
         process.send_signal(signal.SIGINT)
