@@ -4,6 +4,7 @@ client; a bounded queue; a worker that dies; start and close."""
 
 from __future__ import annotations
 
+import gc
 import json
 import os
 import subprocess
@@ -48,6 +49,11 @@ def database_of(services: Services) -> tuple[str, int]:
 
 def niceness(services: Services) -> int:
     return os.nice(0)
+
+
+def frozen(services: Services) -> int:
+    """How many objects the worker froze out of full garbage collections (``heap.py``)."""
+    return gc.get_freeze_count()
 
 
 def die(services: Services) -> None:
@@ -152,6 +158,20 @@ def test_a_worker_that_dies_is_answered_busy_and_replaced(pooled: Services) -> N
     assert database == pooled.settings.database_url and worker != os.getpid()
     assert pool.run("a", niceness) == min(19, os.nice(0) + pooled.settings.verify_worker_nice)
     assert verify_presented(pooled, b"not a badge", client="a").to_json()["checks"][0]["status"] == "failed"
+
+
+def test_a_worker_freezes_what_its_start_made_when_the_settings_say_so(
+    make_settings: Callable[..., Settings],
+) -> None:
+    for freeze in (True, False):
+        settings = make_settings(verify_workers=1, gc_freeze=freeze)
+        services = build_services(settings, clock=fixed_clock(NOW))
+        try:
+            services.verify_pool.start()
+            count = services.verify_pool.run("a", frozen)
+        finally:
+            services.close()
+        assert count > 100_000 if freeze else count == 0
 
 
 def test_the_pool_runs_only_between_start_and_close(make_settings: Callable[..., Settings]) -> None:

@@ -32,6 +32,7 @@ from badge_issuer.application.bulk_issuing import Signing, sign_here
 from badge_issuer.application.job_chunks import ATTEMPTS, cause_of, give_up, job_running, run_chunk
 from badge_issuer.application.services import Services
 from badge_issuer.config import Settings
+from badge_issuer.heap import freeze_startup_objects
 from badge_issuer.observability.logs import configure_logging
 
 log = logging.getLogger(__name__)
@@ -216,6 +217,8 @@ def serve_worker(settings: Settings, name: str) -> None:  # pragma: no cover - a
     try:
         if pool is not None:
             pool.start()
+        if settings.gc_freeze:  # a job's rows and awards are the only garbage from now on (heap.py)
+            freeze_startup_objects()
         asyncio.run(work(build_app(services, pool or sign_here), settings, name=name, signal_handlers=True))
     finally:
         if pool is not None:

@@ -43,6 +43,7 @@ from sqlalchemy.engine import make_url
 from badge_issuer.clock import Clock
 from badge_issuer.config import Settings
 from badge_issuer.errors import Busy, ConfigurationError, RateLimited
+from badge_issuer.heap import freeze_startup_objects
 from badge_issuer.observability.metrics import Metrics
 
 log = logging.getLogger(__name__)
@@ -68,6 +69,8 @@ def _init_worker(build: Callable[..., Any], settings: Settings, clock: Clock, re
     threading.Thread(target=_exit_with, args=(parent,), name="verify-pool-parent", daemon=True).start()
     services = build(settings, clock=clock)
     services.verify_context  # noqa: B018  (built now, not during the first job)
+    if settings.gc_freeze:  # full collections skip what starting made (heap.py)
+        freeze_startup_objects()
     _WORKER_SERVICES = services
     if ready is not None:
         with ready.get_lock():
