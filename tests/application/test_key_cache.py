@@ -13,7 +13,7 @@ from sqlalchemy import event
 
 from badge_issuer.application import Services, build_services
 from badge_issuer.application.key_cache import ApiKeyCache
-from badge_issuer.application.tenants import new_client, revoke_api_client
+from badge_issuer.application.tenants import NewClient, new_client, revoke_api_client
 from badge_issuer.config import Settings
 from badge_issuer.credential.requests import ClientCreate
 from badge_issuer.db.issuers import ApiKeyRow
@@ -168,12 +168,17 @@ def statements(services: Services) -> list[str]:
     return seen
 
 
+def an_lms(services: Services) -> NewClient:
+    """An issuer ``uni`` and an API client of its with the ``issue`` scope."""
+    make_issuer(services, "uni")
+    return new_client(services, "uni", ClientCreate(name="LMS", scopes=["issue"]), client_id=None)
+
+
 def test_authenticating_reads_a_key_once_until_its_seconds_pass(
     make_services: Callable[..., Services],
 ) -> None:
     services = make_services(api_key_cache_seconds=60)
-    make_issuer(services, "uni")
-    created = new_client(services, "uni", ClientCreate(name="LMS", scopes=["issue"]), client_id=None)
+    created = an_lms(services)
     seen = statements(services)
     for _ in range(5):
         assert principal_of(services, created.api_key).scopes == frozenset({"issue"})
@@ -193,8 +198,7 @@ def test_a_revocation_in_another_process_takes_effect_within_the_seconds(
     make_services: Callable[..., Services],
 ) -> None:
     here = make_services(api_key_cache_seconds=0.3)
-    make_issuer(here, "uni")
-    created = new_client(here, "uni", ClientCreate(name="LMS", scopes=["issue"]), client_id=None)
+    created = an_lms(here)
     principal_of(here, created.api_key)
     elsewhere = make_services()  # another worker process: its own Services on the same database
     principal_of(elsewhere, created.api_key)
