@@ -369,7 +369,8 @@ def issue_item(
 ) -> IssuedBadge:
     """One item of a batch or a job, under ``key``: its request hash is that of the same award
     issued alone under ``scope``."""
-    command = issue_command(
+    return issue_one(
+        services,
         issuer=issuer,
         achievement=achievement,
         request=item,
@@ -377,7 +378,6 @@ def issue_item(
         idempotency_key=key,
         scope=scope,
     )
-    return run_issue(services, command)
 
 
 def parse_item(raw: dict[str, Any], index: int) -> BatchItem:

@@ -28,6 +28,7 @@ from badge_issuer.db.credentials import CredentialRepository
 from badge_issuer.db.issuers import IssuerRepository
 from badge_issuer.db.tables import Delivery
 from badge_issuer.errors import StateConflict, WalletProtocolError
+from badge_issuer.issuance import stored_json
 from badge_issuer.net.fetch import fetch_budget
 from badge_issuer.observability.logs import audit
 from badge_issuer.wallet import metadata, secrets
@@ -251,7 +252,7 @@ def deliver(services: Services, *, record_id: str, holder_did: str, channel: str
                     holder_hash=holder_hash,
                     holder_did=holder_did,
                     channel=channel,
-                    credential_json=json.dumps(signed, ensure_ascii=False, separators=(",", ":")),
+                    credential_json=stored_json(signed),
                     created_at=now,
                 )
             )
