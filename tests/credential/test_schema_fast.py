@@ -206,9 +206,21 @@ def test_accepted_achievements_and_profiles_are_remembered_bounded_and_rejection
     issues = validator.errors(broken, OB_ACHIEVEMENT_CREDENTIAL_SCHEMA)
     assert any("criteria" in issue.message for issue in issues)
     assert not validator._fast.valid(OB_ACHIEVEMENT_CREDENTIAL_SCHEMA, broken)
-    # content that is not plain JSON (NaN) is validated, never remembered
+    # content that is not plain data (a dict subclass) is validated each time, never remembered
     odd = issuer.sign(badge(issuer))
-    odd["credentialSubject"]["achievement"]["creditsAvailable"] = float("nan")
+    odd["credentialSubject"]["achievement"] = _Subclassed(odd["credentialSubject"]["achievement"])
     monkeypatch.setattr(schema_fast, "_accepted", BoundedMap(100))
-    validator.errors(odd, OB_ACHIEVEMENT_CREDENTIAL_SCHEMA)
+    assert validator.errors(odd, OB_ACHIEVEMENT_CREDENTIAL_SCHEMA) == []
     assert schema_fast.accepted_size() == 1  # the issuer Profile; not the achievement
+    # the same content with a value of another type is other content (5, 5.0 and true differ:
+    # true is no number, and an accepted 5 or 5.0 must not answer for it)
+    for value, valid in ((5, True), (5.0, True), (True, False)):
+        other = issuer.sign(badge(issuer))
+        other["credentialSubject"]["achievement"]["creditsAvailable"] = value
+        assert (validator.errors(other, OB_ACHIEVEMENT_CREDENTIAL_SCHEMA) == []) is valid
+        assert validator._fast.valid(OB_ACHIEVEMENT_CREDENTIAL_SCHEMA, other) is valid
+    assert schema_fast.accepted_size() == 1 + 2
+
+
+class _Subclassed(dict[str, Any]):
+    """A dict of another type: valid to the schema, yet with no exact form to be remembered by."""

@@ -68,10 +68,19 @@ def test_documents_whose_form_could_change_are_not_kept(monkeypatch: pytest.Monk
     assert proof_memo._key(suite, unpinned, config, canon) is None
     nested = {**unsecured, "evidence": [{"@context": "https://www.w3.org/ns/credentials/v2"}]}
     assert proof_memo._key(suite, nested, config, canon) is None
-    assert proof_memo._key(suite, {**unsecured, "x": float("nan")}, config, canon) is None
-    # a string value that merely mentions "@context": is content, not a context
+    # not plain data: no exact form to key it by
+    assert proof_memo._key(suite, {**unsecured, "x": datetime(2026, 1, 1, tzinfo=UTC)}, config, canon) is None
+    # values of other types, or other values, are other keys (1, 1.0 and true differ)
+    keys = {proof_memo._key(suite, {**unsecured, "x": value}, config, canon) for value in (1, 1.0, True, "1")}
+    assert None not in keys and len(keys) == 4
+    # a value that merely names "@context" is not kept either: a miss, never a wrong verify data
     mention = {**unsecured, "name": '"@context": here'}
-    assert proof_memo._key(suite, mention, config, canon) is not None
+    assert proof_memo._key(suite, mention, config, canon) is None
+    # the same document under another work factor or other bounds is another key
+    other = CanonOptions(loader=canon.loader, work_factor=canon.work_factor + 1)
+    assert proof_memo._key(suite, unsecured, config, other) != proof_memo._key(
+        suite, unsecured, config, canon
+    )
     assert proof_memo._key(suite_by_name("eddsa-jcs-2022"), unsecured, config, canon) is None
 
 

@@ -38,6 +38,7 @@ import functools
 import hashlib
 import json
 import logging
+import marshal
 import re
 import threading
 from collections.abc import Callable, Mapping
@@ -250,13 +251,9 @@ def _remember_accepted(check: Check, key: str) -> None:
 
 def _memoised(validate: Callable[..., Any], scope: tuple[str, str]) -> Callable[..., Any]:
     def remembering(data: Any, custom_formats: Any = None, name_prefix: Any = None) -> Any:
-        # documents reach the validator parsed from JSON (string keys), so JSON text with sorted
-        # keys tells apart exactly what the schema does (1 and 1.0 and true differ in it)
-        try:
-            text = json.dumps(data, sort_keys=True, separators=(",", ":"), allow_nan=False)
-        except (TypeError, ValueError):
+        memo_key = _content_key(scope, data)
+        if memo_key is None:
             return validate(data, custom_formats, name_prefix)
-        memo_key = (*scope, hashlib.sha256(text.encode()).digest())
         if _accepted.get(memo_key) is True:
             return data
         result = validate(data, custom_formats, name_prefix)  # raises when it rejects
@@ -264,6 +261,22 @@ def _memoised(validate: Callable[..., Any], scope: tuple[str, str]) -> Callable[
         return result
 
     return remembering
+
+
+def _content_key(scope: tuple[str, str], data: Any) -> tuple[str, str, bytes] | None:
+    """The memo key of ``data``: the SHA-256 of its ``marshal`` form, or None when it has none.
+
+    ``marshal`` writes each value with its exact type (1, 1.0 and true differ, as they do to the
+    schema) and the same bytes always load back as the same value, so two values with the same
+    bytes are the same JSON; the same value may have other bytes (member order, shared strings),
+    which only misses the memo. It takes a fifth of the time of ``json.dumps`` with sorted keys,
+    which was half of what the memo saved (#11). Only exact JSON types are written: anything else
+    (a Mapping that is not a dict, say) is validated each time."""
+    try:
+        text = marshal.dumps(data)
+    except ValueError:  # not marshallable (not plain JSON data)
+        return None
+    return (*scope, hashlib.sha256(text).digest())
 
 
 def accepted_size() -> int:
