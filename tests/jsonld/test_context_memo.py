@@ -127,6 +127,7 @@ def test_one_block_walks_a_document_once_and_shares_it_with_no_one_else() -> Non
         assert first is not None
         # the copies without ``proof`` that the checks make share every member: one walk
         assert walk(dict(document), loader=loader) is first
+        assert walk(dict(reversed(document.items())), loader=loader) is first  # in any order
         # a member that is another object (even an equal one) is another document: walked again
         again = walk(copy.deepcopy(document), loader=loader)
         assert again == first and again is not first

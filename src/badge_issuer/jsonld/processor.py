@@ -182,20 +182,12 @@ def shared_walks() -> Iterator[None]:
 def _walk_key(
     document: Mapping[str, Any], loader: DocumentLoader, bounds: JsonLdBounds, walks: _Walks
 ) -> Hashable:
-    """A document known by its members: a scalar by type and value, an object or array by identity
-    (the document is held for the block, so no other object can take that identity)."""
-    members: list[tuple[str, type, object]] = []
-    for name, value in document.items():
-        if not isinstance(name, str):
-            return None
-        if isinstance(value, float):  # by repr: -0.0 == 0.0, yet they are different literals
-            members.append((name, float, repr(value)))
-        elif value is None or isinstance(value, str | int | bool):
-            members.append((name, type(value), value))
-        else:
-            members.append((name, list, id(value)))
+    """A document known by its members: each name with the identity of its value (the document is
+    held for the block, so no other object can take that identity while it lasts; an equal value
+    that is another object only misses). Copies of one document that share its values, in any
+    order, have one key."""
     walks.held.append(document)
-    return (id(loader), bounds, frozenset(members))
+    return (id(loader), bounds, frozenset(zip(document, map(id, document.values()), strict=True)))
 
 
 def undefined_terms(

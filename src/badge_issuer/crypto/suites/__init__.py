@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import functools
 from collections.abc import Mapping
+from types import MappingProxyType
 from typing import Any
 
 from badge_issuer.crypto.suites.base import CanonOptions, Cryptosuite
@@ -23,14 +25,18 @@ __all__ = [
 ]
 
 
-def _registry() -> dict[str, Cryptosuite]:
+@functools.cache
+def _registry() -> Mapping[str, Cryptosuite]:
+    """Every suite by name, made once: suites are stateless (their steps are methods, their names
+    class attributes), and making four of them for every proof verified cost more than reading
+    its fields (#11)."""
     suites: list[Cryptosuite] = [
         EddsaRdfc2022(),
         EddsaJcs2022(),
         Ed25519Signature2020(),
         LegacyEddsa2022(),
     ]
-    return {suite.name or suite.proof_type: suite for suite in suites}
+    return MappingProxyType({suite.name or suite.proof_type: suite for suite in suites})
 
 
 def suite_by_name(name: str) -> Cryptosuite:
