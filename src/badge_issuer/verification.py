@@ -237,7 +237,7 @@ def verify_credential(
     if ctx.verify_nested is None:
         ctx = replace(ctx, verify_nested=verify_credential)
     if not isinstance(ctx.resolver, OnceResolver):  # this verification's (nested ones share it)
-        ctx = replace(ctx, resolver=OnceResolver(ctx.resolver))
+        ctx = ctx.with_resolver(OnceResolver(ctx.resolver))
     subject = Subject(credential, envelope, depth)
     results: list[CheckResult] = []
     stopped_by: str | None = None
