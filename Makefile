@@ -28,7 +28,7 @@ lint: $(STAMP)
 	$(BIN)/lint-imports
 
 typecheck: $(STAMP)
-	$(BIN)/mypy src tests
+	$(BIN)/mypy src tests bench
 
 # the independent implementation the interop tests run (tests/interop/js): installed from the lock,
 # again whenever package.json or package-lock.json changes; needs Node.js 20 and npm

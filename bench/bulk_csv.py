@@ -27,6 +27,7 @@ import time
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
+from typing import Any
 
 import httpx
 
@@ -88,7 +89,7 @@ def wait_healthy(url: str) -> None:
     raise RuntimeError("the server did not start within 120 s")
 
 
-def run_job(url: str, token: str, sheet: Path, deadline: float) -> tuple[float, float, dict[str, object]]:
+def run_job(url: str, token: str, sheet: Path, deadline: float) -> tuple[float, float, dict[str, Any]]:
     """(seconds to submit, seconds until done, the job) for one CSV job."""
     headers = {"Authorization": f"Bearer {token}"}
     started = time.perf_counter()

@@ -204,6 +204,7 @@ class Peers:
         def hashed(canon: Callable[[Any], bytes]) -> bytes:
             return hashlib.sha256(canon(config)).digest() + hashlib.sha256(canon(document)).digest()
 
+        canon: Callable[[Any], bytes]
         if name in RDFC:
             by_pyld = (self._pyld(config), self._pyld(document))
             assert by_pyld == canonical, f"{name}: plain pyld's N-Quads differ from ours"

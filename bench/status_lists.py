@@ -102,7 +102,7 @@ def run(settings: Settings, allocations: int) -> None:
             status_list, position = statuses.allocate(
                 issuer_id, "revocation", size=settings.status_list_size, now=now, rng=rng
             )
-            statuses.attach(status_list, position, credential_id)
+            statuses.attach(status_list.id, position, credential_id)
             session.flush()
             timings.append(time.perf_counter() - start)
             positions.append((status_list.id, position))

@@ -39,7 +39,7 @@ ISSUE_PATH = "/api/v1/issuers/bench/achievements/python-data/credentials:batch"
 def issue(url: str, token: str, count: int) -> list[bytes]:
     """``count`` freshly issued badges, each as the JSON body of a verify request."""
     host = urlsplit(url)
-    connection = http.client.HTTPConnection(host.hostname, host.port, timeout=600)
+    connection = http.client.HTTPConnection(host.hostname or "127.0.0.1", host.port, timeout=600)
     bodies: list[bytes] = []
     headers = {"Authorization": f"Bearer {token}", "Content-Type": "application/json"}
     while len(bodies) < count:
@@ -68,7 +68,7 @@ def load(url: str, bodies: list[bytes], clients: int, seconds: float) -> tuple[i
     deadline = [0.0]
 
     def client(number: int) -> None:
-        connection = http.client.HTTPConnection(host.hostname, host.port, timeout=60)
+        connection = http.client.HTTPConnection(host.hostname or "127.0.0.1", host.port, timeout=60)
         headers = {"Content-Type": "application/json"}
         mine = latencies[number]
         turn = number

@@ -81,7 +81,7 @@ def run(settings: Settings, rounds: int) -> None:
         }
     )
     try:
-        with server(settings, int(urlsplit(settings.base_url).port or 0), 1) as url:
+        with server(settings, int(urlsplit(settings.base_url).port or 0), 1) as (url, _pid):
             issuer = f"{url}/issuers/bench"
             batch = f"{url}/api/v1/issuers/bench/achievements/python-data/credentials:batch"
             items = [{"recipient": {"email": EMAIL}} for _ in range(rounds)]
