@@ -124,7 +124,7 @@ class VerifyContext:
         """This context with another ``resolver`` (each verification's ``OnceResolver``), made as
         ``dataclasses.replace`` would make it without running the constructor again over every
         field: that took longer than any check of the spine's own (#11)."""
-        copied = object.__new__(VerifyContext)
+        copied = object.__new__(type(self))
         copied.__dict__.update(self.__dict__)
         object.__setattr__(copied, "resolver", resolver)
         return copied
