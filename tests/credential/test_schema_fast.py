@@ -222,5 +222,14 @@ def test_accepted_achievements_and_profiles_are_remembered_bounded_and_rejection
     assert schema_fast.accepted_size() == 1 + 2
 
 
+def test_a_contents_memo_key_does_not_change_with_what_else_holds_it() -> None:
+    from tests.badges import Issuer, badge
+
+    achievement = json.loads(json.dumps(badge(Issuer())["credentialSubject"]["achievement"]))  # fresh strings
+    before = schema_fast._content_key(("s", "d"), achievement)
+    held = [list(achievement.values()), list(achievement)]
+    assert held and schema_fast._content_key(("s", "d"), achievement) == before is not None
+
+
 class _Subclassed(dict[str, Any]):
     """A dict of another type: valid to the schema, yet with no exact form to be remembered by."""

@@ -84,6 +84,20 @@ def test_documents_whose_form_could_change_are_not_kept(monkeypatch: pytest.Monk
     assert proof_memo._key(suite_by_name("eddsa-jcs-2022"), unsecured, config, canon) is None
 
 
+def test_a_documents_key_does_not_change_with_what_else_holds_its_values() -> None:
+    """marshal's formats 3 and 4 mark values held elsewhere too (a back-reference flag): the same
+    status list got another key once a cache held its strings, and was canonicalized again."""
+    canon = CanonOptions(loader=DocumentLoader.pinned())
+    suite = suite_by_name("eddsa-rdfc-2022")
+    issuer = Issuer()
+    listing = status_list(issuer)
+    unsecured = {key: value for key, value in listing.items() if key != "proof"}
+    config = suite.proof_config(listing["proof"], unsecured)
+    before = proof_memo._key(suite, unsecured, config, canon)
+    held = [list(unsecured.values()), list(unsecured), [*config.values(), *config]]
+    assert held and proof_memo._key(suite, unsecured, config, canon) == before is not None
+
+
 def test_the_memos_stay_bounded_under_threads(monkeypatch: pytest.MonkeyPatch) -> None:
     canon = CanonOptions(loader=DocumentLoader.pinned())
     small = context_memo.BoundedMap(16)

@@ -89,6 +89,9 @@ SUPPORTED = frozenset(
 )
 #: ``$defs`` whose validators remember what they accepted (shared by the badges of one achievement)
 MEMO_DEFINITIONS = ("___defs_achievement", "___defs_profile")
+#: ``marshal``'s format 2 for memo keys: without the back-references of formats 3 and 4, which are
+#: written for values held elsewhere too, so the same content's bytes changed with what else held it
+_MARSHAL_FORMAT = 2
 #: accepted (schema, definition, content digest) kept; emptied when full
 MEMO_SIZE = 4096
 _accepted = BoundedMap(MEMO_SIZE)
@@ -266,14 +269,14 @@ def _memoised(validate: Callable[..., Any], scope: tuple[str, str]) -> Callable[
 def _content_key(scope: tuple[str, str], data: Any) -> tuple[str, str, bytes] | None:
     """The memo key of ``data``: the SHA-256 of its ``marshal`` form, or None when it has none.
 
-    ``marshal`` writes each value with its exact type (1, 1.0 and true differ, as they do to the
-    schema) and the same bytes always load back as the same value, so two values with the same
-    bytes are the same JSON; the same value may have other bytes (member order, shared strings),
-    which only misses the memo. It takes a fifth of the time of ``json.dumps`` with sorted keys,
-    which was half of what the memo saved (#11). Only exact JSON types are written: anything else
-    (a Mapping that is not a dict, say) is validated each time."""
+    ``marshal`` (``_MARSHAL_FORMAT``) writes each value in full with its exact type (1, 1.0 and
+    true differ, as they do to the schema), and the same bytes always load back as the same value,
+    so two values with the same bytes are the same JSON; the same value may have other bytes
+    (member order), which only misses the memo. It takes a fifth of the time of ``json.dumps``
+    with sorted keys, which was half of what the memo saved (#11). Only exact JSON types are
+    written: anything else (a Mapping that is not a dict, say) is validated each time."""
     try:
-        text = marshal.dumps(data)
+        text = marshal.dumps(data, _MARSHAL_FORMAT)
     except ValueError:  # not marshallable (not plain JSON data)
         return None
     return (*scope, hashlib.sha256(text).digest())
