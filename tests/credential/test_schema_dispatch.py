@@ -26,11 +26,23 @@ DISJOINT = [
     {"oneOf": [{"type": "integer"}, {"type": ["string", "null"]}, {"type": "boolean"}]},
     {"description": "kept", "oneOf": [{"type": "object", "required": ["id"]}, {"type": "string"}]},
     {"type": "array", "items": {"oneOf": [{"type": "string", "minLength": 2}, LANGUAGE_MAP]}},
+    # an alternative that admits what a definition admits, or what its own alternatives admit
+    {"oneOf": [{"type": "string"}, {"$ref": "#/definitions/x"}], "definitions": {"x": {"type": "object"}}},
+    {
+        "oneOf": [{"$ref": "#/definitions/text"}, {"type": "array", "minItems": 2}],
+        "definitions": {"text": {"anyOf": [{"oneOf": [{"type": "string"}, LANGUAGE_MAP]}, {"type": "null"}]}},
+    },
+    {"anyOf": [{"oneOf": [{"type": "boolean"}, {"type": "integer"}]}, {"type": "string", "pattern": "^b"}]},
 ]
 OVERLAPPING = [
     {"oneOf": [{"type": "integer"}, {"type": "number"}]},  # 1 is both: oneOf refuses it
     {"oneOf": [{"type": ["string", "null"]}, {"type": "null"}]},
-    {"oneOf": [{"type": "string"}, {"$ref": "#/definitions/x"}], "definitions": {"x": {"type": "object"}}},
+    {"oneOf": [{"type": "object"}, {"$ref": "#/definitions/x"}], "definitions": {"x": {"type": "object"}}},
+    # a definition that may admit any type (here: all but strings)
+    {
+        "oneOf": [{"type": "array"}, {"$ref": "#/definitions/x"}],
+        "definitions": {"x": {"not": {"type": "string"}}},
+    },
     {"oneOf": [{"type": "string"}, {"enum": ["a"]}]},
     {"oneOf": [{"type": "string"}]},
     {"oneOf": [{"type": "string"}, LANGUAGE_MAP], "anyOf": [{"type": "string"}, {"type": "object"}]},

@@ -11,6 +11,13 @@ most the alternative of its own type, so "exactly one holds" (``oneOf``) and "at
 says (the last alternative, as the final ``else``, refuses every type it does not declare), and
 it evaluates one alternative for a value of the first type.
 
+An alternative without a ``type`` of its own may still admit only some types: a ``$ref`` to a
+definition of the same schema admits what that definition admits, a ``oneOf``/``anyOf`` what its
+alternatives admit together, an ``allOf`` what each of its members admits (other keywords only
+narrow that). So ``{"oneOf": [{"$ref":
+"#/$defs/Context"}, {"type": "array"}]}``, where the definition is itself a string or a language
+map, is a dispatch too: its ``if`` then names every type the alternative admits.
+
 ``integer`` counts as ``number`` (every integer is a number), so ``integer`` beside ``number`` is
 never taken as disjoint. A node with both combinators, or with ``if`` already, is left as it is.
 :func:`dispatch_by_type` returns a rewritten copy; the input is not changed.
@@ -24,22 +31,74 @@ from typing import Any
 _KIND = {"integer": "number"}
 
 
-def _types(alternative: Any) -> tuple[Any, frozenset[str]] | None:
-    """An alternative's ``type`` keyword and the kinds it admits, or None when it admits any."""
-    if not isinstance(alternative, dict) or "type" not in alternative:
-        return None
-    declared = alternative["type"]
-    names: list[Any] = [declared] if isinstance(declared, str) else declared
-    if not isinstance(names, list) or not names or not all(isinstance(name, str) for name in names):
-        return None
-    return declared, frozenset(_KIND.get(str(name), str(name)) for name in names)
+#: the JSON type names of the admitted kinds (``number`` stands for ``integer`` too)
+_NAMES = ("array", "boolean", "null", "number", "object", "string")
+#: ``$ref`` chains followed this deep when telling what an alternative admits
+_MAX_REFS = 8
 
 
-def _dispatch(alternatives: list[Any]) -> dict[str, Any] | None:
-    """The if/then/else chain of ``alternatives``, or None when their types are not disjoint."""
+def _types(alternative: Any, root: Any, depth: int = 0) -> tuple[Any, frozenset[str]] | None:
+    """The ``type`` an ``if`` tests for ``alternative`` and the kinds it admits, or None when it may
+    admit any: its own ``type``; else what a local ``$ref`` or its ``oneOf``/``anyOf`` admit."""
+    if not isinstance(alternative, dict):
+        return None
+    if "type" in alternative:
+        declared = alternative["type"]
+        names: list[Any] = [declared] if isinstance(declared, str) else declared
+        if not isinstance(names, list) or not names or not all(isinstance(name, str) for name in names):
+            return None
+        return declared, frozenset(_KIND.get(str(name), str(name)) for name in names)
+    kinds = _admitted(alternative, root, depth)
+    if kinds is None or not kinds <= set(_NAMES):
+        return None
+    return [name for name in _NAMES if name in kinds], kinds
+
+
+def _admitted(schema: dict[str, Any], root: Any, depth: int) -> frozenset[str] | None:
+    """The kinds a schema without ``type`` admits, when its ``$ref``, its one ``oneOf``/``anyOf``
+    (what their alternatives admit together) or its ``allOf`` (what all of those that tell admit)
+    tells; None when nothing does."""
+    if depth > _MAX_REFS:
+        return None
+    told: list[frozenset[str]] = []
+    reference = schema.get("$ref")
+    if isinstance(reference, str):
+        found = _types(_local(reference, root), root, depth + 1)
+        if found is None:
+            return None
+        told.append(found[1])
+    combinators = [key for key in ("oneOf", "anyOf") if key in schema]
+    if len(combinators) == 1:
+        alternatives = [_types(item, root, depth + 1) for item in _list(schema[combinators[0]])]
+        if not alternatives or any(found is None for found in alternatives):
+            return None
+        told.append(frozenset().union(*(found[1] for found in alternatives if found is not None)))
+    for member in _list(schema.get("allOf")):
+        found = _types(member, root, depth + 1)
+        if found is not None:  # a member that admits any type narrows nothing
+            told.append(found[1])
+    return frozenset.intersection(*told) if told else None
+
+
+def _list(value: Any) -> list[Any]:
+    return value if isinstance(value, list) else []
+
+
+def _local(reference: str, root: Any) -> Any:
+    """The definition ``#/$defs/Name`` (or ``#/definitions/Name``) of ``root``; None for any other."""
+    parts = reference.split("/")
+    if len(parts) != 3 or parts[0] != "#" or parts[1] not in ("$defs", "definitions"):
+        return None
+    definitions = root.get(parts[1]) if isinstance(root, dict) else None
+    return definitions.get(parts[2]) if isinstance(definitions, dict) else None
+
+
+def _dispatch(alternatives: list[Any], originals: list[Any], root: Any) -> dict[str, Any] | None:
+    """The if/then/else chain of ``alternatives`` (rewritten already; what each admits is told from
+    ``originals``), or None when their types are not disjoint."""
     typed: list[tuple[Any, frozenset[str]]] = []
-    for alternative in alternatives:
-        found = _types(alternative)
+    for alternative in originals:
+        found = _types(alternative, root)
         if found is None:
             return None
         typed.append(found)
@@ -70,25 +129,31 @@ _ONE = frozenset(
 )
 
 
-def _sub(key: str, value: Any) -> Any:
+def _sub(key: str, value: Any, root: Any) -> Any:
     """A keyword's value with its subschemas rewritten (annotations and enums are left alone)."""
     if key in _MAPS and isinstance(value, dict):
-        return {name: dispatch_by_type(schema) for name, schema in value.items()}
+        return {name: _rewrite(schema, root) for name, schema in value.items()}
     if key in _LISTS and isinstance(value, list):
-        return [dispatch_by_type(schema) for schema in value]
-    return dispatch_by_type(value) if key in _ONE else value
+        return [_rewrite(schema, root) for schema in value]
+    return _rewrite(value, root) if key in _ONE else value
 
 
 def dispatch_by_type(schema: Any) -> Any:
     """``schema`` with every eligible ``oneOf``/``anyOf`` (at any depth) rewritten as a type dispatch."""
+    return _rewrite(schema, schema)
+
+
+def _rewrite(schema: Any, root: Any) -> Any:
+    """``dispatch_by_type`` of a subschema of ``root`` (whose definitions its ``$ref``s name)."""
     if not isinstance(schema, dict):
         return schema
-    rewritten = {key: _sub(key, value) for key, value in schema.items()}
+    rewritten = {key: _sub(key, value, root) for key, value in schema.items()}
     combinators = [key for key in ("oneOf", "anyOf") if key in rewritten]
     if len(combinators) != 1 or {"if", "then", "else"} & set(rewritten):
         return rewritten
-    alternatives = rewritten[combinators[0]]
-    chain = _dispatch(alternatives) if isinstance(alternatives, list) else None
+    # what each alternative admits is told from the original (a rewritten one may be an if/then/else)
+    originals, alternatives = schema[combinators[0]], rewritten[combinators[0]]
+    chain = _dispatch(alternatives, originals, root) if isinstance(originals, list) else None
     if chain is None:
         return rewritten
     del rewritten[combinators[0]]

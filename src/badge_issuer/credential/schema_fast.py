@@ -46,6 +46,7 @@ from typing import Any
 
 import fastjsonschema
 
+from badge_issuer.credential.schema_codegen import compile_to_code
 from badge_issuer.credential.schema_dispatch import dispatch_by_type
 from badge_issuer.jsonld.context_memo import BoundedMap
 
@@ -184,12 +185,10 @@ class FastChecks:
         try:
             if _supported(schema):
                 formats = dict(self._formats) if self._formats is not None else _ANNOTATIONS
-                code = fastjsonschema.compile_to_code(
+                code = compile_to_code(
                     self._draft_7(schema),
                     handlers={"https": self._resolve, "http": self._resolve},
                     formats=formats,
-                    use_default=False,
-                    detailed_exceptions=False,
                 )
                 check = _load(code, formats, schema_id)
                 _remember_accepted(check, key)
