@@ -74,7 +74,36 @@ def test_disjoint_alternatives_become_a_dispatch_on_type(schema: dict[str, Any])
     assert '"if"' in json.dumps(rewritten)
 
 
-@pytest.mark.parametrize("schema", OVERLAPPING)
+#: references whose target is not the root's definition of that name, and a $ref beside other
+#: keywords (draft 7 reads only the $ref): none may be taken for what it does not admit
+MISREAD = [
+    {
+        "$defs": {"X": {"type": "boolean"}},
+        "properties": {
+            "a": {
+                "$id": "https://example.org/sub.json",
+                "$defs": {"X": {"type": "string"}},
+                "oneOf": [{"$ref": "#/$defs/X"}, {"type": "string"}],
+            }
+        },
+    },
+    {
+        "$defs": {"a~b": {"type": "string"}, "a~0b": {"type": "boolean"}},
+        "oneOf": [{"$ref": "#/$defs/a~0b"}, {"type": "string"}],
+    },
+    {
+        "$defs": {"a b": {"type": "string"}, "a%20b": {"type": "boolean"}},
+        "oneOf": [{"$ref": "#/$defs/a%20b"}, {"type": "string"}],
+    },
+    {"definitions": {"S": {}}, "oneOf": [{"$ref": "#/definitions/S", "type": "string"}, {"type": "number"}]},
+    {
+        "definitions": {"S": {"type": ["string", "number"]}},
+        "oneOf": [{"$ref": "#/definitions/S", "anyOf": [{"type": "string"}]}, {"type": "number"}],
+    },
+]
+
+
+@pytest.mark.parametrize("schema", OVERLAPPING + MISREAD)
 def test_alternatives_that_may_overlap_are_left_as_they_are(schema: dict[str, Any]) -> None:
     assert dispatch_by_type(schema) == schema
 

@@ -14,7 +14,10 @@ it evaluates one alternative for a value of the first type.
 An alternative without a ``type`` of its own may still admit only some types: a ``$ref`` to a
 definition of the same schema admits what that definition admits, a ``oneOf``/``anyOf`` what its
 alternatives admit together, an ``allOf`` what each of its members admits (other keywords only
-narrow that). So ``{"oneOf": [{"$ref":
+narrow that). A ``$ref`` is followed only where its target is surely the root's definition of
+that name: not in a schema whose subschemas set an ``$id`` of their own, not for a name a JSON
+pointer or URI would decode (``~``, ``%``); and, as draft 7 reads it, nothing beside a ``$ref``
+counts. So ``{"oneOf": [{"$ref":
 "#/$defs/Context"}, {"type": "array"}]}``, where the definition is itself a string or a language
 map, is a dispatch too: its ``if`` then names every type the alternative admits.
 
@@ -39,34 +42,32 @@ _MAX_REFS = 8
 
 def _types(alternative: Any, root: Any, depth: int = 0) -> tuple[Any, frozenset[str]] | None:
     """The ``type`` an ``if`` tests for ``alternative`` and the kinds it admits, or None when it may
-    admit any: its own ``type``; else what a local ``$ref`` or its ``oneOf``/``anyOf`` admit."""
-    if not isinstance(alternative, dict):
+    admit any: what a local ``$ref`` admits (draft 7 reads nothing beside a ``$ref``; 2019-09 only
+    narrows it); else its own ``type``; else what its combinators admit."""
+    if not isinstance(alternative, dict) or depth > _MAX_REFS:
         return None
-    if "type" in alternative:
+    kinds: frozenset[str] | None
+    if "$ref" in alternative:
+        found = _types(_local(alternative["$ref"], root), root, depth + 1)
+        kinds = found[1] if found is not None else None
+    elif "type" in alternative:
         declared = alternative["type"]
         names: list[Any] = [declared] if isinstance(declared, str) else declared
         if not isinstance(names, list) or not names or not all(isinstance(name, str) for name in names):
             return None
         return declared, frozenset(_KIND.get(str(name), str(name)) for name in names)
-    kinds = _admitted(alternative, root, depth)
+    else:
+        kinds = _admitted(alternative, root, depth)
     if kinds is None or not kinds <= set(_NAMES):
         return None
     return [name for name in _NAMES if name in kinds], kinds
 
 
 def _admitted(schema: dict[str, Any], root: Any, depth: int) -> frozenset[str] | None:
-    """The kinds a schema without ``type`` admits, when its ``$ref``, its one ``oneOf``/``anyOf``
+    """The kinds a schema without ``type`` or ``$ref`` admits, when its one ``oneOf``/``anyOf``
     (what their alternatives admit together) or its ``allOf`` (what all of those that tell admit)
     tells; None when nothing does."""
-    if depth > _MAX_REFS:
-        return None
     told: list[frozenset[str]] = []
-    reference = schema.get("$ref")
-    if isinstance(reference, str):
-        found = _types(_local(reference, root), root, depth + 1)
-        if found is None:
-            return None
-        told.append(found[1])
     combinators = [key for key in ("oneOf", "anyOf") if key in schema]
     if len(combinators) == 1:
         alternatives = [_types(item, root, depth + 1) for item in _list(schema[combinators[0]])]
@@ -84,13 +85,27 @@ def _list(value: Any) -> list[Any]:
     return value if isinstance(value, list) else []
 
 
-def _local(reference: str, root: Any) -> Any:
-    """The definition ``#/$defs/Name`` (or ``#/definitions/Name``) of ``root``; None for any other."""
-    parts = reference.split("/")
+def _local(reference: Any, root: Any) -> Any:
+    """The definition ``#/$defs/Name`` (or ``#/definitions/Name``) of ``root``; None for any other
+    reference, for a name that a JSON pointer or URI would decode (``~``, ``%``), and for a ``root``
+    of ``None`` (one whose subschemas set an ``$id`` of their own: a ``$ref`` under one of them is
+    read against that ``$id``, not against the root)."""
+    parts = reference.split("/") if isinstance(reference, str) else []
     if len(parts) != 3 or parts[0] != "#" or parts[1] not in ("$defs", "definitions"):
+        return None
+    if "~" in parts[2] or "%" in parts[2]:
         return None
     definitions = root.get(parts[1]) if isinstance(root, dict) else None
     return definitions.get(parts[2]) if isinstance(definitions, dict) else None
+
+
+def _nested_id(schema: Any, top: bool = True) -> bool:
+    """Whether an ``$id`` appears anywhere in ``schema`` but at its top (a property named so too)."""
+    if isinstance(schema, dict):
+        return (not top and "$id" in schema) or any(_nested_id(value, False) for value in schema.values())
+    if isinstance(schema, list):
+        return any(_nested_id(item, False) for item in schema)
+    return False
 
 
 def _dispatch(alternatives: list[Any], originals: list[Any], root: Any) -> dict[str, Any] | None:
@@ -139,8 +154,10 @@ def _sub(key: str, value: Any, root: Any) -> Any:
 
 
 def dispatch_by_type(schema: Any) -> Any:
-    """``schema`` with every eligible ``oneOf``/``anyOf`` (at any depth) rewritten as a type dispatch."""
-    return _rewrite(schema, schema)
+    """``schema`` with every eligible ``oneOf``/``anyOf`` (at any depth) rewritten as a type dispatch.
+    Its ``$ref``s are followed to tell what an alternative admits unless a subschema sets its own
+    ``$id`` (then only alternatives with a ``type`` of their own, or combinators of those, count)."""
+    return _rewrite(schema, None if _nested_id(schema) else schema)
 
 
 def _rewrite(schema: Any, root: Any) -> Any:
