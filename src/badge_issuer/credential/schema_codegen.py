@@ -17,11 +17,13 @@ from __future__ import annotations
 
 from typing import Any
 
+from fastjsonschema.draft04 import JSON_TYPE_TO_PYTHON_TYPE
 from fastjsonschema.draft07 import CodeGeneratorDraft07
 from fastjsonschema.ref_resolver import RefResolver
 
-#: JSON types whose draft 7 check in fastjsonschema is exactly ``isinstance`` of these
-_PLAIN_TYPES = {"string": "str", "object": "dict", "array": "list, tuple", "boolean": "bool"}
+#: JSON types whose draft 7 check in fastjsonschema is exactly ``isinstance`` of the Python types
+#: its own table names (numbers get more than that)
+_PLAIN_TYPES = {name: JSON_TYPE_TO_PYTHON_TYPE[name] for name in ("string", "object", "array", "boolean")}
 
 
 class _DispatchingGenerator(CodeGeneratorDraft07):

@@ -38,7 +38,6 @@ import functools
 import hashlib
 import json
 import logging
-import marshal
 import re
 import threading
 from collections.abc import Callable, Mapping
@@ -48,7 +47,7 @@ import fastjsonschema
 
 from badge_issuer.credential.schema_codegen import compile_to_code
 from badge_issuer.credential.schema_dispatch import dispatch_by_type
-from badge_issuer.jsonld.context_memo import BoundedMap
+from badge_issuer.jsonld.context_memo import BoundedMap, exact_form
 
 log = logging.getLogger(__name__)
 
@@ -90,9 +89,6 @@ SUPPORTED = frozenset(
 )
 #: ``$defs`` whose validators remember what they accepted (shared by the badges of one achievement)
 MEMO_DEFINITIONS = ("___defs_achievement", "___defs_profile")
-#: ``marshal``'s format 2 for memo keys: without the back-references of formats 3 and 4, which are
-#: written for values held elsewhere too, so the same content's bytes changed with what else held it
-_MARSHAL_FORMAT = 2
 #: accepted (schema, definition, content digest) kept; emptied when full
 MEMO_SIZE = 4096
 _accepted = BoundedMap(MEMO_SIZE)
@@ -266,19 +262,10 @@ def _memoised(validate: Callable[..., Any], scope: tuple[str, str]) -> Callable[
 
 
 def _content_key(scope: tuple[str, str], data: Any) -> tuple[str, str, bytes] | None:
-    """The memo key of ``data``: the SHA-256 of its ``marshal`` form, or None when it has none.
-
-    ``marshal`` (``_MARSHAL_FORMAT``) writes each value in full with its exact type (1, 1.0 and
-    true differ, as they do to the schema), and the same bytes always load back as the same value,
-    so two values with the same bytes are the same JSON; the same value may have other bytes
-    (member order), which only misses the memo. It takes a fifth of the time of ``json.dumps``
-    with sorted keys, which was half of what the memo saved (#11). Only exact JSON types are
-    written: anything else (a Mapping that is not a dict, say) is validated each time."""
-    try:
-        text = marshal.dumps(data, _MARSHAL_FORMAT)
-    except ValueError:  # not marshallable (not plain JSON data)
-        return None
-    return (*scope, hashlib.sha256(text).digest())
+    """The memo key of ``data``: the SHA-256 of its ``exact_form`` (1, 1.0 and true differ there,
+    as they do to the schema), or None when it has none (not plain JSON data: validated each time)."""
+    text = exact_form(data)
+    return None if text is None else (*scope, hashlib.sha256(text).digest())
 
 
 def accepted_size() -> int:

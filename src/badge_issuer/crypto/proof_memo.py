@@ -6,7 +6,7 @@ options were canonicalized and hashed each time (~0.4 ms for a typical list), an
 signature checked. Both are pure functions of their inputs, so they are kept:
 
 - :func:`verify_data`: the suite's ``hash(canonical proof config) ‖ hash(canonical document)``,
-  keyed by the SHA-256 of the suite, the two documents (their ``marshal`` form), the work bounds
+  keyed by the SHA-256 of the suite, the two documents (their ``exact_form``), the work bounds
   and the work factor, in a bounded map owned by the loader (``DocumentLoader.derived``). Only documents
   whose every ``@context`` is a top-level URL the loader pins are kept: their canonical form
   cannot change (a fetched context could, and a nested one is not looked at). Only successes are
@@ -32,17 +32,13 @@ full, safe for threads without a lock), so memory stays flat however many docume
 from __future__ import annotations
 
 import hashlib
-import marshal
 from collections.abc import Mapping
 from typing import Any
 
 from badge_issuer.crypto.suites import CanonOptions, Cryptosuite
+from badge_issuer.jsonld.context_memo import exact_form
 
 _CONTEXT = b"@context"
-#: ``marshal``'s format 2: without the back-references of formats 3 and 4, which are written for
-#: objects referenced elsewhere too, so the same document's bytes changed with what else held its
-#: strings; every value is written in full, its exact type first
-MARSHAL_FORMAT = 2
 
 
 def _pinned_only(document: Mapping[str, Any], canon: CanonOptions) -> bool:
@@ -56,20 +52,13 @@ def _key(
 ) -> bytes | None:
     """The memo key of this verify data, or None when it may not be kept.
 
-    The two documents are written by ``marshal`` (``MARSHAL_FORMAT``), which writes each value in
-    full with its exact type, and whose bytes always load back as the same value: equal bytes are
-    equal documents (an equal document may have other bytes, member order say, which only misses
-    the memo). It took a fifth of the time of ``json.dumps`` with sorted keys (#11). Each of the two
-    has its top-level ``@context``: "@context" anywhere else in the bytes is a nested context (or a
-    value naming one, also not kept)."""
+    The two documents are keyed by their ``exact_form``, which writes every value in full. Each of
+    the two has its top-level ``@context``: "@context" anywhere else in the bytes is a nested
+    context (or a value naming one, also not kept)."""
     if not suite.canon_memo or not (_pinned_only(document, canon) and _pinned_only(config, canon)):
         return None
-    try:
-        parts: Any = (suite.name, suite.proof_type, document, config)  # a Mapping not a dict: refused
-        text = marshal.dumps(parts, MARSHAL_FORMAT)
-    except ValueError:  # not plain data (a Mapping that is not a dict, say): not kept
-        return None
-    if text.count(_CONTEXT) != 2:  # a nested @context somewhere
+    text = exact_form((suite.name, suite.proof_type, document, config))
+    if text is None or text.count(_CONTEXT) != 2:  # not plain data, or a nested @context somewhere
         return None
     described = f"{canon.bounds!r} {canon.work_factor} ".encode()
     return hashlib.sha256(described + text).digest()

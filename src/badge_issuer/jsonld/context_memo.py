@@ -26,6 +26,7 @@ would. IRI expansion against a kept context is memoised the same way.
 
 from __future__ import annotations
 
+import marshal
 from collections.abc import Callable, Mapping
 from typing import Any
 
@@ -41,6 +42,22 @@ MEMO_SIZE = 512
 IRI_MEMO_SIZE = 20_000
 
 _Key = tuple[Any, ...]
+
+
+def exact_form(value: Any) -> bytes | None:
+    """``value`` as bytes that tell it apart exactly, for a memo's key; None when it is not plain
+    data (a ``Mapping`` that is not a dict, a subclass of str, say).
+
+    ``marshal`` writes each value with its exact type (1, 1.0 and true differ, so do -0.0 and 0.0),
+    and the same bytes always load back as the same value: equal bytes are equal values (an equal
+    value may have other bytes, member order say, which only misses a memo). Format 2, without the
+    back-references of formats 3 and 4: those are written for values held elsewhere too, so the
+    same value's bytes changed with what else held its strings; in format 2 every value is written
+    in full. A fifth of the time of ``json.dumps`` with sorted keys (#11)."""
+    try:
+        return marshal.dumps(value, 2)
+    except ValueError:
+        return None
 
 
 class BoundedMap:
